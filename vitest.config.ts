@@ -1,0 +1,29 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { defaultServerConditions, defineConfig } from 'vitest/config';
+
+// Tests run on each package's `src/` through the `@auth/source` export condition: no build first.
+const conditions = ['@auth/source', ...defaultServerConditions];
+
+const workspaces = ['packages', 'apps', 'bench']
+  .filter((root) => existsSync(root))
+  .flatMap((root) =>
+    root === 'bench' ? ['bench'] : readdirSync(root).map((name) => `${root}/${name}`),
+  )
+  .filter((dir) => existsSync(`${dir}/package.json`));
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions } },
+  test: {
+    projects: workspaces.map((dir) => ({
+      extends: true,
+      test: {
+        name: JSON.parse(readFileSync(`${dir}/package.json`, 'utf8')).name,
+        root: dir,
+        include: ['src/**/*.test.ts'],
+        testTimeout: 30_000,
+        hookTimeout: 30_000,
+      },
+    })),
+  },
+});
