@@ -1,0 +1,58 @@
+import { startWeaviateServer, type WeaviateServer } from '@auth/testing';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runAll, summarize } from './demo.ts';
+import type { Row } from './scenario.ts';
+
+let server: WeaviateServer;
+let rows: Row[];
+
+beforeAll(async () => {
+  server = await startWeaviateServer({ accessTokenTtl: 2 });
+  rows = await runAll({
+    url: server.url,
+    adminKey: server.keys.admin,
+    readOnlyKey: server.keys.readOnly,
+    username: server.users.admin.username,
+    password: server.users.admin.password,
+    clientId: server.clients.service.clientId,
+    clientSecret: server.clients.service.clientSecret,
+    bearerTokens: () => server.issueTokens(),
+    pause: 2.5,
+    expectRefresh: true,
+  });
+}, 60_000);
+
+afterAll(() => server?.close());
+
+it('runs every adapter with every credential kind, and every row passes', () => {
+  expect(rows).toHaveLength(20);
+  expect(rows.filter((row) => row.outcome !== 'passed')).toEqual([]);
+  expect(summarize(rows)).toEqual({ passed: 20, failed: 0, skipped: 0, total: 20 });
+});
+
+it('shows the read-only key rejected with 403 on writes', () => {
+  const readOnly = rows.filter((row) => row.credential === 'read-only API key');
+  expect(readOnly).toHaveLength(4);
+  for (const row of readOnly) expect(row.detail).toContain('403');
+});
+
+it('refreshes the token in every OIDC scenario', () => {
+  for (const row of rows.filter((row) => !row.credential.includes('API key'))) {
+    expect(row.tokens, `${row.adapter} / ${row.credential}`).toBeGreaterThanOrEqual(
+      row.credential === 'bearer + refresh' ? 1 : 2,
+    );
+  }
+  expect(server.stats.tokenRequests.refresh_token).toBeGreaterThanOrEqual(12);
+});
+
+it('puts no secret in any row', () => {
+  const output = JSON.stringify(rows);
+  for (const secret of [
+    server.keys.admin,
+    server.keys.readOnly,
+    server.users.admin.password,
+    server.clients.service.clientSecret,
+  ]) {
+    expect(output).not.toContain(secret);
+  }
+});

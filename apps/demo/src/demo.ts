@@ -1,0 +1,39 @@
+import { apiKey, createAuth } from '@auth/core';
+import { adapters, createDemoClient } from './clients.ts';
+import { type CredentialKind, credentialKinds, type Row, runScenario, type Target } from './scenario.ts';
+
+/** Runs every adapter with every credential kind against `target`, concurrently; `onRow` sees each row as it ends. */
+export async function runAll(
+  target: Target,
+  onRow: (row: Row) => void = () => {},
+  kinds: readonly CredentialKind[] = credentialKinds,
+): Promise<Row[]> {
+  const runId = Math.random().toString(36).slice(2, 8);
+  const sharedClass = target.adminKey ? await seedSharedClass(target, runId) : undefined;
+  const scenarios = adapters.flatMap((adapter) =>
+    kinds.map(async (kind) => {
+      const row = await runScenario(adapter, kind, { ...target, sharedClass }, runId);
+      onRow(row);
+      return row;
+    }),
+  );
+  return Promise.all(scenarios);
+}
+
+/** Writes one object with the admin key, for the read-only key's scenarios to read. */
+async function seedSharedClass(target: Target, runId: string): Promise<string> {
+  const name = `DemoShared${runId}`;
+  const auth = createAuth({ baseUrl: target.url, credentials: apiKey(target.adminKey!) });
+  const status = await createDemoClient('fetch', target.url, auth)
+    .createObject(name, { title: 'shared' })
+    .finally(() => auth.close());
+  if (status !== 200)
+    throw new Error(`could not write the shared object with the admin key (HTTP ${status})`);
+  return name;
+}
+
+/** Counts by outcome. */
+export function summarize(rows: Row[]) {
+  const count = (outcome: Row['outcome']) => rows.filter((row) => row.outcome === outcome).length;
+  return { passed: count('passed'), failed: count('failed'), skipped: count('skipped'), total: rows.length };
+}
