@@ -1,0 +1,60 @@
+import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+
+/** A stable, machine-readable name for why a command failed (the `error.code` of `--json` output). */
+export type CliErrorCode =
+  | 'usage'
+  | 'unreachable'
+  | 'timeout'
+  | 'oidc_disabled'
+  | 'insecure_transport'
+  | 'invalid_credentials'
+  | 'token_request_failed'
+  | 'discovery_failed'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'interrupted'
+  | 'unexpected';
+
+/**
+ * A failure the CLI explains to a person: what failed (`message`), what it most likely means and what to do
+ * (`hints`), and the process exit code. Never carries a secret.
+ */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+  readonly code: CliErrorCode;
+  readonly exitCode: ExitCodeValue;
+  readonly hints: readonly string[];
+
+  constructor(
+    code: CliErrorCode,
+    message: string,
+    options: { exitCode?: ExitCodeValue; hints?: readonly string[]; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.exitCode = options.exitCode ?? defaultExitCode(code);
+    this.hints = options.hints ?? [];
+  }
+}
+
+function defaultExitCode(code: CliErrorCode): ExitCodeValue {
+  switch (code) {
+    case 'usage':
+    case 'insecure_transport':
+      return ExitCode.Usage;
+    case 'unreachable':
+    case 'timeout':
+      return ExitCode.Unreachable;
+    case 'interrupted':
+      return ExitCode.Interrupted;
+    default:
+      return ExitCode.AuthFailed;
+  }
+}
+
+/** A command-line mistake (exit code 2). */
+export function usageError(message: string, hints: readonly string[] = []): CliError {
+  return new CliError('usage', message, {
+    hints: [...hints, 'Run `weaviate-auth --help` for the options and examples.'],
+  });
+}

@@ -1,0 +1,126 @@
+import type { Prepared } from '../context.js';
+import {
+  decodeClaims,
+  explainUnauthorized,
+  type Problem,
+  problemToError,
+  serverMessage,
+} from '../diagnose.js';
+import type { Output } from '../output.js';
+import { bearerValue, headerValue, type ServerAnswer } from '../session.js';
+
+/** Who the server says the caller is (`GET /v1/users/own-info`). */
+export interface Identity {
+  username: string | undefined;
+  roles: string[] | undefined;
+}
+
+export function parseIdentity(body: unknown): Identity {
+  const record = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  const username = typeof record.username === 'string' ? record.username : undefined;
+  const roles = Array.isArray(record.roles)
+    ? record.roles
+        .map((role) =>
+          typeof role === 'string'
+            ? role
+            : typeof role === 'object' &&
+                role !== null &&
+                typeof (role as { name?: unknown }).name === 'string'
+              ? (role as { name: string }).name
+              : undefined,
+        )
+        .filter((role): role is string => role !== undefined)
+    : undefined;
+  return { username, roles };
+}
+
+/** Explains a 401 the server gave to a request carrying our credential. */
+export async function unauthorizedProblem(
+  prepared: Prepared,
+  path: string,
+  answer: ServerAnswer,
+): Promise<Problem> {
+  const authorization = headerValue(answer.sent, 'authorization');
+  const token = authorization === undefined ? undefined : bearerValue(authorization);
+  const isOidc = prepared.credential.kind === 'password' || prepared.credential.kind === 'client-credentials';
+  const claims = isOidc && token !== undefined ? decodeClaims(token) : undefined;
+  const discovery = prepared.session.discovery;
+  let server: { oidc: boolean | undefined; issuer: string | undefined; clientId: string | undefined } = {
+    oidc: discovery === undefined ? undefined : true,
+    issuer: discovery?.issuer,
+    clientId: discovery?.clientId,
+  };
+  if (discovery === undefined) {
+    const probe = await prepared.probe().catch(() => undefined);
+    if (probe?.state === 'on') server = { oidc: true, issuer: probe.issuer, clientId: probe.clientId };
+    else if (probe?.state === 'off') server = { oidc: false, issuer: undefined, clientId: undefined };
+  }
+  return explainUnauthorized({
+    credential: prepared.credential,
+    path,
+    message: serverMessage(answer.body),
+    claims,
+    isJwt: isOidc ? claims !== undefined : undefined,
+    server,
+    now: Date.now(),
+  });
+}
+
+/** The result of asking the server whether it accepts the credential. */
+export interface Verification {
+  verified: boolean;
+  path: string;
+  status: number;
+  identity: Identity | undefined;
+}
+
+/**
+ * Asks the server whether it accepts the credential: `GET /v1/users/own-info`, or `GET /v1/meta` where the
+ * server has no own-info. A 401 throws an explained error (exit 1); a 403 still means the credential is valid.
+ */
+export async function verifyWithServer(prepared: Prepared, output: Output): Promise<Verification> {
+  let path = '/v1/users/own-info';
+  let answer = await prepared.session.get(path);
+  if (answer.status === 404 || answer.status === 405) {
+    path = '/v1/meta';
+    answer = await prepared.session.get(path);
+  }
+  if (answer.status === 401) throw problemToError(await unauthorizedProblem(prepared, path, answer));
+  const ok = (answer.status >= 200 && answer.status < 300) || answer.status === 403;
+  if (!ok) {
+    output.warn(`could not verify the credential with the server: GET ${path} answered ${answer.status}.`);
+  }
+  return {
+    verified: ok,
+    path,
+    status: answer.status,
+    identity: path === '/v1/users/own-info' && answer.status === 200 ? parseIdentity(answer.body) : undefined,
+  };
+}
+
+/** Lifetime facts about the credential just obtained, from core's events. */
+export function lifetime(prepared: Prepared): {
+  grant: string;
+  expiresIn: number | null;
+  expiresAt: string | null;
+  hasRefreshToken: boolean | null;
+} {
+  const token = prepared.session.token;
+  if (prepared.credential.kind === 'api-key' || token === undefined) {
+    return {
+      grant: prepared.credential.kind === 'api-key' ? 'api_key' : (token?.grant ?? 'unknown'),
+      expiresIn: null,
+      expiresAt: null,
+      hasRefreshToken: null,
+    };
+  }
+  return {
+    grant: token.grant,
+    expiresIn: token.expiresIn ?? null,
+    expiresAt:
+      token.expiresIn === undefined
+        ? null
+        : new Date(token.obtainedAt + token.expiresIn * 1000).toISOString(),
+    hasRefreshToken: token.hasRefreshToken ?? null,
+  };
+}

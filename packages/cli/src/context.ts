@@ -1,0 +1,66 @@
+import type { ParsedArgs } from './args.js';
+import { type CredentialSpec, resolveClientId, resolveCredentials, resolveUrl } from './credentials.js';
+import { type DiscoveryProbe, explainFailure, probeDiscovery } from './diagnose.js';
+import type { Output } from './output.js';
+import type { CliInput } from './prompt.js';
+import { Session } from './session.js';
+
+/** Default time for each request (discovery, token, REST), in milliseconds. */
+export const DEFAULT_TIMEOUT = 30_000;
+
+/** Everything a command needs: the parsed arguments, the environment, stdin and the output. */
+export interface CommandContext {
+  args: ParsedArgs;
+  env: Record<string, string | undefined>;
+  input: CliInput;
+  output: Output;
+}
+
+/** A resolved URL + credential and the core `auth` for them. */
+export interface Prepared {
+  baseUrl: string;
+  credential: CredentialSpec;
+  clientId: { clientId: string; source: string } | undefined;
+  timeout: number;
+  session: Session;
+  /** The server's discovery answer, fetched once on first use (for diagnosis only). */
+  probe: () => Promise<DiscoveryProbe>;
+  /** Core's credential headers; a failure becomes an explained `CliError`. */
+  headers: () => Promise<Record<string, string>>;
+}
+
+export async function prepare(context: CommandContext, options: { allowNone: boolean }): Promise<Prepared> {
+  const { args, env, input, output } = context;
+  const baseUrl = resolveUrl(args, env);
+  const credential = await resolveCredentials(args, env, input, output, options);
+  const clientId = credential.kind === 'api-key' ? undefined : resolveClientId(args, env);
+  const timeout = args.timeout ?? DEFAULT_TIMEOUT;
+  const session = new Session({
+    baseUrl,
+    credential,
+    clientId: clientId?.clientId,
+    scopes: args.scopes,
+    allowInsecureHttp: args.allowInsecureHttp,
+    timeout,
+    output,
+  });
+  let probed: Promise<DiscoveryProbe> | undefined;
+  const probe = () => {
+    probed ??= probeDiscovery(baseUrl, timeout);
+    return probed;
+  };
+  const headers = async () => {
+    try {
+      return await session.headers();
+    } catch (error) {
+      throw await explainFailure(error, {
+        baseUrl,
+        credential,
+        clientId: clientId?.clientId,
+        timeout,
+        probe,
+      });
+    }
+  };
+  return { baseUrl, credential, clientId, timeout, session, probe, headers };
+}

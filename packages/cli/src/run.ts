@@ -1,0 +1,82 @@
+import { parseCommandLine } from './args.js';
+import { CliError } from './cli-error.js';
+import { checkCommand } from './commands/check.js';
+import { headersCommand } from './commands/headers.js';
+import { tokenCommand } from './commands/token.js';
+import type { CommandContext } from './context.js';
+import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+import { helpText } from './help.js';
+import { Output, type TextSink } from './output.js';
+import type { CliInput } from './prompt.js';
+import { VERSION } from './version.js';
+
+/** Where `run` reads and writes; every field defaults to the current process's. */
+export interface CliIo {
+  /** Read for `--password-stdin` and the password prompt (which needs a TTY). */
+  stdin: CliInput;
+  /** Tokens, headers and reports. */
+  stdout: TextSink;
+  /** Warnings, errors and the password prompt. */
+  stderr: TextSink;
+  /** `WEAVIATE_URL`, `WEAVIATE_API_KEY`, `WEAVIATE_USERNAME`, `WEAVIATE_PASSWORD`, `WEAVIATE_CLIENT_ID`, `WEAVIATE_CLIENT_SECRET`. */
+  env: Record<string, string | undefined>;
+}
+
+const commands = { token: tokenCommand, headers: headersCommand, check: checkCommand } as const;
+
+/**
+ * Runs `weaviate-auth` with the given arguments (without `node` and the script path) and resolves to the exit
+ * code; it never throws and never calls `process.exit`. Tokens are printed on stdout by `token` and `headers`
+ * only; errors, warnings and `check` never contain a secret.
+ *
+ * @example
+ * ```ts
+ * import { run } from '@auth/cli';
+ *
+ * const lines: string[] = [];
+ * const code = await run(['token', '--url', 'http://localhost:8080'], {
+ *   env: { WEAVIATE_API_KEY: process.env.WEAVIATE_API_KEY },
+ *   stdout: { write: (text: string) => lines.push(text) },
+ * });
+ * console.log(code === 0 ? `token: ${lines.join('').trim()}` : `failed with exit code ${code}`);
+ * ```
+ */
+export async function run(argv: readonly string[], io: Partial<CliIo> = {}): Promise<ExitCodeValue> {
+  const output = new Output(io.stdout ?? process.stdout, io.stderr ?? process.stderr);
+  const env = io.env ?? process.env;
+  const input = io.stdin ?? process.stdin;
+  // Known before parsing, so that even a usage error comes out as JSON.
+  let json = argv.includes('--json');
+  try {
+    const args = parseCommandLine(argv);
+    json = args.json;
+    if (args.version) {
+      output.payload(VERSION);
+      return ExitCode.Ok;
+    }
+    if (args.command === undefined) {
+      if (args.help) {
+        output.payload(helpText(undefined));
+        return ExitCode.Ok;
+      }
+      output.err(helpText(undefined));
+      throw new CliError('usage', 'no command given: use token, headers or check.');
+    }
+    if (args.help) {
+      output.payload(helpText(args.command));
+      return ExitCode.Ok;
+    }
+    const context: CommandContext = { args, env, input, output };
+    return await commands[args.command](context);
+  } catch (error) {
+    const cliError =
+      error instanceof CliError
+        ? error
+        : new CliError(
+            'unexpected',
+            `unexpected error: ${error instanceof Error ? error.message : String(error)}`,
+          );
+    output.failure(cliError, json);
+    return cliError.exitCode;
+  }
+}
