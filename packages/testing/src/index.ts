@@ -1,1 +1,16 @@
-export const placeholder = 1;
+export type {
+  ApiKeys,
+  ClientCredentialsPair,
+  Clients,
+  UserCredentials,
+  Users,
+} from './accounts.js';
+export type { Faults, MalformedKind } from './faults.js';
+export type { ApiKeyOption, ClientOption, Role, UserOption, WeaviateServerOptions } from './options.js';
+export {
+  type IssuedTokens,
+  type IssueTokensOptions,
+  startWeaviateServer,
+  type WeaviateServer,
+} from './server.js';
+export type { RequestCounts, ServerStats, TokenRequestCounts } from './stats.js';

@@ -1,0 +1,462 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import type Provider from 'oidc-provider';
+import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import type { ClientDirectory, Principal, UserDirectory } from './accounts.js';
+import { isSyntheticKind, type MalformedKind, rewriteTokenResponse, type TokenFaultQueue } from './faults.js';
+import { loadOidcProvider } from './quiet.js';
+import type { StatsRecorder } from './stats.js';
+import { TokenStore } from './token-store.js';
+
+/** The resource indicator every access token is issued for; its audience is the Weaviate client id. */
+const RESOURCE = 'urn:weaviate:rest';
+const BODY_LIMIT = 1024 * 1024;
+const OIDC_SCOPES = ['openid', 'offline_access', 'email', 'profile'];
+
+export interface OidcHostOptions {
+  host: string;
+  port: number;
+  accessTokenTtl: number;
+  refreshTokenTtl: number;
+  clientId: string;
+  scopes: string[];
+  users: UserDirectory;
+  clients: ClientDirectory;
+  stats: StatsRecorder;
+  faults: TokenFaultQueue;
+}
+
+interface PasswordParams {
+  username?: string;
+  password?: string;
+}
+
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function corsHeaders(req: IncomingMessage): Record<string, string> {
+  const origin = req.headers.origin;
+  return origin ? { 'access-control-allow-origin': origin, vary: 'Origin' } : {};
+}
+
+function sendJson(req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+    ...corsHeaders(req),
+  });
+  res.end(text);
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > BODY_LIMIT) {
+        reject(new Error('request body too large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** A fresh IncomingMessage carrying an already read body, for oidc-provider to parse itself. */
+function replayRequest(req: IncomingMessage, body: Buffer): IncomingMessage {
+  const replay = new IncomingMessage(req.socket);
+  replay.method = req.method ?? 'POST';
+  replay.url = req.url ?? '/';
+  replay.headers = { ...req.headers, 'content-length': String(body.length) };
+  replay.rawHeaders = req.rawHeaders;
+  replay.httpVersion = req.httpVersion;
+  replay.httpVersionMajor = req.httpVersionMajor;
+  replay.httpVersionMinor = req.httpVersionMinor;
+  replay.push(body);
+  replay.push(null);
+  replay.complete = true;
+  return replay;
+}
+
+/**
+ * oidc-provider on its own node:http server, behind a small wrapper that counts token requests, applies
+ * faults and answers them with CORS headers. Stopping closes the listener only: the Provider instance, its
+ * keys and its storage live on, so a restart on the same port keeps every grant.
+ */
+export class OidcProviderHost {
+  readonly issuer: string;
+  readonly port: number;
+  readonly #options: OidcHostOptions;
+  readonly #publicJwk: JWK;
+  readonly #store: TokenStore;
+  readonly #callback: (req: IncomingMessage, res: ServerResponse) => void;
+  #server: Server | undefined;
+  readonly #revoked = new Set<string>();
+  readonly #timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+
+  private constructor(
+    options: OidcHostOptions,
+    provider: Provider,
+    publicJwk: JWK,
+    store: TokenStore,
+    server: Server,
+    port: number,
+  ) {
+    this.#options = options;
+    this.#publicJwk = publicJwk;
+    this.#store = store;
+    this.#server = server;
+    this.port = port;
+    this.issuer = provider.issuer;
+    this.#callback = provider.callback() as (req: IncomingMessage, res: ServerResponse) => void;
+  }
+
+  static async start(options: OidcHostOptions): Promise<OidcProviderHost> {
+    const { default: ProviderClass, errors } = await loadOidcProvider();
+    let host: OidcProviderHost | undefined;
+    const server = createServer((req, res) => {
+      if (host) {
+        const current = host;
+        current.#handle(req, res).catch((error: unknown) => current.#fail(req, res, error));
+      } else {
+        sendJson(req, res, 503, { error: 'temporarily_unavailable', error_description: 'provider starting' });
+      }
+    });
+    const port = await listen(server, options.host, options.port);
+    const issuer = `http://${urlHost(options.host)}:${port}`;
+
+    const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+    const kid = randomBytes(8).toString('hex');
+    const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: 'RS256', use: 'sig' };
+    const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
+
+    const store = new TokenStore();
+    const { users, clients, clientId, accessTokenTtl, refreshTokenTtl } = options;
+    const scopes = [...new Set([...OIDC_SCOPES, ...options.scopes])];
+
+    const findPrincipal = (sub: string): Principal | undefined => users.find(sub) ?? clients.find(sub);
+
+    const configuration: Configuration = {
+      adapter: (name: string) => store.adapter(name),
+      clients: [
+        {
+          client_id: clientId,
+          token_endpoint_auth_method: 'none',
+          grant_types: ['password', 'refresh_token'],
+          response_types: [],
+          redirect_uris: [],
+        },
+        ...clients.all.map((c) => ({
+          client_id: c.clientId,
+          client_secret: c.clientSecret,
+          token_endpoint_auth_method: 'client_secret_post' as const,
+          grant_types: ['client_credentials'],
+          response_types: [],
+          redirect_uris: [],
+        })),
+      ],
+      jwks: { keys: [privateJwk] },
+      cookies: { keys: [randomBytes(32).toString('base64url')] },
+      scopes,
+      claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['preferred_username'] },
+      findAccount: (_ctx, sub) => {
+        const principal = findPrincipal(sub);
+        if (!principal) return undefined;
+        return {
+          accountId: sub,
+          claims: () => ({ sub, email: `${sub}@example.com`, email_verified: true, preferred_username: sub }),
+        };
+      },
+      features: {
+        devInteractions: { enabled: false },
+        clientCredentials: { enabled: true },
+        revocation: { enabled: true },
+        introspection: { enabled: true },
+        resourceIndicators: {
+          enabled: true,
+          defaultResource: () => RESOURCE,
+          useGrantedResource: () => true,
+          getResourceServerInfo: (_ctx, resource) => {
+            if (resource !== RESOURCE) throw new errors.InvalidTarget();
+            return {
+              scope: scopes.join(' '),
+              audience: clientId,
+              accessTokenTTL: accessTokenTtl,
+              accessTokenFormat: 'jwt',
+              jwt: { sign: { alg: 'RS256' } },
+            };
+          },
+        },
+      },
+      clientBasedCORS: () => true,
+      rotateRefreshToken: true,
+      ttl: {
+        AccessToken: accessTokenTtl,
+        ClientCredentials: accessTokenTtl,
+        RefreshToken: refreshTokenTtl,
+        IdToken: accessTokenTtl,
+        Grant: Math.max(refreshTokenTtl, 14 * 24 * 60 * 60),
+        Interaction: 600,
+        Session: 3600,
+      },
+    };
+
+    const provider = new ProviderClass(issuer, configuration);
+    provider.on('server_error', (_ctx: KoaContextWithOIDC, error: Error) => {
+      console.error(`[@auth/testing] oidc-provider server_error: ${error.message}`);
+    });
+
+    provider.registerGrantType<PasswordParams>(
+      'password',
+      async (ctx) => {
+        const { client, params } = ctx.oidc;
+        const { username, password } = params;
+        if (typeof username !== 'string' || typeof password !== 'string' || !username || !password) {
+          throw new errors.InvalidRequest('missing required parameter(s) username, password');
+        }
+        const principal = users.verify(username, password);
+        if (!principal) throw new errors.InvalidGrant('invalid username or password');
+
+        const requested = (params.scope ?? 'openid').split(' ').filter(Boolean);
+        const unknown = requested.filter((s) => !scopes.includes(s));
+        if (unknown.length > 0) {
+          throw new errors.InvalidScope('requested scope is not allowed', unknown.join(' '));
+        }
+        const scope = requested.join(' ');
+
+        const grant = new provider.Grant({ accountId: principal.username, clientId: client.clientId });
+        grant.addOIDCScope(requested.filter((s) => OIDC_SCOPES.includes(s)).join(' '));
+        grant.addResourceScope(RESOURCE, scope);
+        const grantId = await grant.save();
+
+        const at = new provider.AccessToken({
+          accountId: principal.username,
+          client,
+          grantId,
+          gty: 'password',
+          scope,
+        });
+        at.resourceServer = new provider.ResourceServer(RESOURCE, {
+          scope: scopes.join(' '),
+          audience: clientId,
+          accessTokenTTL: accessTokenTtl,
+          accessTokenFormat: 'jwt',
+          jwt: { sign: { alg: 'RS256' } },
+        });
+        const accessToken = await at.save();
+
+        let refreshToken: string | undefined;
+        if (requested.includes('offline_access') && client.grantTypeAllowed('refresh_token')) {
+          const rt = new provider.RefreshToken({
+            accountId: principal.username,
+            client,
+            grantId,
+            gty: 'password',
+            scope,
+            resource: RESOURCE,
+            rotations: 0,
+          });
+          refreshToken = await rt.save();
+        }
+
+        ctx.body = {
+          access_token: accessToken,
+          expires_in: at.expiration,
+          token_type: 'Bearer',
+          ...(refreshToken ? { refresh_token: refreshToken } : {}),
+          scope,
+        };
+      },
+      ['username', 'password', 'scope', 'resource'],
+    );
+
+    host = new OidcProviderHost(options, provider, publicJwk, store, server, port);
+    return host;
+  }
+
+  /** The provider's public signing keys (what its `/jwks` endpoint serves). */
+  get jwks(): { keys: JWK[] } {
+    return { keys: [this.#publicJwk] };
+  }
+
+  get tokenEndpoint(): string {
+    return `${this.issuer}/token`;
+  }
+
+  get running(): boolean {
+    return this.#server !== undefined;
+  }
+
+  /** True when a token id (`jti`) was revoked by `revokeAllTokens`. */
+  isRevoked(jti: string | undefined): boolean {
+    return jti !== undefined && this.#revoked.has(jti);
+  }
+
+  /** Refuses every access and refresh token issued so far. */
+  revokeAllTokens(): void {
+    for (const model of ['AccessToken', 'ClientCredentials']) {
+      for (const jti of this.#store.ids(model)) this.#revoked.add(jti);
+      this.#store.clear(model);
+    }
+    this.#store.clear('RefreshToken');
+    this.#store.clear('Grant');
+  }
+
+  async stop(): Promise<void> {
+    const server = this.#server;
+    if (!server) return;
+    this.#server = undefined;
+    this.#cancelTimers();
+    await closeServer(server);
+  }
+
+  async start(): Promise<void> {
+    if (this.#server) return;
+    const server = createServer((req, res) => {
+      this.#handle(req, res).catch((error: unknown) => this.#fail(req, res, error));
+    });
+    await listen(server, this.#options.host, this.port);
+    this.#server = server;
+  }
+
+  #fail(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+    console.error(
+      `[@auth/testing] token endpoint wrapper failed: ${(error as Error)?.message ?? String(error)}`,
+    );
+    if (!res.headersSent && !res.destroyed) {
+      sendJson(req, res, 500, {
+        error: 'server_error',
+        error_description: 'internal error in @auth/testing',
+      });
+    } else {
+      res.destroy();
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const entry = {
+        timer: setTimeout(() => {
+          this.#timers.delete(entry);
+          resolve();
+        }, ms),
+        resolve,
+      };
+      this.#timers.add(entry);
+    });
+  }
+
+  #cancelTimers(): void {
+    for (const entry of this.#timers) {
+      clearTimeout(entry.timer);
+      entry.resolve();
+    }
+    this.#timers.clear();
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'POST' || path !== '/token') {
+      this.#callback(req, res);
+      return;
+    }
+
+    const body = await readBody(req);
+    const form = new URLSearchParams(body.toString('utf8'));
+    this.#options.stats.recordTokenRequest(form.get('grant_type') ?? undefined);
+
+    const plan = this.#options.faults.next();
+    if (plan.hangMs > 0) {
+      await this.#sleep(plan.hangMs);
+      if (res.destroyed || res.writableEnded || !this.#server) return;
+    }
+
+    const replace = plan.replace;
+    if (replace?.type === 'fail') {
+      const error = replace.status === 503 ? 'temporarily_unavailable' : 'server_error';
+      sendJson(req, res, replace.status, { error, error_description: 'fault injected by @auth/testing' });
+      return;
+    }
+    if (replace?.type === 'invalid-grant') {
+      sendJson(req, res, 400, { error: 'invalid_grant', error_description: 'grant request is invalid' });
+      return;
+    }
+    if (replace?.type === 'malformed' && isSyntheticKind(replace.kind)) {
+      this.#sendMalformed(req, res, replace.kind);
+      return;
+    }
+    if (replace?.type === 'malformed') {
+      patchTokenResponse(res, replace.kind);
+    }
+    this.#callback(replayRequest(req, body), res);
+  }
+
+  #sendMalformed(req: IncomingMessage, res: ServerResponse, kind: MalformedKind): void {
+    if (kind === 'no-access-token') {
+      sendJson(req, res, 200, { token_type: 'Bearer', expires_in: this.#options.accessTokenTtl });
+      return;
+    }
+    const [type, text] =
+      kind === 'html'
+        ? ['text/html; charset=utf-8', '<!doctype html><html><body><h1>Bad gateway</h1></body></html>']
+        : ['application/json; charset=utf-8', '{"access_token": "unterminated'];
+    res.writeHead(200, {
+      'content-type': type,
+      'content-length': Buffer.byteLength(text),
+      ...corsHeaders(req),
+    });
+    res.end(text);
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+  }
+}
+
+/** Rewrites the JSON body of a successful token response once, as it is written. */
+function patchTokenResponse(res: ServerResponse, kind: MalformedKind): void {
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.end = ((...args: unknown[]) => {
+    const [chunk] = args;
+    if (res.statusCode === 200 && !res.headersSent && (typeof chunk === 'string' || Buffer.isBuffer(chunk))) {
+      try {
+        const json = JSON.parse(chunk.toString()) as Record<string, unknown>;
+        if (typeof json.access_token === 'string') {
+          const text = JSON.stringify(rewriteTokenResponse(kind, json));
+          res.setHeader('content-length', Buffer.byteLength(text));
+          return end(text);
+        }
+      } catch {
+        // not JSON: pass through untouched
+      }
+    }
+    return end(...args);
+  }) as typeof res.end;
+}
+
+export function listen(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(error);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
