@@ -1,1 +1,179 @@
-export const placeholder = 1;
+import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
+
+/**
+ * The two methods of an `auth` object (from `createAuth()` in `@auth/core`) that the interceptors call.
+ *
+ * @example
+ * ```ts
+ * import { apiKey, createAuth } from '@auth/core';
+ * import { type AuthLike, withAuth } from '@auth/axios';
+ * import axios from 'axios';
+ *
+ * const auth: AuthLike = createAuth({ baseUrl: 'http://127.0.0.1:8080', credentials: apiKey('my-key') });
+ * const api = withAuth(axios.create({ baseURL: 'http://127.0.0.1:8080/v1' }), auth);
+ * ```
+ */
+export interface AuthLike {
+  authorize(
+    url: string | URL,
+    init?: { method?: string; signal?: AbortSignal },
+  ): Promise<Record<string, string>>;
+  handleUnauthorized(
+    url: string | URL,
+    sentHeaders: Headers | Record<string, string> | undefined,
+    init?: { signal?: AbortSignal },
+  ): Promise<boolean>;
+}
+
+type RedirectHook = NonNullable<InternalAxiosRequestConfig['beforeRedirect']>;
+/** What the interceptors remember about one request; kept on the config so that it survives the retry. */
+type State = { url: string; added: string[]; retried: boolean; beforeRedirect: RedirectHook | undefined };
+type WithState = InternalAxiosRequestConfig & { [stateKey]?: State };
+
+const stateKey = '@auth/axios';
+const installed = new WeakMap<AxiosInstance, { request: number; response: number }>();
+
+const isOneShot = (data: unknown): boolean =>
+  typeof data === 'object' &&
+  data !== null &&
+  (typeof (data as { pipe?: unknown }).pipe === 'function' ||
+    typeof (data as { getReader?: unknown }).getReader === 'function');
+
+/** The absolute URL axios will request: `baseURL` + `url` unless `url` is absolute (and absolute URLs are allowed). */
+function targetUrl(config: InternalAxiosRequestConfig): URL | undefined {
+  const url = config.url ?? '';
+  const base = config.baseURL;
+  let full = url;
+  if (base && (!/^([a-z][a-z\d+\-.]*:)?\/\//i.test(url) || config.allowAbsoluteUrls === false)) {
+    full = url ? `${base.replace(/\/?\/$/, '')}/${url.replace(/^\/+/, '')}` : base;
+  }
+  try {
+    return new URL(full, typeof location === 'undefined' ? undefined : location.href);
+  } catch {
+    return undefined; // axios reports the bad URL itself
+  }
+}
+
+const signalOf = (config: InternalAxiosRequestConfig): { signal?: AbortSignal } =>
+  config.signal instanceof AbortSignal ? { signal: config.signal } : {};
+
+/**
+ * Adds a request and a response interceptor to an axios instance so that every request to the auth's
+ * origins carries its credential, and a 401 is retried once with a fresh credential. Returns the instance.
+ *
+ * - The target URL is resolved the way axios does (`baseURL` + `url`, absolute URLs, `allowAbsoluteUrls`);
+ *   `auth.authorize()` gives no headers for another origin, so an absolute URL elsewhere carries no credential.
+ * - **A header you set yourself** (request `headers`, instance defaults, an earlier interceptor) **wins**: only
+ *   missing header names are added.
+ * - After a 401, `auth.handleUnauthorized()` decides; when it returns `true` the request is sent again once,
+ *   through the instance (so your other interceptors run again). A stream body (`data` is a Node stream or a
+ *   `ReadableStream`) is not re-sent: the 401 error is thrown as is. Any other status is left to you.
+ * - Redirects in Node (followed by axios' http adapter): a hop to another origin loses every header `auth`
+ *   added (axios itself drops `Authorization`); your own `beforeRedirect` still runs.
+ * - `config.signal` also aborts a token request the call is waiting on.
+ *
+ * Calling `withAuth` again on the same instance replaces the interceptors; {@link withoutAuth} removes them.
+ *
+ * @example
+ * ```ts
+ * import { apiKey, createAuth } from '@auth/core';
+ * import { withAuth } from '@auth/axios';
+ * import axios from 'axios';
+ *
+ * const auth = createAuth({ baseUrl: 'http://127.0.0.1:8080', credentials: apiKey(process.env.WEAVIATE_API_KEY!) });
+ * const api = withAuth(axios.create({ baseURL: 'http://127.0.0.1:8080/v1' }), auth);
+ * const { data } = await api.get('/meta');
+ * ```
+ */
+export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): T {
+  if (typeof instance?.interceptors?.request?.use !== 'function') {
+    throw new TypeError(
+      '@auth/axios: withAuth(instance, auth) needs an axios instance, e.g. axios.create({ baseURL }).',
+    );
+  }
+  if (typeof auth?.authorize !== 'function' || typeof auth.handleUnauthorized !== 'function') {
+    throw new TypeError(
+      '@auth/axios: withAuth(instance, auth) needs the object returned by createAuth() as auth.',
+    );
+  }
+  withoutAuth(instance);
+
+  const request = instance.interceptors.request.use(async (config: WithState) => {
+    const previous = config[stateKey];
+    const url = targetUrl(config);
+    if (!url) return config;
+    // On the retry, drop what the first attempt added so that the fresh credential replaces it.
+    if (previous) config.headers.delete(previous.added);
+    const fromAuth = await auth.authorize(url, {
+      method: (config.method ?? 'get').toUpperCase(),
+      ...signalOf(config),
+    });
+    const added: string[] = [];
+    for (const [name, value] of Object.entries(fromAuth)) {
+      if (!config.headers.has(name)) {
+        config.headers.set(name, value);
+        added.push(name);
+      }
+    }
+    const beforeRedirect = previous ? previous.beforeRedirect : config.beforeRedirect;
+    config[stateKey] = { url: url.href, added, retried: previous?.retried ?? false, beforeRedirect };
+    if (added.length > 0) {
+      config.beforeRedirect = (options, response, requestDetails) => {
+        if (typeof options.href !== 'string' || new URL(options.href).origin !== url.origin) {
+          const names = new Set(added.map((name) => name.toLowerCase()));
+          for (const key of Object.keys(options.headers ?? {})) {
+            if (names.has(key.toLowerCase())) delete options.headers[key];
+          }
+        }
+        beforeRedirect?.(options, response, requestDetails);
+      };
+    }
+    return config;
+  });
+
+  const retry = async (
+    config: WithState | undefined,
+    status: number | undefined,
+  ): Promise<AxiosResponse | undefined> => {
+    const state = config?.[stateKey];
+    if (status !== 401 || !config || !state || state.retried || isOneShot(config.data)) return undefined;
+    const sent = config.headers.toJSON(true);
+    if (!(await auth.handleUnauthorized(state.url, sent, signalOf(config)))) return undefined;
+    config[stateKey] = { ...state, retried: true };
+    return instance.request(config);
+  };
+
+  const response = instance.interceptors.response.use(
+    async (result) => (await retry(result.config, result.status)) ?? result,
+    async (error: AxiosError) => {
+      const retried = await retry(error?.config, error?.response?.status);
+      if (retried) return retried;
+      throw error;
+    },
+  );
+  installed.set(instance, { request, response });
+  return instance;
+}
+
+/**
+ * Removes the interceptors that {@link withAuth} added to an axios instance. Requests already in flight
+ * finish as they started.
+ *
+ * @returns `true` when interceptors were removed, `false` when the instance had none.
+ * @example
+ * ```ts
+ * import { withAuth, withoutAuth } from '@auth/axios';
+ * import axios from 'axios';
+ *
+ * const api = withAuth(axios.create({ baseURL: 'http://127.0.0.1:8080/v1' }), auth);
+ * withoutAuth(api); // back to plain axios
+ * ```
+ */
+export function withoutAuth(instance: AxiosInstance): boolean {
+  const ids = installed.get(instance);
+  if (!ids) return false;
+  instance.interceptors.request.eject(ids.request);
+  instance.interceptors.response.eject(ids.response);
+  installed.delete(instance);
+  return true;
+}

@@ -1,1 +1,188 @@
-export const placeholder = 1;
+/**
+ * The two methods of an `auth` object (from `createAuth()` in `@auth/core`) that the hooks call.
+ *
+ * @example
+ * ```ts
+ * import { apiKey, createAuth } from '@auth/core';
+ * import { type AuthLike, withAuth } from '@auth/ky';
+ * import ky from 'ky';
+ *
+ * const auth: AuthLike = createAuth({ baseUrl: 'http://127.0.0.1:8080', credentials: apiKey('my-key') });
+ * const api = withAuth(ky.create({ prefixUrl: 'http://127.0.0.1:8080/v1' }), auth);
+ * ```
+ */
+export interface AuthLike {
+  authorize(
+    url: string | URL,
+    init?: { method?: string; signal?: AbortSignal },
+  ): Promise<Record<string, string>>;
+  handleUnauthorized(
+    url: string | URL,
+    sentHeaders: Headers | Record<string, string> | undefined,
+    init?: { signal?: AbortSignal },
+  ): Promise<boolean>;
+}
+
+/** The part of a ky instance (ky 1.14+ or ky 2) that `withAuth` uses. */
+export interface KyLike {
+  extend(options: never): unknown;
+  retry(options?: never): unknown;
+}
+
+type FetchFunction = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
+type HookOptions = { headers: Headers; body?: unknown; retry: { limit: number } };
+type HookState = { request: Request; options: HookOptions; response?: Response; retryCount?: number };
+type Ky = {
+  extend(options: (parent: { fetch?: FetchFunction }) => object): unknown;
+  retry(options: { delay: number; code: string }): unknown;
+};
+
+const redirectStatuses = new Set([301, 302, 303, 307, 308]);
+const maxRedirects = 20;
+const bodyHeaders = [
+  'content-type',
+  'content-length',
+  'content-encoding',
+  'content-language',
+  'content-location',
+];
+const inBrowser =
+  typeof document !== 'undefined' ||
+  typeof (globalThis as { importScripts?: unknown }).importScripts === 'function';
+
+const isOneShot = (body: unknown): boolean =>
+  typeof body === 'object' &&
+  body !== null &&
+  (typeof (body as { getReader?: unknown }).getReader === 'function' ||
+    typeof (body as { pipe?: unknown }).pipe === 'function' ||
+    Symbol.asyncIterator in body);
+
+/** ky 1 calls hooks with positional arguments, ky 2 with one state object. */
+const stateOf = (args: unknown[]): HookState => {
+  const [first, options, third, fourth] = args as [HookState | Request, HookOptions, unknown, unknown];
+  if (!(first instanceof Request)) return first;
+  return third instanceof Response
+    ? { request: first, options, response: third, retryCount: (fourth as { retryCount: number }).retryCount }
+    : { request: first, options };
+};
+
+/**
+ * Returns `instance.extend(...)` with hooks that give every request to the auth's origins its credential
+ * and retry a 401 once with a fresh credential. Works with ky 1.14+ and ky 2.
+ *
+ * - `beforeRequest` (and `beforeRetry`, for ky's own retries) call `auth.authorize(url, { method, signal })`
+ *   and set each returned header that the request does not already have: **a header you set yourself wins**.
+ *   An absolute URL to another origin gets no credential.
+ * - `afterResponse` on a 401 asks `auth.handleUnauthorized()`; when it returns `true` the request is retried
+ *   once through `ky.retry()`, so the instance's options (`prefixUrl`/`prefix`/`baseUrl`, `timeout`, your other
+ *   hooks) apply. That retry counts against `retry.limit`: with `retry: 0` a 401 is thrown as an `HTTPError`
+ *   without a retry. A stream `body` is not re-sent.
+ * - Redirects are followed hop by hop by a wrapper around the instance's `fetch`: a hop to another origin
+ *   loses `Authorization` and every header from `auth` (outside browsers; browsers follow redirects themselves).
+ * - The request's `signal` also aborts a token request it waits on.
+ *
+ * @param instance - a ky instance (`ky`, `ky.create(...)`, `ky.extend(...)`), ky 1.14+ or 2.x.
+ * @param auth - the object returned by `createAuth()` from `@auth/core`.
+ * @returns a new instance of the same type; `instance` itself is unchanged.
+ * @example
+ * ```ts
+ * import { apiKey, createAuth } from '@auth/core';
+ * import { withAuth } from '@auth/ky';
+ * import ky from 'ky';
+ *
+ * const auth = createAuth({ baseUrl: 'http://127.0.0.1:8080', credentials: apiKey(process.env.WEAVIATE_API_KEY!) });
+ * const api = withAuth(ky.create({ prefixUrl: 'http://127.0.0.1:8080/v1' }), auth); // ky 2: { baseUrl } or { prefix }
+ * const meta = await api.get('meta').json();
+ * ```
+ */
+export function withAuth<T extends KyLike>(instance: T, auth: AuthLike): T {
+  const kyInstance = instance as unknown as Ky;
+  if (typeof kyInstance?.extend !== 'function' || typeof kyInstance.retry !== 'function') {
+    throw new TypeError(
+      '@auth/ky: withAuth(instance, auth) needs a ky instance (ky 1.14+ or 2), e.g. ky.create({ ... }).',
+    );
+  }
+  if (typeof auth?.authorize !== 'function' || typeof auth.handleUnauthorized !== 'function') {
+    throw new TypeError(
+      '@auth/ky: withAuth(instance, auth) needs the object returned by createAuth() as auth.',
+    );
+  }
+  // Per call: the header names we set, and whether the 401 retry was used. ky keeps one `options.headers`
+  // object for a call and all its retries.
+  const calls = new WeakMap<Headers, { owned: string[]; retried: boolean }>();
+
+  const authorize = async ({ request, options }: HookState): Promise<void> => {
+    const call = calls.get(options.headers) ?? { owned: [], retried: false };
+    calls.set(options.headers, call);
+    const fromAuth = await auth.authorize(request.url, { method: request.method, signal: request.signal });
+    for (const name of call.owned) request.headers.delete(name);
+    call.owned = [];
+    for (const [name, value] of Object.entries(fromAuth)) {
+      if (!request.headers.has(name)) {
+        request.headers.set(name, value);
+        call.owned.push(name);
+      }
+    }
+  };
+
+  const afterResponse = async (...args: unknown[]): Promise<unknown> => {
+    const { request, options, response, retryCount = 0 } = stateOf(args);
+    const call = calls.get(options.headers);
+    if (response?.status !== 401 || !call || call.retried || isOneShot(options.body)) return undefined;
+    if (retryCount >= options.retry.limit) return undefined; // ky would turn a forced retry into an error
+    const url = response.url || request.url;
+    if (!(await auth.handleUnauthorized(url, request.headers, { signal: request.signal }))) return undefined;
+    call.retried = true;
+    return kyInstance.retry({ delay: 0, code: 'UNAUTHORIZED' });
+  };
+
+  /** Follows redirects one hop at a time so that a hop to another origin carries no credential. */
+  const safeRedirects =
+    (inner: FetchFunction): FetchFunction =>
+    async (input, init) => {
+      if (inBrowser || !(input instanceof Request) || input.redirect !== 'follow') return inner(input, init);
+      let current = input;
+      for (let count = 0; ; count++) {
+        const spare = current.body ? current.clone() : undefined;
+        const response = await inner(new Request(current, { redirect: 'manual' }), init);
+        const location = response.headers.get('location');
+        if (!redirectStatuses.has(response.status) || location === null) return response;
+        if (count === maxRedirects) throw new TypeError(`@auth/ky: more than ${maxRedirects} redirects.`);
+        const from = new URL(current.url);
+        const next = new URL(location, from);
+        const status = response.status;
+        const toGet = status === 303 ? current.method !== 'HEAD' : status <= 302 && current.method === 'POST';
+        const method = toGet ? 'GET' : current.method;
+        const headers = new Headers(current.headers);
+        if (toGet) for (const name of bodyHeaders) headers.delete(name);
+        if (next.origin !== from.origin) {
+          headers.delete('authorization');
+          const credential = await auth.authorize(from, { method: current.method, signal: current.signal });
+          for (const name of Object.keys(credential)) headers.delete(name);
+        }
+        for (const [name, value] of Object.entries(
+          await auth.authorize(next, { method, signal: current.signal }),
+        )) {
+          if (!headers.has(name)) headers.set(name, value);
+        }
+        void response.body?.cancel().catch(() => undefined);
+        const body = toGet ? null : (spare?.body ?? null);
+        current = new Request(next, {
+          method,
+          headers,
+          body,
+          signal: current.signal,
+          ...(body ? { duplex: 'half' } : {}),
+        });
+      }
+    };
+
+  return kyInstance.extend((parent) => ({
+    fetch: safeRedirects(parent.fetch ?? ((input, init) => globalThis.fetch(input, init))),
+    hooks: {
+      beforeRequest: [async (...args: unknown[]) => authorize(stateOf(args))],
+      beforeRetry: [async (state: HookState) => authorize(state)],
+      afterResponse: [afterResponse],
+    },
+  })) as T;
+}
