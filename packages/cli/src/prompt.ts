@@ -32,8 +32,9 @@ export function promptHidden(
 ): Promise<string> {
   const setRawMode = input.setRawMode?.bind(input);
   if (setRawMode === undefined) throw new Error('promptHidden needs a terminal');
-  write(question);
+  // Echo off before the question shows, so that nothing typed after it can be echoed.
   setRawMode(true);
+  write(question);
   const utf8 = decoder();
   return new Promise<string>((resolve, reject) => {
     let chars: string[] = [];

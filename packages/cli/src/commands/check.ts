@@ -177,28 +177,35 @@ async function diagnose(prepared: Prepared): Promise<CheckReport> {
     }
   }
 
-  // 3. Who the server says we are.
-  const ownInfo = await prepared.session.get('/v1/users/own-info').catch(async (error: unknown) => {
-    fail(fromCliError(toCliError(error)), toCliError(error).exitCode);
-    return undefined;
-  });
+  // 3. Who the server says we are (anonymous callers are nobody: go straight to reading).
+  const ownInfo =
+    credential.kind === 'none'
+      ? null
+      : await prepared.session.get('/v1/users/own-info').catch((error: unknown) => {
+          const cliError = toCliError(error);
+          fail(fromCliError(cliError), cliError.exitCode);
+          return undefined;
+        });
   if (ownInfo === undefined) return finish();
-  report.identity = { status: ownInfo.status };
-  if (ownInfo.status === 200) {
-    report.identity = { status: ownInfo.status, ...parseIdentity(ownInfo.body) };
-  } else if (ownInfo.status === 401) {
-    fail(await unauthorizedProblem(prepared, '/v1/users/own-info', ownInfo));
-    return finish();
-  } else if (ownInfo.status === 404 || ownInfo.status === 405) {
-    report.notes.push(
-      'This server has no GET /v1/users/own-info (Weaviate before 1.28), so it cannot say who you are.',
-    );
+  if (ownInfo !== null) {
+    report.identity = { status: ownInfo.status };
+    if (ownInfo.status === 200) {
+      report.identity = { status: ownInfo.status, ...parseIdentity(ownInfo.body) };
+    } else if (ownInfo.status === 401) {
+      fail(await unauthorizedProblem(prepared, '/v1/users/own-info', ownInfo));
+      return finish();
+    } else if (ownInfo.status === 404 || ownInfo.status === 405) {
+      report.notes.push(
+        'This server has no GET /v1/users/own-info (Weaviate before 1.28), so it cannot say who you are.',
+      );
+    }
   }
 
   // 4. Whether the credential can read.
   const username = report.identity?.username;
   let readAnswer = await prepared.session.get('/v1/schema').catch((error: unknown) => {
-    fail(fromCliError(toCliError(error)), toCliError(error).exitCode);
+    const cliError = toCliError(error);
+    fail(fromCliError(cliError), cliError.exitCode);
     return undefined;
   });
   if (readAnswer === undefined) return finish();

@@ -1,0 +1,213 @@
+import { execFile, spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+/** The repository root and the built bin the tests run. */
+export const ROOT = resolve(import.meta.dirname, '../../../..');
+export const BIN = join(ROOT, 'packages/cli/dist/cli.mjs');
+
+const LOCK = join(ROOT, 'packages/cli/node_modules/.cli-build.lock');
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
+    else if (!entry.name.endsWith('.test.ts') && !path.includes('__test__')) {
+      newest = Math.max(newest, statSync(path).mtimeMs);
+    }
+  }
+  return newest;
+}
+
+function mtime(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+/** True when dist/cli.mjs or core's dist is missing or older than their sources. */
+function isStale(): boolean {
+  const cli = mtime(BIN);
+  const core = mtime(join(ROOT, 'packages/core/dist/index.mjs'));
+  return (
+    cli === 0 ||
+    core === 0 ||
+    cli < newestMtime(join(ROOT, 'packages/cli/src')) ||
+    core < newestMtime(join(ROOT, 'packages/core/src'))
+  );
+}
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+/**
+ * Builds the bin and what it needs at run time (@auth/core's dist) when missing or stale, with turbo (which
+ * caches). Several test files call this at once: a lock directory makes one of them build.
+ */
+export async function ensureBuilt(): Promise<void> {
+  if (!isStale()) return;
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      break;
+    } catch {
+      // Another test file is building; a lock older than 5 minutes belongs to a dead run.
+      if (Date.now() - mtime(LOCK) > 300_000) rmdirSync(LOCK);
+      await sleep(250);
+    }
+  }
+  try {
+    if (isStale()) {
+      await promisify(execFile)(
+        'npx',
+        ['turbo', 'run', 'build', '--filter=@auth/cli...', '--output-logs=errors-only'],
+        {
+          cwd: ROOT,
+          env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' },
+          maxBuffer: 16 * 1024 * 1024,
+        },
+      );
+    }
+  } finally {
+    rmdirSync(LOCK);
+  }
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The environment every run starts from: no WEAVIATE_* variables of the machine running the tests. */
+function baseEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of ['PATH', 'HOME', 'LANG', 'SYSTEMROOT', 'TMPDIR']) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}
+
+/**
+ * Runs `node dist/cli.mjs ...args` as a child process. Rejects (so the test fails) when it does not exit
+ * within `killAfter` ms: nothing may hang.
+ */
+export function runCli(
+  args: string[],
+  options: { env?: Record<string, string>; stdin?: string; killAfter?: number } = {},
+): Promise<CliResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...baseEnv(), ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`weaviate-auth ${args[0]} did not exit within ${options.killAfter ?? 60_000} ms`));
+    }, options.killAfter ?? 60_000);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, stdout, stderr });
+    });
+    if (options.stdin !== undefined) child.stdin.end(options.stdin);
+    else child.stdin.end();
+  });
+}
+
+/** Quotes a word for sh. */
+function sh(word: string): string {
+  return `'${word.replaceAll("'", "'\\''")}'`;
+}
+
+/** A run inside a pseudo-terminal (`script` from util-linux): the bin sees a TTY on stdin, stdout and stderr. */
+export interface PtyRun {
+  /** Everything the terminal showed so far (stdout and stderr together, plus what the terminal echoed). */
+  readonly output: () => string;
+  /** Resolves once the terminal has shown `text`. */
+  waitFor(text: string): Promise<void>;
+  /** Types into the terminal. */
+  type(text: string): void;
+  /** Resolves with the exit code of the bin. */
+  exited: Promise<number | null>;
+}
+
+export function runInPty(
+  args: string[],
+  options: { env?: Record<string, string>; killAfter?: number } = {},
+): PtyRun {
+  const command = [process.execPath, BIN, ...args].map(sh).join(' ');
+  const child = spawn('script', ['-qefc', command, '/dev/null'], {
+    env: { ...baseEnv(), SHELL: '/bin/sh', TERM: 'dumb', ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const waiters: Array<{ text: string; done: () => void }> = [];
+  const onChunk = (chunk: string) => {
+    output += chunk;
+    for (const waiter of [...waiters]) {
+      if (output.includes(waiter.text)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.done();
+      }
+    }
+  };
+  child.stdout.setEncoding('utf8').on('data', onChunk);
+  child.stderr.setEncoding('utf8').on('data', onChunk);
+  const exited = new Promise<number | null>((resolveExit, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`weaviate-auth in a pty did not exit within ${options.killAfter ?? 60_000} ms`));
+    }, options.killAfter ?? 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      child.stdin.destroy();
+      resolveExit(code);
+    });
+  });
+  return {
+    output: () => output,
+    waitFor: (text) =>
+      output.includes(text)
+        ? Promise.resolve()
+        : new Promise<void>((done, reject) => {
+            waiters.push({ text, done });
+            exited.then(
+              () =>
+                reject(
+                  new Error(`the terminal never showed '${text}'; it showed: ${JSON.stringify(output)}`),
+                ),
+              reject,
+            );
+          }),
+    type: (text) => {
+      child.stdin.write(text);
+    },
+    exited,
+  };
+}
+
+/** The secrets and tokens a test has seen, to assert that none of them was printed where it must not be. */
+export function expectNoSecrets(text: string, secrets: Array<string | undefined>): void {
+  for (const secret of secrets) {
+    if (secret !== undefined && secret !== '' && text.includes(secret)) {
+      throw new Error(`a secret (${secret.length} characters) appears in the output:\n${text}`);
+    }
+  }
+}
