@@ -101,6 +101,8 @@ export class OidcProviderHost {
   readonly #callback: (req: IncomingMessage, res: ServerResponse) => void;
   #server: Server | undefined;
   readonly #revoked = new Set<string>();
+  /** JWT access tokens are not stored by oidc-provider; their ids and expiries are kept here for revocation. */
+  readonly #issued = new Map<string, number>();
   readonly #timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
 
   private constructor(
@@ -280,6 +282,10 @@ export class OidcProviderHost {
     );
 
     host = new OidcProviderHost(options, provider, publicJwk, store, server, port);
+    const created = host;
+    const remember = (token: { jti: string; exp?: number | undefined }) => created.#remember(token);
+    provider.on('access_token.issued', remember);
+    provider.on('client_credentials.issued', remember);
     return host;
   }
 
@@ -301,8 +307,18 @@ export class OidcProviderHost {
     return jti !== undefined && this.#revoked.has(jti);
   }
 
+  #remember(token: { jti: string; exp?: number | undefined }): void {
+    const now = Date.now() / 1000;
+    if (this.#issued.size > 0 && this.#issued.size % 1000 === 0) {
+      for (const [jti, exp] of this.#issued) if (exp <= now) this.#issued.delete(jti);
+      for (const jti of this.#revoked) if (!this.#issued.has(jti)) this.#revoked.delete(jti);
+    }
+    this.#issued.set(token.jti, token.exp ?? Number.POSITIVE_INFINITY);
+  }
+
   /** Refuses every access and refresh token issued so far. */
   revokeAllTokens(): void {
+    for (const jti of this.#issued.keys()) this.#revoked.add(jti);
     for (const model of ['AccessToken', 'ClientCredentials']) {
       for (const jti of this.#store.ids(model)) this.#revoked.add(jti);
       this.#store.clear(model);

@@ -208,8 +208,8 @@ export async function startWeaviateServer(options: WeaviateServerOptions = {}): 
       tokenFaults.malformedTokenResponses(kind, count),
     invalidGrant: (count) => tokenFaults.invalidGrant(count),
     revokeAllTokens: () => requireOidc('faults.revokeAllTokens').revokeAllTokens(),
-    stopProvider: () => requireOidc('faults.stopProvider').stop(),
-    startProvider: () => requireOidc('faults.startProvider').start(),
+    stopProvider: async () => requireOidc('faults.stopProvider').stop(),
+    startProvider: async () => requireOidc('faults.startProvider').start(),
     reset: () => tokenFaults.reset(),
   };
 
