@@ -136,9 +136,9 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
     status: number | undefined,
   ): Promise<AxiosResponse | undefined> => {
     const state = config?.[stateKey];
-    if (status !== 401 || !config || !state || state.retried || isOneShot(config.data)) return undefined;
-    const sent = config.headers.toJSON(true);
-    if (!(await auth.handleUnauthorized(state.url, sent, signalOf(config)))) return undefined;
+    if (status !== 401 || !config || !state || state.retried) return undefined;
+    const renewed = await auth.handleUnauthorized(state.url, config.headers.toJSON(true), signalOf(config));
+    if (!renewed || isOneShot(config.data)) return undefined; // a stream body cannot be re-sent
     config[stateKey] = { ...state, retried: true };
     return instance.request(config);
   };

@@ -177,8 +177,10 @@ export function withAuth<F extends FetchFunction>(fetchFn: F, auth: AuthLike): F
     };
 
     const sent = await send();
-    if (sent.response.status !== 401 || isOneShot(init?.body)) return sent.response;
-    if (!(await auth.handleUnauthorized(sent.url, sent.headers, withSignal))) return sent.response;
+    if (sent.response.status !== 401) return sent.response;
+    // Told even for a body that cannot be re-sent, so that the next request gets a fresh credential.
+    const renewed = await auth.handleUnauthorized(sent.url, sent.headers, withSignal);
+    if (!renewed || isOneShot(init?.body)) return sent.response;
     void sent.response.body?.cancel().catch(() => undefined);
     apply(headers, await auth.authorize(url, { method, ...withSignal }), owned);
     return (await send()).response;

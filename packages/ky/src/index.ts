@@ -128,10 +128,11 @@ export function withAuth<T extends KyLike>(instance: T, auth: AuthLike): T {
   const afterResponse = async (...args: unknown[]): Promise<unknown> => {
     const { request, options, response, retryCount = 0 } = stateOf(args);
     const call = calls.get(options.headers);
-    if (response?.status !== 401 || !call || call.retried || isOneShot(options.body)) return undefined;
-    if (retryCount >= options.retry.limit) return undefined; // ky would turn a forced retry into an error
+    if (response?.status !== 401 || !call || call.retried) return undefined;
     const url = response.url || request.url;
-    if (!(await auth.handleUnauthorized(url, request.headers, { signal: request.signal }))) return undefined;
+    const renewed = await auth.handleUnauthorized(url, request.headers, { signal: request.signal });
+    // A stream body cannot be re-sent; past `retry.limit` ky would turn a forced retry into an error.
+    if (!renewed || isOneShot(options.body) || retryCount >= options.retry.limit) return undefined;
     call.retried = true;
     return kyInstance.retry({ delay: 0, code: 'UNAUTHORIZED' });
   };
