@@ -1,0 +1,323 @@
+import type {
+  CredentialEnvironment,
+  Credentials,
+  OidcOptions,
+  TokenProvider,
+} from './credentials/credentials.js';
+import { AuthClosedError } from './errors/auth-closed-error.js';
+import { ConfigurationError } from './errors/configuration-error.js';
+import { type AuthEventListener, safeEmitter } from './events.js';
+import { assertSecureTransport, clusterUrlHeader, displayUrl, parseHttpUrl, resolveUrl } from './origin.js';
+import { Redacted, redacted } from './redact.js';
+import { memoryStore, type TokenStore } from './store.js';
+import { TokenManager } from './token-manager.js';
+
+/** Options of {@link createAuth}. */
+export interface AuthOptions {
+  /** The API's URL. Credentials go to its origin only (plus `allowedOrigins`); relative URLs resolve against it. */
+  readonly baseUrl: string | URL;
+  /** `apiKey(...)`, `oidcPassword(...)`, `clientCredentials(...)`, `bearerToken(...)`, `tokenSource(...)` or your own. */
+  readonly credentials: Credentials;
+  /** Extra headers sent with the credential, to the same origins only (module keys such as `X-OpenAI-Api-Key`). */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+  /** More origins that receive the credential, e.g. `['https://backup.example.com']`. @default [] */
+  readonly allowedOrigins?: readonly (string | URL)[] | undefined;
+  /** Allow credentials over plain http to hosts that are not loopback. @default false */
+  readonly allowInsecureHttp?: boolean | undefined;
+  /** Receives refresh, discovery and unauthorized events; never a secret. A throwing listener is ignored. */
+  readonly onEvent?: AuthEventListener | undefined;
+  /** Limit for each token and discovery request, in ms. @default 10000 */
+  readonly timeout?: number | undefined;
+  /** Use this OpenID Provider directly instead of asking the Weaviate server (for other APIs). */
+  readonly oidc?: OidcOptions | undefined;
+  /** Where the token is kept; share one between processes to share the token. @default memoryStore() */
+  readonly store?: TokenStore | undefined;
+}
+
+/** Per-request options of {@link Auth.authorize}. */
+export interface AuthorizeOptions {
+  /** The request's method (for messages). */
+  readonly method?: string | undefined;
+  /** Stops waiting for a token (the shared token request goes on for other callers). */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** The headers a request carried, as any HTTP client holds them. */
+export type SentHeaders =
+  | Headers
+  | Readonly<Record<string, string | readonly string[] | number | boolean | null | undefined>>
+  | undefined;
+
+/**
+ * Gives requests their credentials and keeps them fresh. Adapters call `authorize()` before each request,
+ * and `handleUnauthorized()` after a 401 (retrying once when it returns true).
+ */
+export interface Auth {
+  /** The base URL, without a trailing slash. */
+  readonly baseUrl: string;
+  /**
+   * The headers to set on a request to `url`: the credential and the `headers` option for allowed origins,
+   * `{}` for any other origin. Waits only when no usable token exists. Rejects with the caller's
+   * `signal.reason` when it aborts, and with an `AuthError` when no token can be had.
+   */
+  authorize(url: string | URL, init?: AuthorizeOptions): Promise<Record<string, string>>;
+  /**
+   * After a 401: drops the token the failed request carried (only if it is still the current one) and gets
+   * a new one. True when a retry can succeed; false for a static API key, for a request that carried no
+   * credential of ours, or for another origin. Rejects when no new token can be had (e.g.
+   * `ReauthenticationRequiredError`).
+   */
+  handleUnauthorized(
+    url: string | URL,
+    sentHeaders: SentHeaders,
+    init?: { readonly signal?: AbortSignal | undefined },
+  ): Promise<boolean>;
+  /** Stops timers and in-flight requests; later calls reject with `AuthClosedError`. */
+  close(): Promise<void>;
+  /** `await using auth = createAuth(...)` closes it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** The limit for each token and discovery request unless `timeout` says otherwise (ms). */
+export const DEFAULT_TIMEOUT = 10_000;
+
+const asyncDispose: typeof Symbol.asyncDispose =
+  Symbol.asyncDispose ?? (Symbol.for('nodejs.asyncDispose') as typeof Symbol.asyncDispose);
+
+class AuthClient extends Redacted implements Auth {
+  readonly baseUrl: string;
+  protected readonly label = 'Auth';
+  readonly #base: URL;
+  readonly #origins: ReadonlySet<string>;
+  readonly #credentials: Credentials;
+  readonly #provider: TokenProvider;
+  readonly #manager: TokenManager;
+  readonly #extraHeaders: Readonly<Record<string, string>>;
+  readonly #emit: AuthEventListener;
+  readonly #lifetime = new AbortController();
+  readonly #store: TokenStore;
+  readonly #ownStore: boolean;
+
+  constructor(options: AuthOptions) {
+    super();
+    if (typeof options !== 'object' || options === null) {
+      throw new ConfigurationError(
+        'createAuth(): pass an options object, e.g. createAuth({ baseUrl, credentials }).',
+      );
+    }
+    const base = parseHttpUrl(options.baseUrl, 'baseUrl');
+    const allowInsecureHttp = options.allowInsecureHttp === true;
+    assertSecureTransport(base, allowInsecureHttp, 'credentials');
+    const origins = new Set([base.origin]);
+    if (options.allowedOrigins !== undefined && !Array.isArray(options.allowedOrigins)) {
+      throw new ConfigurationError('createAuth(): `allowedOrigins` must be an array of URLs.');
+    }
+    for (const origin of options.allowedOrigins ?? []) {
+      const url = parseHttpUrl(origin, 'allowedOrigins[]');
+      assertSecureTransport(url, allowInsecureHttp, 'credentials');
+      origins.add(url.origin);
+    }
+    const credentials = options.credentials;
+    if (typeof credentials?.bind !== 'function' || typeof credentials.kind !== 'string') {
+      throw new ConfigurationError(
+        'createAuth(): `credentials` is missing. Pass apiKey(key), oidcPassword({ username, password }), clientCredentials({ clientSecret }), bearerToken({ accessToken, expiresIn }) or tokenSource(fn).',
+      );
+    }
+    const timeout = options.timeout ?? DEFAULT_TIMEOUT;
+    if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
+      throw new ConfigurationError(
+        'createAuth(): `timeout` must be a positive number of milliseconds, e.g. 10000.',
+      );
+    }
+    const oidc = validateOidc(options.oidc, credentials.kind);
+    if (options.onEvent !== undefined && typeof options.onEvent !== 'function') {
+      throw new ConfigurationError('createAuth(): `onEvent` must be a function.');
+    }
+    const store = options.store ?? memoryStore();
+    if (
+      typeof store.get !== 'function' ||
+      typeof store.set !== 'function' ||
+      typeof store.delete !== 'function'
+    ) {
+      throw new ConfigurationError(
+        'createAuth(): `store` must have get, set and delete methods (see TokenStore).',
+      );
+    }
+
+    this.#base = base;
+    this.baseUrl = base.href.replace(/\/$/, '');
+    this.#origins = origins;
+    this.#credentials = credentials;
+    this.#extraHeaders = Object.freeze({ ...clusterUrlHeader(base), ...validateHeaders(options.headers) });
+    this.#emit = safeEmitter(options.onEvent);
+    this.#store = store;
+    this.#ownStore = options.store === undefined;
+    const environment: CredentialEnvironment = {
+      baseUrl: base,
+      timeout,
+      allowInsecureHttp,
+      oidc,
+      signal: this.#lifetime.signal,
+      emit: this.#emit,
+    };
+    this.#provider = credentials.bind(environment);
+    this.#manager = new TokenManager({
+      provider: this.#provider,
+      kind: credentials.kind,
+      store,
+      key: `@auth/core:${this.baseUrl}:${credentials.kind}:${this.#provider.identity ?? ''}`,
+      signal: this.#lifetime.signal,
+      emit: this.#emit,
+    });
+  }
+
+  async authorize(url: string | URL, init: AuthorizeOptions = {}): Promise<Record<string, string>> {
+    this.#assertOpen();
+    const target = this.#target(url);
+    if (!target) return {};
+    const token = await this.#manager.token(init.signal);
+    const { name, scheme } = this.#header();
+    return { ...this.#extraHeaders, [name]: scheme ? `${scheme} ${token}` : token };
+  }
+
+  async handleUnauthorized(
+    url: string | URL,
+    sentHeaders: SentHeaders,
+    init: { readonly signal?: AbortSignal | undefined } = {},
+  ): Promise<boolean> {
+    this.#assertOpen();
+    const target = this.#target(url);
+    if (!target) return false;
+    this.#emit({ type: 'unauthorized', url: displayUrl(target) });
+    const sent = this.#sentToken(sentHeaders);
+    if (sent === undefined) return false;
+    return this.#manager.unauthorized(sent, init.signal);
+  }
+
+  async close(): Promise<void> {
+    if (this.#lifetime.signal.aborted) return;
+    this.#lifetime.abort(new AuthClosedError());
+    await this.#manager.settle();
+    if (this.#ownStore) (this.#store as ReturnType<typeof memoryStore>).clear();
+  }
+
+  [asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  protected describe(): Record<string, unknown> {
+    return {
+      baseUrl: this.baseUrl,
+      credentials: this.#credentials.kind,
+      allowedOrigins: [...this.#origins],
+      headers: Object.fromEntries(Object.keys(this.#extraHeaders).map((name) => [name, redacted])),
+      closed: this.#lifetime.signal.aborted,
+    };
+  }
+
+  #assertOpen(): void {
+    if (this.#lifetime.signal.aborted) throw this.#lifetime.signal.reason;
+  }
+
+  /** The request URL when its origin may receive the credential, else undefined. */
+  #target(url: string | URL): URL | undefined {
+    let target: URL;
+    try {
+      target = resolveUrl(url, this.#base);
+    } catch {
+      return undefined;
+    }
+    return this.#origins.has(target.origin) ? target : undefined;
+  }
+
+  #header(): { name: string; scheme?: string | undefined } {
+    return this.#provider.header ?? { name: 'Authorization', scheme: 'Bearer' };
+  }
+
+  /** The token a request carried in our credential header, if any. */
+  #sentToken(headers: SentHeaders): string | undefined {
+    const { name, scheme } = this.#header();
+    const value = readHeader(headers, name);
+    if (value === undefined) return undefined;
+    if (!scheme) return value.trim() || undefined;
+    const match = /^(\S+)\s+(\S+)\s*$/.exec(value);
+    return match && match[1]!.toLowerCase() === scheme.toLowerCase() ? match[2] : undefined;
+  }
+}
+
+function readHeader(headers: SentHeaders, name: string): string | undefined {
+  if (!headers) return undefined;
+  if (typeof (headers as Headers).get === 'function') {
+    const value: unknown = (headers as Headers).get(name);
+    if (typeof value === 'string') return value;
+    if (headers instanceof Headers) return undefined;
+  }
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() !== wanted) continue;
+    const first: unknown = Array.isArray(value) ? value[0] : value;
+    return typeof first === 'string' ? first : undefined;
+  }
+  return undefined;
+}
+
+function validateOidc(oidc: OidcOptions | undefined, kind: string): OidcOptions | undefined {
+  if (oidc === undefined) return undefined;
+  if (kind === 'api_key') {
+    throw new ConfigurationError(
+      'createAuth(): both an API key and `oidc` settings were given. An API key needs no OIDC; remove `oidc`, or use oidcPassword / clientCredentials / bearerToken.',
+    );
+  }
+  if (typeof oidc !== 'object' || oidc === null || typeof oidc.clientId !== 'string' || !oidc.clientId) {
+    throw new ConfigurationError(
+      "createAuth(): `oidc` needs `issuer` and `clientId`, e.g. { issuer: 'https://login.example.com', clientId: 'my-app' }.",
+    );
+  }
+  const issuer = parseHttpUrl(oidc.issuer, 'oidc.issuer');
+  if (
+    oidc.scopes !== undefined &&
+    (!Array.isArray(oidc.scopes) || oidc.scopes.some((s) => typeof s !== 'string'))
+  ) {
+    throw new ConfigurationError('createAuth(): `oidc.scopes` must be an array of strings.');
+  }
+  return Object.freeze({ issuer: issuer.href, clientId: oidc.clientId, scopes: oidc.scopes });
+}
+
+function validateHeaders(headers: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  if (headers === undefined) return {};
+  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) {
+    throw new ConfigurationError(
+      "createAuth(): `headers` must be an object such as { 'X-OpenAI-Api-Key': key }.",
+    );
+  }
+  const valid: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
+      throw new ConfigurationError(`createAuth(): \`headers\` has an invalid header name "${name}".`);
+    }
+    if (typeof value !== 'string' || /[\r\n]/.test(value)) {
+      throw new ConfigurationError(
+        `createAuth(): the \`${name}\` header must be a string without line breaks.`,
+      );
+    }
+    valid[name] = value;
+  }
+  return valid;
+}
+
+/**
+ * Creates the auth object that gives requests their credentials and keeps them fresh. Bad options throw a
+ * `ConfigurationError` (or `InsecureTransportError`) right here.
+ *
+ * @example
+ * ```ts
+ * import { createAuth, apiKey } from '@auth/core';
+ * const auth = createAuth({ baseUrl: 'http://localhost:8080', credentials: apiKey('my-key') });
+ * const headers = await auth.authorize('/v1/meta'); // { Authorization: 'Bearer my-key' }
+ * const response = await fetch(new URL('/v1/meta', auth.baseUrl), { headers });
+ * await auth.close();
+ * ```
+ */
+export function createAuth(options: AuthOptions): Auth {
+  return new AuthClient(options);
+}

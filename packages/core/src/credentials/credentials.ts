@@ -1,0 +1,95 @@
+import type { AuthEvent, Grant, RefreshReason } from '../events.js';
+
+/** The OIDC settings of `createAuth({ oidc })`: skip Weaviate's discovery and use this provider directly. */
+export interface OidcOptions {
+  /** The provider's issuer URL; its `/.well-known/openid-configuration` is read once. */
+  readonly issuer: string;
+  /** The public client for the password and refresh-token grants (and the default for client credentials). */
+  readonly clientId: string;
+  /** Scopes to ask for in addition to the user's (in place of the scopes a Weaviate server advertises). */
+  readonly scopes?: readonly string[] | undefined;
+}
+
+/** What an auth object hands a credential when it binds it: everything a token request may need. */
+export interface CredentialEnvironment {
+  /** The API's base URL; Weaviate's OIDC discovery lives under it. */
+  readonly baseUrl: URL;
+  /** The limit for each token or discovery request, in ms. */
+  readonly timeout: number;
+  /** Whether plain http to non-loopback hosts is allowed. */
+  readonly allowInsecureHttp: boolean;
+  /** The `oidc` option of `createAuth`, if any. */
+  readonly oidc: OidcOptions | undefined;
+  /** Aborts when the auth object closes. */
+  readonly signal: AbortSignal;
+  /** Reports an event (a throwing listener is ignored). */
+  emit(event: AuthEvent): void;
+}
+
+/** A token as a credential returns it. */
+export interface TokenSet {
+  readonly accessToken: string;
+  /** Lifetime in seconds from when the request started; absent: the token is used until the server refuses it. */
+  readonly expiresIn?: number | undefined;
+  readonly refreshToken?: string | undefined;
+}
+
+/** One token request, as the token manager asks for it. */
+export interface TokenRequest {
+  /** Aborts when the request must stop (the auth object closes). */
+  readonly signal: AbortSignal;
+  readonly reason: RefreshReason;
+  /** The refresh token currently held, if any (for credentials that refresh in their own way). */
+  readonly refreshToken?: string | undefined;
+}
+
+/**
+ * A credential bound to one auth object: what the token manager drives. Created by
+ * {@link Credentials.bind}; the manager decides when to call it, and calls it once at a time.
+ */
+export interface TokenProvider {
+  /** The grant `obtain` runs, as reported in events. */
+  readonly grant: Grant;
+  /** False when asking again cannot give a different token (a static API key): a 401 is then final. */
+  readonly renewable: boolean;
+  /** A token known without any request (a static key, a given bearer token); read once, when first needed. */
+  initial?(): TokenSet;
+  /** A non-secret name for the identity (a user name, a client id), used in the token store key. */
+  readonly identity?: string | undefined;
+  /** Where the token goes: `Authorization: Bearer <token>` unless said otherwise. */
+  readonly header?: { readonly name: string; readonly scheme?: string | undefined } | undefined;
+  /** Runs the primary grant. Absent when there is none (a bearer token can only be refreshed). */
+  obtain?(request: TokenRequest): Promise<TokenSet>;
+  /** Runs the refresh-token grant; tried first whenever a refresh token is held. */
+  refresh?(refreshToken: string, request: TokenRequest): Promise<TokenSet>;
+}
+
+/**
+ * A kind of credential. The built-in kinds (`apiKey`, `oidcPassword`, `clientCredentials`, `bearerToken`,
+ * `tokenSource`) implement it; so can your own. A credential value holds secrets: keep them in `#private`
+ * fields or closures, never in enumerable properties.
+ *
+ * @example
+ * ```ts
+ * import { createAuth, type Credentials } from '@auth/core';
+ * const vaultToken: Credentials = {
+ *   kind: 'vault',
+ *   bind: () => ({
+ *     grant: 'token_source',
+ *     renewable: true,
+ *     obtain: async ({ signal }) => {
+ *       const response = await fetch('https://vault.internal/token', { signal });
+ *       const { token, ttl } = await response.json();
+ *       return { accessToken: token, expiresIn: ttl };
+ *     },
+ *   }),
+ * };
+ * const auth = createAuth({ baseUrl: 'https://api.example.com', credentials: vaultToken });
+ * ```
+ */
+export interface Credentials {
+  /** A short, non-secret name for messages: `api_key`, `oidc_password`, ... */
+  readonly kind: string;
+  /** Binds the credential to one auth object (called once by `createAuth`). */
+  bind(environment: CredentialEnvironment): TokenProvider;
+}

@@ -1,0 +1,78 @@
+import type { AuthError } from './errors/auth-error.js';
+
+/**
+ * The grant a token request ran. `api_key` is a key re-read from a function; `token_source` is a
+ * `tokenSource()` function. A custom credential may name its own.
+ */
+export type Grant =
+  | 'password'
+  | 'refresh_token'
+  | 'client_credentials'
+  | 'token_source'
+  | 'api_key'
+  | (string & {});
+
+/**
+ * Why a token request started: no token yet (`initial`), the token is in its refresh-ahead window and is
+ * still being served (`refresh-ahead`), it expired (`expired`), the server refused it (`unauthorized`), the
+ * refresh token was refused and the primary grant runs instead (`invalid_grant`), or a transient failure is
+ * being retried (`retry`).
+ */
+export type RefreshReason =
+  | 'initial'
+  | 'refresh-ahead'
+  | 'expired'
+  | 'unauthorized'
+  | 'invalid_grant'
+  | 'retry';
+
+/**
+ * What the auth object reports through `onEvent`. No event carries a secret: URLs lose their query string,
+ * errors are `AuthError`s.
+ */
+export type AuthEvent =
+  | {
+      /** OIDC settings were read (once per auth object, and again only after a failure). */
+      readonly type: 'discovery';
+      readonly issuer: string;
+      readonly clientId: string;
+      /** The scopes the server advertises (empty with the `oidc` option). */
+      readonly scopes: readonly string[];
+      readonly tokenEndpoint: string;
+    }
+  | { readonly type: 'refresh-started'; readonly grant: Grant; readonly reason: RefreshReason }
+  | {
+      readonly type: 'refresh-succeeded';
+      readonly grant: Grant;
+      /** Seconds the new token lives, after clamping; absent when it does not expire (an API key). */
+      readonly expiresIn?: number;
+      readonly hasRefreshToken: boolean;
+    }
+  | {
+      readonly type: 'refresh-failed';
+      readonly grant: Grant;
+      readonly error: AuthError;
+      /** True when another attempt follows (backoff retry, or the primary grant after `invalid_grant`). */
+      readonly willRetry: boolean;
+    }
+  | {
+      /** `handleUnauthorized` was called for a request to an allowed origin. */
+      readonly type: 'unauthorized';
+      /** The request URL without query string. */
+      readonly url: string;
+    };
+
+/** Receives {@link AuthEvent}s. A listener that throws is ignored; it cannot break authentication. */
+export type AuthEventListener = (event: AuthEvent) => void;
+
+/** Wraps a listener so that its exceptions never reach the token manager. */
+export function safeEmitter(listener: AuthEventListener | undefined): AuthEventListener {
+  if (!listener) return () => {};
+  return (event) => {
+    try {
+      listener(Object.freeze(event));
+    } catch {
+      // A broken listener must not break authentication.
+    }
+  };
+}

@@ -1,0 +1,76 @@
+import { ConfigurationError } from './errors/configuration-error.js';
+import { InsecureTransportError } from './errors/insecure-transport-error.js';
+
+/** `localhost`, `*.localhost`, 127.0.0.0/8 and `[::1]`: hosts where plain http never leaves the machine. */
+export function isLoopback(url: URL): boolean {
+  const host = url.hostname.toLowerCase();
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host === '[::1]' ||
+    /^127(?:\.\d{1,3}){3}$/.test(host)
+  );
+}
+
+/** Throws {@link InsecureTransportError} when `url` is plain http to a non-loopback host and that was not allowed. */
+export function assertSecureTransport(url: URL, allowInsecureHttp: boolean, what: string): void {
+  if (url.protocol === 'http:' && !allowInsecureHttp && !isLoopback(url)) {
+    throw new InsecureTransportError(url.origin, what);
+  }
+}
+
+/** Parses a `baseUrl` or allowed origin; a clear {@link ConfigurationError} for anything unusable. */
+export function parseHttpUrl(value: unknown, option: string): URL {
+  if (value === undefined || value === null || value === '') {
+    throw new ConfigurationError(
+      `createAuth(): \`${option}\` is missing. Pass the server's URL, e.g. \`${option}: 'https://my-cluster.weaviate.cloud'\`.`,
+    );
+  }
+  if (typeof value !== 'string' && !(value instanceof URL)) {
+    throw new ConfigurationError(
+      `createAuth(): \`${option}\` must be a string or a URL, got ${typeof value}.`,
+    );
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch (cause) {
+    throw new ConfigurationError(
+      `createAuth(): \`${option}\` is not an absolute URL. Pass the full URL with its scheme, e.g. 'https://my-cluster.weaviate.cloud' or 'http://localhost:8080'.`,
+      { cause },
+    );
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigurationError(
+      `createAuth(): \`${option}\` must be an http: or https: URL, got ${url.protocol}.`,
+    );
+  }
+  if (url.username || url.password) {
+    throw new ConfigurationError(
+      `createAuth(): \`${option}\` must not contain a user name or password; pass them through \`credentials\` instead.`,
+    );
+  }
+  if (url.search || url.hash) {
+    throw new ConfigurationError(`createAuth(): \`${option}\` must not contain a query string or fragment.`);
+  }
+  return url;
+}
+
+/** `url` resolved against `base` (relative URLs are the API's own). */
+export function resolveUrl(url: string | URL, base: URL): URL {
+  return new URL(url, base.href.endsWith('/') ? base : `${base.href}/`);
+}
+
+/** A URL as it may appear in a message or event: no query string, no fragment, no user info. */
+export function displayUrl(url: URL | string): string {
+  const parsed = typeof url === 'string' ? new URL(url) : url;
+  return `${parsed.origin}${parsed.pathname}`;
+}
+
+/** `X-Weaviate-Cluster-Url` for Weaviate Cloud hosts (`*.weaviate.network`, `*.weaviate.cloud`), else nothing. */
+export function clusterUrlHeader(base: URL): Record<string, string> {
+  const host = base.hostname.toLowerCase();
+  return host.endsWith('.weaviate.network') || host.endsWith('.weaviate.cloud')
+    ? { 'X-Weaviate-Cluster-Url': base.origin }
+    : {};
+}

@@ -1,0 +1,299 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type FakeProvider, fakeProvider, invalidGrant } from './__test__/fake-provider.js';
+import { AuthClosedError } from './errors/auth-closed-error.js';
+import { ReauthenticationRequiredError } from './errors/reauthentication-required-error.js';
+import { TokenRequestError } from './errors/token-request-error.js';
+import type { AuthEvent } from './events.js';
+import { memoryStore, type StoredToken, type TokenStore } from './store.js';
+import { TokenManager } from './token-manager.js';
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+function setup(provider: FakeProvider, store: TokenStore = memoryStore()) {
+  const lifetime = new AbortController();
+  const events: AuthEvent[] = [];
+  const manager = new TokenManager({
+    provider,
+    kind: 'test',
+    store,
+    key: 'key',
+    signal: lifetime.signal,
+    emit: (event) => events.push(event),
+    now: () => Date.now(),
+    random: () => 0.5,
+  });
+  const close = async () => {
+    lifetime.abort(new AuthClosedError());
+    await manager.settle();
+  };
+  return { manager, events, close };
+}
+
+/** Whether `promise` has settled after the microtask queue drained. */
+async function settled(promise: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  promise.then(
+    () => {
+      done = true;
+    },
+    () => {
+      done = true;
+    },
+  );
+  await vi.advanceTimersByTimeAsync(0);
+  return done;
+}
+
+const types = (events: AuthEvent[]) => events.map((event) => event.type);
+
+describe('TokenManager', () => {
+  it('serves a fresh token with no request and no timer', async () => {
+    const provider = fakeProvider({ lifetime: 60 });
+    const { manager } = setup(provider);
+    const first = manager.token();
+    await vi.advanceTimersByTimeAsync(10);
+    expect(await first).toBe('access-1');
+    for (let i = 0; i < 100; i++) expect(await manager.token()).toBe('access-1');
+    expect(provider.stats.obtain).toBe(1);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('keeps serving the current token while one background refresh runs in the refresh-ahead window', async () => {
+    const provider = fakeProvider({ lifetime: 60 });
+    const { manager, events } = setup(provider);
+    const first = manager.token();
+    await vi.advanceTimersByTimeAsync(10);
+    await first;
+    await vi.advanceTimersByTimeAsync(40_000); // window starts at 39 s (60 - 6 margin - 15)
+    const during = await Promise.all(Array.from({ length: 50 }, () => manager.token()));
+    expect(new Set(during)).toEqual(new Set(['access-1']));
+    expect(provider.stats.obtain).toBe(2);
+    expect(events).toContainEqual({ type: 'refresh-started', grant: 'password', reason: 'refresh-ahead' });
+    await vi.advanceTimersByTimeAsync(10);
+    expect(await manager.token()).toBe('access-2');
+    expect(provider.stats.obtain).toBe(2);
+  });
+
+  it('makes callers wait only once the token is expired', async () => {
+    const provider = fakeProvider({ lifetime: 60 });
+    const { manager } = setup(provider);
+    const first = manager.token();
+    await vi.advanceTimersByTimeAsync(10);
+    await first;
+    await vi.advanceTimersByTimeAsync(55_000); // past 54 s: inside the safety margin
+    const waiting = manager.token();
+    expect(await settled(waiting)).toBe(false);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(await waiting).toBe('access-2');
+  });
+
+  it('runs one token request for 1,000 concurrent callers', async () => {
+    const provider = fakeProvider({ lifetime: 60 });
+    const { manager } = setup(provider);
+    const callers = Array.from({ length: 1_000 }, () => manager.token());
+    await vi.advanceTimersByTimeAsync(10);
+    expect(new Set(await Promise.all(callers))).toEqual(new Set(['access-1']));
+    expect(provider.stats.obtain).toBe(1);
+    expect(provider.stats.maxInFlight).toBe(1);
+  });
+
+  it('uses the refresh token first and keeps the rotated one', async () => {
+    const provider = fakeProvider({ lifetime: 1, refreshTokens: true });
+    const { manager, events } = setup(provider);
+    for (const expected of ['access-1', 'access-2', 'access-3']) {
+      const token = manager.token();
+      await vi.advanceTimersByTimeAsync(10);
+      expect(await token).toBe(expected);
+      await vi.advanceTimersByTimeAsync(1_000);
+    }
+    expect(provider.stats.obtain).toBe(1);
+    expect(provider.stats.refresh).toEqual(['refresh-1', 'refresh-2']);
+    expect(events.filter((event) => event.type === 'refresh-succeeded')).toEqual([
+      { type: 'refresh-succeeded', grant: 'password', expiresIn: 1, hasRefreshToken: true },
+      { type: 'refresh-succeeded', grant: 'refresh_token', expiresIn: 1, hasRefreshToken: true },
+      { type: 'refresh-succeeded', grant: 'refresh_token', expiresIn: 1, hasRefreshToken: true },
+    ]);
+  });
+
+  it('falls back to the primary grant when the refresh token is refused (invalid_grant)', async () => {
+    const provider = fakeProvider({ lifetime: 1, refreshTokens: true });
+    const { manager, events } = setup(provider);
+    const first = manager.token();
+    await vi.advanceTimersByTimeAsync(10);
+    await first;
+    await vi.advanceTimersByTimeAsync(1_000);
+    provider.fail(1, invalidGrant);
+    events.length = 0;
+    const second = manager.token();
+    await vi.advanceTimersByTimeAsync(20);
+    expect(await second).toBe('access-2');
+    expect(provider.stats.refresh).toEqual(['refresh-1']);
+    expect(provider.stats.obtain).toBe(2);
+    expect(types(events)).toEqual([
+      'refresh-started',
+      'refresh-failed',
+      'refresh-started',
+      'refresh-succeeded',
+    ]);
+    expect(events[1]).toMatchObject({ grant: 'refresh_token', willRetry: true });
+    expect(events[2]).toEqual({ type: 'refresh-started', grant: 'password', reason: 'invalid_grant' });
+  });
+
+  it('asks for reauthentication when a refused refresh token has no primary grant behind it', async () => {
+    const provider = fakeProvider({
+      primary: false,
+      refreshTokens: true,
+      initial: { accessToken: 'given', expiresIn: 1, refreshToken: 'given-refresh' },
+    });
+    const { manager } = setup(provider);
+    expect(await manager.token()).toBe('given');
+    await vi.advanceTimersByTimeAsync(1_000);
+    provider.fail(1, invalidGrant);
+    const refused = manager.token();
+    const assertion = expect(refused).rejects.toThrow(ReauthenticationRequiredError);
+    await vi.advanceTimersByTimeAsync(10);
+    await assertion;
+    await expect(refused).rejects.toThrow(/refused the refresh token \(invalid_grant\)/);
+  });
+
+  it('never hands out an expired token when there is no way to renew it', async () => {
+    const provider = fakeProvider({ primary: false, initial: { accessToken: 'given', expiresIn: 1 } });
+    const { manager } = setup(provider);
+    expect(await manager.token()).toBe('given');
+    await vi.advanceTimersByTimeAsync(900);
+    await expect(manager.token()).rejects.toThrow(/the token expired and there is no refresh token/);
+  });
+
+  it('retries transient failures with backoff while the valid token keeps serving', async () => {
+    const provider = fakeProvider({ lifetime: 60 });
+    const { manager, events } = setup(provider);
+    const first = manager.token();
+    await vi.advanceTimersByTimeAsync(10);
+    await first;
+    provider.fail(2);
+    await vi.advanceTimersByTimeAsync(40_000);
+    expect(await manager.token()).toBe('access-1'); // starts the background refresh
+    await vi.advanceTimersByTimeAsync(10); // attempt 1 fails; backoff 187.5 ms (jitter 0.5)
+    expect(await manager.token()).toBe('access-1');
+    await vi.advanceTimersByTimeAsync(187);
+    expect(provider.stats.obtain).toBe(2);
+    await vi.advanceTimersByTimeAsync(1 + 500); // attempt 2 (after the 500 ms spacing) fails; backoff 375 ms
+    expect(await manager.token()).toBe('access-1');
+    await vi.advanceTimersByTimeAsync(375 + 500 + 10);
+    expect(await manager.token()).toBe('access-2');
+    expect(provider.stats.obtain).toBe(4);
+    expect(provider.stats.maxInFlight).toBe(1);
+    const failures = events.filter((event) => event.type === 'refresh-failed');
+    expect(failures.map((event) => event.willRetry)).toEqual([true, true]);
+  });
+
+  it('gives up after a bounded number of retries and reports the error', async () => {
+    const provider = fakeProvider({ lifetime: 60 });
+    const { manager, events } = setup(provider);
+    provider.fail(100);
+    const waiting = manager.token();
+    const assertion = expect(waiting).rejects.toThrow(TokenRequestError);
+    await vi.advanceTimersByTimeAsync(60_000);
+    await assertion;
+    expect(provider.stats.obtain).toBe(4);
+    const failures = events.filter((event) => event.type === 'refresh-failed');
+    expect(failures.map((event) => event.willRetry)).toEqual([true, true, true, false]);
+  });
+
+  it('spaces token requests so that very short lifetimes cannot cause a storm', async () => {
+    const provider = fakeProvider({ lifetime: 0.01, delay: 1 });
+    const { manager } = setup(provider);
+    const calls: Promise<string>[] = [];
+    for (let elapsed = 0; elapsed < 3_000; elapsed += 10) {
+      calls.push(manager.token());
+      await vi.advanceTimersByTimeAsync(10);
+    }
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect((await Promise.allSettled(calls)).every((result) => result.status === 'fulfilled')).toBe(true);
+    expect(provider.stats.obtain).toBeGreaterThan(1);
+    expect(provider.stats.obtain).toBeLessThanOrEqual(3_000 / 500 + 1);
+  });
+
+  it('drops only the token that failed: 100 reports of one stale token cause one refresh', async () => {
+    const provider = fakeProvider({ lifetime: 60 });
+    const { manager, events } = setup(provider);
+    const first = manager.token();
+    await vi.advanceTimersByTimeAsync(10);
+    await first;
+    await vi.advanceTimersByTimeAsync(1_000);
+    const reports = Array.from({ length: 100 }, () => manager.unauthorized('access-1'));
+    await vi.advanceTimersByTimeAsync(10);
+    expect(await Promise.all(reports)).toEqual(Array(100).fill(true));
+    expect(provider.stats.obtain).toBe(2);
+    expect(events).toContainEqual({ type: 'refresh-started', grant: 'password', reason: 'unauthorized' });
+    // A late 401 for the old token: the new one is already there.
+    expect(await manager.unauthorized('access-1')).toBe(true);
+    expect(await manager.unauthorized('not-ours')).toBe(false);
+    expect(provider.stats.obtain).toBe(2);
+  });
+
+  it('answers false for a credential that cannot change', async () => {
+    const provider = fakeProvider({ renewable: false, primary: false, initial: { accessToken: 'static' } });
+    const { manager } = setup(provider);
+    expect(await manager.token()).toBe('static');
+    expect(await manager.unauthorized('static')).toBe(false);
+  });
+
+  it('lets one waiting caller abort without stopping the shared request', async () => {
+    const provider = fakeProvider({ lifetime: 60 });
+    const { manager } = setup(provider);
+    const controller = new AbortController();
+    const impatient = manager.token(controller.signal);
+    const patient = manager.token();
+    const reason = new Error('caller gave up');
+    controller.abort(reason);
+    await expect(impatient).rejects.toBe(reason);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(await patient).toBe('access-1');
+    expect(provider.stats.obtain).toBe(1);
+    await expect(manager.token(AbortSignal.abort(reason))).rejects.toBe(reason);
+  });
+
+  it('close() ends the backoff timer and every waiter, and later calls reject', async () => {
+    const provider = fakeProvider({ lifetime: 60 });
+    const { manager, close } = setup(provider);
+    provider.fail(100);
+    const waiting = manager.token();
+    const assertion = expect(waiting).rejects.toThrow(AuthClosedError);
+    await vi.advanceTimersByTimeAsync(10); // first attempt failed: now in backoff
+    expect(vi.getTimerCount()).toBe(1);
+    await close();
+    await assertion;
+    expect(vi.getTimerCount()).toBe(0);
+    await expect(manager.token()).rejects.toThrow(/was closed/);
+    await expect(manager.unauthorized('access-1')).rejects.toThrow(AuthClosedError);
+  });
+
+  it('shares one refresh between managers that share a store with a lock', async () => {
+    const tokens = new Map<string, StoredToken>();
+    let queue: Promise<unknown> = Promise.resolve();
+    const shared: TokenStore = {
+      get: async (key) => tokens.get(key),
+      set: async (key, token) => void tokens.set(key, token),
+      delete: async (key) => void tokens.delete(key),
+      lock: <T>(_key: string, task: () => Promise<T>) => {
+        const run = queue.then(task, task);
+        queue = run.catch(() => {});
+        return run;
+      },
+    };
+    const a = fakeProvider({ lifetime: 60 });
+    const b = fakeProvider({ lifetime: 60 });
+    const first = setup(a, shared).manager;
+    const second = setup(b, shared).manager;
+    const results = Promise.all([first.token(), second.token(), first.token(), second.token()]);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(await results).toEqual(['access-1', 'access-1', 'access-1', 'access-1']);
+    expect(a.stats.obtain + b.stats.obtain).toBe(1);
+  });
+});
