@@ -1,3 +1,4 @@
+import type { Auth } from '@auth/core';
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 
 /**
@@ -13,17 +14,7 @@ import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConf
  * const api = withAuth(axios.create({ baseURL: 'http://127.0.0.1:8080/v1' }), auth);
  * ```
  */
-export interface AuthLike {
-  authorize(
-    url: string | URL,
-    init?: { method?: string; signal?: AbortSignal },
-  ): Promise<Record<string, string>>;
-  handleUnauthorized(
-    url: string | URL,
-    sentHeaders: Headers | Record<string, string> | undefined,
-    init?: { signal?: AbortSignal },
-  ): Promise<boolean>;
-}
+export type AuthLike = Pick<Auth, 'authorize' | 'handleUnauthorized'>;
 
 type RedirectHook = NonNullable<InternalAxiosRequestConfig['beforeRedirect']>;
 /** What the interceptors remember about one request; kept on the config so that it survives the retry. */
@@ -137,7 +128,14 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
   ): Promise<AxiosResponse | undefined> => {
     const state = config?.[stateKey];
     if (status !== 401 || !config || !state || state.retried) return undefined;
-    const renewed = await auth.handleUnauthorized(state.url, config.headers.toJSON(true), signalOf(config));
+    const { signal } = signalOf(config);
+    // When no new credential can be had, the caller gets axios' 401 error as usual (`auth` reports why).
+    const renewed = await auth
+      .handleUnauthorized(state.url, config.headers.toJSON(true), signal ? { signal } : {})
+      .catch((error: unknown) => {
+        if (signal?.aborted) throw error;
+        return false;
+      });
     if (!renewed || isOneShot(config.data)) return undefined; // a stream body cannot be re-sent
     config[stateKey] = { ...state, retried: true };
     return instance.request(config);

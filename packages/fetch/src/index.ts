@@ -1,3 +1,5 @@
+import type { Auth } from '@auth/core';
+
 /**
  * The two methods of an `auth` object (from `createAuth()` in `@auth/core`) that an adapter calls.
  *
@@ -10,17 +12,7 @@
  * const authedFetch = withAuth(fetch, auth);
  * ```
  */
-export interface AuthLike {
-  authorize(
-    url: string | URL,
-    init?: { method?: string; signal?: AbortSignal },
-  ): Promise<Record<string, string>>;
-  handleUnauthorized(
-    url: string | URL,
-    sentHeaders: Headers | Record<string, string> | undefined,
-    init?: { signal?: AbortSignal },
-  ): Promise<boolean>;
-}
+export type AuthLike = Pick<Auth, 'authorize' | 'handleUnauthorized'>;
 
 type FetchFunction = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
 type Sent = { response: Response; url: URL; headers: Headers };
@@ -45,6 +37,25 @@ const isOneShot = (body: unknown): boolean =>
   (typeof (body as { getReader?: unknown }).getReader === 'function' ||
     typeof (body as { pipe?: unknown }).pipe === 'function' ||
     Symbol.asyncIterator in body);
+
+/**
+ * Asks `auth` whether a retry can succeed. When no new credential can be had (e.g. the refresh token was
+ * revoked), the caller gets the 401 as usual; `auth` reports the failure through `onEvent`, and the next
+ * request's `authorize()` throws it. An abort still rejects.
+ */
+async function renew(
+  auth: AuthLike,
+  url: URL,
+  sent: Headers,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
+  try {
+    return await auth.handleUnauthorized(url, sent, signal ? { signal } : {});
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    return false;
+  }
+}
 
 /** Sets the headers from `auth` that the caller did not set (or set to the very same value); records them. */
 function apply(headers: Headers, fromAuth: Record<string, string>, owned: Set<string>): void {
@@ -179,7 +190,7 @@ export function withAuth<F extends FetchFunction>(fetchFn: F, auth: AuthLike): F
     const sent = await send();
     if (sent.response.status !== 401) return sent.response;
     // Told even for a body that cannot be re-sent, so that the next request gets a fresh credential.
-    const renewed = await auth.handleUnauthorized(sent.url, sent.headers, withSignal);
+    const renewed = await renew(auth, sent.url, sent.headers, signal);
     if (!renewed || isOneShot(init?.body)) return sent.response;
     void sent.response.body?.cancel().catch(() => undefined);
     apply(headers, await auth.authorize(url, { method, ...withSignal }), owned);

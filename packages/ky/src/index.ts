@@ -1,3 +1,5 @@
+import type { Auth } from '@auth/core';
+
 /**
  * The two methods of an `auth` object (from `createAuth()` in `@auth/core`) that the hooks call.
  *
@@ -11,17 +13,7 @@
  * const api = withAuth(ky.create({ prefixUrl: 'http://127.0.0.1:8080/v1' }), auth);
  * ```
  */
-export interface AuthLike {
-  authorize(
-    url: string | URL,
-    init?: { method?: string; signal?: AbortSignal },
-  ): Promise<Record<string, string>>;
-  handleUnauthorized(
-    url: string | URL,
-    sentHeaders: Headers | Record<string, string> | undefined,
-    init?: { signal?: AbortSignal },
-  ): Promise<boolean>;
-}
+export type AuthLike = Pick<Auth, 'authorize' | 'handleUnauthorized'>;
 
 /** The part of a ky instance (ky 1.14+ or ky 2) that `withAuth` uses. */
 export interface KyLike {
@@ -130,7 +122,13 @@ export function withAuth<T extends KyLike>(instance: T, auth: AuthLike): T {
     const call = calls.get(options.headers);
     if (response?.status !== 401 || !call || call.retried) return undefined;
     const url = response.url || request.url;
-    const renewed = await auth.handleUnauthorized(url, request.headers, { signal: request.signal });
+    // When no new credential can be had, the caller gets ky's HTTPError as usual (`auth` reports why).
+    const renewed = await auth
+      .handleUnauthorized(url, request.headers, { signal: request.signal })
+      .catch((error: unknown) => {
+        if (request.signal.aborted) throw error;
+        return false;
+      });
     // A stream body cannot be re-sent; past `retry.limit` ky would turn a forced retry into an error.
     if (!renewed || isOneShot(options.body) || retryCount >= options.retry.limit) return undefined;
     call.retried = true;
