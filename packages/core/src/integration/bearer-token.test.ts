@@ -1,0 +1,81 @@
+import { startWeaviateServer, type WeaviateServer } from '@auth/testing';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { LeakCheck, send } from '../__test__/leaks.js';
+import { createAuth } from '../create-auth.js';
+import { bearerToken } from '../credentials/bearer-token.js';
+import { ReauthenticationRequiredError } from '../errors/reauthentication-required-error.js';
+
+let server: WeaviateServer;
+const leaks = new LeakCheck();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+beforeAll(async () => {
+  server = await startWeaviateServer({ accessTokenTtl: 1 });
+});
+beforeEach(() => {
+  server.stats.reset();
+  server.faults.reset();
+});
+afterAll(async () => {
+  leaks.assertClean();
+  await server.close();
+});
+
+async function issued() {
+  const tokens = await server.issueTokens();
+  leaks.secret(tokens.accessToken, tokens.refreshToken);
+  server.stats.reset();
+  return tokens;
+}
+
+function auth(credentials: ReturnType<typeof bearerToken>) {
+  return leaks.watch(
+    createAuth({
+      baseUrl: server.url,
+      credentials: leaks.watch(credentials),
+      store: leaks.store(),
+      onEvent: leaks.onEvent,
+    }),
+  );
+}
+
+describe('bearerToken against the embedded server', () => {
+  it('sends the given token without any request, then refreshes it with the refresh token', async () => {
+    const tokens = await issued();
+    const client = auth(bearerToken(tokens));
+    expect(await client.authorize('/v1/meta')).toEqual({ Authorization: `Bearer ${tokens.accessToken}` });
+    expect((await send(client, leaks, '/v1/meta')).status).toBe(200);
+    expect(server.stats.tokenRequests.total).toBe(0);
+    await sleep(1_000);
+    expect((await send(client, leaks, '/v1/meta')).status).toBe(200);
+    expect(server.stats.tokenRequests.refresh_token).toBe(1);
+    expect(server.stats.discoveryRequests).toBe(1);
+    expect(server.stats.requests[401]).toBe(0);
+    await client.close();
+  });
+
+  it('never sends an expired token when there is no refresh token', async () => {
+    const { accessToken, expiresIn } = await issued();
+    const client = auth(bearerToken({ accessToken, expiresIn }));
+    expect((await send(client, leaks, '/v1/meta')).status).toBe(200);
+    await sleep(1_000);
+    const error = await leaks.catching(client.authorize('/v1/meta')).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ReauthenticationRequiredError);
+    expect((error as Error).message).toMatch(/the token expired and there is no refresh token/);
+    expect(server.stats.requests[401]).toBe(0);
+    expect(server.stats.tokenRequests.total).toBe(0);
+    await client.close();
+  });
+
+  it('asks for reauthentication when the refresh token was revoked', async () => {
+    const tokens = await issued();
+    const client = auth(bearerToken(tokens));
+    server.faults.revokeAllTokens();
+    const first = await send(client, leaks, '/v1/meta').catch((caught: unknown) => caught);
+    expect(first).toBeInstanceOf(ReauthenticationRequiredError);
+    expect((first as Error).message).toMatch(/refused the refresh token \(invalid_grant\)/);
+    expect(server.stats.tokenRequests.refresh_token).toBe(1);
+    expect(server.stats.requests[401]).toBe(1);
+    await client.close();
+  });
+});

@@ -1,0 +1,64 @@
+import { startWeaviateServer, type WeaviateServer } from '@auth/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LeakCheck, send } from '../__test__/leaks.js';
+import { createAuth } from '../create-auth.js';
+import { tokenSource } from '../credentials/token-source.js';
+import { InvalidTokenResponseError } from '../errors/invalid-token-response-error.js';
+import { TimeoutError } from '../errors/timeout-error.js';
+
+let server: WeaviateServer;
+const leaks = new LeakCheck();
+
+beforeAll(async () => {
+  server = await startWeaviateServer({ accessTokenTtl: 2 });
+});
+afterAll(async () => {
+  leaks.assertClean();
+  await server.close();
+});
+
+describe('tokenSource against the embedded server', () => {
+  it('calls the function once for concurrent callers, passes the previous refresh token, and retries after a 401', async () => {
+    const seen: (string | undefined)[] = [];
+    const source = tokenSource(async (_signal, { refreshToken }) => {
+      seen.push(refreshToken);
+      const tokens = await server.issueTokens();
+      leaks.secret(tokens.accessToken, tokens.refreshToken);
+      return tokens;
+    });
+    const auth = leaks.watch(
+      createAuth({ baseUrl: server.url, credentials: source, onEvent: leaks.onEvent }),
+    );
+    const all = await Promise.all(Array.from({ length: 50 }, () => send(auth, leaks, '/v1/meta')));
+    expect(all.every((response) => response.status === 200)).toBe(true);
+    expect(seen).toHaveLength(1);
+    server.faults.revokeAllTokens();
+    expect((await send(auth, leaks, '/v1/meta')).status).toBe(200);
+    expect(seen).toHaveLength(2);
+    expect(seen[1]).toMatch(/\S{10,}/);
+    await auth.close();
+  });
+
+  it('rejects a result without an access token, and times out a function that never answers', async () => {
+    const empty = leaks.watch(
+      createAuth({
+        baseUrl: server.url,
+        credentials: tokenSource(() => ({ accessToken: '' })),
+        timeout: 200,
+      }),
+    );
+    await expect(leaks.catching(empty.authorize('/v1/meta'))).rejects.toThrow(InvalidTokenResponseError);
+    await empty.close();
+    const stuck = leaks.watch(
+      createAuth({
+        baseUrl: server.url,
+        credentials: tokenSource(() => new Promise(() => {})),
+        timeout: 100,
+      }),
+    );
+    const error = await leaks.catching(stuck.authorize('/v1/meta')).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect((error as Error).message).toMatch(/The tokenSource\(\) function did not answer within 100 ms/);
+    await stuck.close();
+  });
+});
