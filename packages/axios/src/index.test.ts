@@ -1,0 +1,356 @@
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import {
+  type Auth,
+  apiKey,
+  bearerToken,
+  type Credentials,
+  clientCredentials,
+  createAuth,
+  oidcPassword,
+  ReauthenticationRequiredError,
+} from '@auth/core';
+import { startWeaviateServer, type WeaviateServer } from '@auth/testing';
+import axios, { type AxiosInstance, isAxiosError } from 'axios';
+import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { withAuth, withoutAuth } from './index.js';
+
+/** A tiny node:http server that records what arrives; some paths answer with a redirect. */
+interface Recorder {
+  url: string;
+  seen: { path: string; headers: IncomingHttpHeaders }[];
+  redirects: Map<string, string>;
+  close(): Promise<void>;
+}
+async function startRecorder(): Promise<Recorder> {
+  const seen: Recorder['seen'] = [];
+  const redirects = new Map<string, string>();
+  const server = createServer((req, res) => {
+    seen.push({ path: req.url ?? '/', headers: req.headers });
+    req.resume();
+    const location = redirects.get(req.url ?? '/');
+    if (location) {
+      res.writeHead(302, { location });
+      res.end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"ok":true}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    redirects,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Hands out the given (revoked) tokens one after the other: a credential that stays invalid. */
+const revokedTokens = (tokens: string[]): Credentials => ({
+  kind: 'revoked',
+  bind: () => {
+    let next = 0;
+    return {
+      grant: 'token_source',
+      renewable: true,
+      obtain: async () => ({ accessToken: tokens[next++ % tokens.length] ?? '', expiresIn: 60 }),
+    };
+  },
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const statusOf = (error: unknown) => (isAxiosError(error) ? error.response?.status : undefined);
+
+let server: WeaviateServer; // 60 s tokens
+let fast: WeaviateServer; // 1 s tokens
+let home: Recorder;
+let foreign: Recorder;
+const auths: Auth[] = [];
+const track = (auth: Auth): Auth => {
+  auths.push(auth);
+  return auth;
+};
+
+beforeAll(async () => {
+  [server, fast, home, foreign] = await Promise.all([
+    startWeaviateServer(),
+    startWeaviateServer({ accessTokenTtl: 1 }),
+    startRecorder(),
+    startRecorder(),
+  ]);
+});
+afterEach(async () => {
+  await Promise.all(auths.splice(0).map((auth) => auth.close()));
+  for (const s of [server, fast]) {
+    s.faults.reset();
+    s.stats.reset();
+  }
+  home.seen.length = 0;
+  foreign.seen.length = 0;
+});
+afterAll(async () => {
+  await Promise.all([server?.close(), fast?.close(), home?.close(), foreign?.close()]);
+});
+
+const kinds: [string, (s: WeaviateServer) => Promise<Credentials>][] = [
+  ['API key', async (s) => apiKey(s.keys.admin)],
+  [
+    'password grant',
+    async (s) => oidcPassword({ username: s.users.admin.username, password: s.users.admin.password }),
+  ],
+  [
+    'client credentials',
+    async (s) =>
+      clientCredentials({
+        clientId: s.clients.service.clientId,
+        clientSecret: s.clients.service.clientSecret,
+      }),
+  ],
+  ['bearer + refresh token', async (s) => bearerToken(await s.issueTokens())],
+];
+const password = kinds[1]![1];
+const service = kinds[2]![1];
+
+const api = (s: WeaviateServer, auth: Auth): AxiosInstance =>
+  withAuth(axios.create({ baseURL: `${s.url}/v1` }), auth);
+
+describe('withAuth(axios instance, auth)', () => {
+  it('returns the same instance, typed as it was', () => {
+    const auth = track(createAuth({ baseUrl: server.url, credentials: apiKey(server.keys.admin) }));
+    const instance = axios.create();
+    const result = withAuth(instance, auth);
+    expect(result).toBe(instance);
+    expectTypeOf(result).toEqualTypeOf<AxiosInstance>();
+  });
+
+  it.each(kinds)('works with %s', async (_name, credentials) => {
+    const auth = track(createAuth({ baseUrl: server.url, credentials: await credentials(server) }));
+    const { status, data } = await api(server, auth).get<{ roles: { name: string }[] }>('/users/own-info');
+    expect(status).toBe(200);
+    expect(data.roles).toEqual([{ name: 'admin' }]);
+  });
+
+  it.each(kinds.slice(1))(
+    'refreshes a 1 s %s token without one failed request',
+    async (_name, credentials) => {
+      const auth = track(createAuth({ baseUrl: fast.url, credentials: await credentials(fast) }));
+      const client = api(fast, auth);
+      const before = fast.stats.tokenRequests.total;
+      const statuses: number[] = [];
+      for (let i = 0; i < 200 && fast.stats.tokenRequests.total < before + 3; i++) {
+        statuses.push((await client.get('/meta')).status); // a failed request would throw here
+        await sleep(50);
+      }
+      expect(fast.stats.tokenRequests.total).toBeGreaterThanOrEqual(before + 3);
+      expect(new Set(statuses)).toEqual(new Set([200]));
+      // JWT `exp` has whole seconds, so a 1 s token can die early at the server: such a 401 is retried unseen.
+      expect(fast.stats.byPath('/v1/meta')[200]).toBe(statuses.length);
+    },
+  );
+
+  it('50 concurrent requests at expiry make exactly one token request', async () => {
+    const auth = track(createAuth({ baseUrl: fast.url, credentials: await password(fast) }));
+    const client = api(fast, auth);
+    await client.get('/meta');
+    await sleep(1200); // the 1 s token has expired
+    const before = fast.stats.tokenRequests.total;
+    const responses = await Promise.all(Array.from({ length: 50 }, () => client.get('/meta')));
+    expect(responses.map((response) => response.status)).toEqual(Array(50).fill(200));
+    expect(fast.stats.tokenRequests.total - before).toBe(1);
+  });
+
+  it('20 concurrent 401s for one stale token: one refresh, each retried once, all succeed', async () => {
+    const auth = track(createAuth({ baseUrl: server.url, credentials: await service(server) }));
+    const client = api(server, auth);
+    await client.get('/meta');
+    server.faults.revokeAllTokens();
+    server.stats.reset();
+    const responses = await Promise.all(Array.from({ length: 20 }, () => client.get('/schema')));
+    expect(responses.map((response) => response.status)).toEqual(Array(20).fill(200));
+    expect(server.stats.tokenRequests.total).toBe(1);
+    expect(server.stats.byPath('/v1/schema')).toMatchObject({ total: 40, 401: 20, 200: 20 });
+  });
+
+  it('a deleted API key: axios’ 401 error after a single request (a static key is not retried)', async () => {
+    const key = server.keys.create('admin');
+    server.keys.delete(key);
+    const auth = track(createAuth({ baseUrl: server.url, credentials: apiKey(key) }));
+    const error = await api(server, auth)
+      .get('/meta')
+      .catch((e: unknown) => e);
+    expect(isAxiosError(error)).toBe(true);
+    expect(statusOf(error)).toBe(401);
+    expect(server.stats.byPath('/v1/meta')).toMatchObject({ total: 1, 401: 1 });
+  });
+
+  it('a credential that stays invalid: axios’ 401 error after exactly one retry', async () => {
+    const tokens = [await server.issueTokens(), await server.issueTokens()].map((t) => t.accessToken);
+    server.faults.revokeAllTokens();
+    const auth = track(createAuth({ baseUrl: server.url, credentials: revokedTokens(tokens) }));
+    const error = await api(server, auth)
+      .get('/meta')
+      .catch((e: unknown) => e);
+    expect(statusOf(error)).toBe(401);
+    expect(server.stats.byPath('/v1/meta')).toMatchObject({ total: 2, 401: 2 });
+  });
+
+  it('a revoked grant: axios’ 401 error as usual, no retry; the next call says reauthentication is required', async () => {
+    const auth = track(
+      createAuth({ baseUrl: server.url, credentials: bearerToken(await server.issueTokens()) }),
+    );
+    server.faults.revokeAllTokens();
+    expect(
+      statusOf(
+        await api(server, auth)
+          .get('/meta')
+          .catch((e: unknown) => e),
+      ),
+    ).toBe(401);
+    expect(server.stats.byPath('/v1/meta')).toMatchObject({ total: 1, 401: 1 });
+    await expect(api(server, auth).get('/meta')).rejects.toBeInstanceOf(ReauthenticationRequiredError);
+  });
+
+  it('a read-only key writing gets axios’ 403 error, with no retry', async () => {
+    const auth = track(createAuth({ baseUrl: server.url, credentials: apiKey(server.keys.readOnly) }));
+    const error = await api(server, auth)
+      .post('/objects', { class: 'Article', properties: { title: 'no' } })
+      .catch((e: unknown) => e);
+    expect(statusOf(error)).toBe(403);
+    expect(server.stats.byPath('/v1/objects')).toMatchObject({ total: 1, 403: 1 });
+  });
+
+  it('retries through the instance: other interceptors run again, validateStatus is honoured', async () => {
+    const auth = track(createAuth({ baseUrl: server.url, credentials: await service(server) }));
+    const instance = axios.create({ baseURL: `${server.url}/v1`, validateStatus: () => true });
+    let seenByOwnInterceptor = 0;
+    instance.interceptors.request.use((config) => {
+      seenByOwnInterceptor++;
+      return config;
+    });
+    const client = withAuth(instance, auth);
+    await client.get('/meta');
+    server.faults.revokeAllTokens();
+    const response = await client.get('/meta');
+    expect(response.status).toBe(200); // the 401 came through validateStatus and was still retried
+    expect(seenByOwnInterceptor).toBe(3);
+    expect(server.stats.byPath('/v1/meta')).toMatchObject({ total: 3, 401: 1, 200: 2 });
+  });
+
+  it('withoutAuth removes both interceptors', async () => {
+    const auth = track(createAuth({ baseUrl: server.url, credentials: apiKey(server.keys.admin) }));
+    const client = api(server, auth);
+    expect((await client.get('/meta')).status).toBe(200);
+    expect(withoutAuth(client)).toBe(true);
+    expect(statusOf(await client.get('/meta').catch((e: unknown) => e))).toBe(401);
+    expect(withoutAuth(client)).toBe(false);
+  });
+
+  describe('origins and headers', () => {
+    const homeAuth = () =>
+      track(
+        createAuth({
+          baseUrl: home.url,
+          credentials: apiKey('home-key'),
+          headers: { 'X-Module-Key': 'module-secret' },
+        }),
+      );
+    const homeApi = (options: { allowAbsoluteUrls?: boolean } = {}) =>
+      withAuth(axios.create({ baseURL: home.url, ...options }), homeAuth());
+
+    it('sends the credential and the extra headers to its own origin', async () => {
+      await homeApi().get('/echo');
+      expect(home.seen[0]?.headers).toMatchObject({
+        authorization: 'Bearer home-key',
+        'x-module-key': 'module-secret',
+      });
+    });
+
+    it('sends nothing when an absolute URL overrides baseURL; with allowAbsoluteUrls: false it stays on baseURL', async () => {
+      await homeApi().get(`${foreign.url}/elsewhere`);
+      expect(foreign.seen.map((entry) => entry.path)).toEqual(['/elsewhere']);
+      expect(foreign.seen[0]?.headers.authorization).toBeUndefined();
+      expect(foreign.seen[0]?.headers['x-module-key']).toBeUndefined();
+      await homeApi({ allowAbsoluteUrls: false }).get(`${foreign.url}/elsewhere`);
+      expect(foreign.seen).toHaveLength(1); // axios sent it to baseURL + url, i.e. home
+      expect(home.seen[0]?.path).toBe(`/${foreign.url}/elsewhere`);
+      expect(home.seen[0]?.headers.authorization).toBe('Bearer home-key');
+    });
+
+    it('drops every credential header on a redirect to another origin, keeps them on a same-origin one', async () => {
+      home.redirects.set('/away', `${foreign.url}/landed`);
+      home.redirects.set('/around', '/echo');
+      let ownHookCalls = 0;
+      const client = withAuth(
+        axios.create({
+          baseURL: home.url,
+          beforeRedirect: () => {
+            ownHookCalls++;
+          },
+        }),
+        homeAuth(),
+      );
+      expect((await client.get('/away')).status).toBe(200);
+      expect(foreign.seen.map((entry) => entry.path)).toEqual(['/landed']);
+      expect(foreign.seen[0]?.headers.authorization).toBeUndefined();
+      expect(foreign.seen[0]?.headers['x-module-key']).toBeUndefined();
+      expect((await client.get('/around', { headers: { 'X-Trace': '1' } })).status).toBe(200);
+      expect(home.seen.at(-1)).toMatchObject({
+        path: '/echo',
+        headers: { authorization: 'Bearer home-key', 'x-module-key': 'module-secret', 'x-trace': '1' },
+      });
+      expect(ownHookCalls).toBe(2);
+    });
+
+    it('a header the caller sets wins over the credential (per request and in defaults); others are added', async () => {
+      const client = homeApi();
+      await client.get('/echo', { headers: { Authorization: 'Bearer mine' } });
+      expect(home.seen[0]?.headers).toMatchObject({
+        authorization: 'Bearer mine',
+        'x-module-key': 'module-secret',
+      });
+      client.defaults.headers.common['X-Module-Key'] = 'from-defaults';
+      await client.get('/echo');
+      expect(home.seen[1]?.headers).toMatchObject({
+        authorization: 'Bearer home-key',
+        'x-module-key': 'from-defaults',
+      });
+      const auth = track(createAuth({ baseUrl: server.url, credentials: apiKey(server.keys.admin) }));
+      const { data } = await api(server, auth).get<{ roles: { name: string }[] }>('/users/own-info', {
+        headers: { authorization: `Bearer ${server.keys.readOnly}` },
+      });
+      expect(data.roles).toEqual([{ name: 'read-only' }]);
+    });
+  });
+
+  it('the caller’s AbortSignal aborts a request waiting on a hung token request', async () => {
+    server.faults.hangTokenRequests(20_000);
+    const auth = track(createAuth({ baseUrl: server.url, credentials: await password(server) }));
+    const controller = new AbortController();
+    const pending = api(server, auth).get('/meta', { signal: controller.signal });
+    await sleep(200);
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+    expect(server.stats.byPath('/v1/meta').total).toBe(0);
+  });
+
+  it('does not re-send a one-shot stream body: axios’ 401 error as is', async () => {
+    const auth = track(createAuth({ baseUrl: server.url, credentials: await service(server) }));
+    const client = api(server, auth);
+    await client.get('/meta');
+    server.faults.revokeAllTokens();
+    const body = Readable.from([JSON.stringify({ class: 'Article', properties: { title: 'stream' } })]);
+    const error = await client
+      .post('/objects', body, { headers: { 'content-type': 'application/json' } })
+      .catch((e: unknown) => e);
+    expect(statusOf(error)).toBe(401);
+    expect(server.stats.byPath('/v1/objects')).toMatchObject({ total: 1, 401: 1 });
+    expect((await client.get('/meta')).status).toBe(200); // the stale token was dropped all the same
+  });
+});

@@ -1,0 +1,374 @@
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  type Auth,
+  apiKey,
+  bearerToken,
+  type Credentials,
+  clientCredentials,
+  createAuth,
+  oidcPassword,
+  ReauthenticationRequiredError,
+} from '@auth/core';
+import { startWeaviateServer, type WeaviateServer } from '@auth/testing';
+import ky, { type KyInstance } from 'ky';
+import ky2 from 'ky2';
+import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { withAuth } from './index.js';
+
+/** A tiny node:http server that records what arrives; some paths redirect, some demand one credential. */
+interface Recorder {
+  url: string;
+  seen: { path: string; headers: IncomingHttpHeaders }[];
+  redirects: Map<string, string>;
+  /** When set, anything without exactly this Authorization gets a 401. */
+  accept: string | undefined;
+  close(): Promise<void>;
+}
+async function startRecorder(): Promise<Recorder> {
+  const recorder = { seen: [], redirects: new Map(), accept: undefined } as unknown as Recorder;
+  const server = createServer((req, res) => {
+    recorder.seen.push({ path: req.url ?? '/', headers: req.headers });
+    req.resume();
+    const location = recorder.redirects.get(req.url ?? '/');
+    if (location) {
+      res.writeHead(302, { location });
+      res.end();
+      return;
+    }
+    const ok = recorder.accept === undefined || req.headers.authorization === recorder.accept;
+    res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
+    res.end(ok ? '{"ok":true}' : '{"code":401,"message":"no"}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  recorder.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  recorder.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return recorder;
+}
+
+/** Hands out the given (revoked) tokens one after the other: a credential that stays invalid. */
+const revokedTokens = (tokens: string[]): Credentials => ({
+  kind: 'revoked',
+  bind: () => {
+    let next = 0;
+    return {
+      grant: 'token_source',
+      renewable: true,
+      obtain: async () => ({ accessToken: tokens[next++ % tokens.length] ?? '', expiresIn: 60 }),
+    };
+  },
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const statusOf = (error: unknown) => (error as { name?: string; response?: Response })?.response?.status;
+
+let server: WeaviateServer; // 60 s tokens
+let fast: WeaviateServer; // 1 s tokens
+let home: Recorder;
+let foreign: Recorder;
+const auths: Auth[] = [];
+const track = (auth: Auth): Auth => {
+  auths.push(auth);
+  return auth;
+};
+
+beforeAll(async () => {
+  [server, fast, home, foreign] = await Promise.all([
+    startWeaviateServer(),
+    startWeaviateServer({ accessTokenTtl: 1 }),
+    startRecorder(),
+    startRecorder(),
+  ]);
+});
+afterEach(async () => {
+  await Promise.all(auths.splice(0).map((auth) => auth.close()));
+  for (const s of [server, fast]) {
+    s.faults.reset();
+    s.stats.reset();
+  }
+  for (const r of [home, foreign]) {
+    r.seen.length = 0;
+    r.redirects.clear();
+    r.accept = undefined;
+  }
+});
+afterAll(async () => {
+  await Promise.all([server?.close(), fast?.close(), home?.close(), foreign?.close()]);
+});
+
+const kinds: [string, (s: WeaviateServer) => Promise<Credentials>][] = [
+  ['API key', async (s) => apiKey(s.keys.admin)],
+  [
+    'password grant',
+    async (s) => oidcPassword({ username: s.users.admin.username, password: s.users.admin.password }),
+  ],
+  [
+    'client credentials',
+    async (s) =>
+      clientCredentials({
+        clientId: s.clients.service.clientId,
+        clientSecret: s.clients.service.clientSecret,
+      }),
+  ],
+  ['bearer + refresh token', async (s) => bearerToken(await s.issueTokens())],
+];
+const password = kinds[1]![1];
+const service = kinds[2]![1];
+
+type Options = Record<string, unknown>;
+// Both majors, same tests; paths are written without a leading slash so they work with every base option.
+const variants: [string, (base: string, options?: Options) => KyInstance][] = [
+  ['ky 1 (prefixUrl)', (base, options = {}) => ky.create({ prefixUrl: base, ...options })],
+  [
+    'ky 2 (baseUrl)',
+    (base, options = {}) => ky2.create({ baseUrl: `${base}/`, ...options }) as unknown as KyInstance,
+  ],
+  [
+    'ky 2 (prefix)',
+    (base, options = {}) => ky2.create({ prefix: base, ...options }) as unknown as KyInstance,
+  ],
+];
+
+describe.each(variants)('withAuth(%s instance, auth)', (_variant, create) => {
+  const api = (s: WeaviateServer, auth: Auth, options?: Options) =>
+    withAuth(create(`${s.url}/v1`, options), auth);
+
+  it('returns a new instance of the same type', () => {
+    const auth = track(createAuth({ baseUrl: server.url, credentials: apiKey(server.keys.admin) }));
+    const base = create(server.url);
+    const result = withAuth(base, auth);
+    expect(result).not.toBe(base);
+    expectTypeOf(result).toEqualTypeOf<KyInstance>();
+  });
+
+  it.each(kinds)('works with %s', async (_name, credentials) => {
+    const auth = track(createAuth({ baseUrl: server.url, credentials: await credentials(server) }));
+    const info = await api(server, auth).get('users/own-info').json<{ roles: { name: string }[] }>();
+    expect(info.roles).toEqual([{ name: 'admin' }]);
+  });
+
+  it.each(kinds.slice(1))(
+    'refreshes a 1 s %s token without one failed request',
+    async (_name, credentials) => {
+      const auth = track(createAuth({ baseUrl: fast.url, credentials: await credentials(fast) }));
+      const client = api(fast, auth);
+      const before = fast.stats.tokenRequests.total;
+      const statuses: number[] = [];
+      for (let i = 0; i < 200 && fast.stats.tokenRequests.total < before + 3; i++) {
+        statuses.push((await client.get('meta')).status); // a failed request would throw here
+        await sleep(50);
+      }
+      expect(fast.stats.tokenRequests.total).toBeGreaterThanOrEqual(before + 3);
+      expect(new Set(statuses)).toEqual(new Set([200]));
+      // JWT `exp` has whole seconds, so a 1 s token can die early at the server: such a 401 is retried unseen.
+      expect(fast.stats.byPath('/v1/meta')[200]).toBe(statuses.length);
+    },
+  );
+
+  it('50 concurrent requests at expiry make exactly one token request', async () => {
+    const auth = track(createAuth({ baseUrl: fast.url, credentials: await password(fast) }));
+    const client = api(fast, auth);
+    await client.get('meta');
+    await sleep(1200); // the 1 s token has expired
+    const before = fast.stats.tokenRequests.total;
+    const responses = await Promise.all(Array.from({ length: 50 }, () => client.get('meta')));
+    expect(responses.map((response) => response.status)).toEqual(Array(50).fill(200));
+    expect(fast.stats.tokenRequests.total - before).toBe(1);
+  });
+
+  it('20 concurrent 401s for one stale token: one refresh, each retried once, all succeed', async () => {
+    const auth = track(createAuth({ baseUrl: server.url, credentials: await service(server) }));
+    const client = api(server, auth);
+    await client.get('meta');
+    server.faults.revokeAllTokens();
+    server.stats.reset();
+    const responses = await Promise.all(Array.from({ length: 20 }, () => client.get('schema')));
+    expect(responses.map((response) => response.status)).toEqual(Array(20).fill(200));
+    expect(server.stats.tokenRequests.total).toBe(1);
+    expect(server.stats.byPath('/v1/schema')).toMatchObject({ total: 40, 401: 20, 200: 20 });
+  });
+
+  it('a deleted API key: ky’s HTTPError 401 after a single request (a static key is not retried)', async () => {
+    const key = server.keys.create('admin');
+    server.keys.delete(key);
+    const auth = track(createAuth({ baseUrl: server.url, credentials: apiKey(key) }));
+    const error = await api(server, auth)
+      .get('meta')
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'HTTPError' });
+    expect(statusOf(error)).toBe(401);
+    expect(server.stats.byPath('/v1/meta')).toMatchObject({ total: 1, 401: 1 });
+  });
+
+  it('a credential that stays invalid: ky’s HTTPError 401 after exactly one retry', async () => {
+    const tokens = [await server.issueTokens(), await server.issueTokens()].map((t) => t.accessToken);
+    server.faults.revokeAllTokens();
+    const auth = track(createAuth({ baseUrl: server.url, credentials: revokedTokens(tokens) }));
+    const error = await api(server, auth)
+      .get('meta')
+      .catch((e: unknown) => e);
+    expect(statusOf(error)).toBe(401);
+    expect(server.stats.byPath('/v1/meta')).toMatchObject({ total: 2, 401: 2 });
+  });
+
+  it('a revoked grant: ky’s HTTPError 401 as usual, no retry; the next call says reauthentication is required', async () => {
+    const auth = track(
+      createAuth({ baseUrl: server.url, credentials: bearerToken(await server.issueTokens()) }),
+    );
+    server.faults.revokeAllTokens();
+    expect(
+      statusOf(
+        await api(server, auth)
+          .get('meta')
+          .catch((e: unknown) => e),
+      ),
+    ).toBe(401);
+    expect(server.stats.byPath('/v1/meta')).toMatchObject({ total: 1, 401: 1 });
+    await expect(api(server, auth).get('meta')).rejects.toBeInstanceOf(ReauthenticationRequiredError);
+  });
+
+  it('a read-only key writing gets ky’s HTTPError 403, with no retry', async () => {
+    const auth = track(createAuth({ baseUrl: server.url, credentials: apiKey(server.keys.readOnly) }));
+    const error = await api(server, auth)
+      .post('objects', { json: { class: 'Article', properties: { title: 'no' } } })
+      .catch((e: unknown) => e);
+    expect(statusOf(error)).toBe(403);
+    expect(server.stats.byPath('/v1/objects')).toMatchObject({ total: 1, 403: 1 });
+  });
+
+  it('the 401 retry keeps the instance’s options: base URL, headers, other hooks', async () => {
+    let issued = 0;
+    const rotating: Credentials = {
+      kind: 'rotating',
+      bind: () => ({
+        grant: 'token_source',
+        renewable: true,
+        obtain: async () => ({ accessToken: `token-${++issued}`, expiresIn: 60 }),
+      }),
+    };
+    home.accept = 'Bearer token-2'; // the first token is refused
+    const auth = track(createAuth({ baseUrl: home.url, credentials: rotating }));
+    let ownHook = 0;
+    const base = create(`${home.url}/api`, {
+      headers: { 'X-From-Instance': 'yes' },
+      timeout: 5000,
+      hooks: {
+        beforeRetry: [
+          () => {
+            ownHook++;
+          },
+        ],
+      },
+    });
+    const body = await withAuth(base, auth)
+      .post('things', { json: { n: 1 } })
+      .json();
+    expect(body).toEqual({ ok: true });
+    expect(
+      home.seen.map((entry) => [entry.path, entry.headers.authorization, entry.headers['x-from-instance']]),
+    ).toEqual([
+      ['/api/things', 'Bearer token-1', 'yes'],
+      ['/api/things', 'Bearer token-2', 'yes'],
+    ]);
+    expect(ownHook).toBe(1);
+  });
+
+  it('with retry: 0 the 401 is not retried (the retry counts against ky’s retry.limit)', async () => {
+    const auth = track(createAuth({ baseUrl: server.url, credentials: await service(server) }));
+    const client = api(server, auth, { retry: 0 });
+    await client.get('meta');
+    server.faults.revokeAllTokens();
+    expect(statusOf(await client.get('meta').catch((e: unknown) => e))).toBe(401);
+    expect((await client.get('meta')).status).toBe(200); // the stale token was dropped all the same
+  });
+
+  describe('origins and headers', () => {
+    const homeAuth = () =>
+      track(
+        createAuth({
+          baseUrl: home.url,
+          credentials: apiKey('home-key'),
+          headers: { 'X-Module-Key': 'module-secret' },
+        }),
+      );
+
+    it('sends the credential and the extra headers to its own origin', async () => {
+      await withAuth(create(home.url), homeAuth()).get('echo');
+      expect(home.seen[0]?.headers).toMatchObject({
+        authorization: 'Bearer home-key',
+        'x-module-key': 'module-secret',
+      });
+    });
+
+    it('sends nothing to another origin (an absolute URL on an instance without a base)', async () => {
+      await withAuth(ky.create({}), homeAuth()).get(`${foreign.url}/elsewhere`);
+      await withAuth(ky2.create({ baseUrl: `${home.url}/` }), homeAuth()).get(`${foreign.url}/absolute`);
+      expect(foreign.seen.map((entry) => entry.path)).toEqual(['/elsewhere', '/absolute']);
+      for (const entry of foreign.seen) {
+        expect(entry.headers.authorization).toBeUndefined();
+        expect(entry.headers['x-module-key']).toBeUndefined();
+      }
+    });
+
+    it('drops every credential header on a redirect to another origin, keeps them on a same-origin one', async () => {
+      home.redirects.set('/away', `${foreign.url}/landed`);
+      home.redirects.set('/around', '/echo');
+      const client = withAuth(create(home.url), homeAuth());
+      expect(await client.get('away').json()).toEqual({ ok: true });
+      expect(foreign.seen.map((entry) => entry.path)).toEqual(['/landed']);
+      expect(foreign.seen[0]?.headers.authorization).toBeUndefined();
+      expect(foreign.seen[0]?.headers['x-module-key']).toBeUndefined();
+      expect(await client.get('around', { headers: { 'X-Trace': '1' } }).json()).toEqual({ ok: true });
+      expect(home.seen.at(-1)).toMatchObject({
+        path: '/echo',
+        headers: { authorization: 'Bearer home-key', 'x-module-key': 'module-secret', 'x-trace': '1' },
+      });
+    });
+
+    it('a header the caller sets wins over the credential; the others are added', async () => {
+      await withAuth(create(home.url), homeAuth()).get('echo', { headers: { Authorization: 'Bearer mine' } });
+      expect(home.seen[0]?.headers).toMatchObject({
+        authorization: 'Bearer mine',
+        'x-module-key': 'module-secret',
+      });
+      await withAuth(create(home.url, { headers: { 'X-Module-Key': 'instance' } }), homeAuth()).get('echo');
+      expect(home.seen[1]?.headers).toMatchObject({
+        authorization: 'Bearer home-key',
+        'x-module-key': 'instance',
+      });
+      const auth = track(createAuth({ baseUrl: server.url, credentials: apiKey(server.keys.admin) }));
+      const info = await api(server, auth)
+        .get('users/own-info', { headers: { authorization: `Bearer ${server.keys.readOnly}` } })
+        .json<{ roles: { name: string }[] }>();
+      expect(info.roles).toEqual([{ name: 'read-only' }]);
+    });
+  });
+
+  it('the caller’s AbortSignal aborts a request waiting on a hung token request', async () => {
+    server.faults.hangTokenRequests(20_000);
+    const auth = track(createAuth({ baseUrl: server.url, credentials: await password(server) }));
+    const controller = new AbortController();
+    const pending = api(server, auth).get('meta', { signal: controller.signal });
+    await sleep(200);
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+    expect(server.stats.byPath('/v1/meta').total).toBe(0);
+  });
+
+  it('does not re-send a one-shot stream body: ky’s HTTPError 401 as is', async () => {
+    const auth = track(createAuth({ baseUrl: server.url, credentials: await service(server) }));
+    const client = api(server, auth);
+    await client.get('meta');
+    server.faults.revokeAllTokens();
+    const body = new Blob([JSON.stringify({ class: 'Article', properties: { title: 'stream' } })]).stream();
+    const error = await client
+      .post('objects', { body, headers: { 'content-type': 'application/json' } })
+      .catch((e: unknown) => e);
+    expect(statusOf(error)).toBe(401);
+    expect(server.stats.byPath('/v1/objects')).toMatchObject({ total: 1, 401: 1 });
+  });
+});
