@@ -1,0 +1,53 @@
+import { describe, expect, it, vi } from 'vitest';
+import { abortable, sleep, withTimeout } from './abort.js';
+import { TimeoutError } from './errors/timeout-error.js';
+
+describe('timers', () => {
+  it('does not let a backoff timer keep the process alive, unless a caller waits on it', async () => {
+    const created: NodeJS.Timeout[] = [];
+    const original = globalThis.setTimeout;
+    const spy = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((
+      ...args: Parameters<typeof setTimeout>
+    ) => {
+      const timer = original(...args);
+      created.push(timer);
+      return timer;
+    }) as typeof setTimeout);
+    try {
+      const controller = new AbortController();
+      await sleep(1, controller.signal);
+      await sleep(1, controller.signal, true);
+      expect(created.map((timer) => timer.hasRef())).toEqual([false, true]);
+      const pending = sleep(60_000, controller.signal);
+      controller.abort(new Error('closed'));
+      await expect(pending).rejects.toThrow('closed');
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('rejects a waiter when its signal aborts, and leaves the shared promise alone', async () => {
+    let resolve!: (value: string) => void;
+    const shared = new Promise<string>((r) => {
+      resolve = r;
+    });
+    const controller = new AbortController();
+    const waiter = abortable(shared, controller.signal);
+    controller.abort(new Error('stop'));
+    await expect(waiter).rejects.toThrow('stop');
+    resolve('done');
+    expect(await shared).toBe('done');
+  });
+
+  it('turns a task that ignores its signal into a TimeoutError naming what timed out', async () => {
+    const error = await withTimeout(() => new Promise(() => {}), {
+      signal: new AbortController().signal,
+      timeout: 20,
+      target: 'The test task',
+    }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect((error as Error).message).toBe(
+      'The test task did not answer within 20 ms. Check that the server is reachable, or raise the `timeout` option.',
+    );
+  });
+});
