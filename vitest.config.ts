@@ -1,14 +1,13 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { defaultServerConditions, defineConfig } from 'vitest/config';
+import { defineConfig } from 'vitest/config';
 
 // Tests run on each package's `src/` through the `@auth/source` export condition: no build first.
-const conditions = ['@auth/source', ...defaultServerConditions];
+// The rest is Vite's default list for server code (`defaultServerConditions`).
+const conditions = ['@auth/source', 'module', 'node', 'development|production'];
 
 const workspaces = ['packages', 'apps', 'bench']
   .filter((root) => existsSync(root))
-  .flatMap((root) =>
-    root === 'bench' ? ['bench'] : readdirSync(root).map((name) => `${root}/${name}`),
-  )
+  .flatMap((root) => (root === 'bench' ? ['bench'] : readdirSync(root).map((name) => `${root}/${name}`)))
   .filter((dir) => existsSync(`${dir}/package.json`));
 
 export default defineConfig({

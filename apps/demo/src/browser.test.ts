@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type BrowserDemo, startBrowserDemo } from './browser-server.ts';
+import { type BrowserDemo, startBrowserDemo } from './browser-server.js';
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const outputDir = fileURLToPath(new URL('../test-results/', import.meta.url));

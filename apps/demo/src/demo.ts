@@ -1,6 +1,6 @@
 import { apiKey, createAuth } from '@auth/core';
-import { adapters, createDemoClient } from './clients.ts';
-import { type CredentialKind, credentialKinds, type Row, runScenario, type Target } from './scenario.ts';
+import { adapters, createDemoClient } from './clients.js';
+import { type CredentialKind, credentialKinds, type Row, runScenario, type Target } from './scenario.js';
 
 /** Runs every adapter with every credential kind against `target`, concurrently; `onRow` sees each row as it ends. */
 export async function runAll(

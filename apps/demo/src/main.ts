@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { startWeaviateServer } from '@auth/testing';
-import { runAll, summarize } from './demo.ts';
-import type { Row, Target } from './scenario.ts';
-import { formatHeader, formatRow } from './table.ts';
+import { runAll, summarize } from './demo.js';
+import type { Row, Target } from './scenario.js';
+import { formatHeader, formatRow } from './table.js';
 
 const usage = `Usage: pnpm demo [options]
 
@@ -94,7 +94,7 @@ async function targetFromArguments(): Promise<{ target: Target; close: () => Pro
 }
 
 if (values.browser) {
-  const { startBrowserDemo } = await import('./browser-server.ts');
+  const { startBrowserDemo } = await import('./browser-server.js');
   const demo = await startBrowserDemo({ tokenLifetime });
   console.log(`Browser demo: open ${demo.pageUrl}  (embedded server ${demo.server.url}; Ctrl-C to stop)`);
   const stop = () => void demo.close().then(() => process.exit(0));

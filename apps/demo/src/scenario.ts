@@ -7,7 +7,7 @@ import {
   createAuth,
   oidcPassword,
 } from '@auth/core';
-import { type AdapterName, createDemoClient, type DemoClient } from './clients.ts';
+import { type AdapterName, createDemoClient, type DemoClient } from './clients.js';
 
 /** The credential kinds the demo exercises, in table order. */
 export const credentialKinds = [

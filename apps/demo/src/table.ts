@@ -1,4 +1,4 @@
-import type { Row } from './scenario.ts';
+import type { Row } from './scenario.js';
 
 const columns = [
   ['adapter', 16],

@@ -1,6 +1,6 @@
 import type { AuthEvent } from '@auth/core';
-import { runAll, summarize } from '../demo.ts';
-import { credentialKinds, type Row, type Target } from '../scenario.ts';
+import { runAll, summarize } from '../demo.js';
+import { credentialKinds, type Row, type Target } from '../scenario.js';
 
 interface DemoConfig {
   url: string;
