@@ -160,9 +160,11 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
  * @returns `true` when interceptors were removed, `false` when the instance had none.
  * @example
  * ```ts
+ * import { apiKey, createAuth } from '@auth/core';
  * import { withAuth, withoutAuth } from '@auth/axios';
  * import axios from 'axios';
  *
+ * const auth = createAuth({ baseUrl: 'http://127.0.0.1:8080', credentials: apiKey('my-key') });
  * const api = withAuth(axios.create({ baseURL: 'http://127.0.0.1:8080/v1' }), auth);
  * withoutAuth(api); // back to plain axios
  * ```

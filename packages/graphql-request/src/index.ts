@@ -1,16 +1,32 @@
 import { type AuthLike, withAuth as withAuthFetch } from '@auth/fetch';
 import type { GraphQLClient, RequestMiddleware } from 'graphql-request';
 
-export type { AuthLike } from '@auth/fetch';
+/**
+ * The two methods of an `auth` object (from `createAuth()` in `@auth/core`) that the adapter calls.
+ *
+ * @example
+ * ```ts
+ * import { apiKey, createAuth } from '@auth/core';
+ * import { type AuthLike, withAuth } from '@auth/graphql-request';
+ *
+ * const auth: AuthLike = createAuth({ baseUrl: 'http://127.0.0.1:8080', credentials: apiKey('my-key') });
+ * const options = withAuth({}, auth);
+ * ```
+ */
+export type { AuthLike };
 
 /**
  * The options a `GraphQLClient` takes (its constructor's second argument).
  *
  * @example
  * ```ts
+ * import { apiKey, createAuth } from '@auth/core';
  * import { type GraphQLClientOptions, withAuth } from '@auth/graphql-request';
+ * import { GraphQLClient } from 'graphql-request';
  *
+ * const auth = createAuth({ baseUrl: 'http://127.0.0.1:8080', credentials: apiKey('my-key') });
  * const options: GraphQLClientOptions = withAuth({ headers: { 'X-Request-Id': 'abc' } }, auth);
+ * const client = new GraphQLClient('http://127.0.0.1:8080/v1/graphql', options);
  * ```
  */
 export type GraphQLClientOptions = NonNullable<ConstructorParameters<typeof GraphQLClient>[1]>;

@@ -15,7 +15,21 @@ import type { Auth } from '@auth/core';
  */
 export type AuthLike = Pick<Auth, 'authorize' | 'handleUnauthorized'>;
 
-/** The part of a ky instance (ky 1.14+ or ky 2) that `withAuth` uses. */
+/**
+ * The part of a ky instance (ky 1.14+ or ky 2) that `withAuth` uses: `extend` and `retry`. Any ky instance fits,
+ * whichever major version, and `withAuth` returns the type you passed in.
+ *
+ * @example
+ * ```ts
+ * import { apiKey, createAuth } from '@auth/core';
+ * import { type KyLike, withAuth } from '@auth/ky';
+ * import ky from 'ky';
+ *
+ * const auth = createAuth({ baseUrl: 'http://127.0.0.1:8080', credentials: apiKey('my-key') });
+ * const authed = <T extends KyLike>(instance: T): T => withAuth(instance, auth);
+ * const api = authed(ky.create({ prefixUrl: 'http://127.0.0.1:8080/v1' }));
+ * ```
+ */
 export interface KyLike {
   extend(options: never): unknown;
   retry(options?: never): unknown;
