@@ -125,6 +125,23 @@ describe('createAuth validation', () => {
   });
 });
 
+describe('OIDC transport', () => {
+  it('refuses a plain-http issuer that is not loopback before any request, unless allowInsecureHttp is set', async () => {
+    const auth = createAuth({
+      baseUrl: 'http://localhost:1',
+      credentials: oidcPassword({ username: 'u', password: 'p' }),
+      oidc: { issuer: 'http://login.internal', clientId: 'c' },
+      timeout: 500,
+    });
+    const error = await auth.authorize('/').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InsecureTransportError);
+    expect((error as Error).message).toMatch(
+      /OIDC credentials over plain http to http:\/\/login\.internal.*allowInsecureHttp/,
+    );
+    await auth.close();
+  });
+});
+
 describe('authorize', () => {
   it('adds X-Weaviate-Cluster-Url for Weaviate Cloud hosts only, and the headers option for allowed origins only', async () => {
     const cloud = createAuth({

@@ -33,7 +33,8 @@ export interface TokenRequestErrorOptions extends AuthErrorOptions {
 export class TokenRequestError extends AuthError {
   override name = 'TokenRequestError';
   readonly grant: string;
-  readonly method = 'POST';
+  /** `POST` when the request went over HTTP (see `url`). */
+  readonly method: string | undefined;
   readonly url: string | undefined;
   readonly status: number | undefined;
   readonly error: string | undefined;
@@ -44,6 +45,7 @@ export class TokenRequestError extends AuthError {
     super(message, code, options);
     this.grant = options.grant;
     this.url = options.url;
+    this.method = options.url === undefined ? undefined : 'POST';
     this.status = options.status;
     this.error = options.error;
     this.error_description = options.error_description;
