@@ -1,12 +1,10 @@
+import { DEFAULT_TIMEOUT } from '@auth/core';
 import type { ParsedArgs } from './args.js';
 import { type CredentialSpec, resolveClientId, resolveCredentials, resolveUrl } from './credentials.js';
 import { type DiscoveryProbe, explainFailure, probeDiscovery } from './diagnose.js';
 import type { Output } from './output.js';
 import type { CliInput } from './prompt.js';
 import { Session } from './session.js';
-
-/** Default time for each request (discovery, token, REST), in milliseconds. */
-export const DEFAULT_TIMEOUT = 30_000;
 
 /** Everything a command needs: the parsed arguments, the environment, stdin and the output. */
 export interface CommandContext {
@@ -33,7 +31,7 @@ export async function prepare(context: CommandContext, options: { allowNone: boo
   const { args, env, input, output } = context;
   const baseUrl = resolveUrl(args, env);
   const credential = await resolveCredentials(args, env, input, output, options);
-  const clientId = credential.kind === 'api-key' ? undefined : resolveClientId(args, env);
+  const clientId = credential.kind === 'client-credentials' ? resolveClientId(args, env) : undefined;
   const timeout = args.timeout ?? DEFAULT_TIMEOUT;
   const session = new Session({
     baseUrl,
@@ -57,6 +55,7 @@ export async function prepare(context: CommandContext, options: { allowNone: boo
         baseUrl,
         credential,
         clientId: clientId?.clientId,
+        announcedClientId: () => session.discovery?.clientId,
         timeout,
         probe,
       });

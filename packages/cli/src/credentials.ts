@@ -118,8 +118,10 @@ export async function resolveCredentials(
 
   warnAboutSecretFlags(args, output);
 
-  if (args.clientId !== undefined && kind === 'api-key') {
-    throw usageError('--client-id is for OIDC (--username or --client-secret), not for an API key.');
+  if (args.clientId !== undefined && kind !== 'client-credentials') {
+    throw usageError(
+      '--client-id goes with --client-secret (client credentials); an API key or a password login uses no client id of yours.',
+    );
   }
 
   switch (kind) {

@@ -1,5 +1,6 @@
 import { startWeaviateServer, type WeaviateServer } from '@auth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closedPort } from './__test__/bin.js';
 import { formatDuration } from './commands/check.js';
 import { shellQuote } from './commands/headers.js';
 import {
@@ -114,11 +115,12 @@ describe('401 and 403 explanations', () => {
 
 describe('network failures', () => {
   it('a refused connection from fetch is exit 3 and names the address', async () => {
-    const error = await fetch('http://127.0.0.1:1/v1/meta').catch((e: unknown) => e);
-    const problem = networkProblem(error, 'GET http://127.0.0.1:1/v1/meta');
+    const port = await closedPort();
+    const error = await fetch(`http://127.0.0.1:${port}/v1/meta`).catch((e: unknown) => e);
+    const problem = networkProblem(error, 'GET /v1/meta');
     expect(problem).toMatchObject({ code: 'unreachable', exitCode: 3 });
     expect(problem?.message).toBe(
-      'cannot reach the server: connection refused (127.0.0.1:1) while GET http://127.0.0.1:1/v1/meta.',
+      `cannot reach the server: connection refused (127.0.0.1:${port}) while GET /v1/meta.`,
     );
   });
 
@@ -127,6 +129,11 @@ describe('network failures', () => {
       (e: unknown) => e,
     );
     expect(networkProblem(error, 'GET /v1/meta')).toMatchObject({ code: 'timeout', exitCode: 3 });
+  });
+
+  it('a port fetch refuses ("bad port") is a usage error', async () => {
+    const error = await fetch('http://127.0.0.1:1/').catch((e: unknown) => e);
+    expect(networkProblem(error, 'GET /')).toMatchObject({ code: 'usage', exitCode: 2 });
   });
 
   it('anything else is not a network problem', () => {

@@ -88,6 +88,16 @@ export function networkProblem(error: unknown, doing: string): CliError | undefi
       cause: error,
     });
   }
+  if (chain.some((item) => prop(item, 'message') === 'bad port')) {
+    return new CliError(
+      'usage',
+      `fetch refuses to connect to this port (a "bad port" of the Fetch standard) while ${doing}.`,
+      {
+        hints: ['Run the server on another port.'],
+        cause: error,
+      },
+    );
+  }
   const network = chain.find((item) => {
     const code = prop(item, 'code');
     return typeof code === 'string' && NETWORK_CODES.has(code);
@@ -200,6 +210,8 @@ export interface FailureContext {
   credential: CredentialSpec;
   /** The client id given with --client-id, if any. */
   clientId: string | undefined;
+  /** The client id the server announced, once core's discovery has run. */
+  announcedClientId: () => string | undefined;
   timeout: number;
   /** Asks the server whether OIDC is on (to explain a failed discovery). */
   probe: () => Promise<DiscoveryProbe>;
@@ -216,9 +228,6 @@ export async function explainFailure(error: unknown, context: FailureContext): P
       ],
       cause: error,
     });
-  }
-  if (name === 'ConfigurationError') {
-    return new CliError('usage', errorMessage(error), { cause: error });
   }
   const network = networkProblem(error, 'getting a credential');
   if (network !== undefined || name === 'TimeoutError') {
@@ -244,6 +253,9 @@ export async function explainFailure(error: unknown, context: FailureContext): P
     if (typeof probe === 'object' && probe !== null && prop(probe, 'state') === 'off') {
       return problemToError(oidcDisabled(context.credential), error);
     }
+  }
+  if (name === 'ConfigurationError') {
+    return new CliError('usage', errorMessage(error), { cause: error });
   }
   if (name === 'TokenRequestError' || oauthErrorCode(error) !== undefined) {
     return problemToError(tokenRequestProblem(error, context), error);
@@ -285,8 +297,13 @@ function tokenRequestProblem(error: unknown, context: FailureContext): Problem {
   const oauth = oauthErrorCode(error);
   const credential = context.credential;
   const grant = credential.kind === 'password' ? 'password' : 'client_credentials';
+  const announced = context.announcedClientId();
   const clientNote =
-    context.clientId === undefined ? 'the client id the server announces' : `client id '${context.clientId}'`;
+    context.clientId !== undefined
+      ? `client id '${context.clientId}'`
+      : announced === undefined
+        ? 'the client id the server announces'
+        : `client id '${announced}' (announced by the server; no --client-id given)`;
   const base = `the OpenID Provider refused the ${grant} grant${oauth === undefined ? '' : ` (${oauth})`}: ${errorMessage(error)}`;
   switch (oauth) {
     case 'invalid_grant':

@@ -1,3 +1,4 @@
+import { DEFAULT_TIMEOUT } from '@auth/core';
 import type { CommandName } from './args.js';
 
 const CREDENTIALS = `Credentials (give one kind; flags win over the environment)
@@ -14,7 +15,7 @@ const CREDENTIALS = `Credentials (give one kind; flags win over the environment)
 const OPTIONS = `Options
   --url <url>                WEAVIATE_URL             the cluster; https:// is assumed without a scheme
   --json                     print one JSON document on stdout (errors too)
-  --timeout <seconds>        per request (default 30)
+  --timeout <seconds>        per request (default ${DEFAULT_TIMEOUT / 1000})
   --allow-insecure-http      allow a credential over plain http to a non-loopback host
   -h, --help                 this help; \`weaviate-auth <command> --help\` for a command
   -v, --version              the version`;

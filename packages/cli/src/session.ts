@@ -1,9 +1,7 @@
-import { apiKey, clientCredentials, createAuth, oidcPassword } from '@auth/core';
+import { type Auth, type AuthEvent, apiKey, clientCredentials, createAuth, oidcPassword } from '@auth/core';
 import type { CredentialSpec } from './credentials.js';
 import { networkProblem } from './diagnose.js';
 import type { Output } from './output.js';
-
-type Auth = ReturnType<typeof createAuth>;
 
 /** What core's `discovery` event said. */
 export interface DiscoveryInfo {
@@ -60,7 +58,7 @@ export class Session {
     this.credential = options.credential;
     this.timeout = options.timeout;
     this.#output = options.output;
-    const credentials = toCoreCredentials(options.credential, options.scopes);
+    const credentials = toCoreCredentials(options.credential, options.scopes, options.clientId);
     this.#auth =
       credentials === undefined
         ? undefined
@@ -69,7 +67,6 @@ export class Session {
             credentials,
             allowInsecureHttp: options.allowInsecureHttp,
             timeout: options.timeout,
-            ...(options.clientId === undefined ? {} : { oidc: { clientId: options.clientId } }),
             onEvent: (event) => this.#onEvent(event),
           });
   }
@@ -120,27 +117,21 @@ export class Session {
     }
   }
 
-  #onEvent(event: unknown): void {
-    if (typeof event !== 'object' || event === null) return;
-    const record = event as Record<string, unknown>;
-    if (record.type === 'discovery') {
-      this.discovery = {
-        issuer: typeof record.issuer === 'string' ? record.issuer : undefined,
-        clientId: typeof record.clientId === 'string' ? record.clientId : undefined,
-        scopes: Array.isArray(record.scopes) ? record.scopes.filter((s) => typeof s === 'string') : undefined,
-      };
-    } else if (record.type === 'refresh-succeeded') {
+  #onEvent(event: AuthEvent): void {
+    if (event.type === 'discovery') {
+      this.discovery = { issuer: event.issuer, clientId: event.clientId, scopes: [...event.scopes] };
+    } else if (event.type === 'refresh-succeeded') {
       this.token = {
-        grant: typeof record.grant === 'string' ? record.grant : 'unknown',
-        expiresIn: typeof record.expiresIn === 'number' ? record.expiresIn : undefined,
-        hasRefreshToken: typeof record.hasRefreshToken === 'boolean' ? record.hasRefreshToken : undefined,
+        grant: event.grant,
+        expiresIn: event.expiresIn,
+        hasRefreshToken: event.hasRefreshToken,
         obtainedAt: Date.now(),
       };
     }
   }
 }
 
-function toCoreCredentials(credential: CredentialSpec, scopes: string[]) {
+function toCoreCredentials(credential: CredentialSpec, scopes: string[], clientId: string | undefined) {
   const withScopes = scopes.length > 0 ? { scopes } : {};
   switch (credential.kind) {
     case 'api-key':
@@ -148,7 +139,11 @@ function toCoreCredentials(credential: CredentialSpec, scopes: string[]) {
     case 'password':
       return oidcPassword({ username: credential.username, password: credential.password, ...withScopes });
     case 'client-credentials':
-      return clientCredentials({ clientSecret: credential.clientSecret, ...withScopes });
+      return clientCredentials({
+        clientSecret: credential.clientSecret,
+        ...withScopes,
+        ...(clientId === undefined ? {} : { clientId }),
+      });
     case 'none':
       return undefined;
   }

@@ -1,20 +1,9 @@
-import { createServer } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, expectNoSecrets, runCli } from './__test__/bin.js';
+import { closedPort, ensureBuilt, expectNoSecrets, runCli } from './__test__/bin.js';
 
 beforeAll(async () => {
   await ensureBuilt();
 }, 300_000);
-
-/** A port on 127.0.0.1 that nothing listens on (bound once, then closed). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const address = server.address();
-  await new Promise<void>((done) => server.close(() => done()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 describe('weaviate-auth usage', () => {
   it('--help prints the overview with every command, the exit codes and examples; each command has its own', async () => {

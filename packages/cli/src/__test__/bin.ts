@@ -1,5 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -61,9 +62,19 @@ export async function ensureBuilt(): Promise<void> {
   }
   try {
     if (isStale()) {
+      // Through pnpm: turbo needs the package manager on PATH to run the packages' build scripts.
       await promisify(execFile)(
         'npx',
-        ['turbo', 'run', 'build', '--filter=@auth/cli...', '--output-logs=errors-only'],
+        [
+          '--yes',
+          'pnpm@12.4.2',
+          'exec',
+          'turbo',
+          'run',
+          'build',
+          '--filter=@auth/cli...',
+          '--output-logs=errors-only',
+        ],
         {
           cwd: ROOT,
           env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' },
@@ -210,4 +221,14 @@ export function expectNoSecrets(text: string, secrets: Array<string | undefined>
       throw new Error(`a secret (${secret.length} characters) appears in the output:\n${text}`);
     }
   }
+}
+
+/** A port on 127.0.0.1 that nothing listens on (bound once, then closed). */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const address = server.address();
+  await new Promise<void>((done) => server.close(() => done()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
 }

@@ -13,7 +13,7 @@ import {
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import type { Output } from '../output.js';
 import { bearerValue, headerValue } from '../session.js';
-import { type Identity, lifetime, parseIdentity, unauthorizedProblem } from './shared.js';
+import { type Identity, isoSeconds, lifetime, parseIdentity, unauthorizedProblem } from './shared.js';
 
 /** The `check` report; `--json` prints it as is. Never holds a secret. */
 export interface CheckReport {
@@ -161,7 +161,7 @@ async function diagnose(prepared: Prepared): Promise<CheckReport> {
       // Degrade gracefully when core did not report the lifetime: read it from the JWT.
       if (facts.expiresIn === null && claims?.exp !== undefined) {
         facts.expiresIn = Math.max(0, Math.round(claims.exp - Date.now() / 1000));
-        facts.expiresAt = new Date(claims.exp * 1000).toISOString();
+        facts.expiresAt = isoSeconds(claims.exp * 1000);
       }
       report.token = { ...facts, claims: claims ?? null };
       if (facts.hasRefreshToken === false && facts.grant === 'password') {
@@ -247,7 +247,7 @@ function fromCliError(error: CliError): Problem {
   return { code: error.code, summary: error.message, likely, todo };
 }
 
-const MARK = { ok: '✓', fail: '✗', warn: '!', skip: '-' } as const;
+const MARK = { ok: '✓', fail: '✗', warn: '!', skip: '-', more: ' ' } as const;
 
 function line(output: Output, mark: keyof typeof MARK, label: string, text: string): void {
   output.out(`  ${MARK[mark]} ${label.padEnd(11)}${text}`);
@@ -280,7 +280,7 @@ function render(report: CheckReport, output: Output): void {
       if (oidc.clientIdOverride !== null && oidc.clientIdOverride !== oidc.clientId) {
         line(
           output,
-          'skip',
+          'more',
           '',
           `using client id ${oidc.clientIdOverride} (from --client-id / WEAVIATE_CLIENT_ID)`,
         );
@@ -319,7 +319,7 @@ function render(report: CheckReport, output: Output): void {
       const aud = Array.isArray(token.claims.aud) ? token.claims.aud.join(' ') : token.claims.aud;
       line(
         output,
-        'skip',
+        'more',
         '',
         `claims: iss ${token.claims.iss ?? '-'}, aud ${aud ?? '-'}, sub ${token.claims.sub ?? '-'}`,
       );

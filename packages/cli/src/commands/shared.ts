@@ -117,10 +117,12 @@ export function lifetime(prepared: Prepared): {
   return {
     grant: token.grant,
     expiresIn: token.expiresIn ?? null,
-    expiresAt:
-      token.expiresIn === undefined
-        ? null
-        : new Date(token.obtainedAt + token.expiresIn * 1000).toISOString(),
+    expiresAt: token.expiresIn === undefined ? null : isoSeconds(token.obtainedAt + token.expiresIn * 1000),
     hasRefreshToken: token.hasRefreshToken ?? null,
   };
+}
+
+/** An ISO 8601 time to the second: `2026-01-01T12:00:00Z`. */
+export function isoSeconds(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
