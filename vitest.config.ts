@@ -5,9 +5,11 @@ import { defineConfig } from 'vitest/config';
 // The rest is Vite's default list for server code (`defaultServerConditions`).
 const conditions = ['@auth/source', 'module', 'node', 'development|production'];
 
-const workspaces = ['packages', 'apps', 'bench']
+const workspaces = ['packages', 'apps', 'bench', 'reliability']
   .filter((root) => existsSync(root))
-  .flatMap((root) => (root === 'bench' ? ['bench'] : readdirSync(root).map((name) => `${root}/${name}`)))
+  .flatMap((root) =>
+    root === 'bench' || root === 'reliability' ? [root] : readdirSync(root).map((name) => `${root}/${name}`),
+  )
   .filter((dir) => existsSync(`${dir}/package.json`));
 
 export default defineConfig({
