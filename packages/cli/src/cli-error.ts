@@ -1,6 +1,23 @@
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 
-/** A stable, machine-readable name for why a command failed (the `error.code` of `--json` output). */
+/**
+ * A stable, machine-readable name for why a command failed: the `error.code` of `--json` output, and the
+ * `code` of each problem in a `check` report.
+ *
+ * @example
+ * ```ts
+ * import { execFileSync } from 'node:child_process';
+ * import type { CliErrorCode } from '@auth/cli';
+ *
+ * let code: CliErrorCode | undefined;
+ * try {
+ *   execFileSync('weaviate-auth', ['token', '--json', '--url', 'http://localhost:8080'], { encoding: 'utf8' });
+ * } catch (error) {
+ *   code = JSON.parse((error as { stdout: string }).stdout).error.code;
+ * }
+ * if (code === 'unreachable') console.error('start the server first');
+ * ```
+ */
 export type CliErrorCode =
   | 'usage'
   | 'unreachable'

@@ -33,33 +33,42 @@ export async function prepare(context: CommandContext, options: { allowNone: boo
   const credential = await resolveCredentials(args, env, input, output, options);
   const clientId = credential.kind === 'client-credentials' ? resolveClientId(args, env) : undefined;
   const timeout = args.timeout ?? DEFAULT_TIMEOUT;
-  const session = new Session({
-    baseUrl,
-    credential,
-    clientId: clientId?.clientId,
-    scopes: args.scopes,
-    allowInsecureHttp: args.allowInsecureHttp,
-    timeout,
-    output,
-  });
   let probed: Promise<DiscoveryProbe> | undefined;
   const probe = () => {
     probed ??= probeDiscovery(baseUrl, timeout);
     return probed;
   };
+  let session: Session | undefined;
+  const explain = (error: unknown) =>
+    explainFailure(error, {
+      baseUrl,
+      credential,
+      clientId: clientId?.clientId,
+      announcedClientId: () => session?.discovery?.clientId,
+      timeout,
+      probe,
+    });
+  try {
+    session = new Session({
+      baseUrl,
+      credential,
+      clientId: clientId?.clientId,
+      scopes: args.scopes,
+      allowInsecureHttp: args.allowInsecureHttp,
+      timeout,
+      output,
+    });
+  } catch (error) {
+    // createAuth() checks the options up front (plain http to a remote host, a malformed credential).
+    throw await explain(error);
+  }
+  const created = session;
   const headers = async () => {
     try {
-      return await session.headers();
+      return await created.headers();
     } catch (error) {
-      throw await explainFailure(error, {
-        baseUrl,
-        credential,
-        clientId: clientId?.clientId,
-        announcedClientId: () => session.discovery?.clientId,
-        timeout,
-        probe,
-      });
+      throw await explain(error);
     }
   };
-  return { baseUrl, credential, clientId, timeout, session, probe, headers };
+  return { baseUrl, credential, clientId, timeout, session: created, probe, headers };
 }

@@ -222,12 +222,18 @@ export async function explainFailure(error: unknown, context: FailureContext): P
   if (error instanceof CliError) return error;
   const name = errorName(error);
   if (name === 'InsecureTransportError') {
-    return new CliError('insecure_transport', errorMessage(error), {
-      hints: [
-        'Use an https:// URL, or pass --allow-insecure-http if the network between you and the server is trusted.',
-      ],
-      cause: error,
-    });
+    const url = prop(error, 'url');
+    const target = typeof url === 'string' ? url : context.baseUrl;
+    return new CliError(
+      'insecure_transport',
+      `refusing to send a credential over plain http to ${target}: only loopback hosts may use http.`,
+      {
+        hints: [
+          'Use an https:// URL, or pass --allow-insecure-http if the network between you and the server is trusted.',
+        ],
+        cause: error,
+      },
+    );
   }
   const network = networkProblem(error, 'getting a credential');
   if (network !== undefined || name === 'TimeoutError') {

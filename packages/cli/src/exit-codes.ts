@@ -22,5 +22,15 @@ export const ExitCode = {
   Interrupted: 130,
 } as const;
 
-/** One of the values of {@link ExitCode}. */
+/**
+ * One of the values of {@link ExitCode}: what {@link run} resolves to.
+ *
+ * @example
+ * ```ts
+ * import { type ExitCodeValue, run } from '@auth/cli';
+ *
+ * const code: ExitCodeValue = await run(['--version']);
+ * process.exitCode = code;
+ * ```
+ */
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

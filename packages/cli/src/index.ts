@@ -5,7 +5,6 @@
  * @packageDocumentation
  */
 export type { CliErrorCode } from './cli-error.js';
-export { CliError } from './cli-error.js';
 export type { CheckReport } from './commands/check.js';
 export { ExitCode, type ExitCodeValue } from './exit-codes.js';
 export type { TextSink } from './output.js';

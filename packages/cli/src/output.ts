@@ -1,6 +1,18 @@
 import type { CliError } from './cli-error.js';
 
-/** Something text can be written to: `process.stdout`, `process.stderr`, or a test double. */
+/**
+ * Something text can be written to: `process.stdout`, `process.stderr`, or a collector.
+ *
+ * @example
+ * ```ts
+ * import { run, type TextSink } from '@auth/cli';
+ *
+ * const chunks: string[] = [];
+ * const sink: TextSink = { write: (text: string) => chunks.push(text) };
+ * await run(['--help'], { stdout: sink });
+ * console.log(chunks.join(''));
+ * ```
+ */
 export interface TextSink {
   write(chunk: string): unknown;
 }

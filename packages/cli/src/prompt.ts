@@ -1,6 +1,19 @@
 import { CliError } from './cli-error.js';
 
-/** The parts of `process.stdin` the CLI uses. */
+/**
+ * The parts of `process.stdin` the CLI uses: a readable stream, and for the password prompt a TTY with
+ * `setRawMode`.
+ *
+ * @example
+ * ```ts
+ * import { Readable } from 'node:stream';
+ * import { type CliInput, run } from '@auth/cli';
+ *
+ * // The password for --password-stdin, from memory instead of the process's stdin.
+ * const stdin: CliInput = Readable.from(['s3cret\n']);
+ * await run(['token', '--url', 'http://localhost:8080', '-u', 'admin', '--password-stdin'], { stdin });
+ * ```
+ */
 export interface CliInput {
   readonly isTTY?: boolean;
   setRawMode?(mode: boolean): unknown;

@@ -10,7 +10,21 @@ import { Output, type TextSink } from './output.js';
 import type { CliInput } from './prompt.js';
 import { VERSION } from './version.js';
 
-/** Where `run` reads and writes; every field defaults to the current process's. */
+/**
+ * Where {@link run} reads and writes; every field defaults to the current process's.
+ *
+ * @example
+ * ```ts
+ * import { type CliIo, run } from '@auth/cli';
+ *
+ * const io: Partial<CliIo> = {
+ *   env: { WEAVIATE_URL: 'http://localhost:8080', WEAVIATE_API_KEY: 'my-key' },
+ *   stderr: { write: () => true }, // silence warnings
+ * };
+ * const code = await run(['check'], io);
+ * console.log(code);
+ * ```
+ */
 export interface CliIo {
   /** Read for `--password-stdin` and the password prompt (which needs a TTY). */
   stdin: CliInput;

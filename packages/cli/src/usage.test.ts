@@ -56,6 +56,16 @@ describe('weaviate-auth usage', () => {
         /--timeout must be a positive number/,
       ],
       [['check', '--url', 'http://127.0.0.1:1', '--curl'], {}, /--curl only applies to the headers command/],
+      [
+        ['token', '--url', 'http://10.0.0.1:8080'],
+        { WEAVIATE_API_KEY: 'key-one' },
+        /refusing to send a credential over plain http to http:\/\/10.0.0.1:8080[\s\S]*--allow-insecure-http/,
+      ],
+      [
+        ['check', '--url', 'https://example.com', '--api-key', 'key-one', '--client-id', 'svc'],
+        {},
+        /--client-id goes with --client-secret/,
+      ],
     ];
     for (const [args, env, message] of cases) {
       const result = await runCli(args, { env });

@@ -15,7 +15,19 @@ import type { Output } from '../output.js';
 import { bearerValue, headerValue } from '../session.js';
 import { type Identity, isoSeconds, lifetime, parseIdentity, unauthorizedProblem } from './shared.js';
 
-/** The `check` report; `--json` prints it as is. Never holds a secret. */
+/**
+ * The `check` report; `check --json` prints it as is. Never holds a secret or a token.
+ *
+ * @example
+ * ```ts
+ * import { type CheckReport, run } from '@auth/cli';
+ *
+ * let json = '';
+ * await run(['check', '--json', '--url', 'http://localhost:8080'], { stdout: { write: (t: string) => (json += t) } });
+ * const report = JSON.parse(json) as CheckReport;
+ * for (const problem of report.problems) console.log(problem.summary, problem.todo);
+ * ```
+ */
 export interface CheckReport {
   ok: boolean;
   exitCode: ExitCodeValue;

@@ -88,7 +88,9 @@ export async function verifyWithServer(prepared: Prepared, output: Output): Prom
   if (answer.status === 401) throw problemToError(await unauthorizedProblem(prepared, path, answer));
   const ok = (answer.status >= 200 && answer.status < 300) || answer.status === 403;
   if (!ok) {
-    output.warn(`could not verify the credential with the server: GET ${path} answered ${answer.status}.`);
+    output.warn(
+      `could not verify the credential with the server: GET ${path} answered ${answer.status}. Is --url a Weaviate server?`,
+    );
   }
   return {
     verified: ok,
