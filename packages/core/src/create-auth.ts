@@ -12,7 +12,15 @@ import { Redacted, redacted } from './redact.js';
 import { memoryStore, type TokenStore } from './store.js';
 import { TokenManager } from './token-manager.js';
 
-/** Options of {@link createAuth}. */
+/**
+ * Options of {@link createAuth}.
+ *
+ * @example
+ * ```ts
+ * const options: AuthOptions = { baseUrl: 'http://localhost:8080', credentials: apiKey('key'), timeout: 5_000 };
+ * const auth = createAuth(options);
+ * ```
+ */
 export interface AuthOptions {
   /** The API's URL. Credentials go to its origin only (plus `allowedOrigins`); relative URLs resolve against it. */
   readonly baseUrl: string | URL;
@@ -34,7 +42,14 @@ export interface AuthOptions {
   readonly store?: TokenStore | undefined;
 }
 
-/** Per-request options of {@link Auth.authorize}. */
+/**
+ * Per-request options of {@link Auth.authorize}.
+ *
+ * @example
+ * ```ts
+ * const headers = await auth.authorize('/v1/meta', { method: 'GET', signal: AbortSignal.timeout(2_000) });
+ * ```
+ */
 export interface AuthorizeOptions {
   /** The request's method (for messages). */
   readonly method?: string | undefined;
@@ -42,7 +57,14 @@ export interface AuthorizeOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
-/** The headers a request carried, as any HTTP client holds them. */
+/**
+ * The headers a request carried, as any HTTP client holds them.
+ *
+ * @example
+ * ```ts
+ * const retry = await auth.handleUnauthorized('/v1/meta', new Headers({ Authorization: 'Bearer old' }));
+ * ```
+ */
 export type SentHeaders =
   | Headers
   | Readonly<Record<string, string | readonly string[] | number | boolean | null | undefined>>
@@ -51,6 +73,12 @@ export type SentHeaders =
 /**
  * Gives requests their credentials and keeps them fresh. Adapters call `authorize()` before each request,
  * and `handleUnauthorized()` after a 401 (retrying once when it returns true).
+ *
+ * @example
+ * ```ts
+ * const auth: Auth = createAuth({ baseUrl: 'http://localhost:8080', credentials: apiKey('key') });
+ * const headers = await auth.authorize('/v1/meta');
+ * ```
  */
 export interface Auth {
   /** The base URL, without a trailing slash. */
@@ -78,7 +106,15 @@ export interface Auth {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** The limit for each token and discovery request unless `timeout` says otherwise (ms). */
+/**
+ * The limit for each token and discovery request unless `timeout` says otherwise (ms).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_TIMEOUT } from '@auth/core';
+ * console.log(DEFAULT_TIMEOUT); // 10000
+ * ```
+ */
 export const DEFAULT_TIMEOUT = 10_000;
 
 const asyncDispose: typeof Symbol.asyncDispose =

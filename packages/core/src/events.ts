@@ -3,6 +3,11 @@ import type { AuthError } from './errors/auth-error.js';
 /**
  * The grant a token request ran. `api_key` is a key re-read from a function; `token_source` is a
  * `tokenSource()` function. A custom credential may name its own.
+ *
+ * @example
+ * ```ts
+ * onEvent: (event) => { if (event.type === 'refresh-succeeded' && event.grant === 'refresh_token') console.log('refreshed'); }
+ * ```
  */
 export type Grant =
   | 'password'
@@ -17,6 +22,11 @@ export type Grant =
  * still being served (`refresh-ahead`), it expired (`expired`), the server refused it (`unauthorized`), the
  * refresh token was refused and the primary grant runs instead (`invalid_grant`), or a transient failure is
  * being retried (`retry`).
+ *
+ * @example
+ * ```ts
+ * onEvent: (event) => { if (event.type === 'refresh-started') console.log(event.grant, event.reason); }
+ * ```
  */
 export type RefreshReason =
   | 'initial'
@@ -29,6 +39,11 @@ export type RefreshReason =
 /**
  * What the auth object reports through `onEvent`. No event carries a secret: URLs lose their query string,
  * errors are `AuthError`s.
+ *
+ * @example
+ * ```ts
+ * const auth = createAuth({ baseUrl, credentials, onEvent: (event: AuthEvent) => console.log(event.type, event) });
+ * ```
  */
 export type AuthEvent =
   | {
@@ -62,7 +77,15 @@ export type AuthEvent =
       readonly url: string;
     };
 
-/** Receives {@link AuthEvent}s. A listener that throws is ignored; it cannot break authentication. */
+/**
+ * Receives {@link AuthEvent}s. A listener that throws is ignored; it cannot break authentication.
+ *
+ * @example
+ * ```ts
+ * const log: AuthEventListener = (event) => console.log(JSON.stringify(event));
+ * const auth = createAuth({ baseUrl, credentials, onEvent: log });
+ * ```
+ */
 export type AuthEventListener = (event: AuthEvent) => void;
 
 /** Wraps a listener so that its exceptions never reach the token manager. */

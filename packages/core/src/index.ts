@@ -40,5 +40,6 @@ export {
   MAX_REFRESH_AHEAD_MS,
   MAX_SAFETY_MARGIN_MS,
   MIN_REFRESH_INTERVAL_MS,
+  MIN_SAFETY_MARGIN_MS,
 } from './schedule.js';
 export { memoryStore, type StoredToken, type TokenStore } from './store.js';

@@ -10,9 +10,14 @@ import {
 } from './schedule.js';
 
 describe('timing', () => {
-  it('puts the refresh-ahead window in the last quarter of a short lifetime, after a 10 % safety margin', () => {
-    expect(timing(0, 1_000)).toEqual({ refreshAt: 650, expiredAt: 900 });
+  it('puts the refresh-ahead window in the last quarter of the lifetime, before a 10 % safety margin', () => {
     expect(timing(0, 60_000)).toEqual({ refreshAt: 39_000, expiredAt: 54_000 });
+  });
+
+  it('keeps a safety margin of at least 1 s, but never more than half of a short lifetime', () => {
+    expect(timing(0, 5_000)).toEqual({ refreshAt: 2_750, expiredAt: 4_000 });
+    expect(timing(0, 2_000)).toEqual({ refreshAt: 500, expiredAt: 1_000 });
+    expect(timing(0, 1_000)).toEqual({ refreshAt: 250, expiredAt: 500 });
   });
 
   it('caps the window at 5 minutes and the margin at 10 s for long lifetimes', () => {
@@ -29,14 +34,14 @@ describe('timing', () => {
 });
 
 describe('phase', () => {
-  const token = { obtainedAt: 1_000, expiresAt: 2_000 };
+  const token = { obtainedAt: 1_000, expiresAt: 5_000 };
   it.each([
     [1_000, 'fresh'],
-    [1_649, 'fresh'],
-    [1_650, 'refresh-ahead'],
-    [1_899, 'refresh-ahead'],
-    [1_900, 'expired'],
-    [5_000, 'expired'],
+    [2_999, 'fresh'],
+    [3_000, 'refresh-ahead'],
+    [3_999, 'refresh-ahead'],
+    [4_000, 'expired'],
+    [9_000, 'expired'],
   ])('at %i ms is %s', (now, expected) => {
     expect(phase(token, now)).toBe(expected);
   });

@@ -1,5 +1,10 @@
 /**
  * A token as a {@link TokenStore} keeps it. Times are epoch milliseconds of the local clock.
+ *
+ * @example
+ * ```ts
+ * const token: StoredToken = { accessToken: 'eyJ…', refreshToken: 'r-1', obtainedAt: Date.now(), expiresAt: Date.now() + 300_000 };
+ * ```
  */
 export interface StoredToken {
   readonly accessToken: string;

@@ -4,7 +4,14 @@ import { Redacted, redacted } from '../redact.js';
 import type { CredentialEnvironment, Credentials, TokenProvider } from './credentials.js';
 import { requireToken } from './validate.js';
 
-/** Options of {@link apiKey}. */
+/**
+ * Options of {@link apiKey}.
+ *
+ * @example
+ * ```ts
+ * apiKey(process.env.API_KEY!, { header: 'X-API-Key' });
+ * ```
+ */
 export interface ApiKeyOptions {
   /**
    * The header that carries the key. `Authorization` sends `Bearer <key>` (Weaviate); any other name sends
@@ -14,7 +21,14 @@ export interface ApiKeyOptions {
   readonly header?: string | undefined;
 }
 
-/** A key, or a function that reads the current key (from a vault, a file, an env var that rotates). */
+/**
+ * A key, or a function that reads the current key (from a vault, a file, an env var that rotates).
+ *
+ * @example
+ * ```ts
+ * apiKey(async () => (await readFile('/run/secrets/api-key', 'utf8')).trim());
+ * ```
+ */
 export type ApiKeyValue = string | (() => string | Promise<string>);
 
 const hint =

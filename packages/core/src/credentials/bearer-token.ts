@@ -4,7 +4,14 @@ import { Redacted, redacted } from '../redact.js';
 import type { CredentialEnvironment, Credentials, TokenProvider } from './credentials.js';
 import { requireToken } from './validate.js';
 
-/** Options of {@link bearerToken}. */
+/**
+ * Options of {@link bearerToken}.
+ *
+ * @example
+ * ```ts
+ * bearerToken({ accessToken: tokens.access_token, expiresIn: tokens.expires_in, refreshToken: tokens.refresh_token });
+ * ```
+ */
 export interface BearerTokenOptions {
   readonly accessToken: string;
   /** Seconds the access token still lives, counted from the call to `bearerToken()`. */

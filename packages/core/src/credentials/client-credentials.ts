@@ -4,7 +4,14 @@ import { Redacted, redacted } from '../redact.js';
 import type { CredentialEnvironment, Credentials, TokenProvider } from './credentials.js';
 import { optionalScopes, requireString } from './validate.js';
 
-/** Options of {@link clientCredentials}. */
+/**
+ * Options of {@link clientCredentials}.
+ *
+ * @example
+ * ```ts
+ * clientCredentials({ clientId: 'svc', clientSecret: process.env.CLIENT_SECRET!, scopes: ['api://weaviate/.default'] });
+ * ```
+ */
 export interface ClientCredentialsOptions {
   readonly clientSecret: string;
   /** The scopes to ask for. None: the provider's default (`<clientId>/.default` on Microsoft Entra ID). */

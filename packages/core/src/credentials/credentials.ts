@@ -1,6 +1,13 @@
 import type { AuthEvent, Grant, RefreshReason } from '../events.js';
 
-/** The OIDC settings of `createAuth({ oidc })`: skip Weaviate's discovery and use this provider directly. */
+/**
+ * The OIDC settings of `createAuth({ oidc })`: skip Weaviate's discovery and use this provider directly.
+ *
+ * @example
+ * ```ts
+ * createAuth({ baseUrl, credentials: oidcPassword({ username, password }), oidc: { issuer: 'https://login.example.com', clientId: 'my-app' } });
+ * ```
+ */
 export interface OidcOptions {
   /** The provider's issuer URL; its `/.well-known/openid-configuration` is read once. */
   readonly issuer: string;
@@ -10,7 +17,14 @@ export interface OidcOptions {
   readonly scopes?: readonly string[] | undefined;
 }
 
-/** What an auth object hands a credential when it binds it: everything a token request may need. */
+/**
+ * What an auth object hands a credential when it binds it: everything a token request may need.
+ *
+ * @example
+ * ```ts
+ * const mine: Credentials = { kind: 'mine', bind: (env) => ({ grant: 'token_source', renewable: true, obtain: async () => ({ accessToken: await fetchToken(env.baseUrl, env.signal) }) }) };
+ * ```
+ */
 export interface CredentialEnvironment {
   /** The API's base URL; Weaviate's OIDC discovery lives under it. */
   readonly baseUrl: URL;
@@ -26,7 +40,14 @@ export interface CredentialEnvironment {
   emit(event: AuthEvent): void;
 }
 
-/** A token as a credential returns it. */
+/**
+ * A token as a credential returns it.
+ *
+ * @example
+ * ```ts
+ * const token: TokenSet = { accessToken: 'eyJ…', expiresIn: 300, refreshToken: 'r-1' };
+ * ```
+ */
 export interface TokenSet {
   readonly accessToken: string;
   /** Lifetime in seconds from when the request started; absent: the token is used until the server refuses it. */
@@ -34,7 +55,14 @@ export interface TokenSet {
   readonly refreshToken?: string | undefined;
 }
 
-/** One token request, as the token manager asks for it. */
+/**
+ * One token request, as the token manager asks for it.
+ *
+ * @example
+ * ```ts
+ * const provider: TokenProvider = { grant: 'token_source', renewable: true, obtain: async ({ signal, reason }) => fetchToken(signal, reason) };
+ * ```
+ */
 export interface TokenRequest {
   /** Aborts when the request must stop (the auth object closes). */
   readonly signal: AbortSignal;
@@ -46,6 +74,11 @@ export interface TokenRequest {
 /**
  * A credential bound to one auth object: what the token manager drives. Created by
  * {@link Credentials.bind}; the manager decides when to call it, and calls it once at a time.
+ *
+ * @example
+ * ```ts
+ * const provider: TokenProvider = { grant: 'token_source', renewable: true, header: { name: 'X-Token' }, obtain: async () => ({ accessToken: 't', expiresIn: 60 }) };
+ * ```
  */
 export interface TokenProvider {
   /** The grant `obtain` runs, as reported in events. */

@@ -4,7 +4,14 @@ import { Redacted, redacted } from '../redact.js';
 import type { CredentialEnvironment, Credentials, TokenProvider } from './credentials.js';
 import { optionalScopes, requireString } from './validate.js';
 
-/** Options of {@link oidcPassword}. */
+/**
+ * Options of {@link oidcPassword}.
+ *
+ * @example
+ * ```ts
+ * oidcPassword({ username: 'alice', password: process.env.PASSWORD!, scopes: ['profile'] });
+ * ```
+ */
 export interface OidcPasswordOptions {
   readonly username: string;
   readonly password: string;

@@ -4,7 +4,14 @@ import type { RefreshReason } from '../events.js';
 import { Redacted } from '../redact.js';
 import type { CredentialEnvironment, Credentials, TokenProvider, TokenSet } from './credentials.js';
 
-/** What a token source function is told. */
+/**
+ * What a token source function is told.
+ *
+ * @example
+ * ```ts
+ * tokenSource(async (signal, { refreshToken, reason }) => (refreshToken ? renew(refreshToken, signal) : login(signal)));
+ * ```
+ */
 export interface TokenSourceContext {
   /** The refresh token of the previous result, if it had one. */
   readonly refreshToken: string | undefined;
@@ -14,6 +21,12 @@ export interface TokenSourceContext {
 /**
  * Returns a new token. `signal` aborts at the `timeout` or when the auth object closes. Leaving out
  * `expiresIn` means the token is used until the server answers 401.
+ *
+ * @example
+ * ```ts
+ * const source: TokenSourceFunction = async (signal) => ({ accessToken: await getToken(signal), expiresIn: 300 });
+ * createAuth({ baseUrl, credentials: tokenSource(source) });
+ * ```
  */
 export type TokenSourceFunction = (
   signal: AbortSignal,

@@ -1,6 +1,13 @@
 import { safeCause } from '../redact.js';
 
-/** Options every {@link AuthError} accepts. */
+/**
+ * Options every {@link AuthError} accepts.
+ *
+ * @example
+ * ```ts
+ * throw new AuthError('My credential failed. Check its settings.', 'AUTH_MY_CREDENTIAL', { cause: error });
+ * ```
+ */
 export interface AuthErrorOptions {
   /** The error that caused this one. Stored as a redacted copy: name, message, code and HTTP status only. */
   cause?: unknown;

@@ -1,6 +1,13 @@
 import { AuthError, type AuthErrorOptions } from './auth-error.js';
 
-/** Options of a {@link DiscoveryError}. */
+/**
+ * Options of a {@link DiscoveryError}.
+ *
+ * @example
+ * ```ts
+ * throw new DiscoveryError('GET https://id.example.com/.well-known/openid-configuration answered 503.', { url: 'https://id.example.com/.well-known/openid-configuration', status: 503, transient: true });
+ * ```
+ */
 export interface DiscoveryErrorOptions extends AuthErrorOptions {
   /** The URL that was read, without its query string. */
   url: string;

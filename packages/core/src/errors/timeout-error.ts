@@ -1,6 +1,13 @@
 import { AuthError, type AuthErrorOptions } from './auth-error.js';
 
-/** Options of a {@link TimeoutError}. */
+/**
+ * Options of a {@link TimeoutError}.
+ *
+ * @example
+ * ```ts
+ * throw new TimeoutError({ target: 'The vault', timeout: 5_000 });
+ * ```
+ */
 export interface TimeoutErrorOptions extends AuthErrorOptions {
   /** What timed out, e.g. `POST https://issuer/token` or `the token source`. */
   target: string;

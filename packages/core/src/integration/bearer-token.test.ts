@@ -10,7 +10,7 @@ const leaks = new LeakCheck();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
-  server = await startWeaviateServer({ accessTokenTtl: 1 });
+  server = await startWeaviateServer({ accessTokenTtl: 2 });
 });
 beforeEach(() => {
   server.stats.reset();
@@ -46,7 +46,7 @@ describe('bearerToken against the embedded server', () => {
     expect(await client.authorize('/v1/meta')).toEqual({ Authorization: `Bearer ${tokens.accessToken}` });
     expect((await send(client, leaks, '/v1/meta')).status).toBe(200);
     expect(server.stats.tokenRequests.total).toBe(0);
-    await sleep(1_000);
+    await sleep(1_100);
     expect((await send(client, leaks, '/v1/meta')).status).toBe(200);
     expect(server.stats.tokenRequests.refresh_token).toBe(1);
     expect(server.stats.discoveryRequests).toBe(1);
@@ -58,7 +58,7 @@ describe('bearerToken against the embedded server', () => {
     const { accessToken, expiresIn } = await issued();
     const client = auth(bearerToken({ accessToken, expiresIn }));
     expect((await send(client, leaks, '/v1/meta')).status).toBe(200);
-    await sleep(1_000);
+    await sleep(1_100);
     const error = await leaks.catching(client.authorize('/v1/meta')).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ReauthenticationRequiredError);
     expect((error as Error).message).toMatch(/the token expired and there is no refresh token/);

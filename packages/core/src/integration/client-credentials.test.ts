@@ -10,7 +10,7 @@ let server: WeaviateServer;
 const leaks = new LeakCheck();
 
 beforeAll(async () => {
-  server = await startWeaviateServer({ accessTokenTtl: 1 });
+  server = await startWeaviateServer({ accessTokenTtl: 2 });
   leaks.secret(server.clients.service.clientSecret);
 });
 beforeEach(() => {
@@ -44,14 +44,14 @@ describe('clientCredentials against the embedded server', () => {
     expect(await me.json()).toMatchObject({
       username: expect.stringContaining(server.clients.service.clientId),
     });
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
     expect((await send(auth, leaks, '/v1/meta')).status).toBe(200);
     expect(server.stats.tokenRequests.client_credentials).toBe(2);
     expect(server.stats.tokenRequests.refresh_token).toBe(0);
     expect(server.stats.requests[401]).toBe(0);
     expect(events.filter((event) => event.type === 'refresh-succeeded')).toEqual([
-      { type: 'refresh-succeeded', grant: 'client_credentials', expiresIn: 1, hasRefreshToken: false },
-      { type: 'refresh-succeeded', grant: 'client_credentials', expiresIn: 1, hasRefreshToken: false },
+      { type: 'refresh-succeeded', grant: 'client_credentials', expiresIn: 2, hasRefreshToken: false },
+      { type: 'refresh-succeeded', grant: 'client_credentials', expiresIn: 2, hasRefreshToken: false },
     ]);
     await auth.close();
   });

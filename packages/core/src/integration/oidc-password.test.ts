@@ -252,16 +252,25 @@ describe('oidcPassword against the embedded server and its OpenID Provider', () 
   });
 
   it('keeps serving the valid token while the provider is down', async () => {
-    const { auth } = passwordAuth();
-    const before = leaks.headers(await auth.authorize('/v1/meta'));
-    await server.faults.stopProvider();
+    const slow = await startWeaviateServer({ accessTokenTtl: 4 });
     try {
-      await sleep(1_400); // inside the refresh-ahead window of a 2 s token
+      const auth = leaks.watch(
+        createAuth({
+          baseUrl: slow.url,
+          credentials: oidcPassword(slow.users.admin),
+          onEvent: leaks.onEvent,
+        }),
+      );
+      leaks.secret(slow.users.admin.password);
+      const before = leaks.headers(await auth.authorize('/v1/meta'));
+      await slow.faults.stopProvider();
+      await sleep(2_300); // inside the refresh-ahead window of a 4 s token: 2 s to 3 s
       const during = leaks.headers(await auth.authorize('/v1/meta'));
       expect(during.Authorization).toBe(before.Authorization);
+      expect((await fetch(`${slow.url}/v1/meta`, { headers: during })).status).toBe(200);
+      await auth.close();
     } finally {
-      await server.faults.startProvider();
+      await slow.close();
     }
-    await auth.close();
   });
 });

@@ -6,6 +6,7 @@ import type {
 } from 'openid-client';
 import { anySignal } from '../abort.js';
 import type { CredentialEnvironment, TokenSet } from '../credentials/credentials.js';
+import { ConfigurationError } from '../errors/configuration-error.js';
 import { DiscoveryError } from '../errors/discovery-error.js';
 import { InvalidTokenResponseError } from '../errors/invalid-token-response-error.js';
 import { assertSecureTransport, displayUrl, isLoopback } from '../origin.js';
@@ -21,7 +22,10 @@ let loading: Promise<OpenidClient> | undefined;
 function loadOpenidClient(): Promise<OpenidClient> {
   loading ??= import('openid-client').catch((error: unknown) => {
     loading = undefined;
-    throw error;
+    throw new ConfigurationError(
+      'Could not load openid-client, which the OIDC credentials need. Install it next to @auth/core (npm install openid-client).',
+      { cause: error },
+    );
   });
   return loading;
 }
