@@ -137,6 +137,21 @@ describe('weaviate-auth token', () => {
     expect(server.stats.requests.total).toBe(0);
   });
 
+  it('exits 3 when the OpenID Provider does not answer within --timeout', async () => {
+    const { username, password } = server.users.admin;
+    server.faults.hangTokenRequests(20_000, 10);
+    try {
+      const result = await runCli(['token', '--url', server.url, '-u', username, '--timeout', '0.5'], {
+        env: { WEAVIATE_PASSWORD: password },
+      });
+      expect(result.code).toBe(3);
+      expect(result.stderr).toMatch(/OpenID Provider could not be reached/);
+      expectNoSecrets(result.stderr, [password]);
+    } finally {
+      server.faults.reset();
+    }
+  });
+
   it('exits 1 when OIDC is off and a username is given, and says to use an API key', async () => {
     const plain = await startWeaviateServer({ oidc: false });
     try {
