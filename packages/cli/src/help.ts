@@ -6,7 +6,8 @@ const CREDENTIALS = `Credentials (give one kind; flags win over the environment)
   -u, --username <name>      WEAVIATE_USERNAME        OIDC username; the password comes from WEAVIATE_PASSWORD,
                                                       --password-stdin, or a prompt without echo on a terminal
   --client-secret <secret>   WEAVIATE_CLIENT_SECRET   OIDC client credentials (usually with --client-id)
-  --client-id <id>           WEAVIATE_CLIENT_ID       OIDC client to use instead of the one the server announces
+  --client-id <id>           WEAVIATE_CLIENT_ID       the client that owns the secret (default: the one the
+                                                      server announces; a password login always uses that one)
   --password <password>      (discouraged: a secret given as a flag lands in your shell history;
                               the CLI warns on stderr. The same goes for --api-key and --client-secret.)
   --password-stdin           read the password from stdin (one line)
