@@ -1,7 +1,7 @@
 import { startWeaviateServer, type WeaviateServer } from '@auth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort } from './__test__/bin.js';
-import { formatDuration } from './commands/check.js';
+import { formatDuration, refreshTokenNote } from './commands/check.js';
 import { shellQuote } from './commands/headers.js';
 import {
   decodeClaims,
@@ -138,6 +138,17 @@ describe('network failures', () => {
 
   it('anything else is not a network problem', () => {
     expect(networkProblem(new Error('boom'), 'x')).toBeUndefined();
+  });
+});
+
+describe('the offline_access note', () => {
+  it('appears only for a password login without a refresh token', () => {
+    expect(refreshTokenNote('password', false, 'weaviate')).toMatch(
+      /No refresh token came back.*offline_access.*client 'weaviate'/,
+    );
+    expect(refreshTokenNote('password', true, 'weaviate')).toBeUndefined();
+    expect(refreshTokenNote('client_credentials', false, 'weaviate')).toBeUndefined();
+    expect(refreshTokenNote('password', null, null)).toBeUndefined();
   });
 });
 

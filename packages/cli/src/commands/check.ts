@@ -176,11 +176,8 @@ async function diagnose(prepared: Prepared): Promise<CheckReport> {
         facts.expiresAt = isoSeconds(claims.exp * 1000);
       }
       report.token = { ...facts, claims: claims ?? null };
-      if (facts.hasRefreshToken === false && facts.grant === 'password') {
-        report.notes.push(
-          'No refresh token came back: when this token expires, clients must send the password again. Ask for the offline_access scope (--scope offline_access) and allow it for the client at the provider ("offline_access" / refresh tokens enabled).',
-        );
-      }
+      const note = refreshTokenNote(facts.grant, facts.hasRefreshToken, report.oidc.clientId);
+      if (note !== undefined) report.notes.push(note);
       if (token !== undefined && claims === undefined) {
         report.notes.push('The access token is not a JWT, so the server cannot verify it by itself.');
       }
@@ -242,6 +239,20 @@ async function diagnose(prepared: Prepared): Promise<CheckReport> {
     );
   }
   return finish();
+}
+
+/**
+ * The note `check` adds when a password login brings no refresh token back (core asks for `offline_access`
+ * with the password grant, so the provider declined it). Client credentials never need one.
+ */
+export function refreshTokenNote(
+  grant: string,
+  hasRefreshToken: boolean | null,
+  clientId: string | null,
+): string | undefined {
+  if (grant !== 'password' || hasRefreshToken !== false) return undefined;
+  const client = clientId === null ? 'this client' : `client '${clientId}'`;
+  return `No refresh token came back, although the offline_access scope was asked for: when this token expires, clients must send the password again. Allow offline_access (refresh tokens) for ${client} at the provider.`;
 }
 
 function toCliError(error: unknown): CliError {
