@@ -33,8 +33,11 @@ export interface StoredToken {
  * ```
  */
 export interface TokenStore {
+  /** Called on every `authorize()`: keep it fast (cache locally if the store is remote). */
   get(key: string): StoredToken | undefined | Promise<StoredToken | undefined>;
+  /** Called after each successful token request (and once to seed a token known up front). */
   set(key: string, token: StoredToken): void | Promise<void>;
+  /** Called when the stored token can no longer be renewed (reauthentication is required). */
   delete(key: string): void | Promise<void>;
   /**
    * Runs `task` while holding an exclusive lock on `key` across every process sharing the store, so one

@@ -150,7 +150,8 @@ describe('TokenManager', () => {
       refreshTokens: true,
       initial: { accessToken: 'given', expiresIn: 1, refreshToken: 'given-refresh' },
     });
-    const { manager } = setup(provider);
+    const store = memoryStore();
+    const { manager } = setup(provider, store);
     expect(await manager.token()).toBe('given');
     await vi.advanceTimersByTimeAsync(1_000);
     provider.fail(1, invalidGrant);
@@ -159,6 +160,11 @@ describe('TokenManager', () => {
     await vi.advanceTimersByTimeAsync(10);
     await assertion;
     await expect(refused).rejects.toThrow(/refused the refresh token \(invalid_grant\)/);
+    expect(store.get('key')).toBeUndefined();
+    const again = expect(manager.token()).rejects.toThrow(ReauthenticationRequiredError);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await again;
+    expect(provider.stats.refresh).toEqual(['given-refresh']);
   });
 
   it('never hands out an expired token when there is no way to renew it', async () => {

@@ -191,6 +191,8 @@ export class TokenManager {
         const error = asAuthError(thrown, step.grant, this.#kind);
         const willRetry = isTransient(error) && attempt < this.#retry.retries;
         this.#emit({ type: 'refresh-failed', grant: step.grant, error, willRetry });
+        // A token nobody can renew is of no use to anyone sharing the store.
+        if (error instanceof ReauthenticationRequiredError) await this.#store.delete(this.#key);
         if (!willRetry) throw error;
         await sleep(backoffDelay(attempt, this.#retry, this.#random), this.#signal, this.#waiting > 0);
       }
