@@ -61,6 +61,9 @@ export class LeakCheck {
   }
 
   assertClean(): void {
+    // A check that looked at nothing proves nothing.
+    expect(this.#objects.length).toBeGreaterThan(0);
+    expect(this.#secrets.size).toBeGreaterThan(0);
     const found: string[] = [];
     for (const object of this.#objects) {
       for (const [how, text] of renderings(object)) {
