@@ -15,7 +15,14 @@ import {
 } from '@auth/core';
 import { type MalformedKind, startWeaviateServer, type WeaviateServer } from '@auth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Adapter, adapters, type RecordingProxy, sleep, startRecordingProxy, traffic } from './harness.js';
+import {
+  type Adapter,
+  adapters,
+  type RecordingProxy,
+  sleep,
+  startRecordingProxy,
+  traffic,
+} from './harness.js';
 
 /**
  * Token endpoint faults over real HTTP, through each adapter. Every adapter gets its own embedded server
@@ -117,7 +124,9 @@ describe('token endpoint answers 500/503 for a while', () => {
       expect(failures.map((event) => (event.error as TokenRequestError).status)).toEqual([
         503, 503, 503, 500, 500, 500,
       ]);
-      expect(failures.every((event) => event.willRetry && event.error instanceof TokenRequestError)).toBe(true);
+      expect(failures.every((event) => event.willRetry && event.error instanceof TokenRequestError)).toBe(
+        true,
+      );
       // Every fault was used, and more token requests succeeded after each burst.
       expect(r.server.stats.tokenRequests.total).toBeGreaterThanOrEqual(8);
       // 1 s JWTs carry whole-second `exp` claims, so a token may die up to 1 s before its `expires_in`
@@ -239,7 +248,7 @@ describe('invalid_grant on refresh', () => {
       expect(r.server.stats.tokenRequests).toMatchObject({ password: 2, refresh_token: 1 });
       const refused = r.events.find((event) => event.type === 'refresh-failed');
       expect(refused).toMatchObject({ grant: 'refresh_token', willRetry: true });
-      expect((refused as { error: TokenRequestError }).error.error).toBe('invalid_grant');
+      expect(((refused as { error: unknown }).error as TokenRequestError).error).toBe('invalid_grant');
       await auth.close();
 
       // bearerToken: the refresh token is the only way to renew.

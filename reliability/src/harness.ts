@@ -1,7 +1,7 @@
-import { createServer, type IncomingHttpHeaders, request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Auth } from '@auth/core';
 import { withAuth as withAxios } from '@auth/axios';
+import type { Auth } from '@auth/core';
 import { withAuth as withFetch } from '@auth/fetch';
 import { withAuth as withGraphql } from '@auth/graphql-request';
 import { type KyLike, withAuth as withKy } from '@auth/ky';
@@ -135,7 +135,10 @@ export const adapters: readonly Adapter[] = [
   {
     name: 'ky 2',
     create: (auth, base, thrown) => {
-      const api = withKy(ky2.create({ prefix: base, retry: { limit: 1 } }) as unknown as KyLike, auth) as never as typeof ky2;
+      const api = withKy(
+        ky2.create({ prefix: base, retry: { limit: 1 } }) as unknown as KyLike,
+        auth,
+      ) as never as typeof ky2;
       return {
         adapter: 'ky 2',
         request: (path, init = {}) =>
