@@ -1,0 +1,350 @@
+import { randomBytes } from 'node:crypto';
+import { inspect } from 'node:util';
+import {
+  type Auth,
+  type AuthEvent,
+  apiKey,
+  bearerToken,
+  type Credentials,
+  clientCredentials,
+  createAuth,
+  memoryStore,
+  oidcPassword,
+  type TokenStore,
+  tokenSource,
+} from '@auth/core';
+import { startWeaviateServer, type WeaviateServer } from '@auth/testing';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  type Adapter,
+  adapters,
+  httpStatusOf,
+  type RecordingProxy,
+  sleep,
+  startRecordingProxy,
+} from './harness.js';
+
+/**
+ * The leak audit. Every secret is recognisable (`SECRET-<kind>-<random>`) or recorded as it is created
+ * (tokens the provider issues, through a recording token store and the recording proxy). Scenarios run
+ * every credential kind through every adapter, including the failures of faults.test.ts; the audit keeps
+ * every thrown error, every event and everything written to the console, stdout and stderr, and checks
+ * that no rendering of any of them contains any secret.
+ */
+
+const secret = (kind: string) =>
+  `SECRET-${kind}-${randomBytes(9).toString('base64url').replace(/[-_]/g, 'x')}`;
+
+class Audit {
+  readonly secrets = new Set<string>();
+  /** Our own objects: AuthErrors, events, auth objects, credentials. */
+  readonly ours: unknown[] = [];
+  /** Every error the clients threw, before the harness turned HTTP errors into statuses. */
+  readonly thrown: unknown[] = [];
+
+  /** Errors the HTTP libraries threw (AxiosError, ky's HTTPError, graphql-request's ClientError). */
+  get library(): unknown[] {
+    return this.thrown.filter((error) => httpStatusOf(error) !== undefined);
+  }
+
+  add(...values: (string | undefined)[]): void {
+    for (const value of values) if (value && value.length >= 8) this.secrets.add(value);
+  }
+
+  /** A token store that records every access and refresh token it is given. */
+  store(): TokenStore {
+    const inner = memoryStore();
+    return {
+      get: inner.get,
+      delete: inner.delete,
+      set: (key, token) => {
+        this.add(token.accessToken, token.refreshToken);
+        return inner.set(key, token);
+      },
+    };
+  }
+
+  /** Runs one request; keeps what it threw (split into ours and the library's). */
+  async run(task: () => Promise<unknown>): Promise<void> {
+    try {
+      await task();
+    } catch (error) {
+      this.ours.push(error);
+    }
+  }
+
+  findings(objects: unknown[], output: readonly string[]): string[] {
+    const found: string[] = [];
+    const texts: [string, string][] = [
+      ...objects.flatMap((object) => renderings(object)),
+      ...output.map((text, index): [string, string] => [`console/stdout/stderr write #${index}`, text]),
+    ];
+    for (const [how, text] of texts) {
+      for (const value of this.secrets) {
+        if (text.includes(value)) found.push(`${how} contains ${value.slice(0, 14)}…`);
+      }
+    }
+    return [...new Set(found)];
+  }
+}
+
+function label(object: unknown): string {
+  if (object instanceof Error) return object.name;
+  if (object && typeof object === 'object' && 'type' in object) return `event ${String(object.type)}`;
+  return typeof object;
+}
+
+/** Every way an object ends up in a log: String, JSON, console.log's inspect, a deep inspect, each cause. */
+function renderings(object: unknown): [string, string][] {
+  const out: [string, string][] = [];
+  let current: unknown = object;
+  for (let depth = 0; current !== undefined && depth < 8; depth++) {
+    const name = `${label(object)}${depth ? ` (cause ${depth})` : ''}`;
+    out.push([`String(${name})`, String(current)]);
+    try {
+      out.push([`JSON.stringify(${name})`, JSON.stringify(current) ?? '']);
+    } catch {
+      // circular: the inspections below still cover it
+    }
+    out.push([`console.log(${name})`, inspect(current)]);
+    out.push([`util.inspect(${name}, deep)`, inspect(current, { depth: 12, showHidden: true })]);
+    if (current instanceof Error) out.push([`${name}.stack`, current.stack ?? '']);
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return out;
+}
+
+/** Everything written to the console, stdout and stderr while the audit runs. */
+const output: string[] = [];
+const audits = new Map<string, Audit>();
+
+interface Rig {
+  server: WeaviateServer;
+  proxy: RecordingProxy;
+  password: string;
+  clientSecret: string;
+  apiKey: string;
+}
+const rigs = new Map<string, Rig>();
+
+beforeAll(async () => {
+  for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {
+    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+      output.push(args.map((arg) => (typeof arg === 'string' ? arg : inspect(arg))).join(' '));
+    });
+  }
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+    vi.spyOn(stream, 'write').mockImplementation(((chunk: unknown, ...rest: unknown[]) => {
+      output.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+      return write(chunk, ...rest);
+    }) as typeof stream.write);
+  }
+  await Promise.all(
+    adapters.map(async (adapter) => {
+      const password = secret('PASSWORD');
+      const clientSecret = secret('CLIENTSECRET');
+      const key = secret('APIKEY');
+      const server = await startWeaviateServer({
+        accessTokenTtl: 2,
+        apiKeys: [{ key, user: 'auditor', role: 'admin' }],
+        users: [{ username: 'auditor', password, role: 'admin' }],
+        clients: [{ clientId: 'audit-service', clientSecret, role: 'admin' }],
+      });
+      const proxy = await startRecordingProxy(server.url);
+      rigs.set(adapter.name, { server, proxy, password, clientSecret, apiKey: key });
+    }),
+  );
+}, 60_000);
+
+afterAll(async () => {
+  vi.restoreAllMocks();
+  await Promise.all([...rigs.values()].flatMap(({ server, proxy }) => [server.close(), proxy.close()]));
+});
+
+type Kind = 'apiKey' | 'apiKey(fn)' | 'oidcPassword' | 'clientCredentials' | 'bearerToken' | 'tokenSource';
+const kinds: Kind[] = [
+  'apiKey',
+  'apiKey(fn)',
+  'oidcPassword',
+  'clientCredentials',
+  'bearerToken',
+  'tokenSource',
+];
+
+async function credentialsFor(kind: Kind, rig: Rig, audit: Audit): Promise<Credentials> {
+  const { server } = rig;
+  switch (kind) {
+    case 'apiKey':
+      return apiKey(rig.apiKey);
+    case 'apiKey(fn)': {
+      const key = server.keys.create('admin', 'auditor');
+      audit.add(key);
+      return apiKey(async () => key);
+    }
+    case 'oidcPassword':
+      return oidcPassword({ username: 'auditor', password: rig.password });
+    case 'clientCredentials':
+      return clientCredentials({ clientId: 'audit-service', clientSecret: rig.clientSecret });
+    case 'bearerToken': {
+      const tokens = await server.issueTokens({ username: 'auditor', password: rig.password });
+      audit.add(tokens.accessToken, tokens.refreshToken);
+      return bearerToken(tokens);
+    }
+    case 'tokenSource':
+      return tokenSource(async (_signal, { refreshToken }) => {
+        const issued = await server.issueTokens({ username: 'auditor', password: rig.password });
+        audit.add(issued.accessToken, issued.refreshToken, refreshToken);
+        return {
+          accessToken: issued.accessToken,
+          expiresIn: issued.expiresIn,
+          refreshToken: issued.refreshToken,
+        };
+      });
+  }
+}
+
+async function scenarios(adapter: Adapter, rig: Rig, audit: Audit): Promise<void> {
+  const { server, proxy } = rig;
+  const events: AuthEvent[] = [];
+  const moduleKey = secret('MODULEKEY');
+  audit.add(rig.password, rig.clientSecret, rig.apiKey, moduleKey);
+  const make = async (kind: Kind, extra: { timeout?: number; credentials?: Credentials } = {}) => {
+    const auth = createAuth({
+      baseUrl: proxy.url,
+      credentials: extra.credentials ?? (await credentialsFor(kind, rig, audit)),
+      headers: { 'X-OpenAI-Api-Key': moduleKey },
+      onEvent: (event) => events.push(event),
+      store: audit.store(),
+      ...(extra.timeout ? { timeout: extra.timeout } : {}),
+    });
+    audit.ours.push(auth);
+    return { auth, client: adapter.create(auth, proxy.url, audit.thrown) };
+  };
+  const request = (client: { request(path: string): Promise<number> }) =>
+    audit.run(() => client.request('/v1/objects'));
+  const closing: Auth[] = [];
+
+  for (const kind of kinds) {
+    server.faults.reset();
+    // Success, then a 401 (every token revoked, or the key deleted), then the retry or the failure.
+    const { auth, client } = await make(kind);
+    closing.push(auth);
+    await request(client);
+    if (kind === 'apiKey') {
+      await request(
+        adapter.create(
+          createAuth({ baseUrl: proxy.url, credentials: apiKey(secret('APIKEYBAD')) }),
+          proxy.url,
+        ),
+      );
+    }
+    server.faults.revokeAllTokens();
+    await request(client);
+    await request(client);
+    if (kind !== 'oidcPassword' && kind !== 'clientCredentials') continue;
+
+    // Token endpoint failures, each with a fresh auth object (no token yet), so that the caller sees them.
+    for (const fault of [
+      () => server.faults.failTokenRequests(4, 503),
+      () => server.faults.invalidGrant(1),
+      () => server.faults.malformedTokenResponses('non-json', 4),
+      () => server.faults.malformedTokenResponses('html', 4),
+      () => server.faults.malformedTokenResponses('no-access-token', 4),
+      () => server.faults.malformedTokenResponses('token-type-mac', 4),
+    ]) {
+      server.faults.reset();
+      const fresh = await make(kind);
+      fault();
+      await request(fresh.client);
+      await fresh.auth.close();
+    }
+    server.faults.reset();
+  }
+
+  // A wrong password and a wrong client secret: the provider refuses them.
+  const wrongPassword = secret('WRONGPASSWORD');
+  const wrongSecret = secret('WRONGCLIENTSECRET');
+  audit.add(wrongPassword, wrongSecret);
+  for (const credentials of [
+    oidcPassword({ username: 'auditor', password: wrongPassword }),
+    clientCredentials({ clientId: 'audit-service', clientSecret: wrongSecret }),
+  ]) {
+    const wrong = await make('oidcPassword', { credentials });
+    await request(wrong.client);
+    await wrong.auth.close();
+  }
+
+  // A hanging token endpoint (timeout), then close() while a request waits on it.
+  server.faults.hangTokenRequests(2_000, 4);
+  const slow = await make('oidcPassword', { timeout: 200 });
+  await request(slow.client);
+  server.faults.hangTokenRequests(5_000, 1);
+  const closed = await make('clientCredentials');
+  const waiting = request(closed.client);
+  await sleep(100);
+  await closed.auth.close();
+  await waiting;
+  await request(closed.client);
+  server.faults.reset();
+
+  // The provider down, with a fresh auth and with an expired token.
+  const expiring = await make('oidcPassword', { timeout: 500 });
+  await request(expiring.client);
+  await server.faults.stopProvider();
+  try {
+    await sleep(2_000);
+    await request(expiring.client);
+  } finally {
+    await server.faults.startProvider();
+  }
+  await request(expiring.client);
+
+  await Promise.all([...closing, slow.auth, expiring.auth].map((auth) => auth.close()));
+  for (const value of proxy.authorizations()) audit.add(value, value?.replace(/^Bearer /, ''));
+  for (const seen of proxy.seen) audit.add(seen.headers['x-openai-api-key'] as string | undefined);
+  audit.ours.push(...events);
+  expect(events.some((event) => event.type === 'refresh-failed')).toBe(true);
+}
+
+describe('leak audit: every credential kind through every adapter, including every failure', () => {
+  it.concurrent.each(adapters)(
+    '$name: no error, event or console/stdout/stderr output contains a secret or token',
+    async (adapter) => {
+      const rig = rigs.get(adapter.name);
+      if (!rig) throw new Error('no rig');
+      const audit = new Audit();
+      audits.set(adapter.name, audit);
+      await scenarios(adapter, rig, audit);
+      // The audit saw something: errors of every kind, and tokens to look for.
+      expect(audit.ours.length).toBeGreaterThan(20);
+      expect(audit.secrets.size).toBeGreaterThan(10);
+      const ours = [...audit.ours, ...audit.thrown.filter((error) => httpStatusOf(error) === undefined)];
+      expect(audit.findings(ours, output)).toEqual([]);
+    },
+    60_000,
+  );
+
+  it('the audit itself finds a planted secret (it can fail)', () => {
+    const audit = new Audit();
+    const planted = secret('PLANTED');
+    audit.add(planted);
+    const cause = new Error(`upstream said ${planted}`);
+    expect(audit.findings([new Error('wrapped', { cause })], [])).not.toEqual([]);
+    expect(audit.findings([{ type: 'event', nested: { deeper: { deepest: planted } } }], [])).not.toEqual([]);
+    expect(audit.findings([], [`log line ${planted}`])).not.toEqual([]);
+  });
+});
+
+describe("the HTTP library's own error for a 401", () => {
+  it.each(adapters.map((adapter) => adapter.name))(
+    '%s: carries no credential header (console.log(error) prints no token)',
+    (name) => {
+      const audit = audits.get(name);
+      if (!audit) throw new Error('the audit above did not run');
+      // fetch resolves with the 401 Response: nothing is thrown.
+      if (name !== 'fetch') expect(audit.library.length).toBeGreaterThan(0);
+      expect(audit.findings(audit.library, [])).toEqual([]);
+    },
+  );
+});
