@@ -1,1 +1,8 @@
-export const placeholder = 1;
+export { RedisStoreError, type RedisStoreErrorCode } from './errors.js';
+export type { RedisStoreEvent, RedisStoreEventListener } from './events.js';
+export {
+  type RedisClientLike,
+  type RedisStore,
+  type RedisStoreOptions,
+  redisStore,
+} from './redis-store.js';

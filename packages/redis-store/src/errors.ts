@@ -1,0 +1,45 @@
+import { AuthError, type AuthErrorOptions } from '@auth/core';
+
+/**
+ * The stable codes of {@link RedisStoreError}:
+ *
+ * - `AUTH_REDIS_UNAVAILABLE`: a Redis command failed or timed out, or the client is not connected. The
+ *   store carries on in this process alone; it is reported through `onEvent`, never thrown at a request.
+ * - `AUTH_REDIS_DECRYPT_FAILED`: a stored token cannot be decrypted with this process's `encryptionKey`
+ *   (another key, or a tampered value). Reported through `onEvent`; the process gets a fresh token.
+ * - `AUTH_REDIS_LOCK_TIMEOUT`: another process held the refresh lock longer than `lockWait`. Thrown.
+ *
+ * @example
+ * ```ts
+ * import type { RedisStoreErrorCode } from '@auth/redis-store';
+ * const code: RedisStoreErrorCode = 'AUTH_REDIS_UNAVAILABLE';
+ * ```
+ */
+export type RedisStoreErrorCode =
+  | 'AUTH_REDIS_UNAVAILABLE'
+  | 'AUTH_REDIS_DECRYPT_FAILED'
+  | 'AUTH_REDIS_LOCK_TIMEOUT';
+
+/**
+ * What went wrong between the store and Redis. An `AuthError` (so `isAuthError()`-style handling and the
+ * redacted `cause` apply); the message says what happened and what to do, and never holds a token or a key.
+ *
+ * @example
+ * ```ts
+ * import { redisStore, RedisStoreError } from '@auth/redis-store';
+ * const store = redisStore({
+ *   client,
+ *   onEvent: (event) => {
+ *     if (event.type === 'redis-unavailable' && event.error instanceof RedisStoreError) console.warn(event.error.message);
+ *   },
+ * });
+ * ```
+ */
+export class RedisStoreError extends AuthError {
+  override name = 'RedisStoreError';
+  declare readonly code: RedisStoreErrorCode;
+
+  constructor(message: string, code: RedisStoreErrorCode, options?: AuthErrorOptions) {
+    super(message, code, options);
+  }
+}

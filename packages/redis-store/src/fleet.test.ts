@@ -1,0 +1,250 @@
+import { bearerToken, createAuth } from '@auth/core';
+import { startWeaviateServer, type WeaviateServer } from '@auth/testing';
+import { createClient } from 'redis';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { bundleWorker, startFleet, total, type Worker } from './__test__/fleet.js';
+import { startRedis, type TestRedis } from './__test__/redis-server.js';
+import { redisStore } from './redis-store.js';
+
+// Real processes (child_process.fork), a real redis-server of our own, the real provider of @auth/testing.
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let redis: TestRedis;
+let bundle: Awaited<ReturnType<typeof bundleWorker>>;
+let fleet: Worker[] = [];
+
+beforeAll(async () => {
+  [redis, bundle] = await Promise.all([startRedis(), bundleWorker()]);
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(fleet.map((worker) => worker.close()));
+  await redis?.stop();
+  await bundle?.dispose();
+});
+
+async function closeFleet(): Promise<void> {
+  await Promise.all(fleet.map((worker) => worker.close()));
+  fleet = [];
+}
+
+async function flushRedis(): Promise<void> {
+  const client = createClient({ url: redis.url });
+  client.on('error', () => {});
+  await client.connect();
+  await client.sendCommand(['FLUSHALL']);
+  client.destroy();
+}
+
+/** Seeds the shared store with `tokens` from this process, so their expiry is counted from when they were issued. */
+async function seed(server: WeaviateServer, tokens: Awaited<ReturnType<WeaviateServer['issueTokens']>>) {
+  const client = createClient({ url: redis.url });
+  client.on('error', () => {});
+  await client.connect();
+  const auth = createAuth({
+    baseUrl: server.url,
+    credentials: bearerToken(tokens),
+    store: redisStore({ client }),
+  });
+  await auth.authorize('/v1/meta');
+  await auth.close();
+  client.destroy();
+}
+
+/**
+ * Sleeps past `expiresAt`, to just after a whole second: the provider's JWTs carry `exp` in whole seconds
+ * (`iat` rounded down), so a token issued right after a second boundary really lives its full 2 s, long
+ * enough for the whole storm to use it.
+ */
+async function untilExpiredOnASecond(expiresAt: number): Promise<void> {
+  const at = Math.ceil((Math.max(Date.now(), expiresAt) + 100) / 1000) * 1000 + 20;
+  await sleep(at - Date.now());
+}
+
+async function waitFor(check: () => boolean, what: string, ms = 15_000): Promise<void> {
+  for (const started = Date.now(); !check(); await sleep(20)) {
+    if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}`);
+  }
+}
+
+describe('a fleet storm at token expiry (8 processes x 200 concurrent requests, one rotating refresh token)', () => {
+  let server: WeaviateServer;
+  beforeAll(async () => {
+    server = await startWeaviateServer({ accessTokenTtl: 2 });
+  });
+  afterAll(async () => {
+    await closeFleet();
+    await server?.close();
+  });
+
+  /**
+   * Every process gets the same bearer token (one grant, one rotating refresh token). At expiry all 1600
+   * requests ask for their credential at once (the storm); the provider's counter is read when all have it.
+   * Then they go out (1600 requests take longer than a 2 s token lives on this machine: a token that really
+   * expires meanwhile gets 401s, one more refresh and retries, as it would in production).
+   */
+  async function storm(useStore: boolean) {
+    if (useStore) await flushRedis();
+    const tokens = await server.issueTokens();
+    const expiresAt = Date.now() + tokens.expiresIn * 1000;
+    if (useStore) await seed(server, tokens);
+    fleet = await startFleet(bundle.file, 8, {
+      baseUrl: server.url,
+      redisUrl: redis.url,
+      useStore,
+      credentials: { kind: 'bearer', ...tokens },
+    });
+    await Promise.all(fleet.map((worker) => worker.warmup(200)));
+    await untilExpiredOnASecond(expiresAt);
+    server.stats.reset();
+    const authorized = total(await Promise.all(fleet.map((worker) => worker.authorize(200))));
+    const atExpiry = { ...server.stats.tokenRequests };
+    const refreshers = fleet.filter((worker) =>
+      worker.events.some((e) => e.event === 'refresh-started'),
+    ).length;
+    const sent = total(await Promise.all(fleet.map((worker) => worker.send())));
+    const result = {
+      authorized,
+      atExpiry,
+      refreshers,
+      sent,
+      afterSending: { ...server.stats.tokenRequests },
+    };
+    if (process.env.FLEET_STORM_REPORT)
+      console.log(`fleet storm (store: ${useStore})`, JSON.stringify(result));
+    return result;
+  }
+
+  test('with the Redis store: exactly one token request fleet-wide, no failed request, the grant survives', async () => {
+    const { authorized, atExpiry, refreshers, sent, afterSending } = await storm(true);
+
+    expect(authorized).toEqual({ ok: 1600, failed: 0, errors: [] });
+    expect(atExpiry).toEqual({ total: 1, refresh_token: 1, password: 0, client_credentials: 0 });
+    expect(refreshers).toBe(1);
+    expect(sent).toEqual({ ok: 1600, failed: 0, errors: [] });
+    // Only refreshes with the rotated refresh token, never an invalid_grant: the grant was not revoked.
+    expect(afterSending.password).toBe(0);
+    expect(fleet.flatMap((worker) => worker.events).some((e) => e.event === 'refresh-failed')).toBe(false);
+
+    // And it still works at the next expiry, fleet-wide again.
+    const before = server.stats.tokenRequests.refresh_token;
+    await sleep(2_100);
+    expect(total(await Promise.all(fleet.map((worker) => worker.burst(20))))).toEqual({
+      ok: 160,
+      failed: 0,
+      errors: [],
+    });
+    expect(server.stats.tokenRequests.refresh_token).toBeGreaterThan(before);
+    expect(server.stats.tokenRequests.password).toBe(0);
+    expect(fleet.flatMap((worker) => worker.events).some((e) => e.event === 'refresh-failed')).toBe(false);
+    await closeFleet();
+  });
+
+  test('without it (control): every process refreshes with the same refresh token, and the grant is lost', async () => {
+    const { authorized, atExpiry } = await storm(false);
+
+    expect(atExpiry.refresh_token).toBe(8);
+    // The provider rotates refresh tokens: the first process wins, the others present a used one.
+    expect(authorized.ok).toBeLessThan(1600);
+    expect(authorized.errors.join('\n')).toContain('ReauthenticationRequiredError');
+    await closeFleet();
+  });
+});
+
+describe('the refresh lock holder dies in the middle of a refresh', () => {
+  let server: WeaviateServer;
+  beforeAll(async () => {
+    server = await startWeaviateServer({ accessTokenTtl: 2 });
+  });
+  afterAll(async () => {
+    await closeFleet();
+    await server?.close();
+  });
+
+  test('another process takes the expired lock over and completes the refresh; no request fails', async () => {
+    await flushRedis();
+    const { username, password } = server.users.admin;
+    fleet = await startFleet(bundle.file, 3, {
+      baseUrl: server.url,
+      redisUrl: redis.url,
+      useStore: true,
+      credentials: { kind: 'password', username, password },
+      lockTtl: 1_000,
+    });
+    const [holder, ...others] = fleet as [Worker, Worker, Worker];
+    expect(await holder.burst(5)).toEqual({ ok: 5, failed: 0, errors: [] });
+    expect(server.stats.tokenRequests).toMatchObject({ total: 1, password: 1 });
+    await sleep(2_100);
+
+    // The holder's refresh hangs at the provider; it is killed while the request is in flight.
+    server.stats.reset();
+    server.faults.hangTokenRequests(5_000);
+    void holder.burst(50).catch(() => {});
+    await waitFor(() => server.stats.tokenRequests.total === 1, "the holder's token request");
+    await holder.kill();
+
+    const after = total(await Promise.all(others.map((worker) => worker.burst(50))));
+
+    expect(after).toEqual({ ok: 100, failed: 0, errors: [] });
+    const takers = others.filter((worker) => worker.events.some((e) => e.event === 'refresh-started'));
+    expect(takers).toHaveLength(1);
+    // The dead holder's request, plus one by the process that took over (a refresh or, should the provider
+    // have consumed the refresh token for the dead request first, the password grant after invalid_grant).
+    expect(server.stats.tokenRequests.total).toBeGreaterThanOrEqual(2);
+    expect(server.stats.tokenRequests.total).toBeLessThanOrEqual(3);
+    await closeFleet();
+  });
+});
+
+describe('Redis stops during traffic, then comes back', () => {
+  let server: WeaviateServer;
+  beforeAll(async () => {
+    server = await startWeaviateServer({ accessTokenTtl: 2 });
+  });
+  afterAll(async () => {
+    await closeFleet();
+    await server?.close();
+    await redis.start().catch(() => {});
+  });
+
+  test('no request fails during the outage, every process reports it, and sharing resumes afterwards', async () => {
+    await flushRedis();
+    const { clientId, clientSecret } = server.clients.service;
+    fleet = await startFleet(bundle.file, 3, {
+      baseUrl: server.url,
+      redisUrl: redis.url,
+      useStore: true,
+      credentials: { kind: 'client', clientId, clientSecret },
+    });
+    for (const worker of fleet) worker.startTraffic(4);
+    await sleep(1_000);
+    await redis.stop();
+    await sleep(3_000); // beyond the token's lifetime: each process refreshes on its own meanwhile
+    await redis.start();
+    await waitFor(
+      () => fleet.every((worker) => worker.events.some((e) => e.event === 'redis-available')),
+      'every process to see Redis again',
+    );
+    await sleep(2_500); // traffic across another expiry, shared again
+    const traffic = total(await Promise.all(fleet.map((worker) => worker.stopTraffic())));
+
+    expect(traffic.failed).toBe(0);
+    expect(traffic.errors).toEqual([]);
+    expect(traffic.ok).toBeGreaterThan(0);
+    for (const worker of fleet) {
+      const types = worker.events.map((e) => e.event);
+      expect(types.indexOf('redis-unavailable')).toBeGreaterThanOrEqual(0);
+      expect(types.indexOf('redis-available')).toBeGreaterThan(types.indexOf('redis-unavailable'));
+    }
+
+    // Sharing resumed: at the next expiry, one token request for the whole fleet.
+    await sleep(2_100);
+    server.stats.reset();
+    for (const worker of fleet) worker.events.length = 0;
+    const storm = total(await Promise.all(fleet.map((worker) => worker.burst(50))));
+    expect(storm).toEqual({ ok: 150, failed: 0, errors: [] });
+    expect(server.stats.tokenRequests).toMatchObject({ total: 1, client_credentials: 1 });
+    await closeFleet();
+  });
+});

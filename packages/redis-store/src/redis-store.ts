@@ -1,0 +1,509 @@
+import { ConfigurationError, type StoredToken, type TokenStore } from '@auth/core';
+import {
+  type Cipher,
+  decode,
+  encode,
+  type Header,
+  importCipher,
+  parseEncryptionKey,
+  parseHeader,
+  type RedisKeys,
+  redisKeys,
+  UnreadableValue,
+} from './codec.js';
+import { RedisStoreError } from './errors.js';
+import type { RedisStoreEvent, RedisStoreEventListener } from './events.js';
+import { RELEASE, RENEW, WRITE } from './scripts.js';
+
+/**
+ * The part of a Redis client the store uses: node-redis's `sendCommand` and `isReady`. A client from
+ * `createClient()` of the `redis` package (node-redis, 6.3 tested) fits as it is.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from 'redis';
+ * import type { RedisClientLike } from '@auth/redis-store';
+ * const client = createClient({ url: process.env.REDIS_URL });
+ * client.on('error', () => {}); // node-redis throws unhandled 'error' events; the store reports outages itself
+ * await client.connect();
+ * const like: RedisClientLike = client;
+ * ```
+ */
+export interface RedisClientLike {
+  /** Sends one command, e.g. `['SET', key, value, 'NX', 'PX', '10000']`. */
+  sendCommand(args: string[]): Promise<unknown>;
+  /** True while the connection is up (false while connecting or reconnecting). */
+  readonly isReady: boolean;
+}
+
+/**
+ * Options of {@link redisStore}.
+ *
+ * @example
+ * ```ts
+ * import { redisStore, type RedisStoreOptions } from '@auth/redis-store';
+ * const options: RedisStoreOptions = { client, prefix: 'my-app:auth:', encryptionKey: process.env.TOKEN_STORE_KEY };
+ * const store = redisStore(options);
+ * ```
+ */
+export interface RedisStoreOptions {
+  /** A connected node-redis client (`createClient()` from `redis`), shared with the rest of your app if you like. */
+  readonly client: RedisClientLike;
+  /** Prepended to every Redis key. @default 'auth:' */
+  readonly prefix?: string | undefined;
+  /**
+   * 32 random bytes (a `Uint8Array`, or base64 as `openssl rand -base64 32` prints it). When given, tokens
+   * are stored AES-256-GCM encrypted and only processes with the same key can read them. Recommended:
+   * without it, anyone who can read Redis can use the tokens (and the refresh token, for as long as it lives).
+   */
+  readonly encryptionKey?: string | Uint8Array | undefined;
+  /**
+   * The refresh lock's lease, in ms. The holder extends it every third of this while it is alive; when it
+   * dies, another process takes over after at most this long. @default 10000
+   */
+  readonly lockTtl?: number | undefined;
+  /**
+   * How long a process waits for another process's refresh before giving up with a `RedisStoreError`
+   * (`AUTH_REDIS_LOCK_TIMEOUT`), in ms. Keep it above a token request's worst case (timeout x retries).
+   * @default 60000
+   */
+  readonly lockWait?: number | undefined;
+  /** A Redis command that takes longer than this (ms) counts as Redis being unavailable. @default 2000 */
+  readonly commandTimeout?: number | undefined;
+  /**
+   * How long a token stays in Redis after it expires, in ms (its refresh token may still be good; a fleet
+   * that was idle longer starts with a fresh grant). @default 86400000 (24 h)
+   */
+  readonly retention?: number | undefined;
+  /** Outage, recovery and unreadable-value reports; never a token or a key. A throwing listener is ignored. */
+  readonly onEvent?: RedisStoreEventListener | undefined;
+}
+
+/**
+ * A {@link TokenStore} shared through Redis, with the cross-process refresh lock.
+ *
+ * @example
+ * ```ts
+ * import { createAuth, oidcPassword } from '@auth/core';
+ * import { redisStore, type RedisStore } from '@auth/redis-store';
+ * const store: RedisStore = redisStore({ client });
+ * const auth = createAuth({ baseUrl, credentials: oidcPassword({ username, password }), store });
+ * console.log(store.available); // true while Redis answers
+ * ```
+ */
+export interface RedisStore extends TokenStore {
+  get(key: string): Promise<StoredToken | undefined>;
+  set(key: string, token: StoredToken): Promise<void>;
+  delete(key: string): Promise<void>;
+  lock<T>(key: string, task: () => Promise<T>, signal: AbortSignal): Promise<T>;
+  /** False while Redis is unavailable and this process is on its own. */
+  readonly available: boolean;
+}
+
+const LOCK_POLL_FIRST_MS = 5;
+const LOCK_POLL_MAX_MS = 50;
+/** After a failed or timed-out command, Redis is left alone this long (the client may still claim to be ready). */
+const RETRY_AFTER_MS = 1_000;
+
+interface LocalEntry {
+  token: StoredToken;
+  /** Not yet in Redis (written while it was unavailable): written back when it answers. */
+  dirty: boolean;
+}
+
+class CommandTimeout extends Error {
+  override name = 'CommandTimeout';
+}
+
+class RedisTokenStore implements RedisStore {
+  readonly #client: RedisClientLike;
+  readonly #prefix: string;
+  readonly #cipher: Promise<Cipher> | undefined;
+  readonly #lockTtl: number;
+  readonly #lockWait: number;
+  readonly #timeout: number;
+  readonly #retention: number;
+  readonly #onEvent: RedisStoreEventListener | undefined;
+
+  readonly #keys = new Map<string, Promise<RedisKeys>>();
+  /** The last token this process saw or wrote, per key: what it serves while Redis is unavailable. */
+  readonly #local = new Map<string, LocalEntry>();
+  /** The last value read per key and what it decoded to (decrypting once per value, reporting once). */
+  readonly #decoded = new Map<string, { raw: string; token: StoredToken | undefined }>();
+  /** A GET in flight per key, shared by concurrent readers as long as no write started since. */
+  readonly #reads = new Map<string, { seq: number; promise: Promise<string | null> }>();
+  readonly #writeSeq = new Map<string, number>();
+  /** The owner token of each refresh lock this process holds. */
+  readonly #held = new Map<string, string>();
+  /** In-process queue per key: one lock attempt at a time, across every auth object using this store. */
+  readonly #chains = new Map<string, Promise<void>>();
+  #down: RedisStoreError | undefined;
+  #retryAt = 0;
+
+  constructor(options: RedisStoreOptions) {
+    if (typeof options !== 'object' || options === null) {
+      throw new ConfigurationError('redisStore(): pass an options object, e.g. redisStore({ client }).');
+    }
+    const client = options.client;
+    if (typeof client?.sendCommand !== 'function') {
+      throw new ConfigurationError(
+        "redisStore(): `client` must be a node-redis client: `const client = createClient({ url }); await client.connect();` (import { createClient } from 'redis').",
+      );
+    }
+    const prefix = options.prefix ?? 'auth:';
+    if (typeof prefix !== 'string') {
+      throw new ConfigurationError("redisStore(): `prefix` must be a string, e.g. 'my-app:auth:'.");
+    }
+    if (options.onEvent !== undefined && typeof options.onEvent !== 'function') {
+      throw new ConfigurationError('redisStore(): `onEvent` must be a function.');
+    }
+    this.#client = client;
+    this.#prefix = prefix;
+    this.#cipher =
+      options.encryptionKey === undefined
+        ? undefined
+        : importCipher(parseEncryptionKey(options.encryptionKey));
+    this.#cipher?.catch(() => {});
+    this.#lockTtl = positive(options.lockTtl, 10_000, 'lockTtl');
+    this.#lockWait = positive(options.lockWait, 60_000, 'lockWait');
+    this.#timeout = positive(options.commandTimeout, 2_000, 'commandTimeout');
+    this.#retention = positive(options.retention, 86_400_000, 'retention');
+    this.#onEvent = options.onEvent;
+  }
+
+  get available(): boolean {
+    return this.#down === undefined && this.#client.isReady;
+  }
+
+  async get(key: string): Promise<StoredToken | undefined> {
+    const keys = await this.#keysFor(key);
+    const local = this.#local.get(keys.id);
+    let raw: string | null;
+    try {
+      raw = await this.#read(keys);
+    } catch {
+      return local?.token;
+    }
+    const header = raw === null ? undefined : parseHeader(raw);
+    // Redis lost the value (restarted, flushed) or never got ours (written during an outage): put ours back.
+    if (local && (raw === null || (local.dirty && (header?.obtainedAt ?? -1) < local.token.obtainedAt))) {
+      await this.#writeBack(keys, local);
+      return local.token;
+    }
+    if (raw === null) return undefined;
+    const token = await this.#decode(keys, raw, header);
+    if (token) this.#local.set(keys.id, { token, dirty: false });
+    return token;
+  }
+
+  async set(key: string, token: StoredToken): Promise<void> {
+    const keys = await this.#keysFor(key);
+    this.#writeSeq.set(keys.id, (this.#writeSeq.get(keys.id) ?? 0) + 1);
+    const entry: LocalEntry = { token, dirty: true };
+    this.#local.set(keys.id, entry);
+    try {
+      await this.#write(keys, token, this.#held.get(keys.id) ?? '');
+      entry.dirty = false;
+    } catch {
+      // Redis is unavailable (reported once): the token stays dirty and is written back when it answers.
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    const keys = await this.#keysFor(key);
+    this.#writeSeq.set(keys.id, (this.#writeSeq.get(keys.id) ?? 0) + 1);
+    this.#local.delete(keys.id);
+    this.#decoded.delete(keys.id);
+    await this.#command(['DEL', keys.token]).catch(() => {});
+  }
+
+  lock<T>(key: string, task: () => Promise<T>, signal: AbortSignal): Promise<T> {
+    return this.#serial(key, async () => {
+      const keys = await this.#keysFor(key);
+      let owner: string;
+      try {
+        owner = await this.#acquire(keys, signal);
+      } catch (error) {
+        if (signal.aborted) throw signal.reason;
+        if (error instanceof RedisStoreError && error.code === 'AUTH_REDIS_LOCK_TIMEOUT') throw error;
+        // Redis is unavailable (reported once): refresh in this process alone. The token manager runs one
+        // refresh at a time per auth object, and #serial one per key across auth objects.
+        return task();
+      }
+      this.#held.set(keys.id, owner);
+      const renewal = setInterval(() => void this.#renew(keys, owner), Math.max(10, this.#lockTtl / 3));
+      unref(renewal);
+      try {
+        return await task();
+      } finally {
+        clearInterval(renewal);
+        if (this.#held.get(keys.id) === owner) this.#held.delete(keys.id);
+        await this.#command(['EVAL', RELEASE, '1', keys.lock, owner]).catch(() => {});
+      }
+    });
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { prefix: this.#prefix, encrypted: this.#cipher !== undefined, available: this.available };
+  }
+
+  toString(): string {
+    return `RedisStore ${JSON.stringify(this.toJSON())}`;
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+
+  #keysFor(key: string): Promise<RedisKeys> {
+    let keys = this.#keys.get(key);
+    if (!keys) {
+      keys = redisKeys(this.#prefix, key);
+      this.#keys.set(key, keys);
+    }
+    return keys;
+  }
+
+  #read(keys: RedisKeys): Promise<string | null> {
+    const seq = this.#writeSeq.get(keys.id) ?? 0;
+    const pending = this.#reads.get(keys.id);
+    if (pending && pending.seq === seq) return pending.promise;
+    const promise: Promise<string | null> = this.#command(['GET', keys.token])
+      .then(asString)
+      .finally(() => {
+        if (this.#reads.get(keys.id)?.promise === promise) this.#reads.delete(keys.id);
+      });
+    this.#reads.set(keys.id, { seq, promise });
+    return promise;
+  }
+
+  async #decode(keys: RedisKeys, raw: string, header: Header | undefined): Promise<StoredToken | undefined> {
+    const last = this.#decoded.get(keys.id);
+    if (last?.raw === raw) return last.token;
+    const cipher = await this.#cipher;
+    const result = header
+      ? await decode(header, keys.token, cipher)
+      : new UnreadableValue('it is not a value this store writes (v1|…)');
+    const token = result instanceof UnreadableValue ? undefined : result;
+    this.#decoded.set(keys.id, { raw, token });
+    if (result instanceof UnreadableValue) {
+      this.#emit({
+        type: 'decrypt-failed',
+        error: new RedisStoreError(
+          `The token stored in Redis at ${keys.token} cannot be read: ${result.why}. This process ignores it and gets a fresh token, which replaces it.`,
+          'AUTH_REDIS_DECRYPT_FAILED',
+        ),
+      });
+    }
+    return token;
+  }
+
+  async #write(keys: RedisKeys, token: StoredToken, owner: string): Promise<boolean> {
+    const value = await encode(token, keys.token, await this.#cipher);
+    const ttl = Math.max(1_000, Math.round((token.expiresAt ?? Date.now()) - Date.now() + this.#retention));
+    const reply = await this.#command([
+      'EVAL',
+      WRITE,
+      '2',
+      keys.token,
+      keys.lock,
+      value,
+      String(Math.floor(token.obtainedAt)),
+      owner,
+      String(ttl),
+    ]);
+    return Number(reply) === 1;
+  }
+
+  async #writeBack(keys: RedisKeys, entry: LocalEntry): Promise<void> {
+    try {
+      await this.#write(keys, entry.token, '');
+      entry.dirty = false;
+    } catch {
+      // Still unavailable; try again on the next read.
+    }
+  }
+
+  async #acquire(keys: RedisKeys, signal: AbortSignal): Promise<string> {
+    const owner = randomHex(16);
+    const started = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      signal.throwIfAborted();
+      const reply = await this.#command(
+        ['SET', keys.lock, owner, 'NX', 'PX', String(this.#lockTtl)],
+        // A SET that timed out here may still land later: release that lock at once.
+        (late) => {
+          if (asString(late) === 'OK')
+            this.#client.sendCommand(['EVAL', RELEASE, '1', keys.lock, owner]).catch(() => {});
+        },
+      );
+      if (asString(reply) === 'OK') return owner;
+      const waited = Date.now() - started;
+      if (waited >= this.#lockWait) {
+        throw new RedisStoreError(
+          `Another process has been refreshing this credential's token for ${waited} ms (longer than lockWait = ${this.#lockWait} ms). Check that process and the token endpoint, or raise lockWait above a token request's worst case.`,
+          'AUTH_REDIS_LOCK_TIMEOUT',
+        );
+      }
+      const backoff = Math.min(LOCK_POLL_MAX_MS, LOCK_POLL_FIRST_MS * 1.5 ** attempt);
+      await sleep(Math.min(backoff * (0.5 + Math.random() / 2), this.#lockWait - waited), signal);
+    }
+  }
+
+  async #renew(keys: RedisKeys, owner: string): Promise<void> {
+    try {
+      const reply = await this.#command(['EVAL', RENEW, '1', keys.lock, owner, String(this.#lockTtl)]);
+      // Lost (expired during a stall, taken over): writes now only land over older tokens.
+      if (Number(reply) !== 1 && this.#held.get(keys.id) === owner) this.#held.delete(keys.id);
+    } catch {
+      // Unavailable: reported once; try again on the next tick.
+    }
+  }
+
+  async #serial<T>(key: string, run: () => Promise<T>): Promise<T> {
+    const previous = this.#chains.get(key);
+    const result = previous ? previous.then(run) : run();
+    const tail = result.then(
+      () => {},
+      () => {},
+    );
+    this.#chains.set(key, tail);
+    void tail.then(() => {
+      if (this.#chains.get(key) === tail) this.#chains.delete(key);
+    });
+    return result;
+  }
+
+  async #command(args: string[], onLate?: (reply: unknown) => void): Promise<unknown> {
+    if (!this.#client.isReady) {
+      throw this.#unavailable(
+        'the client is not connected (call `await client.connect()` before use), or it is reconnecting',
+      );
+    }
+    if (this.#down && Date.now() < this.#retryAt) throw this.#down;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timedOut = false;
+    const sent = this.#client.sendCommand(args);
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        reject(new CommandTimeout(`no answer within ${this.#timeout} ms`));
+      }, this.#timeout);
+      unref(timer);
+    });
+    try {
+      const reply = await Promise.race([sent, deadline]);
+      this.#up();
+      return reply;
+    } catch (error) {
+      if (timedOut && onLate) sent.then(onLate, () => {});
+      this.#retryAt = Date.now() + RETRY_AFTER_MS;
+      throw this.#unavailable(
+        error instanceof CommandTimeout ? error.message : `${args[0]} failed`,
+        error instanceof CommandTimeout ? undefined : error,
+      );
+    } finally {
+      clearTimeout(timer);
+      sent.catch(() => {});
+    }
+  }
+
+  #unavailable(why: string, cause?: unknown): RedisStoreError {
+    if (this.#down) return this.#down;
+    this.#down = new RedisStoreError(
+      `Redis is unavailable: ${why}. Until it answers again this process keeps its token in memory and refreshes on its own (no request is lost, but the fleet no longer shares one refresh). Check the Redis server and the client's connection.`,
+      'AUTH_REDIS_UNAVAILABLE',
+      cause === undefined ? {} : { cause },
+    );
+    this.#emit({ type: 'redis-unavailable', error: this.#down });
+    return this.#down;
+  }
+
+  #up(): void {
+    if (!this.#down) return;
+    this.#down = undefined;
+    this.#emit({ type: 'redis-available' });
+  }
+
+  #emit(event: RedisStoreEvent): void {
+    try {
+      this.#onEvent?.(Object.freeze(event));
+    } catch {
+      // A broken listener must not break authentication.
+    }
+  }
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new ConfigurationError(
+      `redisStore(): \`${name}\` must be a positive number of milliseconds, e.g. ${fallback}.`,
+    );
+  }
+  return value;
+}
+
+function asString(reply: unknown): string | null {
+  if (reply === null || reply === undefined) return null;
+  if (typeof reply === 'string') return reply;
+  if (reply instanceof Uint8Array) return new TextDecoder().decode(reply);
+  return String(reply);
+}
+
+function randomHex(bytes: number): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (byte) =>
+    byte.toString(16).padStart(2, '0'),
+  ).join('');
+}
+
+function unref(timer: unknown): void {
+  (timer as { unref?: () => void } | undefined)?.unref?.();
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    unref(timer);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * A Redis-backed `TokenStore` for `createAuth({ store })`: every process sharing a credential (same server,
+ * same credential kind and identity) shares one token, and a refresh lock makes one process refresh it
+ * while the others wait for the result. Keys are hashes (no secret in them); values are AES-GCM encrypted
+ * when `encryptionKey` is given. When Redis is unavailable each process carries on alone and reports it
+ * through `onEvent`; sharing resumes when Redis answers again.
+ *
+ * @example
+ * ```ts
+ * import { createAuth, oidcPassword } from '@auth/core';
+ * import { redisStore } from '@auth/redis-store';
+ * import { createClient } from 'redis';
+ *
+ * const client = createClient({ url: process.env.REDIS_URL });
+ * client.on('error', () => {}); // outages are reported through onEvent below
+ * await client.connect();
+ *
+ * const auth = createAuth({
+ *   baseUrl: 'https://my-cluster.weaviate.cloud',
+ *   credentials: oidcPassword({ username: process.env.WCD_USER!, password: process.env.WCD_PASSWORD! }),
+ *   store: redisStore({
+ *     client,
+ *     encryptionKey: process.env.TOKEN_STORE_KEY, // openssl rand -base64 32, the same for the whole fleet
+ *     onEvent: (event) => console.warn('token store:', event.type),
+ *   }),
+ * });
+ * ```
+ */
+export function redisStore(options: RedisStoreOptions): RedisStore {
+  return new RedisTokenStore(options);
+}

@@ -1,0 +1,28 @@
+/**
+ * The Lua scripts the store runs (atomic on the Redis side). KEYS of one call share a hash tag.
+ */
+
+/** KEYS[1] = lock, ARGV[1] = owner. Deletes the lock only if this owner still holds it. */
+export const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+/** KEYS[1] = lock, ARGV[1] = owner, ARGV[2] = lease (ms). Extends the lock only if this owner still holds it. */
+export const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`;
+
+/**
+ * KEYS[1] = token, KEYS[2] = lock; ARGV[1] = value, ARGV[2] = its obtainedAt, ARGV[3] = owner ('' when the
+ * writer holds no lock), ARGV[4] = time to live (ms). The holder of the refresh lock writes; anyone else
+ * (a seed, a write-back after an outage, a holder whose lock expired) writes only over nothing or over an
+ * older token, so a newer token is never replaced by an older one. Returns 1 when written.
+ */
+export const WRITE = `local function put()
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[4])
+  return 1
+end
+if ARGV[3] ~= '' and redis.call('GET', KEYS[2]) == ARGV[3] then return put() end
+local current = redis.call('GET', KEYS[1])
+if not current then return put() end
+local at = tonumber(string.match(current, '^v1|(%d+)|'))
+if not at or at < tonumber(ARGV[2]) then return put() end
+return 0`;
