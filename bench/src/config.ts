@@ -1,0 +1,45 @@
+import type { HotPathOptions } from './sections/hot-path.js';
+import type { MemoryOptions } from './sections/memory.js';
+import type { StormOptions } from './sections/storm.js';
+import type { ThroughputOptions } from './sections/throughput.js';
+
+type WithoutLog<T> = Omit<T, 'log'>;
+
+export interface BenchConfig {
+  hotPath: WithoutLog<HotPathOptions>;
+  throughput: WithoutLog<ThroughputOptions>;
+  storm: WithoutLog<StormOptions>;
+  memory: WithoutLog<MemoryOptions>;
+}
+
+/** The published run: `pnpm bench`. Sized to finish in well under 5 minutes on 2 cores. */
+export const fullConfig: BenchConfig = {
+  hotPath: { rounds: 5, time: 300, warmupTime: 150, batch: 500 },
+  throughput: { rounds: 7, sequential: 200, concurrent: 400, concurrency: 8 },
+  storm: {
+    expiredConcurrency: 10_000,
+    weaviateClientConcurrency: 1_000,
+    unauthorizedConcurrency: 1_000,
+    expiredRounds: 1,
+    unauthorizedRounds: 3,
+    tokenTtl: 30,
+    pool: 256,
+  },
+  memory: { authorizeCalls: 1_000_000, refreshCycles: 10_000, rounds: 3 },
+};
+
+/** `--smoke`: tiny counts so CI notices when a section breaks; the numbers mean nothing. */
+export const smokeConfig: BenchConfig = {
+  hotPath: { rounds: 2, time: 20, warmupTime: 10, batch: 20 },
+  throughput: { rounds: 2, sequential: 10, concurrent: 20, concurrency: 4 },
+  storm: {
+    expiredConcurrency: 50,
+    weaviateClientConcurrency: 20,
+    unauthorizedConcurrency: 20,
+    expiredRounds: 1,
+    unauthorizedRounds: 1,
+    tokenTtl: 3,
+    pool: 16,
+  },
+  memory: { authorizeCalls: 2_000, refreshCycles: 50, rounds: 1 },
+};

@@ -1,0 +1,550 @@
+import { withAuth as withAxiosAuth } from '@auth/axios';
+import { bearerToken, createAuth } from '@auth/core';
+import { withAuth as withFetchAuth } from '@auth/fetch';
+import { withAuth as withGraphQLAuth } from '@auth/graphql-request';
+import { withAuth as withKyAuth } from '@auth/ky';
+import { OAuth2Client as BadgatewayClient, OAuth2Fetch } from '@badgateway/oauth2-client';
+import axios, { type AxiosInstance } from 'axios';
+import { createAuthRefresh } from 'axios-auth-refresh';
+import { GraphQLClient } from 'graphql-request';
+import ky from 'ky';
+import ky2 from 'ky2';
+import weaviate from 'weaviate-client';
+import { limitFetch, pooledAgent } from '../util/limit.js';
+import { fmtInt, fmtMs, median, percentile, sleep } from '../util/stats.js';
+import {
+  canUseWorker,
+  type IssuedTokens,
+  type StatsSnapshot,
+  type StormServer,
+  startInlineServer,
+  startWorkerServer,
+} from '../util/storm-server.js';
+import { newTable, type Table } from '../util/table.js';
+
+export interface StormOptions {
+  /** Concurrent requests meeting an expired token (the issue asks for 10,000). */
+  expiredConcurrency: number;
+  /** The same for the official weaviate-client, which runs its own discovery + token request per call. */
+  weaviateClientConcurrency: number;
+  /** Concurrent requests that all get 401 for one stale token (the issue asks for 1,000). */
+  unauthorizedConcurrency: number;
+  /** Rounds of each scenario (medians reported). */
+  expiredRounds: number;
+  unauthorizedRounds: number;
+  /** Access-token lifetime on the provider, seconds: long enough to outlive one storm + baseline wave. */
+  tokenTtl: number;
+  /** Requests on the wire at once per client (socket pool size). */
+  pool: number;
+  /** Run the server in a worker thread (own core) or inline. Defaults to a worker under tsx. */
+  serverIn?: 'worker' | 'inline';
+  log: (line: string) => void;
+}
+
+type Scenario = 'expired' | 'unauthorized';
+
+/** A client under test, built around one stale token. `send()` is one user request. */
+interface Subject {
+  send(): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+interface ContenderSpec {
+  name: string;
+  ours: boolean;
+  /**
+   * Builds the client. `expiresIn` is what the client is told about the stale token: its true lifetime for
+   * the 'expired' scenario, one hour (a lie the server exposes with 401s) for 'unauthorized'.
+   */
+  create(
+    server: StormServer,
+    tokens: IssuedTokens,
+    expiresIn: number,
+    scenario: Scenario,
+    pool: number,
+  ): Subject;
+  /**
+   * The same transport with no auth layer, sending `Authorization: Bearer <token>` for a valid token: the
+   * baseline wave (it also opens the socket pool before the storm).
+   */
+  bare(server: StormServer, pool: number): (token: string) => Promise<unknown>;
+}
+
+const path = '/v1/meta';
+const gqlQuery = '{ __typename }';
+const clientTimeoutMs = 30_000;
+export const debugEvents = new Map<string, number>();
+
+function ours(
+  name: string,
+  build: (server: StormServer, auth: ReturnType<typeof createAuth>, pool: number) => () => Promise<unknown>,
+  bare: ContenderSpec['bare'],
+): ContenderSpec {
+  return {
+    name,
+    ours: true,
+    create: (server, tokens, expiresIn, _scenario, pool) => {
+      const auth = createAuth({
+        baseUrl: server.url,
+        credentials: bearerToken({
+          accessToken: tokens.accessToken,
+          refreshToken: tokens.refreshToken,
+          expiresIn,
+        }),
+        onEvent: (event) => {
+          if (process.env.BENCH_DEBUG) {
+            const key = `${event.type}:${'reason' in event ? event.reason : ''}:${'grant' in event ? event.grant : ''}`;
+            debugEvents.set(key, (debugEvents.get(key) ?? 0) + 1);
+          }
+        },
+      });
+      return { send: build(server, auth, pool), close: () => auth.close() };
+    },
+    bare,
+  };
+}
+
+function axiosBare(agent: { current?: ReturnType<typeof pooledAgent> }) {
+  return (server: StormServer, pool: number) => {
+    agent.current ??= pooledAgent(pool);
+    const api = axios.create({ baseURL: server.url, httpAgent: agent.current, timeout: clientTimeoutMs });
+    return (token: string) => api.get(path, { headers: { Authorization: `Bearer ${token}` } });
+  };
+}
+
+async function ok(response: Response): Promise<unknown> {
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  return response.arrayBuffer();
+}
+
+let weaviateBare: ContenderSpec['bare'] | undefined;
+
+function contenders(): ContenderSpec[] {
+  const ourAxiosAgent: { current?: ReturnType<typeof pooledAgent> } = {};
+  const peerAxiosAgent: { current?: ReturnType<typeof pooledAgent> } = {};
+  const sharedLimited = new Map<number, ReturnType<typeof limitFetch>>();
+  const limited = (pool: number) => {
+    let existing = sharedLimited.get(pool);
+    if (!existing) {
+      existing = limitFetch(pool);
+      sharedLimited.set(pool, existing);
+    }
+    return existing;
+  };
+  const fetchBare = (server: StormServer, pool: number) => {
+    const fetchLimited = limited(pool);
+    return async (token: string) =>
+      ok(await fetchLimited(`${server.url}${path}`, { headers: { authorization: `Bearer ${token}` } }));
+  };
+  weaviateBare = fetchBare;
+  return [
+    ours(
+      '@auth/fetch',
+      (server, auth, pool) => {
+        const authed = withFetchAuth(limited(pool), auth);
+        return async () =>
+          ok(await authed(`${server.url}${path}`, { signal: AbortSignal.timeout(clientTimeoutMs) }));
+      },
+      fetchBare,
+    ),
+    ours(
+      '@auth/axios',
+      (server, auth, pool) => {
+        ourAxiosAgent.current ??= pooledAgent(pool);
+        const api = withAxiosAuth(
+          axios.create({ baseURL: server.url, httpAgent: ourAxiosAgent.current, timeout: clientTimeoutMs }),
+          auth,
+        );
+        return () => api.get(path);
+      },
+      axiosBare(ourAxiosAgent),
+    ),
+    ours(
+      '@auth/ky on ky 1',
+      (server, auth, pool) => {
+        const api = withKyAuth(
+          ky.create({ prefixUrl: server.url, fetch: limited(pool), timeout: clientTimeoutMs }),
+          auth,
+        );
+        return () => api.get(path.slice(1)).arrayBuffer();
+      },
+      fetchBare,
+    ),
+    ours(
+      '@auth/ky on ky 2',
+      (server, auth, pool) => {
+        const api = withKyAuth(
+          ky2.create({ prefix: server.url, fetch: limited(pool), timeout: clientTimeoutMs }),
+          auth,
+        );
+        return () => api.get(path.slice(1)).arrayBuffer();
+      },
+      fetchBare,
+    ),
+    ours(
+      '@auth/graphql-request',
+      (server, auth, pool) => {
+        const client = new GraphQLClient(
+          `${server.url}/v1/graphql`,
+          withGraphQLAuth({ fetch: limited(pool) }, auth),
+        );
+        return () => client.request(gqlQuery);
+      },
+      fetchBare,
+    ),
+    {
+      name: 'axios + axios-auth-refresh (README wiring)',
+      ours: false,
+      create: (server, tokens, _expiresIn, _scenario, pool) => {
+        peerAxiosAgent.current ??= pooledAgent(pool);
+        let accessToken = tokens.accessToken;
+        let refreshToken = tokens.refreshToken;
+        const api: AxiosInstance = axios.create({
+          baseURL: server.url,
+          httpAgent: peerAxiosAgent.current,
+          timeout: clientTimeoutMs,
+        });
+        api.interceptors.request.use((request) => {
+          request.headers.Authorization = `Bearer ${accessToken}`;
+          return request;
+        });
+        // The README's refreshAuthLogic, for an OAuth refresh-token grant.
+        const refreshAuthLogic = async (failedRequest: {
+          response: { config: { headers: Record<string, string> } };
+        }) => {
+          const body = new URLSearchParams({
+            grant_type: 'refresh_token',
+            client_id: server.clientId,
+            refresh_token: refreshToken,
+          });
+          const response = await axios.post<{ access_token: string; refresh_token?: string }>(
+            server.tokenEndpoint,
+            body,
+            { timeout: clientTimeoutMs },
+          );
+          accessToken = response.data.access_token;
+          if (response.data.refresh_token) refreshToken = response.data.refresh_token;
+          failedRequest.response.config.headers.Authorization = `Bearer ${accessToken}`;
+        };
+        createAuthRefresh(api, refreshAuthLogic);
+        return { send: () => api.get(path), close: async () => undefined };
+      },
+      bare: axiosBare(peerAxiosAgent),
+    },
+    {
+      name: '@badgateway/oauth2-client `OAuth2Fetch`',
+      ours: false,
+      create: (server, tokens, expiresIn, _scenario, pool) => {
+        const issuedAt = Date.now();
+        const client = new BadgatewayClient({
+          server: server.issuer,
+          clientId: server.clientId,
+          tokenEndpoint: server.tokenEndpoint,
+        });
+        const wrapper = new OAuth2Fetch({
+          client,
+          getStoredToken: () => ({
+            accessToken: tokens.accessToken,
+            refreshToken: tokens.refreshToken,
+            expiresAt: issuedAt + expiresIn * 1000,
+          }),
+          getNewToken: () =>
+            client.password({
+              username: server.user.username,
+              password: server.user.password,
+              scope: ['openid', 'offline_access'],
+            }),
+          scheduleRefresh: false,
+        });
+        const middleware = wrapper.mw();
+        const next = limited(pool);
+        return {
+          // OAuth2Fetch.fetch() is mw() with the global fetch as `next`; here `next` is the same pooled fetch.
+          send: async () =>
+            ok(
+              await middleware(
+                new Request(`${server.url}${path}`, { signal: AbortSignal.timeout(clientTimeoutMs) }),
+                (request) => next(request),
+              ),
+            ),
+          close: async () => undefined,
+        };
+      },
+      bare: fetchBare,
+    },
+  ];
+}
+
+/** The official weaviate-client, driven over REST (skipInitChecks: no gRPC health check at connect). */
+const weaviateClientSpec = {
+  name: 'weaviate-client 3.12 (`getMeta()`)',
+  async create(server: StormServer, tokens: IssuedTokens, expiresIn: number): Promise<Subject> {
+    const url = new URL(server.url);
+    const client = await weaviate.connectToCustom({
+      httpHost: url.hostname,
+      httpPort: Number(url.port),
+      httpSecure: false,
+      grpcHost: url.hostname,
+      grpcPort: 1, // never dialled: only REST calls are made
+      skipInitChecks: true,
+      authCredentials: new weaviate.AuthAccessTokenCredentials({
+        accessToken: tokens.accessToken,
+        refreshToken: tokens.refreshToken,
+        expiresIn,
+        silentRefresh: false,
+      }),
+    });
+    return { send: () => client.getMeta(), close: () => client.close() };
+  },
+};
+
+interface WaveResult {
+  failed: number;
+  latencies: Float64Array;
+  firstError?: string;
+}
+
+async function wave(count: number, send: () => Promise<unknown>): Promise<WaveResult> {
+  const latencies = new Float64Array(count);
+  let failed = 0;
+  let firstError: string | undefined;
+  await Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const start = performance.now();
+      try {
+        await send();
+      } catch (error) {
+        failed++;
+        firstError ??=
+          error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 160) : String(error);
+      }
+      latencies[i] = performance.now() - start;
+    }),
+  );
+  return { failed, latencies, ...(firstError ? { firstError } : {}) };
+}
+
+interface Measurement {
+  tokenCalls: number;
+  byGrant: string;
+  discovery: number;
+  failed: number;
+  p50: number;
+  p99: number;
+  baseP50: number;
+  baseP99: number;
+  firstError?: string;
+}
+
+async function measure(
+  server: StormServer,
+  subject: Subject,
+  count: number,
+  bare: (token: string) => Promise<unknown>,
+): Promise<Measurement> {
+  // Baseline: the same transport without the auth layer, a valid token, the same number of requests at once.
+  // It also opens the socket pool, so the storm does not pay for connection setup.
+  const { accessToken } = await server.issueTokens();
+  const baseline = await wave(count, () => bare(accessToken));
+  await server.resetStats();
+  const storm = await wave(count, subject.send);
+  const stats: StatsSnapshot = await server.stats();
+  const lat = Array.from(storm.latencies);
+  const base = Array.from(baseline.latencies);
+  const grants = Object.entries(stats.tokenRequests)
+    .filter(([grant, value]) => grant !== 'total' && value > 0)
+    .map(([grant, value]) => `${grant} ${value}`);
+  const firstError =
+    storm.firstError ?? (baseline.firstError ? `baseline: ${baseline.firstError}` : undefined);
+  return {
+    tokenCalls: stats.tokenRequests.total,
+    byGrant: grants.join(', ') || '–',
+    discovery: stats.discoveryRequests,
+    failed: storm.failed,
+    p50: percentile(lat, 50),
+    p99: percentile(lat, 99),
+    baseP50: percentile(base, 50),
+    baseP99: percentile(base, 99),
+    ...(firstError ? { firstError } : {}),
+  };
+}
+
+/** What `prepareStorm()` sets up ahead of time so the stale tokens can expire while other sections run. */
+export interface PreparedStorm {
+  server: StormServer;
+  readyAt: number;
+  run(): Promise<Table[]>;
+  close(): Promise<void>;
+}
+
+interface Planned {
+  name: string;
+  ours: boolean;
+  scenario: Scenario;
+  round: number;
+  count: number;
+  subject: Subject;
+  bare: (token: string) => Promise<unknown>;
+}
+
+export async function prepareStorm(options: StormOptions): Promise<PreparedStorm> {
+  const where = options.serverIn ?? (canUseWorker() ? 'worker' : 'inline');
+  const serverOptions = { accessTokenTtl: options.tokenTtl, refreshTokenTtl: 3600 };
+  const server =
+    where === 'worker' ? await startWorkerServer(serverOptions) : await startInlineServer(serverOptions);
+  const planned: Planned[] = [];
+  const specs = contenders();
+  const scenarios: { scenario: Scenario; rounds: number; count: number }[] = [
+    { scenario: 'expired', rounds: options.expiredRounds, count: options.expiredConcurrency },
+    { scenario: 'unauthorized', rounds: options.unauthorizedRounds, count: options.unauthorizedConcurrency },
+  ];
+  try {
+    for (const { scenario, rounds, count } of scenarios) {
+      for (let round = 0; round < rounds; round++) {
+        for (const spec of specs) {
+          const tokens = await server.issueTokens();
+          const expiresIn = scenario === 'expired' ? tokens.expiresIn : 3600;
+          planned.push({
+            name: spec.name,
+            ours: spec.ours,
+            scenario,
+            round,
+            count,
+            subject: spec.create(server, tokens, expiresIn, scenario, options.pool),
+            bare: spec.bare(server, options.pool),
+          });
+        }
+        const tokens = await server.issueTokens();
+        const expiresIn = scenario === 'expired' ? tokens.expiresIn : 3600;
+        planned.push({
+          name: weaviateClientSpec.name,
+          ours: false,
+          scenario,
+          round,
+          count: scenario === 'expired' ? Math.min(count, options.weaviateClientConcurrency) : count,
+          subject: await weaviateClientSpec.create(server, tokens, expiresIn),
+          bare: weaviateBare!(server, options.pool),
+        });
+      }
+    }
+  } catch (error) {
+    await Promise.all(planned.map((entry) => entry.subject.close().catch(() => undefined)));
+    await server.close();
+    throw error;
+  }
+  // Every stale token is dead on the server one TTL (+1 s of margin) after the last one was issued.
+  const readyAt = Date.now() + options.tokenTtl * 1000 + 1000;
+  options.log(
+    `storm: ${planned.length} clients prepared, server in ${where}; stale tokens expire in ${options.tokenTtl + 1} s`,
+  );
+
+  const close = async () => {
+    await Promise.all(planned.map((entry) => entry.subject.close().catch(() => undefined)));
+    await server.close();
+  };
+
+  const run = async (): Promise<Table[]> => {
+    const wait = readyAt - Date.now();
+    if (wait > 0) {
+      options.log(`storm: waiting ${(wait / 1000).toFixed(1)} s for the stale tokens to expire`);
+      await sleep(wait);
+    }
+    const results = new Map<string, Measurement[]>();
+    for (const entry of planned) {
+      const measurement = await measure(server, entry.subject, entry.count, entry.bare);
+      await entry.subject.close();
+      const key = `${entry.scenario}\u0000${entry.name}\u0000${entry.count}`;
+      const list = results.get(key) ?? [];
+      list.push(measurement);
+      results.set(key, list);
+      if (process.env.BENCH_DEBUG) {
+        options.log(JSON.stringify([...debugEvents]));
+        debugEvents.clear();
+      }
+      options.log(
+        `storm ${entry.scenario} r${entry.round + 1} ${entry.name}: ${measurement.tokenCalls} token calls, ` +
+          `${measurement.failed}/${entry.count} failed, p50 ${measurement.p50.toFixed(1)} ms`,
+      );
+    }
+    return scenarios.map(({ scenario, rounds }) =>
+      buildTable(scenario, rounds, options, results, server.where),
+    );
+  };
+  return { server, readyAt, run, close };
+}
+
+function buildTable(
+  scenario: Scenario,
+  rounds: number,
+  options: StormOptions,
+  results: Map<string, Measurement[]>,
+  where: StormServer['where'],
+): Table {
+  const expired = scenario === 'expired';
+  const table = newTable(
+    expired ? 'storm-expired' : 'storm-401',
+    expired
+      ? `Refresh storm: ${fmtInt(options.expiredConcurrency)} concurrent requests meet an expired token`
+      : `Refresh storm: ${fmtInt(options.unauthorizedConcurrency)} concurrent requests all get 401 for one stale token`,
+    (expired
+      ? 'Each client starts with a real access token (and its refresh token) from the embedded provider, ' +
+        'told its true lifetime, and waits until it has expired on the server too. Then all requests are ' +
+        'started at once. '
+      : 'Each client holds a real access token that has already expired on the server, but the client is ' +
+        'told it has an hour left, so every request goes out with it and gets 401; the client must refresh ' +
+        'and retry. ') +
+      `Server: \`startWeaviateServer()\` from @auth/testing (real oidc-provider, RS256 JWTs, refresh-token ` +
+      `rotation), ${where === 'worker' ? 'in a worker thread (its own core)' : 'in the same thread as the clients'}. ` +
+      `At most ${options.pool} requests per client are on the wire at once (a pooled fetch / ` +
+      '`http.Agent({ maxSockets })`), the rest queue in the client, as with any connection pool. "Token calls" is ' +
+      'every POST to the provider\'s token endpoint during the storm (`stats.tokenRequests`); "discovery" is GETs ' +
+      'of `/v1/.well-known/openid-configuration`. "Baseline" is a wave of the same size sent just before through ' +
+      'the same transport without any auth layer, carrying a valid token; "added" is storm minus baseline, at ' +
+      'p50 and p99. ' +
+      `${rounds} round${rounds === 1 ? '' : 's'}, medians shown.`,
+    [
+      'Client',
+      'requests',
+      'token calls',
+      'by grant',
+      'discovery',
+      'failed',
+      'storm p50 / p99',
+      'baseline p50 / p99',
+      'added p50',
+      'added p99',
+    ],
+  );
+  for (const [key, list] of results) {
+    const [keyScenario, name, count] = key.split('\u0000') as [Scenario, string, string];
+    if (keyScenario !== scenario) continue;
+    const med = (pick: (m: Measurement) => number) => median(list.map(pick));
+    const tokenCalls = med((m) => m.tokenCalls);
+    const failed = med((m) => m.failed);
+    const p50 = med((m) => m.p50);
+    const p99 = med((m) => m.p99);
+    const addedP50 = med((m) => m.p50 - m.baseP50);
+    const addedP99 = med((m) => m.p99 - m.baseP99);
+    const spread = list.length > 1 ? ` (${list.map((m) => m.tokenCalls).join('/')})` : '';
+    table.rows.push([
+      name,
+      fmtInt(Number(count)),
+      `${fmtInt(tokenCalls)}${spread}`,
+      list[Math.floor(list.length / 2)]?.byGrant ?? '',
+      fmtInt(med((m) => m.discovery)),
+      fmtInt(failed),
+      `${fmtMs(p50)} / ${fmtMs(p99)}`,
+      `${fmtMs(med((m) => m.baseP50))} / ${fmtMs(med((m) => m.baseP99))}`,
+      fmtMs(addedP50, true),
+      fmtMs(addedP99, true),
+    ]);
+    table.data[`${name} token calls`] = tokenCalls;
+    table.data[`${name} failed`] = failed;
+    table.data[`${name} requests`] = Number(count);
+    table.data[`${name} added p50`] = addedP50;
+    table.data[`${name} added p99`] = addedP99;
+    const firstError = list.find((m) => m.firstError)?.firstError;
+    if (firstError) table.notes.push(`${name}: first failure seen: \`${firstError.replaceAll('`', "'")}\``);
+  }
+  return table;
+}

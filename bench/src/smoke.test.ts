@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { renderReport } from './report.js';
+import { type BenchReport, runBench } from './run.js';
+import type { Table } from './util/table.js';
+
+// Runs every section of the benchmark with tiny counts, in-process, so the bench cannot rot.
+// No timing is asserted: only that each table is produced with sane values, and the behaviour the storm
+// counts (one token request per storm for our adapters, no failed request) holds.
+
+let report: BenchReport | undefined;
+
+async function smokeReport(): Promise<BenchReport> {
+  report ??= await runBench({ smoke: true, storm: { serverIn: 'inline' } });
+  return report;
+}
+
+function table(result: BenchReport, id: string): Table {
+  const found = result.tables.find((entry) => entry.id === id);
+  if (!found) throw new Error(`table ${id} missing; got ${result.tables.map((entry) => entry.id).join(', ')}`);
+  return found;
+}
+
+function values(entry: Table, suffix: string): [string, number][] {
+  return Object.entries(entry.data).filter(([key]) => key.endsWith(suffix));
+}
+
+describe('bench --smoke', () => {
+  it('produces every table with sane numbers', { timeout: 180_000 }, async () => {
+    const result = await smokeReport();
+    expect(result.mode).toBe('smoke');
+    expect(result.tables.map((entry) => entry.id)).toEqual([
+      'size',
+      'hot-path',
+      'throughput',
+      'storm-expired',
+      'storm-401',
+      'memory',
+    ]);
+    for (const entry of result.tables) {
+      expect(entry.rows.length, entry.id).toBeGreaterThan(0);
+      for (const row of entry.rows) expect(row).toHaveLength(entry.columns.length);
+    }
+
+    const size = table(result, 'size');
+    expect(size.rows.filter((row) => row.some((cell) => cell.startsWith('failed')))).toEqual([]);
+    for (const [name, gzip] of Object.entries(size.data)) expect(gzip, name).toBeGreaterThan(100);
+    // The API-key-only bundle must tree-shake the OIDC code away.
+    const apiKeyOnly = size.data['@auth/core: `createAuth` + `apiKey` only'];
+    const everything = size.data['@auth/core: every credential kind (OIDC included)'];
+    expect(apiKeyOnly).toBeLessThan(everything ?? 0);
+
+    const hot = table(result, 'hot-path');
+    const nanoseconds = values(hot, ' ns');
+    expect(nanoseconds).toHaveLength(6);
+    for (const [name, ns] of nanoseconds) {
+      expect(Number.isFinite(ns), name).toBe(true);
+      expect(ns, name).toBeGreaterThan(0);
+    }
+
+    const throughput = table(result, 'throughput');
+    const rates = values(throughput, ' req/s');
+    expect(rates).toHaveLength(11);
+    for (const [name, rate] of rates) expect(rate, name).toBeGreaterThan(0);
+
+    for (const id of ['storm-expired', 'storm-401']) {
+      const storm = table(result, id);
+      const ours = values(storm, ' token calls').filter(([key]) => key.startsWith('@auth/'));
+      expect(ours.map(([key]) => key)).toHaveLength(5);
+      for (const [key, calls] of ours) {
+        const name = key.slice(0, -' token calls'.length);
+        expect(calls, `${id} ${name}: token requests the provider counted`).toBe(1);
+        expect(storm.data[`${name} failed`], `${id} ${name}: failed requests`).toBe(0);
+      }
+      // The peers ran too, and the provider counted what they did.
+      for (const peer of ['axios-auth-refresh', '@badgateway', 'weaviate-client']) {
+        const calls = values(storm, ' token calls').find(([key]) => key.includes(peer));
+        expect(calls, `${id} ${peer}`).toBeDefined();
+        expect(Number.isFinite(calls?.[1]), `${id} ${peer}`).toBe(true);
+      }
+    }
+
+    const memory = table(result, 'memory');
+    const growth = values(memory, ' growth');
+    expect(growth).toHaveLength(5);
+    for (const [name, bytes] of growth) expect(Number.isFinite(bytes), name).toBe(true);
+    // The refresh cycles really refreshed: the token source ran once per cycle.
+    expect(memory.notes.some((note) => /the token source ran 55 times for 55 cycles/.test(note))).toBe(true);
+
+    const markdown = renderReport(result);
+    for (const entry of result.tables) expect(markdown).toContain(entry.title);
+    expect(markdown).toContain('npx pnpm@12.4.2 bench');
+    expect(markdown).toContain('## Where we lose, and why');
+  });
+});
