@@ -1,0 +1,406 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { withAuth as withAxios } from '@auth/axios';
+import { type Auth, apiKey, createAuth, InsecureTransportError, oidcPassword } from '@auth/core';
+import { withAuth as withFetch } from '@auth/fetch';
+import { withAuth as withGraphql } from '@auth/graphql-request';
+import { type KyLike, withAuth as withKy } from '@auth/ky';
+import axios, { type AxiosAdapter } from 'axios';
+import { GraphQLClient } from 'graphql-request';
+import ky from 'ky';
+import ky2 from 'ky2';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type AdapterName, adapterNames, httpStatusOf, type Recorder, startRecorder } from './harness.js';
+
+/**
+ * Credentials reach the base origin (and `allowedOrigins`) only: absolute URLs, redirects, a base URL with
+ * a path, IPv6 and IDN hosts, `user:pass@` URLs and other ports. Real HTTP on loopback addresses
+ * (127.0.0.1, 127.0.0.2, [::1]); IDN hosts cannot resolve here, so those go through each adapter with a
+ * recording transport (the adapter's real code, no network).
+ */
+
+const KEY = 'SECRET-TRANSPORT-KEY-0123456789';
+const MODULE_KEY = 'SECRET-TRANSPORT-MODULE-0123456789';
+
+let home: Recorder; // the API: 127.0.0.1
+let otherPort: Recorder; // 127.0.0.1, another port
+let otherHost: Recorder; // 127.0.0.2
+let v6: Recorder; // [::1]
+const auths: Auth[] = [];
+
+beforeAll(async () => {
+  [home, otherPort, otherHost, v6] = await Promise.all([
+    startRecorder('127.0.0.1'),
+    startRecorder('127.0.0.1'),
+    startRecorder('127.0.0.2'),
+    startRecorder('::1'),
+  ]);
+});
+afterEach(async () => {
+  await Promise.all(auths.splice(0).map((auth) => auth.close()));
+  for (const recorder of [home, otherPort, otherHost, v6]) {
+    recorder.seen.length = 0;
+    recorder.redirects.clear();
+  }
+});
+afterAll(async () => {
+  await Promise.all([home, otherPort, otherHost, v6].map((recorder) => recorder?.close()));
+});
+
+function authFor(baseUrl: string, extra: { allowedOrigins?: string[] } = {}): Auth {
+  const auth = createAuth({
+    baseUrl,
+    credentials: apiKey(KEY),
+    headers: { 'X-OpenAI-Api-Key': MODULE_KEY },
+    ...extra,
+  });
+  auths.push(auth);
+  return auth;
+}
+
+/** GET (POST for GraphQL) an absolute URL through the adapter, on an instance without a base URL. */
+async function send(name: AdapterName, auth: Auth, url: string): Promise<number | Error> {
+  try {
+    switch (name) {
+      case 'fetch': {
+        const response = await withFetch(fetch, auth)(url);
+        await response.arrayBuffer();
+        return response.status;
+      }
+      case 'axios':
+        return (await withAxios(axios.create(), auth).get(url)).status;
+      case 'ky 1':
+        return (await withKy(ky.create({ retry: 0 }), auth).get(url)).status;
+      case 'ky 2':
+        return ((await withKy(ky2.create({ retry: 0 }) as unknown as KyLike, auth)) as unknown as typeof ky2)
+          .get(url)
+          .then((response) => response.status);
+      case 'graphql-request':
+        await new GraphQLClient(url, withGraphql({}, auth)).request('{ ok }');
+        return 200;
+    }
+  } catch (error) {
+    const status = httpStatusOf(error);
+    if (status !== undefined) return status;
+    return error as Error;
+  }
+}
+
+/** POST a JSON body to an absolute URL through the adapter (a GraphQL query for graphql-request). */
+async function post(name: AdapterName, auth: Auth, url: string): Promise<number | Error> {
+  const body = { query: '{ ok }' };
+  try {
+    switch (name) {
+      case 'fetch': {
+        const response = await withFetch(fetch, auth)(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        await response.arrayBuffer();
+        return response.status;
+      }
+      case 'axios':
+        return (await withAxios(axios.create(), auth).post(url, body)).status;
+      case 'ky 1':
+        return (await withKy(ky.create({ retry: 0 }), auth).post(url, { json: body })).status;
+      case 'ky 2':
+        return (
+          await (withKy(ky2.create({ retry: 0 }) as unknown as KyLike, auth) as unknown as typeof ky2).post(
+            url,
+            {
+              json: body,
+            },
+          )
+        ).status;
+      case 'graphql-request':
+        await new GraphQLClient(url, withGraphql({}, auth)).request(body.query);
+        return 200;
+    }
+  } catch (error) {
+    const status = httpStatusOf(error);
+    if (status !== undefined) return status;
+    return error as Error;
+  }
+}
+
+/** The credential headers that reached `recorder` at `path`. */
+const credentialsAt = (recorder: Recorder, path?: string) =>
+  recorder.seen
+    .filter((seen) => path === undefined || seen.path === path)
+    .map((seen) => ({
+      path: seen.path,
+      authorization: seen.headers.authorization,
+      module: seen.headers['x-openai-api-key'],
+    }));
+
+/** Requests that carried our credential or our extra header (a URL's own user info is the caller's). */
+const carried = (recorder: Recorder) =>
+  credentialsAt(recorder).filter((seen) => seen.authorization?.includes(KEY) || seen.module !== undefined);
+
+describe.each(adapterNames)('%s', (name) => {
+  it('absolute URLs: only the base origin gets the credential (not another port, host, [::1] or a user:pass@ trick)', async () => {
+    const auth = authFor(home.url);
+    expect(await send(name, auth, `${home.url}/v1/own`)).toBe(200);
+    expect(credentialsAt(home)).toEqual([
+      { path: '/v1/own', authorization: `Bearer ${KEY}`, module: MODULE_KEY },
+    ]);
+    for (const url of [
+      `${otherPort.url}/v1/elsewhere`,
+      `${otherHost.url}/v1/elsewhere`,
+      `${v6.url}/v1/elsewhere`,
+      // The base host and port as user info: the request goes to 127.0.0.2.
+      `http://127.0.0.1:${home.port}@127.0.0.2:${otherHost.port}/v1/userinfo`,
+    ]) {
+      const outcome = await send(name, auth, url);
+      // Either sent without credential, or refused by the client itself (fetch refuses user info).
+      if (outcome instanceof Error) expect(outcome.name, url).toBe('TypeError');
+      else expect(outcome, url).toBe(200);
+    }
+    expect(otherPort.seen.length + otherHost.seen.length + v6.seen.length).toBeGreaterThanOrEqual(3);
+    expect([...carried(otherPort), ...carried(otherHost), ...carried(v6)]).toEqual([]);
+  });
+
+  it('redirects (301, 302, 303, 307, 308) to another port, host or [::1] arrive without the credential', async () => {
+    const auth = authFor(home.url);
+    const targets = [otherPort, otherHost, v6];
+    let sent = 0;
+    for (const status of [301, 302, 303, 307, 308]) {
+      for (const [index, target] of targets.entries()) {
+        const path = `/redirect/${status}/${index}`;
+        home.redirects.set(path, { status, location: `${target.url}/landed/${status}` });
+        const outcome = await send(name, auth, `${home.url}${path}`);
+        expect(outcome, `${status} to ${target.url}`).toBe(200);
+        sent++;
+      }
+    }
+    // The first hop carried the credential (own origin); no landing did.
+    expect(credentialsAt(home).filter((seen) => seen.authorization === `Bearer ${KEY}`)).toHaveLength(sent);
+    expect(targets.reduce((count, target) => count + target.seen.length, 0)).toBe(sent);
+    expect(targets.flatMap(carried)).toEqual([]);
+  });
+
+  it('a redirect chain that leaves and comes back never carries the credential to the other origin', async () => {
+    const auth = authFor(home.url);
+    home.redirects.set('/out', { status: 302, location: `${otherHost.url}/via` });
+    otherHost.redirects.set('/via', { status: 307, location: `${home.url}/back` });
+    expect(await send(name, auth, `${home.url}/out`)).toBe(200);
+    expect(credentialsAt(otherHost)).toEqual([{ path: '/via', authorization: undefined, module: undefined }]);
+    expect(home.seen.map((seen) => seen.path)).toEqual(['/out', '/back']);
+  });
+
+  it('a POST redirected 302 (becomes GET) to another origin, then 307 back, is followed without error or credential leak', async () => {
+    const auth = authFor(home.url);
+    home.redirects.set('/v1/graphql', { status: 302, location: `${otherHost.url}/via` });
+    otherHost.redirects.set('/via', { status: 307, location: `${home.url}/back` });
+    const outcome = await post(name, auth, `${home.url}/v1/graphql`);
+    expect(outcome).toBe(200);
+    expect(credentialsAt(otherHost)).toEqual([{ path: '/via', authorization: undefined, module: undefined }]);
+    expect(otherHost.seen.map((seen) => seen.method)).toEqual(['GET']);
+    expect(home.seen.map((seen) => `${seen.method} ${seen.path}`)).toEqual(['POST /v1/graphql', 'GET /back']);
+  });
+
+  it('allowedOrigins opts one more origin in, and only that one', async () => {
+    const auth = authFor(home.url, { allowedOrigins: [otherHost.url] });
+    expect(await send(name, auth, `${otherHost.url}/v1/allowed`)).toBe(200);
+    expect(await send(name, auth, `${otherPort.url}/v1/not-allowed`)).toBe(200);
+    expect(credentialsAt(otherHost)).toEqual([
+      { path: '/v1/allowed', authorization: `Bearer ${KEY}`, module: MODULE_KEY },
+    ]);
+    expect(carried(otherPort)).toEqual([]);
+  });
+
+  it('an IPv6 loopback base URL ([::1]) gets the credential over http; 127.0.0.1 is another origin', async () => {
+    const auth = authFor(v6.url);
+    expect(await send(name, auth, `${v6.url}/v1/six`)).toBe(200);
+    expect(await send(name, auth, `${home.url}/v1/four`)).toBe(200);
+    expect(credentialsAt(v6)).toEqual([
+      { path: '/v1/six', authorization: `Bearer ${KEY}`, module: MODULE_KEY },
+    ]);
+    expect(carried(home)).toEqual([]);
+  });
+});
+
+describe('a baseUrl with a path', () => {
+  it.each(adapterNames)(
+    '%s: relative paths resolve under it; another origin with the same path gets nothing',
+    async (name) => {
+      const auth = authFor(`${home.url}/api/v1`);
+      const base = `${home.url}/api/v1`;
+      let status: number | Error;
+      switch (name) {
+        case 'fetch':
+          status = (await withFetch(fetch, auth)(new URL('objects', `${base}/`))).status;
+          break;
+        case 'axios':
+          status = (await withAxios(axios.create({ baseURL: base }), auth).get('objects')).status;
+          break;
+        case 'ky 1':
+          status = (await withKy(ky.create({ prefixUrl: base }), auth).get('objects')).status;
+          break;
+        case 'ky 2':
+          status = (
+            await (
+              withKy(ky2.create({ prefix: base }) as unknown as KyLike, auth) as unknown as typeof ky2
+            ).get('objects')
+          ).status;
+          break;
+        case 'graphql-request':
+          await new GraphQLClient(`${base}/graphql`, withGraphql({}, auth)).request('{ ok }');
+          status = 200;
+          break;
+      }
+      expect(status).toBe(200);
+      expect(await send(name, auth, `${otherPort.url}/api/v1/objects`)).toBe(200);
+      const path = name === 'graphql-request' ? '/api/v1/graphql' : '/api/v1/objects';
+      expect(credentialsAt(home)).toEqual([{ path, authorization: `Bearer ${KEY}`, module: MODULE_KEY }]);
+      expect(carried(otherPort)).toEqual([]);
+    },
+  );
+});
+
+describe('IDN hosts (through each adapter with a recording transport: these names do not resolve here)', () => {
+  /** Records the URL and headers of every request an adapter hands to its transport. */
+  function transports() {
+    const seen: { url: string; authorization: string | null }[] = [];
+    const recordingFetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+      const request = new Request(input, init);
+      seen.push({ url: request.url, authorization: request.headers.get('authorization') });
+      return new Response('{"data":{"ok":true}}', {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+      });
+    };
+    const axiosAdapter: AxiosAdapter = async (config) => {
+      seen.push({
+        url: config.url ?? '',
+        authorization: (config.headers.get('authorization') as string) ?? null,
+      });
+      return { data: {}, status: 200, statusText: 'OK', headers: {}, config, request: {} };
+    };
+    return { seen, recordingFetch, axiosAdapter };
+  }
+
+  const idn = async (name: AdapterName, auth: Auth, url: string, t: ReturnType<typeof transports>) => {
+    switch (name) {
+      case 'fetch':
+        return (await withFetch(t.recordingFetch, auth)(url)).status;
+      case 'axios':
+        return (await withAxios(axios.create({ adapter: t.axiosAdapter }), auth).get(url)).status;
+      case 'ky 1':
+        return (await withKy(ky.create({ fetch: t.recordingFetch, retry: 0 }), auth).get(url)).status;
+      case 'ky 2':
+        return (
+          await (
+            withKy(
+              ky2.create({ fetch: t.recordingFetch, retry: 0 }) as unknown as KyLike,
+              auth,
+            ) as unknown as typeof ky2
+          ).get(url)
+        ).status;
+      case 'graphql-request':
+        await new GraphQLClient(url, withGraphql({ fetch: t.recordingFetch }, auth)).request('{ ok }');
+        return 200;
+    }
+  };
+
+  it.each(adapterNames)(
+    '%s: the Unicode and punycode spellings are one origin; look-alikes and other ports get nothing',
+    async (name) => {
+      const auth = createAuth({ baseUrl: 'https://bücher.example', credentials: apiKey(KEY) });
+      auths.push(auth);
+      const t = transports();
+      const cases: [string, boolean][] = [
+        ['https://bücher.example/v1/meta', true],
+        ['https://xn--bcher-kva.example/v1/meta', true],
+        ['https://BÜCHER.example/v1/meta', true],
+        ['https://bucher.example/v1/meta', false],
+        ['https://bücher.example.evil.test/v1/meta', false],
+        ['https://xn--bcher-kva.example:8443/v1/meta', false],
+        ['http://bücher.example/v1/meta', false],
+        ['https://bücher.example@evil.test/v1/meta', false],
+      ];
+      const outcomes: [string, boolean][] = [];
+      for (const [url] of cases) {
+        const before = t.seen.length;
+        try {
+          expect(await idn(name, auth, url, t), url).toBe(200);
+        } catch (error) {
+          // fetch (and so ky and graphql-request) refuses a URL with user info before sending: fine.
+          expect((error as Error).message, url).toMatch(/includes credentials/);
+        }
+        const sent = t.seen.slice(before);
+        outcomes.push([url, sent.some((seen) => seen.authorization === `Bearer ${KEY}`)]);
+      }
+      expect(outcomes).toEqual(cases);
+    },
+  );
+});
+
+describe('plain http to a non-loopback host', () => {
+  it.each([
+    'http://example.com',
+    'http://192.168.1.10:8080',
+    'http://10.0.0.1',
+    'http://0.0.0.0:8080',
+    'http://127.0.0.1.nip.io',
+    'http://localhost.evil.test',
+    'http://[::ffff:7f00:1]',
+    'http://[fe80::1]',
+    'http://xn--bcher-kva.example',
+  ])('refuses %s (as baseUrl or allowed origin) with InsecureTransportError unless opted in', (url) => {
+    expect(() => createAuth({ baseUrl: url, credentials: apiKey(KEY) })).toThrow(InsecureTransportError);
+    expect(() =>
+      createAuth({ baseUrl: 'https://api.example.com', allowedOrigins: [url], credentials: apiKey(KEY) }),
+    ).toThrow(InsecureTransportError);
+    const error = (() => {
+      try {
+        createAuth({ baseUrl: url, credentials: apiKey(KEY) });
+      } catch (caught) {
+        return caught as Error;
+      }
+    })();
+    expect(error?.message).toMatch(/allowInsecureHttp/);
+    expect(error?.message).not.toContain(KEY);
+    const optedIn = createAuth({ baseUrl: url, credentials: apiKey(KEY), allowInsecureHttp: true });
+    auths.push(optedIn);
+  });
+
+  it.each([
+    'http://127.0.0.1:8080',
+    'http://127.1',
+    'http://localhost',
+    'http://LOCALHOST:1',
+    'http://api.localhost',
+    'http://[::1]:8080',
+  ])('allows the loopback host %s', (url) => {
+    auths.push(createAuth({ baseUrl: url, credentials: apiKey(KEY) }));
+  });
+
+  it('refuses an OIDC issuer over plain http that a (loopback) Weaviate server points to, before contacting it', async () => {
+    const server = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          href: 'http://id.example.com/.well-known/openid-configuration',
+          clientId: 'weaviate',
+        }),
+      );
+      req.resume();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const auth = createAuth({
+        baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        credentials: oidcPassword({ username: 'u', password: 'SECRET-TRANSPORT-PASSWORD' }),
+      });
+      auths.push(auth);
+      const error = await auth.authorize('/v1/meta').catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(InsecureTransportError);
+      expect((error as InsecureTransportError).url).toBe('http://id.example.com');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
