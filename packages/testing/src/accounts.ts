@@ -36,7 +36,19 @@ export interface ApiKeys {
   delete(key: string): void;
 }
 
-/** A username and password of the OpenID Provider, for the password grant. */
+/**
+ * A username and password of the OpenID Provider, for the password grant.
+ *
+ * @example
+ * ```ts
+ * import { startWeaviateServer, type UserCredentials } from '@auth/testing';
+ *
+ * const server = await startWeaviateServer();
+ * const reader: UserCredentials = server.users.readOnly;
+ * const tokens = await server.issueTokens(reader);
+ * await server.close();
+ * ```
+ */
 export interface UserCredentials {
   username: string;
   password: string;
@@ -59,7 +71,23 @@ export interface Users {
   readonly readOnly: UserCredentials;
 }
 
-/** A confidential client's id and secret (client_credentials, `client_secret_post`). */
+/**
+ * A confidential client's id and secret (client_credentials, `client_secret_post`).
+ *
+ * @example
+ * ```ts
+ * import { startWeaviateServer, type ClientCredentialsPair } from '@auth/testing';
+ *
+ * const server = await startWeaviateServer();
+ * const { clientId, clientSecret }: ClientCredentialsPair = server.clients.service;
+ * const res = await fetch(`${server.issuer}/token`, {
+ *   method: 'POST',
+ *   body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }),
+ * });
+ * console.log(res.status); // 200
+ * await server.close();
+ * ```
+ */
 export interface ClientCredentialsPair {
   clientId: string;
   clientSecret: string;
