@@ -43,6 +43,25 @@ describe('close()', () => {
     }
   });
 
+  it('a hanging token request whose client gives up leaves no timer behind, before close()', async () => {
+    const { live, stop } = track();
+    const server = await startWeaviateServer();
+    try {
+      server.faults.hangTokenRequests(60_000);
+      await expect(
+        passwordGrant(server, server.users.admin, 'openid', AbortSignal.timeout(300)),
+      ).rejects.toThrow();
+      await expect
+        .poll(() => [...live.values()].filter((type) => type === 'Timeout'), { timeout: 2000 })
+        .toEqual([]);
+      expect(server.stats.tokenRequests.password).toBe(1);
+      expect((await passwordGrant(server)).status).toBe(200);
+    } finally {
+      stop();
+      await server.close();
+    }
+  });
+
   it('supports await using', async () => {
     let url = '';
     {

@@ -358,25 +358,23 @@ export class OidcProviderHost {
     }
   }
 
-  #sleep(ms: number): Promise<void> {
+  /** Waits `ms`, or less when the client goes away or the provider stops. */
+  #sleep(ms: number, res: ServerResponse): Promise<void> {
     return new Promise((resolve) => {
-      const entry = {
-        timer: setTimeout(() => {
-          this.#timers.delete(entry);
-          resolve();
-        }, ms),
-        resolve,
+      const done = () => {
+        clearTimeout(entry.timer);
+        this.#timers.delete(entry);
+        res.off('close', done);
+        resolve();
       };
+      const entry = { timer: setTimeout(done, ms), resolve: done };
       this.#timers.add(entry);
+      res.on('close', done);
     });
   }
 
   #cancelTimers(): void {
-    for (const entry of this.#timers) {
-      clearTimeout(entry.timer);
-      entry.resolve();
-    }
-    this.#timers.clear();
+    for (const entry of [...this.#timers]) entry.resolve();
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -392,7 +390,7 @@ export class OidcProviderHost {
 
     const plan = this.#options.faults.next();
     if (plan.hangMs > 0) {
-      await this.#sleep(plan.hangMs);
+      await this.#sleep(plan.hangMs, res);
       if (res.destroyed || res.writableEnded || !this.#server) return;
     }
 
