@@ -87,6 +87,24 @@ function replayRequest(req: IncomingMessage, body: Buffer): IncomingMessage {
   return replay;
 }
 
+let signingKeyPromise: Promise<{ privateJwk: JWK; publicJwk: JWK }> | undefined;
+
+/**
+ * The RS256 signing key, generated once per process: RSA generation takes 0.1-1 s, and test suites start
+ * many servers. Servers still refuse each other's tokens: each has its own issuer (`iss`).
+ */
+function signingKey(): Promise<{ privateJwk: JWK; publicJwk: JWK }> {
+  signingKeyPromise ??= (async () => {
+    const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+    const kid = randomBytes(8).toString('hex');
+    return {
+      privateJwk: { ...(await exportJWK(privateKey)), kid, alg: 'RS256', use: 'sig' },
+      publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' },
+    };
+  })();
+  return signingKeyPromise;
+}
+
 /**
  * oidc-provider on its own node:http server, behind a small wrapper that counts token requests, applies
  * faults and answers them with CORS headers. Stopping closes the listener only: the Provider instance, its
@@ -136,10 +154,7 @@ export class OidcProviderHost {
     const port = await listen(server, options.host, options.port);
     const issuer = `http://${urlHost(options.host)}:${port}`;
 
-    const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
-    const kid = randomBytes(8).toString('hex');
-    const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: 'RS256', use: 'sig' };
-    const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
+    const { privateJwk, publicJwk } = await signingKey();
 
     const store = new TokenStore();
     const { users, clients, clientId, accessTokenTtl, refreshTokenTtl } = options;
