@@ -216,6 +216,18 @@ export class OidcProviderHost {
       },
       clientBasedCORS: () => true,
       rotateRefreshToken: true,
+      formats: {
+        customizers: {
+          // oidc-provider sets exp = floor(now) + ttl, so a 1 s token issued at x.999 s would be dead 1 ms
+          // later. Round up instead: every access token lives at least `expires_in` seconds (at most one
+          // second more), which keeps short-lifetime tests deterministic. The REST side checks exp strictly.
+          jwt: (_ctx, _token, jwt) => {
+            const atLeast = Math.ceil(Date.now() / 1000 + accessTokenTtl);
+            const exp = jwt.payload.exp;
+            if (typeof exp === 'number' && exp < atLeast) jwt.payload.exp = atLeast;
+          },
+        },
+      },
       ttl: {
         AccessToken: accessTokenTtl,
         ClientCredentials: accessTokenTtl,
