@@ -159,48 +159,72 @@ export function findings(tables: Map<string, Table>): { headline: string[]; loss
   if (memory) {
     const authorize = pick(memory, 'cached token', ' growth');
     const refresh = pick(memory, 'refresh cycles', ' growth');
+    const authorizeSlope = pick(memory, 'cached token', ' slope');
+    const refreshSlopes = Object.entries(memory.data)
+      .filter(([key]) => key.includes('refresh cycles') && key.endsWith(' slope'))
+      .map(([, value]) => value);
+    const worstRefreshSlope = Math.max(...refreshSlopes);
+    const leaks = defined(worstRefreshSlope) && worstRefreshSlope > 10;
     headline.push(
-      `**Memory:** heap growth ${fmtInt(authorize ?? Number.NaN)} B after the \`authorize()\` run and ` +
-        `${fmtInt(refresh ?? Number.NaN)} B after the refresh cycles (bounded: no per-call retention).`,
+      `**Memory:** heap growth ${fmtInt(authorize ?? Number.NaN)} B after the \`authorize()\` run ` +
+        `(${(authorizeSlope ?? Number.NaN).toFixed(2)} B per call: flat) and ${fmtInt(refresh ?? Number.NaN)} B ` +
+        `after the refresh cycles (${defined(worstRefreshSlope) ? worstRefreshSlope.toFixed(0) : 'n/a'} B per ` +
+        `refresh: ${leaks ? '**not flat**, see below' : 'flat'}).`,
     );
+    if (leaks) {
+      losses.push(
+        `**Memory per refresh** (~${worstRefreshSlope.toFixed(0)} B retained per refresh): ${lossReasons.refreshLeak}`,
+      );
+    }
   }
   if (losses.length === 0) losses.push('Nowhere in this run.');
   return { headline, losses };
 }
 
-/** Why we lose where we do. Kept next to the conditions above; reviewed against the code of each package. */
+/** Why we lose where we do. Kept next to the conditions above; checked against each package's code. */
 const lossReasons = {
   hotPath:
-    'its fresh-credential path is one expiry comparison and a `Headers` built from a string. ' +
-    '`authorize()` also parses the request URL and checks its origin against `baseUrl`/`allowedOrigins` ' +
-    "(so a credential never leaves for another host), and goes through the token manager's " +
-    'state (fresh / refresh-ahead / expired) on every call. That is the price of the origin check and the ' +
-    'refresh-ahead logic; it is a few hundred nanoseconds against a network round trip of tens of microseconds ' +
-    'or more.',
+    'per call, `authorize()` parses the request URL (`new URL(url, baseUrl)`, see the "for scale" row) to ' +
+    'check its origin against `baseUrl`/`allowedOrigins`, then awaits three nested async functions in the ' +
+    'token manager (store read, expiry phase, bookkeeping of recently issued tokens) and spreads the extra ' +
+    'headers into a new record. google-auth-library compares one expiry date and builds a `Headers`. The ' +
+    'origin check is deliberate (a credential never goes to another host); the rest could be trimmed with a ' +
+    'synchronous fast path for a fresh token and a cached origin for the last URL. Either way it is about a ' +
+    'microsecond against a network round trip of at least tens of microseconds.',
   hotPathBadgateway:
-    '`getAccessToken()` returns the token string after one `expiresAt > Date.now()` comparison; it does ' +
-    'not build headers, check the destination origin, or look at refresh-ahead. The caller still has to ' +
-    'build the header, and its full `fetch()` path is the fair comparison (wrapper rows).',
+    '`getAccessToken()` returns the token string after one `expiresAt > Date.now()` comparison: no header, ' +
+    'no destination check, no refresh-ahead, no safety margin. The caller still has to build the header; its ' +
+    'full `fetch()` path is the fair comparison (the wrapper rows), where we are faster.',
   wrapper:
     'both wrappers end in the same canned response; the difference is per-request bookkeeping in ' +
     "@auth/fetch (URL resolution, origin check, header merge that keeps a caller's own header, 401 retry " +
     'state).',
   axiosThroughput:
     "axios-auth-refresh's header interceptor is one synchronous assignment; @auth/axios awaits " +
-    '`authorize()` (URL + origin check) in an async interceptor, which costs an extra microtask hop per request.',
+    '`authorize()` (URL parse, origin check, token manager) in an async interceptor on every request.',
   adapterCost:
-    'the adapter awaits `authorize()` and copies headers per request; against a server on loopback that ' +
-    'answers in microseconds this is visible, against a real network it is noise.',
+    'the adapter awaits `authorize()` and merges headers per request, on top of what the client library ' +
+    'does; against a loopback server that answers in microseconds this is visible, over a real network it ' +
+    'is not. Runs on this shared 2-core machine are noisy (see the min – max column).',
   stormLatency:
-    'see the storm table notes: a purely reactive client sends the stale token and pays a 401 round trip ' +
-    'before refreshing, while we refresh first; where a peer still ends faster at p99 it is because its ' +
-    'retries are spread over time instead of released together when the refresh lands.',
+    'this peer finished its retries sooner at p99 in this run. Read it with the failed column: a client that ' +
+    'rejects the 401s instead of retrying them ends early. Our adapters retry every request once after one ' +
+    'refresh; the retries queue behind the stale wave in the same socket pool.',
   sizeOidc:
-    "core's OIDC credentials use openid-client (and its oauth4webapi): full discovery-document and " +
-    'token-response validation, error mapping and timeouts. @badgateway hand-rolls form posts with ' +
-    'fewer checks. An app that only uses an API key does not pay for it (tree-shaken, first row).',
+    "core's OIDC credentials use openid-client (and oauth4webapi under it): discovery-document and " +
+    'token-response validation, error mapping, timeouts, plus our error classes and events. @badgateway ' +
+    'hand-rolls form posts with fewer checks. An app that uses only an API key does not pay for it (the ' +
+    '`apiKey`-only row is tree-shaken).',
   sizeAxios:
-    'axios-auth-refresh only queues requests around a refresh function you write yourself; it has no ' +
-    'credential, token manager, origin check or error types. With @auth/axios the token logic you would ' +
-    'otherwise hand-write is included.',
+    'axios-auth-refresh only queues requests around a refresh function you write yourself: no credential, ' +
+    'token manager, origin check, error types or events. Core with an API key still carries the token ' +
+    'manager, error classes, redaction and origin checks (about 6 KB gzipped), because `createAuth()` ' +
+    'accepts any credential kind at run time.',
+  refreshLeak:
+    'each token request runs under `AbortSignal.any([authLifetimeSignal, AbortSignal.timeout(t)])`. On ' +
+    "Node 20, `AbortSignal.any()` keeps every composite signal in the long-lived source signal's dependants " +
+    'set until that source is collected or aborted (nodejs/node#55351), so an `auth` object that lives for ' +
+    'the whole process keeps ~50-70 B per refresh: about 70 KB a day at one refresh a minute. The peers do ' +
+    'not compose signals. Fix: link the two signals by hand (`addEventListener` + `removeEventListener` in ' +
+    '`finally`) instead of `AbortSignal.any()`.',
 };

@@ -26,7 +26,10 @@ export function renderReport(report: BenchReport): string {
     `| OS | ${machine.os} |`,
     `| Node | ${machine.node} |`,
     `| Date | ${machine.date} |`,
-    `| Run | ${report.mode}, ${report.seconds.toFixed(0)} s |`,
+    `| Run | ${report.mode}, ${report.seconds.toFixed(0)} s (${report.timings
+      .map(([name, seconds]) => `${name} ${seconds.toFixed(0)} s`)
+      .join(', ')}) |`,
+    `| Load average (1 min) | ${report.load.start.toFixed(2)} at start, ${report.load.end.toFixed(2)} at end |`,
     '',
     '## Headline',
     '',
@@ -50,8 +53,12 @@ export function renderReport(report: BenchReport): string {
     '- Peers are pinned in `bench/package.json`: google-auth-library 10 (11 needs Node 22),',
     '  @badgateway/oauth2-client 3, axios-auth-refresh 5, weaviate-client 3.12 (the last line for Node 20),',
     '  axios 1, ky 1.14 and 2, graphql-request 7, tinybench 6, esbuild.',
+    '- The machine is a shared 2-core VM; other jobs may run at the same time (see the load average above).',
+    '  Spreads (min – max) are shown so a noisy row is visible; ratios are computed within each round, which',
+    '  cancels slow phases that hit both sides of a ratio alike.',
     '- `pnpm bench --smoke` runs every section with tiny counts in a few seconds (CI does this through',
-    '  `bench/src/smoke.test.ts`); its numbers mean nothing.',
+    '  `bench/src/smoke.test.ts`); its numbers mean nothing. `pnpm bench --only storm` runs one section',
+    '  (and does not rewrite this file unless `--write` is given).',
     '',
   );
   return lines.join('\n');

@@ -44,8 +44,10 @@ async function growth(gc: () => void, warm: () => Promise<void>, work: () => Pro
 
 interface Case {
   name: string;
-  what: string;
-  run: (gc: () => void) => Promise<{ growth: number; check?: string }>;
+  /** How much work the row reports, e.g. 1,000,000 calls. */
+  count: number;
+  unit: string;
+  run: (gc: () => void, count: number) => Promise<{ growth: number; check?: string }>;
 }
 
 /**
@@ -110,8 +112,9 @@ export async function runMemory(options: MemoryOptions): Promise<Table> {
   const cases: Case[] = [
     {
       name: '@auth/core `authorize()`, cached token',
-      what: `${fmtInt(n)} calls`,
-      run: async (gcFn) => {
+      count: n,
+      unit: 'calls',
+      run: async (gcFn, n) => {
         const auth = cachedTokenAuth(baseUrl);
         const call = () => auth.authorize(url);
         const result = await growth(gcFn, loop(Math.ceil(n / 10), call), loop(n, call));
@@ -121,18 +124,21 @@ export async function runMemory(options: MemoryOptions): Promise<Table> {
     },
     {
       name: '@auth/core refresh cycles: 401 → `handleUnauthorized()` → new token',
-      what: `${fmtInt(options.refreshCycles)} refreshes`,
-      run: (gcFn) => refreshCycles(gcFn, options.refreshCycles, 'unauthorized'),
+      count: options.refreshCycles,
+      unit: 'refreshes',
+      run: (gcFn, cycles) => refreshCycles(gcFn, cycles, 'unauthorized'),
     },
     {
       name: '@auth/core refresh cycles: token expired → `authorize()` waits for a new one',
-      what: `${fmtInt(options.refreshCycles)} refreshes`,
-      run: (gcFn) => refreshCycles(gcFn, options.refreshCycles, 'expiry'),
+      count: options.refreshCycles,
+      unit: 'refreshes',
+      run: (gcFn, cycles) => refreshCycles(gcFn, cycles, 'expiry'),
     },
     {
       name: 'google-auth-library `getRequestHeaders()`, fresh credential',
-      what: `${fmtInt(n)} calls`,
-      run: async (gcFn) => {
+      count: n,
+      unit: 'calls',
+      run: async (gcFn, n) => {
         const google = new GoogleClient();
         google.setCredentials({
           access_token: 'bench',
@@ -145,8 +151,9 @@ export async function runMemory(options: MemoryOptions): Promise<Table> {
     },
     {
       name: '@badgateway/oauth2-client `getAccessToken()`, stored token',
-      what: `${fmtInt(n)} calls`,
-      run: async (gcFn) => {
+      count: n,
+      unit: 'calls',
+      run: async (gcFn, n) => {
         const wrapper = new OAuth2Fetch({
           client: new BadgatewayClient({ clientId: 'bench', tokenEndpoint: `${baseUrl}/token` }),
           getNewToken: () => null,
@@ -168,33 +175,42 @@ export async function runMemory(options: MemoryOptions): Promise<Table> {
     'Memory: heap growth after many calls (bytes, after full GC)',
     `\`process.memoryUsage().heapUsed\` after three forced full collections, before and after the work; ` +
       'a warm-up pass of a tenth of the work runs first and is not counted. ' +
-      `${options.rounds} rounds per row on fresh objects, median shown with the spread. ` +
-      'A few kilobytes either way is GC noise; a leak would show as growth proportional to the work ' +
-      `(for example ~${fmtInt(n * 100)} B for 100 B per call).`,
-    ['Case', 'work', 'heap growth (median)', 'min – max'],
+      `${options.rounds} rounds per row on fresh objects, median shown with the spread. To tell a leak from ` +
+      'a constant, each row also runs once with a quarter of the work: "per unit" is the slope ' +
+      '(growth at full work − growth at a quarter) ÷ (three quarters of the work). Within ±10 B per unit is GC ' +
+      'noise; a leak shows as a steady positive slope.',
+    ['Case', 'work', 'heap growth (median)', 'min – max', 'at ¼ work', 'per unit (slope)'],
   );
   for (const entry of cases) {
     const values: number[] = [];
     let check: string | undefined;
     for (let round = 0; round < options.rounds; round++) {
-      const result = await entry.run(gc);
+      const result = await entry.run(gc, entry.count);
       values.push(result.growth);
       check = result.check;
     }
+    const quarter = Math.max(1, Math.round(entry.count / 4));
+    const small = (await entry.run(gc, quarter)).growth;
+    const full = median(values);
+    const slope = (full - small) / (entry.count - quarter);
     const { min, max } = range(values);
     table.rows.push([
       entry.name,
-      entry.what,
-      `${fmtInt(median(values))} B`,
+      `${fmtInt(entry.count)} ${entry.unit}`,
+      `${fmtInt(full)} B`,
       `${fmtInt(min)} – ${fmtInt(max)} B`,
+      `${fmtInt(small)} B`,
+      `${slope.toFixed(1)} B`,
     ]);
-    table.data[`${entry.name} growth`] = median(values);
+    table.data[`${entry.name} growth`] = full;
+    table.data[`${entry.name} slope`] = slope;
     if (check) table.notes.push(`${entry.name}: ${check}.`);
     options.log(`memory: ${entry.name} done`);
   }
-  if (!exposed)
+  if (!exposed) {
     table.notes.push(
       'Run without `--expose-gc`; gc() was enabled at run time through `v8.setFlagsFromString`.',
     );
+  }
   return table;
 }
