@@ -340,7 +340,8 @@ export class OidcProviderHost {
       for (const [jti, exp] of this.#issued) if (exp <= now) this.#issued.delete(jti);
       for (const jti of this.#revoked) if (!this.#issued.has(jti)) this.#revoked.delete(jti);
     }
-    this.#issued.set(token.jti, token.exp ?? Number.POSITIVE_INFINITY);
+    // +1: the JWT's own exp may be rounded up by one second (see formats.customizers above).
+    this.#issued.set(token.jti, token.exp === undefined ? Number.POSITIVE_INFINITY : token.exp + 1);
   }
 
   /** Refuses every access and refresh token issued so far. */
