@@ -1,8 +1,8 @@
 import { bearerToken, createAuth } from '@auth/core';
 import { startWeaviateServer, type WeaviateServer } from '@auth/testing';
 import { createClient } from 'redis';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { bundleWorker, startFleet, total, type Worker } from './__test__/fleet.js';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { bundleWorker, closeAll, startFleet, total, type Worker } from './__test__/fleet.js';
 import { startRedis, type TestRedis } from './__test__/redis-server.js';
 import { redisStore } from './redis-store.js';
 
@@ -19,15 +19,17 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all(fleet.map((worker) => worker.close()));
+  await closeAll();
   await redis?.stop();
   await bundle?.dispose();
 });
 
 async function closeFleet(): Promise<void> {
-  await Promise.all(fleet.map((worker) => worker.close()));
+  await closeAll();
   fleet = [];
 }
+
+afterEach(closeFleet);
 
 async function flushRedis(): Promise<void> {
   const client = createClient({ url: redis.url });
@@ -205,7 +207,7 @@ describe('Redis stops during traffic, then comes back', () => {
   afterAll(async () => {
     await closeFleet();
     await server?.close();
-    await redis.start().catch(() => {});
+    await redis.start();
   });
 
   test('no request fails during the outage, every process reports it, and sharing resumes afterwards', async () => {

@@ -151,6 +151,9 @@ async function main(config: WorkerConfig): Promise<void> {
   post({ type: 'ready' });
 }
 
+// The parent went away (finished, failed, killed): so does this worker, whatever it was doing.
+process.once('disconnect', () => process.exit(0));
+
 process.once('message', (config: WorkerConfig) => {
   main(config).catch((error) => {
     console.error(error);

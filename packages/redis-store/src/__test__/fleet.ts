@@ -28,6 +28,14 @@ export async function bundleWorker(): Promise<{ file: string; dispose(): Promise
   return { file, dispose: () => rm(dir, { recursive: true, force: true }) };
 }
 
+/** Every worker forked and not yet closed, so that a failing test still ends them all. */
+const running = new Set<Worker>();
+
+/** Closes every worker still running (for afterAll/afterEach). */
+export async function closeAll(): Promise<void> {
+  await Promise.all([...running].map((worker) => worker.close()));
+}
+
 /** One forked fleet member. */
 export class Worker {
   readonly events: { event: string; detail?: string | undefined }[] = [];
@@ -37,7 +45,13 @@ export class Worker {
 
   constructor(file: string, config: WorkerConfig) {
     this.#child = fork(file, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    this.exited = new Promise((resolve) => this.#child.once('exit', (code) => resolve(code)));
+    running.add(this);
+    this.exited = new Promise((resolve) =>
+      this.#child.once('exit', (code) => {
+        running.delete(this);
+        resolve(code);
+      }),
+    );
     this.#child.on('message', (message: FromWorker) => {
       if (message.type === 'event') {
         this.events.push({ event: message.event, detail: message.detail });
@@ -113,9 +127,16 @@ export class Worker {
     if (this.#child.exitCode !== null || this.#child.signalCode !== null) return;
     const closed = this.#next('closed').catch(() => {});
     this.#send({ type: 'close' });
-    await closed;
-    await Promise.race([this.exited, new Promise((resolve) => setTimeout(resolve, 2_000))]);
-    if (this.#child.exitCode === null) this.#child.kill('SIGKILL');
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const grace = new Promise((resolve) => {
+      timer = setTimeout(resolve, 3_000);
+    });
+    await Promise.race([closed.then(() => this.exited), grace]);
+    clearTimeout(timer);
+    if (this.#child.exitCode === null && this.#child.signalCode === null) {
+      this.#child.kill('SIGKILL');
+      await this.exited;
+    }
   }
 }
 

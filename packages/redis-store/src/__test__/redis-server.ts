@@ -9,6 +9,10 @@ export interface TestRedis {
   stop(): Promise<void>;
   /** Starts it again on the same port (empty). */
   start(): Promise<void>;
+  /** Freezes the server (SIGSTOP): connections stay open, nothing is answered; data is kept. */
+  pause(): void;
+  /** Unfreezes it (SIGCONT). */
+  resume(): void;
 }
 
 function freePort(): Promise<number> {
@@ -45,6 +49,7 @@ export async function startRedis(): Promise<TestRedis> {
   let exited: Promise<void> = Promise.resolve();
 
   const start = async () => {
+    if (child && child.exitCode === null && child.signalCode === null) return;
     const proc = spawn(
       process.env.REDIS_SERVER ?? 'redis-server',
       ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
@@ -70,12 +75,20 @@ export async function startRedis(): Promise<TestRedis> {
   };
 
   const stop = async () => {
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGCONT');
     child.kill('SIGTERM');
     await exited;
     child = undefined;
   };
 
   await start();
-  return { port, url: `redis://127.0.0.1:${port}`, stop, start };
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    stop,
+    start,
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
+  };
 }
