@@ -34,7 +34,12 @@ describe('faults on the token endpoint', () => {
     const d = await passwordGrant(server);
     expect(d.status).toBe(500);
     expect(d.json).toMatchObject({ error: 'server_error' });
-    expect(() => server.faults.failTokenRequests(1, 404)).toThrow(/500-599/);
+    server.faults.failTokenRequests(1, 429);
+    const e = await passwordGrant(server);
+    expect(e.status).toBe(429);
+    expect(e.headers.get('retry-after')).toBe('1');
+    expect(e.json).toMatchObject({ error: 'temporarily_unavailable' });
+    expect(() => server.faults.failTokenRequests(1, 404)).toThrow(/429 or 500-599/);
   });
 
   it('hangTokenRequests: the next request waits, then is answered normally', async () => {

@@ -48,7 +48,11 @@ export type MalformedKind =
  * ```
  */
 export interface Faults {
-  /** The next `count` token requests answer `status` (500-599) with an OAuth error JSON body. */
+  /**
+   * The next `count` token requests answer `status` (429 or 500-599) with an OAuth error JSON body:
+   * `temporarily_unavailable` for 503 and 429, `server_error` otherwise. A 429 carries `Retry-After: 1`.
+   * @default status 503
+   */
   failTokenRequests(count: number, status?: number): void;
   /** The next `count` token requests wait `ms` milliseconds, then are answered normally. @default count 1 */
   hangTokenRequests(ms: number, count?: number): void;
@@ -105,8 +109,8 @@ export class TokenFaultQueue {
 
   failTokenRequests(count: number, status = 503): void {
     checkCount('failTokenRequests', count);
-    if (!Number.isInteger(status) || status < 500 || status > 599) {
-      throw new TypeError(`faults.failTokenRequests: status must be 500-599, got ${String(status)}.`);
+    if (!Number.isInteger(status) || ((status < 500 || status > 599) && status !== 429)) {
+      throw new TypeError(`faults.failTokenRequests: status must be 429 or 500-599, got ${String(status)}.`);
     }
     this.#fail = { count, status };
   }

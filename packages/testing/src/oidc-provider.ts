@@ -42,9 +42,16 @@ function corsHeaders(req: IncomingMessage): Record<string, string> {
   return origin ? { 'access-control-allow-origin': origin, vary: 'Origin' } : {};
 }
 
-function sendJson(req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void {
+function sendJson(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  extra: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
+    ...extra,
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
     'cache-control': 'no-store',
@@ -424,8 +431,16 @@ export class OidcProviderHost {
 
     const replace = plan.replace;
     if (replace?.type === 'fail') {
-      const error = replace.status === 503 ? 'temporarily_unavailable' : 'server_error';
-      sendJson(req, res, replace.status, { error, error_description: 'fault injected by @auth/testing' });
+      const error =
+        replace.status === 503 || replace.status === 429 ? 'temporarily_unavailable' : 'server_error';
+      const extra = replace.status === 429 ? { 'retry-after': '1' } : {};
+      sendJson(
+        req,
+        res,
+        replace.status,
+        { error, error_description: 'fault injected by @auth/testing' },
+        extra,
+      );
       return;
     }
     if (replace?.type === 'invalid-grant') {
