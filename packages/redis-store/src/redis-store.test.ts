@@ -1,5 +1,13 @@
 import { inspect } from 'node:util';
-import { type Auth, ConfigurationError, type Credentials, createAuth, oidcPassword } from '@auth/core';
+import {
+  type Auth,
+  apiKey,
+  bearerToken,
+  ConfigurationError,
+  type Credentials,
+  createAuth,
+  oidcPassword,
+} from '@auth/core';
 import { startWeaviateServer, type WeaviateServer } from '@auth/testing';
 import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
@@ -111,6 +119,35 @@ describe('keys and values', () => {
         expect(name).not.toContain(leak);
       }
     }
+  });
+
+  test('credentials without identity (API keys, bearer tokens) are not shared: no process gets another one’s', async () => {
+    const adminKey = await member({}, apiKey(server.keys.admin));
+    const readOnlyKey = await member({}, apiKey(server.keys.readOnly));
+    expect(await adminKey.auth.authorize('/v1/meta')).toEqual({
+      Authorization: `Bearer ${server.keys.admin}`,
+    });
+    expect(await readOnlyKey.auth.authorize('/v1/meta')).toEqual({
+      Authorization: `Bearer ${server.keys.readOnly}`,
+    });
+    expect(await keys()).toEqual([]); // and no API key lands in Redis
+
+    const first = await server.issueTokens();
+    const second = await server.issueTokens(server.users.readOnly);
+    const one = await member({}, bearerToken(first));
+    const other = await member({}, bearerToken(second));
+    expect(await one.auth.authorize('/v1/meta')).toEqual({ Authorization: `Bearer ${first.accessToken}` });
+    expect(await other.auth.authorize('/v1/meta')).toEqual({ Authorization: `Bearer ${second.accessToken}` });
+    expect(await keys()).toEqual([]);
+  });
+
+  test('shareUnnamed: true shares them (one bearer token given to the whole fleet)', async () => {
+    const tokens = await server.issueTokens();
+    const one = await member({ shareUnnamed: true }, bearerToken(tokens));
+    const other = await member({ shareUnnamed: true }, bearerToken(tokens));
+    await one.auth.authorize('/v1/meta');
+    await other.auth.authorize('/v1/meta');
+    expect(await keys()).toEqual([expect.stringMatching(/:token$/)]);
   });
 
   test('the prefix option namespaces the keys', async () => {
@@ -330,7 +367,13 @@ describe('the refresh lock', () => {
     const name = await lockName(store, 'k');
     await admin.sendCommand(['SET', name, 'someone-else', 'PX', '60000']);
     let ran = false;
-    const attempt = store.lock('k', async () => void (ran = true), new AbortController().signal);
+    const attempt = store.lock(
+      'k',
+      async () => {
+        ran = true;
+      },
+      new AbortController().signal,
+    );
     await expect(attempt).rejects.toThrow(RedisStoreError);
     await expect(attempt).rejects.toMatchObject({ code: 'AUTH_REDIS_LOCK_TIMEOUT' });
     await expect(attempt).rejects.toThrow(/lockWait = 300 ms/);
@@ -343,7 +386,13 @@ describe('the refresh lock', () => {
     await admin.sendCommand(['SET', name, 'someone-else', 'PX', '60000']);
     const controller = new AbortController();
     let ran = false;
-    const attempt = store.lock('k', async () => void (ran = true), controller.signal);
+    const attempt = store.lock(
+      'k',
+      async () => {
+        ran = true;
+      },
+      controller.signal,
+    );
     await sleep(50);
     const reason = new Error('closed');
     controller.abort(reason);

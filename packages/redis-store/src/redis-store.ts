@@ -75,6 +75,16 @@ export interface RedisStoreOptions {
    * that was idle longer starts with a fresh grant). @default 86400000 (24 h)
    */
   readonly retention?: number | undefined;
+  /**
+   * Also share the tokens of credentials that carry no identity: `apiKey()`, `bearerToken()`, `tokenSource()`
+   * and custom credentials without `identity`. Core's store key for those is only the server and the kind,
+   * so two different API keys (or bearer tokens) for one server would get the same key, and one process
+   * would be handed the other's credential. Without this option such tokens stay in their process (no
+   * sharing, no refresh lock). Set it only when every process using this `prefix` has the same such
+   * credential, e.g. one bearer token with a rotating refresh token given to the whole fleet; otherwise give
+   * each credential its own `prefix`. @default false
+   */
+  readonly shareUnnamed?: boolean | undefined;
   /** Outage, recovery and unreadable-value reports; never a token or a key. A throwing listener is ignored. */
   readonly onEvent?: RedisStoreEventListener | undefined;
 }
@@ -124,6 +134,9 @@ class RedisTokenStore implements RedisStore {
   readonly #timeout: number;
   readonly #retention: number;
   readonly #onEvent: RedisStoreEventListener | undefined;
+  readonly #shareUnnamed: boolean;
+  /** Tokens of credentials without identity (unless `shareUnnamed`): kept in this process only. */
+  readonly #unshared = new Map<string, StoredToken>();
 
   readonly #keys = new Map<string, Promise<RedisKeys>>();
   /** The last token this process saw or wrote, per key: what it serves while Redis is unavailable. */
@@ -169,6 +182,15 @@ class RedisTokenStore implements RedisStore {
     this.#timeout = positive(options.commandTimeout, 2_000, 'commandTimeout');
     this.#retention = positive(options.retention, 86_400_000, 'retention');
     this.#onEvent = options.onEvent;
+    this.#shareUnnamed = options.shareUnnamed === true;
+  }
+
+  /**
+   * Core builds keys as `@auth/core:<baseUrl>:<kind>:<identity>`; an empty identity (API key, bearer token,
+   * token source) names the server and the kind only, not which credential. Such keys are not shared.
+   */
+  #localOnly(key: string): boolean {
+    return !this.#shareUnnamed && key.endsWith(':');
   }
 
   get available(): boolean {
@@ -176,6 +198,7 @@ class RedisTokenStore implements RedisStore {
   }
 
   async get(key: string): Promise<StoredToken | undefined> {
+    if (this.#localOnly(key)) return this.#unshared.get(key);
     const keys = await this.#keysFor(key);
     const local = this.#local.get(keys.id);
     let raw: string | null;
@@ -197,6 +220,10 @@ class RedisTokenStore implements RedisStore {
   }
 
   async set(key: string, token: StoredToken): Promise<void> {
+    if (this.#localOnly(key)) {
+      this.#unshared.set(key, token);
+      return;
+    }
     const keys = await this.#keysFor(key);
     this.#writeSeq.set(keys.id, (this.#writeSeq.get(keys.id) ?? 0) + 1);
     const entry: LocalEntry = { token, dirty: true };
@@ -210,6 +237,10 @@ class RedisTokenStore implements RedisStore {
   }
 
   async delete(key: string): Promise<void> {
+    if (this.#localOnly(key)) {
+      this.#unshared.delete(key);
+      return;
+    }
     const keys = await this.#keysFor(key);
     this.#writeSeq.set(keys.id, (this.#writeSeq.get(keys.id) ?? 0) + 1);
     this.#local.delete(keys.id);
@@ -218,6 +249,7 @@ class RedisTokenStore implements RedisStore {
   }
 
   lock<T>(key: string, task: () => Promise<T>, signal: AbortSignal): Promise<T> {
+    if (this.#localOnly(key)) return this.#serial(key, task);
     return this.#serial(key, async () => {
       const keys = await this.#keysFor(key);
       let owner: string;

@@ -67,6 +67,7 @@ async function main(config: WorkerConfig): Promise<void> {
     store: config.useStore
       ? redisStore({
           client,
+          shareUnnamed: config.credentials.kind === 'bearer', // one bearer token for the whole fleet
           ...(config.lockTtl === undefined ? {} : { lockTtl: config.lockTtl }),
           onEvent: (event) => post({ type: 'event', event: event.type }),
         })
