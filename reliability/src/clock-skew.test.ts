@@ -115,7 +115,7 @@ describe.each(SKEWS)('the client clock is %s of the server', (_label, skew) => {
         expect(new Set(statuses[index]), adapter.name).toEqual(new Set([200]));
         const log = events.get(adapter.name) ?? [];
         const refreshed = log.filter((event) => event.type === 'refresh-succeeded').length;
-        // 2 s tokens (the provider answers `expires_in` 1 or 2: the whole seconds left): at least 2
+        // 2 s tokens for 5 s: at least 2
         // renewals, and never more than the minimum spacing between token requests allows.
         expect(refreshed, adapter.name).toBeGreaterThanOrEqual(2);
         expect(refreshed, adapter.name).toBeLessThanOrEqual(DURATION / MIN_REFRESH_INTERVAL_MS + 1);
