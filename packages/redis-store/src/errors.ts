@@ -27,6 +27,10 @@ export type RedisStoreErrorCode =
  * @example
  * ```ts
  * import { redisStore, RedisStoreError } from '@auth/redis-store';
+ * import { createClient } from 'redis';
+ * const client = createClient({ url: 'redis://127.0.0.1:6379' });
+ * client.on('error', () => {});
+ * await client.connect();
  * const store = redisStore({
  *   client,
  *   onEvent: (event) => {

@@ -12,6 +12,10 @@ import type { RedisStoreError } from './errors.js';
  * @example
  * ```ts
  * import { redisStore, type RedisStoreEvent } from '@auth/redis-store';
+ * import { createClient } from 'redis';
+ * const client = createClient({ url: 'redis://127.0.0.1:6379' });
+ * client.on('error', () => {});
+ * await client.connect();
  * const onEvent = (event: RedisStoreEvent) => {
  *   if (event.type === 'redis-unavailable') console.warn('token sharing paused:', event.error.message);
  *   if (event.type === 'redis-available') console.info('token sharing resumed');

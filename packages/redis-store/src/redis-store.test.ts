@@ -257,6 +257,21 @@ describe('sharing one token and one refresh', () => {
     expect(server.stats.tokenRequests.total).toBe(1);
   });
 
+  test('auth objects sharing one store in one process also refresh once (an in-process queue per key)', async () => {
+    const client = await connect();
+    opened.push({ client });
+    const store = redisStore({ client });
+    const auths = Array.from({ length: 3 }, () =>
+      createAuth({ baseUrl: server.url, credentials: oidcPassword(server.users.admin), store }),
+    );
+    for (const auth of auths) opened.push({ client, auth });
+    const headers = await Promise.all(
+      auths.flatMap((auth) => [auth.authorize('/v1/meta'), auth.authorize('/v1/meta')]),
+    );
+    expect(new Set(headers.map((h) => h.Authorization)).size).toBe(1);
+    expect(server.stats.tokenRequests.total).toBe(1);
+  });
+
   test('a 401 for the stored token is handled once for the fleet; a late 401 for a replaced one costs nothing', async () => {
     // Long-lived tokens: here the 401s come from a revocation, and no refresh-ahead may blur the count.
     await using steady = await startWeaviateServer({ accessTokenTtl: 60 });

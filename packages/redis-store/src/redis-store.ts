@@ -42,6 +42,10 @@ export interface RedisClientLike {
  * @example
  * ```ts
  * import { redisStore, type RedisStoreOptions } from '@auth/redis-store';
+ * import { createClient } from 'redis';
+ * const client = createClient({ url: 'redis://127.0.0.1:6379' });
+ * client.on('error', () => {});
+ * await client.connect();
  * const options: RedisStoreOptions = { client, prefix: 'my-app:auth:', encryptionKey: process.env.TOKEN_STORE_KEY };
  * const store = redisStore(options);
  * ```
@@ -96,8 +100,16 @@ export interface RedisStoreOptions {
  * ```ts
  * import { createAuth, oidcPassword } from '@auth/core';
  * import { redisStore, type RedisStore } from '@auth/redis-store';
+ * import { createClient } from 'redis';
+ * const client = createClient({ url: 'redis://127.0.0.1:6379' });
+ * client.on('error', () => {});
+ * await client.connect();
  * const store: RedisStore = redisStore({ client });
- * const auth = createAuth({ baseUrl, credentials: oidcPassword({ username, password }), store });
+ * const auth = createAuth({
+ *   baseUrl: 'http://localhost:8080',
+ *   credentials: oidcPassword({ username: 'admin', password: process.env.PASSWORD! }),
+ *   store,
+ * });
  * console.log(store.available); // true while Redis answers
  * ```
  */
