@@ -519,7 +519,10 @@ function buildTable(
       'of `/v1/.well-known/openid-configuration`. "Baseline" is a wave of the same size sent just before through ' +
       'the same transport without any auth layer, carrying a valid token; "added" is storm minus baseline, at ' +
       'p50 and p99. ' +
-      `${rounds} round${rounds === 1 ? '' : 's'}, medians shown.`,
+      'Our adapters get only `baseUrl` and a `bearerToken({ accessToken, refreshToken, expiresIn })`, so their ' +
+      "first refresh also discovers the provider (Weaviate discovery + the provider's metadata: two GETs before " +
+      'the token POST); @badgateway and axios-auth-refresh were handed the token endpoint. ' +
+      `${rounds} round${rounds === 1 ? '' : 's'}, medians shown (token calls per round in brackets).`,
     [
       'Client',
       'requests',
