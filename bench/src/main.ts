@@ -41,7 +41,13 @@ function parseArgs(argv: string[]) {
   return { smoke, write: write ?? (!smoke && sections === undefined), sections };
 }
 
-const args = parseArgs(process.argv.slice(2));
+let args: ReturnType<typeof parseArgs>;
+try {
+  args = parseArgs(process.argv.slice(2));
+} catch (error) {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(2);
+}
 const report = await runBench({
   smoke: args.smoke,
   ...(args.sections ? { sections: args.sections } : {}),
