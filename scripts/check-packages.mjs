@@ -24,8 +24,14 @@ for (const name of readdirSync(join(root, 'packages'))) {
   if (pkg.private) continue;
   console.log(`\n== ${pkg.name}`);
   const before = new Set(readdirSync(out));
-  execFileSync('pnpm', ['pack', '--pack-destination', out], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
-  const tarball = join(out, readdirSync(out).find((file) => !before.has(file)));
+  execFileSync('pnpm', ['pack', '--pack-destination', out], {
+    cwd: dir,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const tarball = join(
+    out,
+    readdirSync(out).find((file) => !before.has(file)),
+  );
   for (const [tool, args] of [
     ['publint', ['run', tarball, '--strict']],
     ['attw', [tarball, '--format', 'table-flipped']],

@@ -12,7 +12,7 @@ const mark = { passed: 'ok', failed: 'FAILED', skipped: 'skipped' } as const;
 
 /** The table's header line. */
 export function formatHeader(): string {
-  const header = columns.map(([name, width]) => name.padEnd(width)).join('') + 'detail';
+  const header = `${columns.map(([name, width]) => name.padEnd(width)).join('')}detail`;
   return `${header}\n${'-'.repeat(header.length + 40)}`;
 }
 
