@@ -46,6 +46,9 @@ export type FromWorker =
 
 const post = (message: FromWorker) => process.send?.(message);
 
+/** Requests on the wire at once per process in the storm's sending half. */
+const SEND_POOL = 25;
+
 function credentialsOf(config: WorkerCredentials): Credentials {
   if (config.kind === 'bearer') {
     const { accessToken, refreshToken, expiresIn } = config;
@@ -107,10 +110,21 @@ async function main(config: WorkerConfig): Promise<void> {
         result: { ok: prepared.length, failed: failures.length, errors: [...new Set(failures)].slice(0, 5) },
       });
     } else if (message.type === 'send') {
-      // The second half: the requests go out with those credentials (a 401 is handled as adapters do).
-      const headers = prepared;
+      // The second half: the requests go out with those credentials (a 401 is handled as adapters do),
+      // through a pool of SEND_POOL connections as an HTTP agent would, so each one goes out right away.
+      const queue = prepared;
       prepared = [];
-      post({ type: 'burst-done', result: await settle(headers.map((h) => send(auth, '/v1/meta', h))) });
+      const statuses: Promise<number>[] = [];
+      let next = 0;
+      const lane = async () => {
+        while (next < queue.length) {
+          const status = send(auth, '/v1/meta', queue[next++]);
+          statuses.push(status);
+          await status.catch(() => {});
+        }
+      };
+      await Promise.all(Array.from({ length: SEND_POOL }, lane));
+      post({ type: 'burst-done', result: await settle(statuses) });
     } else if (message.type === 'burst') {
       post({ type: 'burst-done', result: await burst(auth, message.count) });
     } else if (message.type === 'traffic') {
