@@ -64,7 +64,7 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
     if (wanted.has('hot-path'))
       tables.push(await timed('hot path', () => runHotPath({ ...config.hotPath, log })));
     if (wanted.has('throughput')) {
-      tables.push(await timed('throughput', () => runThroughput({ ...config.throughput, log })));
+      tables.push(...(await timed('throughput', () => runThroughput({ ...config.throughput, log }))));
     }
     if (storm) {
       const prepared = storm;

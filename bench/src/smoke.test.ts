@@ -33,6 +33,7 @@ describe('bench --smoke', () => {
       'size',
       'hot-path',
       'throughput',
+      'overhead-canned',
       'storm-expired',
       'storm-401',
       'memory',
@@ -62,6 +63,10 @@ describe('bench --smoke', () => {
     const rates = values(throughput, ' req/s');
     expect(rates).toHaveLength(11);
     for (const [name, rate] of rates) expect(rate, name).toBeGreaterThan(0);
+    const canned = table(result, 'overhead-canned');
+    const micros = values(canned, ' us').filter(([key]) => !key.endsWith(' added us'));
+    expect(micros).toHaveLength(11);
+    for (const [name, us] of micros) expect(us, name).toBeGreaterThan(0);
 
     for (const id of ['storm-expired', 'storm-401']) {
       const storm = table(result, id);

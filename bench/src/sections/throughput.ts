@@ -2,14 +2,14 @@ import { withAuth as withAxiosAuth } from '@auth/axios';
 import { withAuth as withFetchAuth } from '@auth/fetch';
 import { withAuth as withGraphQLAuth } from '@auth/graphql-request';
 import { withAuth as withKyAuth } from '@auth/ky';
-import axios from 'axios';
+import axios, { type AxiosAdapter } from 'axios';
 import { createAuthRefresh } from 'axios-auth-refresh';
 import { GraphQLClient } from 'graphql-request';
 import ky from 'ky';
 import ky2 from 'ky2';
 import { benchToken, cachedTokenAuth } from '../util/auth-setup.js';
 import { startEchoServer } from '../util/echo-server.js';
-import { fmtInt, fmtRatio, median, range } from '../util/stats.js';
+import { fmtInt, fmtNum, fmtRatio, median, range } from '../util/stats.js';
 import { newTable, type Table } from '../util/table.js';
 
 export interface ThroughputOptions {
@@ -29,7 +29,43 @@ interface Contender {
   name: string;
   /** The bare client this row is compared with (its own name for a bare row). */
   baseline: string;
-  create(url: string): Promise<{ send: Send; close?: () => Promise<void> }>;
+  create(url: string, transport: Transport): Promise<{ send: Send; close?: () => Promise<void> }>;
+}
+
+type FetchFunction = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
+
+/** What carries the requests: the real network (loopback), or a canned answer with no I/O at all. */
+interface Transport {
+  fetch: FetchFunction;
+  /** axios `adapter` option; undefined = axios' own http adapter. */
+  axiosAdapter: AxiosAdapter | undefined;
+}
+
+const answer = '{"data":{"ok":true}}';
+
+const networkTransport: Transport = {
+  fetch: (input, init) => globalThis.fetch(input, init),
+  axiosAdapter: undefined,
+};
+
+const cannedTransport: Transport = {
+  fetch: async () => new Response(answer, { status: 200, headers: { 'content-type': 'application/json' } }),
+  axiosAdapter: async (config) => ({
+    data: JSON.parse(answer) as unknown,
+    status: 200,
+    statusText: 'OK',
+    headers: { 'content-type': 'application/json' },
+    config,
+    request: {},
+  }),
+};
+
+function axiosFor(url: string, transport: Transport, headers?: Record<string, string>) {
+  return axios.create({
+    baseURL: url,
+    ...(headers ? { headers } : {}),
+    ...(transport.axiosAdapter ? { adapter: transport.axiosAdapter } : {}),
+  });
 }
 
 const staticHeaders = { Authorization: `Bearer ${benchToken}` };
@@ -39,42 +75,42 @@ const contenders: Contender[] = [
   {
     name: 'fetch (bare, static header)',
     baseline: 'fetch (bare, static header)',
-    create: async (url) => ({
-      send: async () => (await fetch(`${url}/v1/meta`, { headers: staticHeaders })).json(),
+    create: async (url, t) => ({
+      send: async () => (await t.fetch(`${url}/v1/meta`, { headers: staticHeaders })).json(),
     }),
   },
   {
     name: '@auth/fetch',
     baseline: 'fetch (bare, static header)',
-    create: async (url) => {
+    create: async (url, t) => {
       const auth = cachedTokenAuth(url);
-      const authed = withFetchAuth(fetch, auth);
+      const authed = withFetchAuth(t.fetch, auth);
       return { send: async () => (await authed(`${url}/v1/meta`)).json(), close: () => auth.close() };
     },
   },
   {
     name: 'axios (bare, static header)',
     baseline: 'axios (bare, static header)',
-    create: async (url) => {
-      const api = axios.create({ baseURL: url, headers: staticHeaders });
+    create: async (url, t) => {
+      const api = axiosFor(url, t, staticHeaders);
       return { send: () => api.get('/v1/meta') };
     },
   },
   {
     name: '@auth/axios',
     baseline: 'axios (bare, static header)',
-    create: async (url) => {
+    create: async (url, t) => {
       const auth = cachedTokenAuth(url);
-      const api = withAxiosAuth(axios.create({ baseURL: url }), auth);
+      const api = withAxiosAuth(axiosFor(url, t), auth);
       return { send: () => api.get('/v1/meta'), close: () => auth.close() };
     },
   },
   {
     name: 'axios + axios-auth-refresh + header interceptor',
     baseline: 'axios (bare, static header)',
-    create: async (url) => {
+    create: async (url, t) => {
       let token = benchToken;
-      const api = axios.create({ baseURL: url });
+      const api = axiosFor(url, t);
       // Wired the way axios-auth-refresh's README shows: a request interceptor reads the current token,
       // createAuthRefresh() handles 401s with a refresh call.
       api.interceptors.request.use((request) => {
@@ -94,51 +130,51 @@ const contenders: Contender[] = [
   {
     name: 'ky 1 (bare, static header)',
     baseline: 'ky 1 (bare, static header)',
-    create: async (url) => {
-      const api = ky.create({ prefixUrl: url, headers: staticHeaders });
+    create: async (url, t) => {
+      const api = ky.create({ prefixUrl: url, headers: staticHeaders, fetch: t.fetch });
       return { send: () => api.get('v1/meta').json() };
     },
   },
   {
     name: '@auth/ky on ky 1',
     baseline: 'ky 1 (bare, static header)',
-    create: async (url) => {
+    create: async (url, t) => {
       const auth = cachedTokenAuth(url);
-      const api = withKyAuth(ky.create({ prefixUrl: url }), auth);
+      const api = withKyAuth(ky.create({ prefixUrl: url, fetch: t.fetch }), auth);
       return { send: () => api.get('v1/meta').json(), close: () => auth.close() };
     },
   },
   {
     name: 'ky 2 (bare, static header)',
     baseline: 'ky 2 (bare, static header)',
-    create: async (url) => {
-      const api = ky2.create({ prefix: url, headers: staticHeaders });
+    create: async (url, t) => {
+      const api = ky2.create({ prefix: url, headers: staticHeaders, fetch: t.fetch });
       return { send: () => api.get('v1/meta').json() };
     },
   },
   {
     name: '@auth/ky on ky 2',
     baseline: 'ky 2 (bare, static header)',
-    create: async (url) => {
+    create: async (url, t) => {
       const auth = cachedTokenAuth(url);
-      const api = withKyAuth(ky2.create({ prefix: url }), auth);
+      const api = withKyAuth(ky2.create({ prefix: url, fetch: t.fetch }), auth);
       return { send: () => api.get('v1/meta').json(), close: () => auth.close() };
     },
   },
   {
     name: 'graphql-request (bare, static header)',
     baseline: 'graphql-request (bare, static header)',
-    create: async (url) => {
-      const client = new GraphQLClient(`${url}/v1/graphql`, { headers: staticHeaders });
+    create: async (url, t) => {
+      const client = new GraphQLClient(`${url}/v1/graphql`, { headers: staticHeaders, fetch: t.fetch });
       return { send: () => client.request(query) };
     },
   },
   {
     name: '@auth/graphql-request',
     baseline: 'graphql-request (bare, static header)',
-    create: async (url) => {
+    create: async (url, t) => {
       const auth = cachedTokenAuth(url);
-      const client = new GraphQLClient(`${url}/v1/graphql`, withGraphQLAuth({}, auth));
+      const client = new GraphQLClient(`${url}/v1/graphql`, withGraphQLAuth({ fetch: t.fetch }, auth));
       return { send: () => client.request(query), close: () => auth.close() };
     },
   },
@@ -160,9 +196,57 @@ async function sample(send: Send, options: ThroughputOptions): Promise<number> {
   return (options.sequential + options.concurrent) / seconds;
 }
 
-export async function runThroughput(options: ThroughputOptions): Promise<Table> {
+interface Live {
+  contender: Contender;
+  send: Send;
+  close?: () => Promise<void>;
+  /** Requests per second, one value per round. */
+  samples: number[];
+}
+
+/** Creates every contender on `transport`, takes a warm-up sample, then `rounds` round-robin samples. */
+async function measureAll(
+  url: string,
+  transport: Transport,
+  options: ThroughputOptions,
+  notes: string[],
+  label: string,
+): Promise<Live[]> {
+  const live: Live[] = [];
+  for (const contender of contenders) {
+    try {
+      const { send, close } = await contender.create(url, transport);
+      await send(); // fails fast if the client cannot talk to the server
+      live.push({ contender, send, ...(close ? { close } : {}), samples: [] });
+    } catch (error) {
+      notes.push(
+        `${contender.name}: could not run (${error instanceof Error ? error.message : String(error)}).`,
+      );
+    }
+  }
+  try {
+    for (const entry of live) await sample(entry.send, options); // warm-up, not recorded
+    for (let round = 0; round < options.rounds; round++) {
+      // Rotate the order so that no contender always runs right after the same neighbour.
+      for (let i = 0; i < live.length; i++) {
+        const entry = live[(i + round) % live.length]!;
+        entry.samples.push(await sample(entry.send, options));
+      }
+      options.log(`${label}: round ${round + 1}/${options.rounds} done`);
+    }
+  } finally {
+    for (const entry of live) await entry.close?.();
+  }
+  return live;
+}
+
+function baselineOf(live: Live[], entry: Live): Live | undefined {
+  return live.find((other) => other.contender.name === entry.contender.baseline);
+}
+
+export async function runThroughput(options: ThroughputOptions): Promise<Table[]> {
   const server = await startEchoServer();
-  const table = newTable(
+  const network = newTable(
     'throughput',
     'Per-request overhead (requests/s against a local keep-alive server)',
     `Each sample sends ${options.sequential} requests one after another and then ${options.concurrent} ` +
@@ -175,48 +259,55 @@ export async function runThroughput(options: ThroughputOptions): Promise<Table> 
     ['Client', 'req/s (median)', 'min – max', 'vs bare client'],
   );
   try {
-    const live: { contender: Contender; send: Send; close?: () => Promise<void>; samples: number[] }[] = [];
-    for (const contender of contenders) {
-      try {
-        const { send, close } = await contender.create(server.url);
-        await send(); // fails fast if the client cannot talk to the server
-        live.push({ contender, send, ...(close ? { close } : {}), samples: [] });
-      } catch (error) {
-        table.notes.push(
-          `${contender.name}: could not run (${error instanceof Error ? error.message : String(error)}).`,
-        );
-      }
-    }
-    for (const entry of live) await sample(entry.send, options); // warm-up, not recorded
-    for (let round = 0; round < options.rounds; round++) {
-      // Rotate the order so that no contender always runs right after the same neighbour.
-      for (let i = 0; i < live.length; i++) {
-        const entry = live[(i + round) % live.length]!;
-        entry.samples.push(await sample(entry.send, options));
-      }
-      options.log(`throughput: round ${round + 1}/${options.rounds} done`);
-    }
-    const byName = new Map(live.map((entry) => [entry.contender.name, entry]));
+    const live = await measureAll(server.url, networkTransport, options, network.notes, 'throughput');
     for (const entry of live) {
-      const base = byName.get(entry.contender.baseline);
+      const base = baselineOf(live, entry);
       const ratios =
         base && base !== entry
           ? entry.samples.map((value, i) => value / (base.samples[i] ?? Number.NaN))
           : [];
       const { min, max } = range(entry.samples);
       const ratio = ratios.length > 0 ? median(ratios) : Number.NaN;
-      table.rows.push([
+      network.rows.push([
         entry.contender.name,
         fmtInt(median(entry.samples)),
         `${fmtInt(min)} – ${fmtInt(max)}`,
         base === entry ? '(baseline)' : fmtRatio(ratio),
       ]);
-      table.data[`${entry.contender.name} req/s`] = median(entry.samples);
-      if (base !== entry) table.data[`${entry.contender.name} ratio`] = ratio;
+      network.data[`${entry.contender.name} req/s`] = median(entry.samples);
+      if (base !== entry) network.data[`${entry.contender.name} ratio`] = ratio;
     }
-    for (const entry of live) await entry.close?.();
   } finally {
     await server.close();
   }
-  return table;
+
+  const canned = newTable(
+    'overhead-canned',
+    'Per-request overhead with no network (µs per request, canned transport)',
+    'The same clients and the same sample shape, but the transport answers at once with a canned 200 JSON ' +
+      '(a fetch function returning a `Response`; for axios, an `adapter` returning a response object), so ' +
+      'the time is all client-side: the HTTP library, its hooks or interceptors, and the auth layer. ' +
+      '"Added" is adapter minus bare client within each round, median over rounds.',
+    ['Client', 'µs per request (median)', 'min – max', 'added vs bare client'],
+  );
+  const live = await measureAll('http://127.0.0.1:9', cannedTransport, options, canned.notes, 'canned');
+  for (const entry of live) {
+    const base = baselineOf(live, entry);
+    const micros = entry.samples.map((perSecond) => 1e6 / perSecond);
+    const baseMicros = base ? base.samples.map((perSecond) => 1e6 / perSecond) : [];
+    const added =
+      base && base !== entry
+        ? median(micros.map((value, i) => value - (baseMicros[i] ?? Number.NaN)))
+        : Number.NaN;
+    const { min, max } = range(micros);
+    canned.rows.push([
+      entry.contender.name,
+      fmtNum(median(micros)),
+      `${fmtNum(min)} – ${fmtNum(max)}`,
+      base === entry ? '(baseline)' : `${added >= 0 ? '+' : ''}${fmtNum(added)} µs`,
+    ]);
+    canned.data[`${entry.contender.name} us`] = median(micros);
+    if (base !== entry) canned.data[`${entry.contender.name} added us`] = added;
+  }
+  return [network, canned];
 }
