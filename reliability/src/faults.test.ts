@@ -14,15 +14,8 @@ import {
   TokenRequestError,
 } from '@auth/core';
 import { type MalformedKind, startWeaviateServer, type WeaviateServer } from '@auth/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type Adapter,
-  adapters,
-  type RecordingProxy,
-  sleep,
-  startRecordingProxy,
-  traffic,
-} from './harness.js';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { adapters, type RecordingProxy, sleep, startRecordingProxy, traffic } from './harness.js';
 
 /**
  * Token endpoint faults over real HTTP, through each adapter. Every adapter gets its own embedded server
@@ -42,45 +35,39 @@ const DEAD = (TTL + 1) * 1_000 + 100;
 interface Rig {
   server: WeaviateServer;
   proxy: RecordingProxy;
+  events: AuthEvent[];
+  auth(options?: AuthExtras): Auth;
 }
-const rigs = new Map<string, Rig>();
 
-beforeAll(async () => {
-  await Promise.all(
-    adapters.map(async (adapter) => {
-      const server = await startWeaviateServer({ accessTokenTtl: TTL });
-      const proxy = await startRecordingProxy(server.url);
-      rigs.set(adapter.name, { server, proxy });
-    }),
-  );
-}, 60_000);
-afterAll(async () => {
-  await Promise.all([...rigs.values()].flatMap(({ server, proxy }) => [server.close(), proxy.close()]));
-});
-
-/** The adapter's rig, reset: no pending fault, zero counters, nothing recorded. */
-function rig(adapter: Adapter): Rig & { events: AuthEvent[]; auth(options?: AuthExtras): Auth } {
-  const found = rigs.get(adapter.name);
-  if (!found) throw new Error(`no rig for ${adapter.name}`);
-  found.server.faults.reset();
-  found.server.stats.reset();
-  found.proxy.seen.length = 0;
+/**
+ * A fresh server (and recording proxy) for one test, closed when the test ends: every test owns its
+ * faults and counters, so all of them run side by side.
+ */
+async function rig(): Promise<Rig> {
+  const server = await startWeaviateServer({ accessTokenTtl: TTL });
+  const proxy = await startRecordingProxy(server.url);
   const events: AuthEvent[] = [];
+  const auths: Auth[] = [];
+  onTestFinished(async () => {
+    await Promise.all(auths.map((auth) => auth.close()));
+    await Promise.all([server.close(), proxy.close()]);
+  });
   return {
-    ...found,
+    server,
+    proxy,
     events,
-    auth: (options = {}) =>
-      createAuth({
-        baseUrl: found.proxy.url,
+    auth: (options = {}) => {
+      const auth = createAuth({
+        baseUrl: proxy.url,
         credentials:
           options.credentials ??
-          oidcPassword({
-            username: found.server.users.admin.username,
-            password: found.server.users.admin.password,
-          }),
+          oidcPassword({ username: server.users.admin.username, password: server.users.admin.password }),
         onEvent: (event) => events.push(event),
         ...(options.timeout ? { timeout: options.timeout } : {}),
-      }),
+      });
+      auths.push(auth);
+      return auth;
+    },
   };
 }
 interface AuthExtras {
@@ -101,271 +88,281 @@ const rejection = async (promise: Promise<unknown>): Promise<unknown> =>
     (error: unknown) => error,
   );
 
-describe('token endpoint answers 500/503 for a while', () => {
-  it.concurrent.each(adapters)(
-    '$name: retried with backoff, no user request fails, no expired token is sent, then it recovers',
-    async (adapter) => {
-      const r = rig(adapter);
-      const auth = r.auth();
-      const client = adapter.create(auth, r.proxy.url);
-      expect(await client.request('/v1/meta')).toBe(200);
-      r.server.faults.failTokenRequests(3, 503);
-      const first = traffic(2_000, () => client.request('/v1/objects'));
-      const firstStatuses = await first;
-      r.server.faults.failTokenRequests(3, 500);
-      const secondStatuses = await traffic(2_000, () => client.request('/v1/objects'));
-      expect(new Set([...firstStatuses, ...secondStatuses])).toEqual(new Set([200]));
-      // Recovery: once the endpoint answers again, refreshes succeed and requests go on.
-      await sleep(1_000);
-      expect(await client.request('/v1/meta')).toBe(200);
+// Every test has its own server: run them all side by side (the file is mostly waiting for tokens to expire).
+vi.setConfig({ maxConcurrency: 12 });
 
-      const failures = r.events.filter(
-        (event): event is Extract<AuthEvent, { type: 'refresh-failed' }> => event.type === 'refresh-failed',
-      );
-      expect(failures.map((event) => (event.error as TokenRequestError).status)).toEqual([
-        503, 503, 503, 500, 500, 500,
-      ]);
-      expect(failures.every((event) => event.willRetry && event.error instanceof TokenRequestError)).toBe(
-        true,
-      );
-      // Every fault was used, and more token requests succeeded after each burst.
-      expect(r.server.stats.tokenRequests.total).toBeGreaterThanOrEqual(8);
-      // No request ever carried an expired token.
-      expect(r.server.stats.requests[401]).toBe(0);
-      const sent = restRequests(r.proxy, 0).map((seen) => seen.headers.authorization ?? '(none)');
-      expect(sent.filter((value) => !JWT_BEARER.test(value))).toEqual([]);
-      await auth.close();
-    },
-  );
-});
-
-describe('token endpoint hangs', () => {
-  it.concurrent.each(adapters)(
-    '$name: the timeout fires (TimeoutError), nothing hangs or is sent, the next call retries and succeeds',
-    async (adapter) => {
-      const r = rig(adapter);
-      const auth = r.auth({ timeout: 300 });
-      const client = adapter.create(auth, r.proxy.url);
-      // Every attempt of the first call hangs (1 + 3 retries).
-      r.server.faults.hangTokenRequests(5_000, 4);
-      const error = await rejection(client.request('/v1/meta'));
-      expect(error).toBeInstanceOf(TimeoutError);
-      expect((error as TimeoutError).timeout).toBe(300);
-      expect((error as TimeoutError).message).toMatch(/did not answer within 300 ms/);
-      expect(r.server.stats.tokenRequests.password).toBe(4);
-      expect(r.proxy.seen.filter((seen) => seen.path === '/v1/meta')).toEqual([]);
-      // The next call asks again, and the provider answers.
-      expect(await client.request('/v1/meta')).toBe(200);
-      expect(r.server.stats.tokenRequests.password).toBe(5);
-
-      // One hang only: the retry succeeds, the caller never notices.
-      r.server.faults.hangTokenRequests(5_000, 1);
-      await sleep(EXPIRED); // the token expired: the next call waits for the token request
-      expect(await client.request('/v1/meta')).toBe(200);
-      const timeouts = r.events.filter(
-        (event) => event.type === 'refresh-failed' && event.error instanceof TimeoutError,
-      );
-      expect(timeouts).toHaveLength(5);
-      await auth.close();
-    },
-  );
-});
-
-const rejectedKinds: [MalformedKind, RegExp][] = [
-  ['non-json', /not JSON/],
-  ['html', /not JSON/],
-  ['no-access-token', /no access_token/],
-  ['token-type-mac', /token_type other than Bearer|token_type "mac"/],
-];
-/** Answers that carry a working token with a bad `expires_in`: the lifetime the client assumes. */
-const tolerated: [MalformedKind, number | 'ttl'][] = [
-  ['expires-in-negative', DEFAULT_EXPIRES_IN],
-  ['expires-in-zero', DEFAULT_EXPIRES_IN],
-  ['expires-in-huge', MAX_EXPIRES_IN],
-  ['expires-in-string', 'ttl'],
-];
-
-describe('malformed token endpoint answers', () => {
-  it.concurrent.each(adapters)(
-    '$name: every kind gives a typed error naming the problem or the documented default; never "Bearer undefined"',
-    async (adapter) => {
-      const r = rig(adapter);
-      for (const [kind, message] of rejectedKinds) {
+describe.concurrent('token endpoint faults through each adapter', () => {
+  describe('token endpoint answers 500/503 for a while', () => {
+    it.concurrent.each(adapters)(
+      '$name: retried with backoff, no user request fails, no expired token is sent, then it recovers',
+      async (adapter) => {
+        const r = await rig();
         const auth = r.auth();
         const client = adapter.create(auth, r.proxy.url);
-        // The provider keeps answering this way until it is fixed (reset below).
-        r.server.faults.malformedTokenResponses(kind, 10);
-        const before = r.proxy.seen.length;
-        const error = await rejection(client.request('/v1/meta'));
-        r.server.faults.reset();
-        expect(error, kind).toBeInstanceOf(InvalidTokenResponseError);
-        expect((error as Error).message, kind).toMatch(message);
-        expect((error as InvalidTokenResponseError).grant, kind).toBe('password');
-        // Nothing was sent with a missing token; the next call gets a real one.
-        expect(restRequests(r.proxy, before), kind).toEqual([]);
-        expect(await client.request('/v1/meta'), kind).toBe(200);
-        await auth.close();
-      }
+        expect(await client.request('/v1/meta')).toBe(200);
+        r.server.faults.failTokenRequests(3, 503);
+        const first = traffic(2_000, () => client.request('/v1/objects'));
+        const firstStatuses = await first;
+        r.server.faults.failTokenRequests(3, 500);
+        const secondStatuses = await traffic(2_000, () => client.request('/v1/objects'));
+        expect(new Set([...firstStatuses, ...secondStatuses])).toEqual(new Set([200]));
+        // Recovery: once the endpoint answers again, refreshes succeed and requests go on.
+        await sleep(1_000);
+        expect(await client.request('/v1/meta')).toBe(200);
 
-      for (const [kind, assumed] of tolerated) {
-        r.events.length = 0;
-        const auth = r.auth();
-        const client = adapter.create(auth, r.proxy.url);
-        r.server.faults.malformedTokenResponses(kind, 1);
-        r.server.stats.reset();
-        expect(await client.request('/v1/objects'), kind).toBe(200);
-        const succeeded = r.events.find((event) => event.type === 'refresh-succeeded');
-        expect(succeeded && 'expiresIn' in succeeded ? succeeded.expiresIn : undefined, kind).toBeCloseTo(
-          assumed === 'ttl' ? TTL : assumed,
-          0,
+        const failures = r.events.filter(
+          (event): event is Extract<AuthEvent, { type: 'refresh-failed' }> => event.type === 'refresh-failed',
         );
-        // After the token's real expiry, requests still succeed: a client that assumed a longer
-        // life gets one 401, renews, and retries once.
-        await sleep(DEAD);
-        expect(await client.request('/v1/objects'), kind).toBe(200);
-        // A client that assumed a longer life than the real one met the server's 401 and renewed.
-        if (assumed !== 'ttl') expect(r.server.stats.requests[401], kind).toBeGreaterThanOrEqual(1);
+        expect(failures.map((event) => (event.error as TokenRequestError).status)).toEqual([
+          503, 503, 503, 500, 500, 500,
+        ]);
+        expect(failures.every((event) => event.willRetry && event.error instanceof TokenRequestError)).toBe(
+          true,
+        );
+        // Every fault was used, and more token requests succeeded after each burst.
+        expect(r.server.stats.tokenRequests.total).toBeGreaterThanOrEqual(8);
+        // No request ever carried an expired token.
+        expect(r.server.stats.requests[401]).toBe(0);
+        const sent = restRequests(r.proxy, 0).map((seen) => seen.headers.authorization ?? '(none)');
+        expect(sent.filter((value) => !JWT_BEARER.test(value))).toEqual([]);
         await auth.close();
-      }
-      const sent = r.proxy.authorizations().filter((value) => value !== undefined);
-      expect(sent.length).toBeGreaterThan(0);
-      expect(sent.filter((value) => !JWT_BEARER.test(value))).toEqual([]);
-      expect(restRequests(r.proxy, 0).filter((seen) => seen.headers.authorization === undefined)).toEqual([]);
-    },
-  );
-});
+      },
+    );
+  });
 
-describe('invalid_grant on refresh', () => {
-  it.concurrent.each(adapters)(
-    '$name: falls back to the password grant; a bearer token without another grant gets ReauthenticationRequiredError',
-    async (adapter) => {
-      const r = rig(adapter);
-      const auth = r.auth();
-      const client = adapter.create(auth, r.proxy.url);
-      expect(await client.request('/v1/meta')).toBe(200);
-      r.server.faults.invalidGrant(1);
-      await sleep(EXPIRED); // expired: the next call refreshes
-      expect(await client.request('/v1/meta')).toBe(200);
-      expect(r.server.stats.tokenRequests).toMatchObject({ password: 2, refresh_token: 1 });
-      const refused = r.events.find((event) => event.type === 'refresh-failed');
-      expect(refused).toMatchObject({ grant: 'refresh_token', willRetry: true });
-      expect(((refused as { error: unknown }).error as TokenRequestError).error).toBe('invalid_grant');
-      await auth.close();
+  describe('token endpoint hangs', () => {
+    it.concurrent.each(adapters)(
+      '$name: the timeout fires (TimeoutError), nothing hangs or is sent, the next call retries and succeeds',
+      async (adapter) => {
+        const r = await rig();
+        const auth = r.auth({ timeout: 300 });
+        const client = adapter.create(auth, r.proxy.url);
+        // Every attempt of the first call hangs (1 + 3 retries).
+        r.server.faults.hangTokenRequests(5_000, 4);
+        const error = await rejection(client.request('/v1/meta'));
+        expect(error).toBeInstanceOf(TimeoutError);
+        expect((error as TimeoutError).timeout).toBe(300);
+        expect((error as TimeoutError).message).toMatch(/did not answer within 300 ms/);
+        expect(r.server.stats.tokenRequests.password).toBe(4);
+        expect(r.proxy.seen.filter((seen) => seen.path === '/v1/meta')).toEqual([]);
+        // The next call asks again, and the provider answers.
+        expect(await client.request('/v1/meta')).toBe(200);
+        expect(r.server.stats.tokenRequests.password).toBe(5);
 
-      // bearerToken: the refresh token is the only way to renew.
-      const tokens = await r.server.issueTokens();
-      r.server.stats.reset();
-      const bearer = r.auth({ credentials: bearerToken(tokens) });
-      const bearerClient = adapter.create(bearer, r.proxy.url);
-      expect(await bearerClient.request('/v1/meta')).toBe(200);
-      r.server.faults.invalidGrant(1);
-      await sleep(EXPIRED);
-      const before = r.proxy.seen.length;
-      const error = await rejection(bearerClient.request('/v1/meta'));
-      expect(error).toBeInstanceOf(ReauthenticationRequiredError);
-      expect((error as Error).message).toMatch(/refused the refresh token \(invalid_grant\)/);
-      // No loop and no expired token sent: the refused refresh token is not presented again, and the
-      // next call says the same thing (not that there never was a refresh token).
-      const again = await rejection(bearerClient.request('/v1/meta'));
-      expect(again).toBeInstanceOf(ReauthenticationRequiredError);
-      expect((again as Error).message).toMatch(/refused the refresh token \(invalid_grant\)/);
-      expect(r.server.stats.tokenRequests.refresh_token).toBe(1);
-      expect(restRequests(r.proxy, before)).toEqual([]);
-      await bearer.close();
-    },
-  );
-});
+        // One hang only: the retry succeeds, the caller never notices.
+        r.server.faults.hangTokenRequests(5_000, 1);
+        await sleep(EXPIRED); // the token expired: the next call waits for the token request
+        expect(await client.request('/v1/meta')).toBe(200);
+        const timeouts = r.events.filter(
+          (event) => event.type === 'refresh-failed' && event.error instanceof TimeoutError,
+        );
+        expect(timeouts).toHaveLength(5);
+        await auth.close();
+      },
+    );
+  });
 
-describe('the OpenID Provider stops, then restarts', () => {
-  it.concurrent.each(adapters)(
-    '$name: a clear transient TokenRequestError while it is down; the same client recovers once it is back',
-    async (adapter) => {
-      const r = rig(adapter);
-      const auth = r.auth({ timeout: 1_000 });
-      const client = adapter.create(auth, r.proxy.url);
-      expect(await client.request('/v1/meta')).toBe(200);
-      await r.server.faults.stopProvider();
-      try {
+  const rejectedKinds: [MalformedKind, RegExp][] = [
+    ['non-json', /not JSON/],
+    ['html', /not JSON/],
+    ['no-access-token', /no access_token/],
+    ['token-type-mac', /token_type other than Bearer|token_type "mac"/],
+  ];
+  /** Answers that carry a working token with a bad `expires_in`: the lifetime the client assumes. */
+  const tolerated: [MalformedKind, number | 'ttl'][] = [
+    ['expires-in-negative', DEFAULT_EXPIRES_IN],
+    ['expires-in-zero', DEFAULT_EXPIRES_IN],
+    ['expires-in-huge', MAX_EXPIRES_IN],
+    ['expires-in-string', 'ttl'],
+  ];
+
+  describe('malformed token endpoint answers', () => {
+    it.concurrent.each(adapters)(
+      '$name: every kind gives a typed error naming the problem or the documented default; never "Bearer undefined"',
+      async (adapter) => {
+        const r = await rig();
+        for (const [kind, message] of rejectedKinds) {
+          const auth = r.auth();
+          const client = adapter.create(auth, r.proxy.url);
+          // The provider keeps answering this way until it is fixed (reset below).
+          r.server.faults.malformedTokenResponses(kind, 10);
+          const before = r.proxy.seen.length;
+          const error = await rejection(client.request('/v1/meta'));
+          r.server.faults.reset();
+          expect(error, kind).toBeInstanceOf(InvalidTokenResponseError);
+          expect((error as Error).message, kind).toMatch(message);
+          expect((error as InvalidTokenResponseError).grant, kind).toBe('password');
+          // Nothing was sent with a missing token; the next call gets a real one.
+          expect(restRequests(r.proxy, before), kind).toEqual([]);
+          expect(await client.request('/v1/meta'), kind).toBe(200);
+          await auth.close();
+        }
+
+        for (const [kind, assumed] of tolerated) {
+          r.events.length = 0;
+          const auth = r.auth();
+          const client = adapter.create(auth, r.proxy.url);
+          r.server.faults.malformedTokenResponses(kind, 1);
+          r.server.stats.reset();
+          expect(await client.request('/v1/objects'), kind).toBe(200);
+          const succeeded = r.events.find((event) => event.type === 'refresh-succeeded');
+          expect(succeeded && 'expiresIn' in succeeded ? succeeded.expiresIn : undefined, kind).toBeCloseTo(
+            assumed === 'ttl' ? TTL : assumed,
+            0,
+          );
+          // After the token's real expiry, requests still succeed: a client that assumed a longer
+          // life gets one 401, renews, and retries once.
+          await sleep(DEAD);
+          expect(await client.request('/v1/objects'), kind).toBe(200);
+          // A client that assumed a longer life than the real one met the server's 401 and renewed.
+          if (assumed !== 'ttl') expect(r.server.stats.requests[401], kind).toBeGreaterThanOrEqual(1);
+          await auth.close();
+        }
+        const sent = r.proxy.authorizations().filter((value) => value !== undefined);
+        expect(sent.length).toBeGreaterThan(0);
+        expect(sent.filter((value) => !JWT_BEARER.test(value))).toEqual([]);
+        expect(restRequests(r.proxy, 0).filter((seen) => seen.headers.authorization === undefined)).toEqual(
+          [],
+        );
+      },
+    );
+  });
+
+  describe('invalid_grant on refresh', () => {
+    it.concurrent.each(adapters)(
+      '$name: falls back to the password grant; a bearer token without another grant gets ReauthenticationRequiredError',
+      async (adapter) => {
+        const r = await rig();
+        const auth = r.auth();
+        const client = adapter.create(auth, r.proxy.url);
+        expect(await client.request('/v1/meta')).toBe(200);
+        r.server.faults.invalidGrant(1);
+        await sleep(EXPIRED); // expired: the next call refreshes
+        expect(await client.request('/v1/meta')).toBe(200);
+        expect(r.server.stats.tokenRequests).toMatchObject({ password: 2, refresh_token: 1 });
+        const refused = r.events.find((event) => event.type === 'refresh-failed');
+        expect(refused).toMatchObject({ grant: 'refresh_token', willRetry: true });
+        expect(((refused as { error: unknown }).error as TokenRequestError).error).toBe('invalid_grant');
+        await auth.close();
+
+        // bearerToken: the refresh token is the only way to renew.
+        const tokens = await r.server.issueTokens();
+        r.server.stats.reset();
+        const bearer = r.auth({ credentials: bearerToken(tokens) });
+        const bearerClient = adapter.create(bearer, r.proxy.url);
+        expect(await bearerClient.request('/v1/meta')).toBe(200);
+        r.server.faults.invalidGrant(1);
         await sleep(EXPIRED);
         const before = r.proxy.seen.length;
-        const error = await rejection(client.request('/v1/meta'));
+        const error = await rejection(bearerClient.request('/v1/meta'));
+        expect(error).toBeInstanceOf(ReauthenticationRequiredError);
+        expect((error as Error).message).toMatch(/refused the refresh token \(invalid_grant\)/);
+        // No loop and no expired token sent: the refused refresh token is not presented again, and the
+        // next call says the same thing (not that there never was a refresh token).
+        const again = await rejection(bearerClient.request('/v1/meta'));
+        expect(again).toBeInstanceOf(ReauthenticationRequiredError);
+        expect((again as Error).message).toMatch(/refused the refresh token \(invalid_grant\)/);
+        expect(r.server.stats.tokenRequests.refresh_token).toBe(1);
+        expect(restRequests(r.proxy, before)).toEqual([]);
+        await bearer.close();
+      },
+    );
+  });
+
+  describe('the OpenID Provider stops, then restarts', () => {
+    it.concurrent.each(adapters)(
+      '$name: a clear transient TokenRequestError while it is down; the same client recovers once it is back',
+      async (adapter) => {
+        const r = await rig();
+        const auth = r.auth({ timeout: 1_000 });
+        const client = adapter.create(auth, r.proxy.url);
+        expect(await client.request('/v1/meta')).toBe(200);
+        await r.server.faults.stopProvider();
+        try {
+          await sleep(EXPIRED);
+          const before = r.proxy.seen.length;
+          const error = await rejection(client.request('/v1/meta'));
+          expect(error).toBeInstanceOf(TokenRequestError);
+          expect((error as TokenRequestError).transient).toBe(true);
+          expect((error as Error).message).toMatch(/could not be reached/);
+          expect(restRequests(r.proxy, before)).toEqual([]); // the expired token was not sent
+        } finally {
+          await r.server.faults.startProvider();
+        }
+        expect(await client.request('/v1/meta')).toBe(200);
+        expect(await client.request('/v1/objects')).toBe(200);
+        await auth.close();
+      },
+    );
+  });
+
+  describe('an API key deleted at run time', () => {
+    it.concurrent.each(adapters)(
+      '$name: a rotated key is re-read and the request retried once; a key that stays deleted gives the caller its 401, no loop',
+      async (adapter) => {
+        const r = await rig();
+        let current = r.server.keys.create('admin');
+        let reads = 0;
+        const auth = r.auth({
+          credentials: apiKey(() => {
+            reads++;
+            return current;
+          }),
+        });
+        const client = adapter.create(auth, r.proxy.url);
+        expect(await client.request('/v1/meta')).toBe(200);
+
+        r.server.keys.delete(current);
+        current = r.server.keys.create('admin');
+        r.server.stats.reset();
+        expect(await client.request('/v1/meta')).toBe(200);
+        expect(r.server.stats.requests).toMatchObject({ total: 2, 401: 1, 200: 1 });
+
+        // The vault still hands out the deleted key: asking again cannot help, so no second send.
+        r.server.keys.delete(current);
+        r.server.stats.reset();
+        const readsBefore = reads;
+        expect(await client.request('/v1/meta')).toBe(401);
+        expect(r.server.stats.requests).toMatchObject({ total: 1, 401: 1 });
+        expect(reads - readsBefore).toBe(1);
+        for (let i = 0; i < 3; i++) expect(await client.request('/v1/meta')).toBe(401);
+        expect(r.server.stats.requests.total).toBe(4);
+        await auth.close();
+      },
+    );
+  });
+
+  describe('an auth failure before sending', () => {
+    it.concurrent.each(adapters)(
+      '$name: is not retried again by the HTTP client (one password grant for a wrong password, 1 + 3 attempts while the provider is down)',
+      async (adapter) => {
+        const r = await rig();
+        const wrong = r.auth({
+          credentials: oidcPassword({
+            username: r.server.users.admin.username,
+            password: 'not-the-password',
+          }),
+        });
+        const error = await rejection(adapter.create(wrong, r.proxy.url).request('/v1/meta'));
         expect(error).toBeInstanceOf(TokenRequestError);
-        expect((error as TokenRequestError).transient).toBe(true);
-        expect((error as Error).message).toMatch(/could not be reached/);
-        expect(restRequests(r.proxy, before)).toEqual([]); // the expired token was not sent
-      } finally {
-        await r.server.faults.startProvider();
-      }
-      expect(await client.request('/v1/meta')).toBe(200);
-      expect(await client.request('/v1/objects')).toBe(200);
-      await auth.close();
-    },
-  );
-});
+        expect((error as TokenRequestError).error).toBe('invalid_grant');
+        expect(r.server.stats.tokenRequests.password).toBe(1);
+        await wrong.close();
 
-describe('an API key deleted at run time', () => {
-  it.concurrent.each(adapters)(
-    '$name: a rotated key is re-read and the request retried once; a key that stays deleted gives the caller its 401, no loop',
-    async (adapter) => {
-      const r = rig(adapter);
-      let current = r.server.keys.create('admin');
-      let reads = 0;
-      const auth = r.auth({
-        credentials: apiKey(() => {
-          reads++;
-          return current;
-        }),
-      });
-      const client = adapter.create(auth, r.proxy.url);
-      expect(await client.request('/v1/meta')).toBe(200);
-
-      r.server.keys.delete(current);
-      current = r.server.keys.create('admin');
-      r.server.stats.reset();
-      expect(await client.request('/v1/meta')).toBe(200);
-      expect(r.server.stats.requests).toMatchObject({ total: 2, 401: 1, 200: 1 });
-
-      // The vault still hands out the deleted key: asking again cannot help, so no second send.
-      r.server.keys.delete(current);
-      r.server.stats.reset();
-      const readsBefore = reads;
-      expect(await client.request('/v1/meta')).toBe(401);
-      expect(r.server.stats.requests).toMatchObject({ total: 1, 401: 1 });
-      expect(reads - readsBefore).toBe(1);
-      for (let i = 0; i < 3; i++) expect(await client.request('/v1/meta')).toBe(401);
-      expect(r.server.stats.requests.total).toBe(4);
-      await auth.close();
-    },
-  );
-});
-
-describe('an auth failure before sending', () => {
-  it.concurrent.each(adapters)(
-    '$name: is not retried again by the HTTP client (one password grant for a wrong password, 1 + 3 attempts while the provider is down)',
-    async (adapter) => {
-      const r = rig(adapter);
-      const wrong = r.auth({
-        credentials: oidcPassword({ username: r.server.users.admin.username, password: 'not-the-password' }),
-      });
-      const error = await rejection(adapter.create(wrong, r.proxy.url).request('/v1/meta'));
-      expect(error).toBeInstanceOf(TokenRequestError);
-      expect((error as TokenRequestError).error).toBe('invalid_grant');
-      expect(r.server.stats.tokenRequests.password).toBe(1);
-      await wrong.close();
-
-      r.events.length = 0;
-      const auth = r.auth({ timeout: 1_000 });
-      await r.server.faults.stopProvider();
-      try {
-        const down = await rejection(adapter.create(auth, r.proxy.url).request('/v1/meta'));
-        // The provider's discovery document cannot be read: a transient DiscoveryError.
-        expect(isAuthError(down) && (down as { transient?: boolean }).transient).toBe(true);
-      } finally {
-        await r.server.faults.startProvider();
-      }
-      // Discovery of the provider fails (it is down): 1 attempt + 3 backoff retries, no more.
-      expect(r.events.filter((event) => event.type === 'refresh-started')).toHaveLength(4);
-      await auth.close();
-    },
-  );
+        r.events.length = 0;
+        const auth = r.auth({ timeout: 1_000 });
+        await r.server.faults.stopProvider();
+        try {
+          const down = await rejection(adapter.create(auth, r.proxy.url).request('/v1/meta'));
+          // The provider's discovery document cannot be read: a transient DiscoveryError.
+          expect(isAuthError(down) && (down as { transient?: boolean }).transient).toBe(true);
+        } finally {
+          await r.server.faults.startProvider();
+        }
+        // Discovery of the provider fails (it is down): 1 attempt + 3 backoff retries, no more.
+        expect(r.events.filter((event) => event.type === 'refresh-started')).toHaveLength(4);
+        await auth.close();
+      },
+    );
+  });
 });

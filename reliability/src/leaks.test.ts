@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   type Adapter,
   adapters,
+  type Client,
   httpStatusOf,
   type RecordingProxy,
   sleep,
@@ -125,9 +126,26 @@ interface Rig {
   clientSecret: string;
   apiKey: string;
 }
-const rigs = new Map<string, Rig>();
+const open: Rig[] = [];
 
-beforeAll(async () => {
+/** A server with recognisable secrets (2 s tokens) behind a recording proxy; closed after the file. */
+async function startRig(): Promise<Rig> {
+  const password = secret('PASSWORD');
+  const clientSecret = secret('CLIENTSECRET');
+  const key = secret('APIKEY');
+  const server = await startWeaviateServer({
+    accessTokenTtl: 2,
+    apiKeys: [{ key, user: 'auditor', role: 'admin' }],
+    users: [{ username: 'auditor', password, role: 'admin' }],
+    clients: [{ clientId: 'audit-service', clientSecret, role: 'admin' }],
+  });
+  const proxy = await startRecordingProxy(server.url);
+  const rig = { server, proxy, password, clientSecret, apiKey: key };
+  open.push(rig);
+  return rig;
+}
+
+beforeAll(() => {
   for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {
     vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
       output.push(args.map((arg) => (typeof arg === 'string' ? arg : inspect(arg))).join(' '));
@@ -140,26 +158,11 @@ beforeAll(async () => {
       return write(chunk, ...rest);
     }) as typeof stream.write);
   }
-  await Promise.all(
-    adapters.map(async (adapter) => {
-      const password = secret('PASSWORD');
-      const clientSecret = secret('CLIENTSECRET');
-      const key = secret('APIKEY');
-      const server = await startWeaviateServer({
-        accessTokenTtl: 2,
-        apiKeys: [{ key, user: 'auditor', role: 'admin' }],
-        users: [{ username: 'auditor', password, role: 'admin' }],
-        clients: [{ clientId: 'audit-service', clientSecret, role: 'admin' }],
-      });
-      const proxy = await startRecordingProxy(server.url);
-      rigs.set(adapter.name, { server, proxy, password, clientSecret, apiKey: key });
-    }),
-  );
-}, 60_000);
+});
 
 afterAll(async () => {
   vi.restoreAllMocks();
-  await Promise.all([...rigs.values()].flatMap(({ server, proxy }) => [server.close(), proxy.close()]));
+  await Promise.all(open.flatMap(({ server, proxy }) => [server.close(), proxy.close()]));
 });
 
 type Kind = 'apiKey' | 'apiKey(fn)' | 'oidcPassword' | 'clientCredentials' | 'bearerToken' | 'tokenSource';
@@ -204,11 +207,25 @@ async function credentialsFor(kind: Kind, rig: Rig, audit: Audit): Promise<Crede
   }
 }
 
-async function scenarios(adapter: Adapter, rig: Rig, audit: Audit): Promise<void> {
+/** One group of scenarios on its own server (faults are per server), for one adapter. */
+async function group(
+  adapter: Adapter,
+  audit: Audit,
+  run: (tools: {
+    rig: Rig;
+    make: (
+      kind: Kind,
+      extra?: { timeout?: number; credentials?: Credentials },
+    ) => Promise<{ auth: Auth; client: Client }>;
+    request: (client: Client) => Promise<void>;
+  }) => Promise<void>,
+): Promise<void> {
+  const rig = await startRig();
   const { server, proxy } = rig;
   const events: AuthEvent[] = [];
   const moduleKey = secret('MODULEKEY');
   audit.add(rig.password, rig.clientSecret, rig.apiKey, moduleKey);
+  const auths: Auth[] = [];
   const make = async (kind: Kind, extra: { timeout?: number; credentials?: Credentials } = {}) => {
     const auth = createAuth({
       baseUrl: proxy.url,
@@ -218,104 +235,109 @@ async function scenarios(adapter: Adapter, rig: Rig, audit: Audit): Promise<void
       store: audit.store(),
       ...(extra.timeout ? { timeout: extra.timeout } : {}),
     });
+    auths.push(auth);
     audit.ours.push(auth);
     return { auth, client: adapter.create(auth, proxy.url, audit.thrown) };
   };
-  const request = (client: { request(path: string): Promise<number> }) =>
-    audit.run(() => client.request('/v1/objects'));
-  const closing: Auth[] = [];
-
-  for (const kind of kinds) {
-    server.faults.reset();
-    // Success, then a 401 (every token revoked, or the key deleted), then the retry or the failure.
-    const { auth, client } = await make(kind);
-    closing.push(auth);
-    await request(client);
-    if (kind === 'apiKey') {
-      await request(
-        adapter.create(
-          createAuth({ baseUrl: proxy.url, credentials: apiKey(secret('APIKEYBAD')) }),
-          proxy.url,
-        ),
-      );
-    }
-    server.faults.revokeAllTokens();
-    await request(client);
-    await request(client);
-    if (kind !== 'oidcPassword' && kind !== 'clientCredentials') continue;
-
-    // Token endpoint failures, each with a fresh auth object (no token yet), so that the caller sees them.
-    for (const fault of [
-      () => server.faults.failTokenRequests(4, 503),
-      () => server.faults.invalidGrant(1),
-      () => server.faults.malformedTokenResponses('non-json', 4),
-      () => server.faults.malformedTokenResponses('html', 4),
-      () => server.faults.malformedTokenResponses('no-access-token', 4),
-      () => server.faults.malformedTokenResponses('token-type-mac', 4),
-    ]) {
-      server.faults.reset();
-      const fresh = await make(kind);
-      fault();
-      await request(fresh.client);
-      await fresh.auth.close();
-    }
-    server.faults.reset();
-  }
-
-  // A wrong password and a wrong client secret: the provider refuses them.
-  const wrongPassword = secret('WRONGPASSWORD');
-  const wrongSecret = secret('WRONGCLIENTSECRET');
-  audit.add(wrongPassword, wrongSecret);
-  for (const credentials of [
-    oidcPassword({ username: 'auditor', password: wrongPassword }),
-    clientCredentials({ clientId: 'audit-service', clientSecret: wrongSecret }),
-  ]) {
-    const wrong = await make('oidcPassword', { credentials });
-    await request(wrong.client);
-    await wrong.auth.close();
-  }
-
-  // A hanging token endpoint (timeout), then close() while a request waits on it.
-  server.faults.hangTokenRequests(2_000, 4);
-  const slow = await make('oidcPassword', { timeout: 200 });
-  await request(slow.client);
-  server.faults.hangTokenRequests(5_000, 1);
-  const closed = await make('clientCredentials');
-  const waiting = request(closed.client);
-  await sleep(100);
-  await closed.auth.close();
-  await waiting;
-  await request(closed.client);
-  server.faults.reset();
-
-  // The provider down, with a fresh auth and with an expired token.
-  const expiring = await make('oidcPassword', { timeout: 500 });
-  await request(expiring.client);
-  await server.faults.stopProvider();
+  const request = (client: Client) => audit.run(() => client.request('/v1/objects'));
   try {
-    await sleep(2_000);
-    await request(expiring.client);
+    await run({ rig, make, request });
   } finally {
-    await server.faults.startProvider();
+    server.faults.reset();
+    await Promise.all(auths.map((auth) => auth.close()));
+    for (const value of proxy.authorizations()) audit.add(value, value?.replace(/^Bearer /, ''));
+    for (const seen of proxy.seen) audit.add(seen.headers['x-openai-api-key'] as string | undefined);
+    audit.ours.push(...events);
   }
-  await request(expiring.client);
+}
 
-  await Promise.all([...closing, slow.auth, expiring.auth].map((auth) => auth.close()));
-  for (const value of proxy.authorizations()) audit.add(value, value?.replace(/^Bearer /, ''));
-  for (const seen of proxy.seen) audit.add(seen.headers['x-openai-api-key'] as string | undefined);
-  audit.ours.push(...events);
-  expect(events.some((event) => event.type === 'refresh-failed')).toBe(true);
+/** Every scenario, in groups that run side by side, each group on its own server. */
+function scenarios(adapter: Adapter, audit: Audit): Promise<unknown> {
+  const perKind = kinds.map((kind) =>
+    group(adapter, audit, async ({ rig, make, request }) => {
+      // Success, then a 401 (every token revoked, or the key deleted), then the retry or the failure.
+      const { client } = await make(kind);
+      await request(client);
+      if (kind === 'apiKey') {
+        const wrongKey = secret('APIKEYBAD');
+        audit.add(wrongKey);
+        const wrong = await make(kind, { credentials: apiKey(wrongKey) });
+        await request(wrong.client);
+      }
+      rig.server.faults.revokeAllTokens();
+      await request(client);
+      await request(client);
+    }),
+  );
+  // Token endpoint failures, each with a fresh auth object (no token yet), so that the caller sees them.
+  const failures = (['oidcPassword', 'clientCredentials'] as const).map((kind) =>
+    group(adapter, audit, async ({ rig, make, request }) => {
+      const { faults } = rig.server;
+      for (const fault of [
+        () => faults.failTokenRequests(4, 503),
+        () => faults.invalidGrant(1),
+        () => faults.malformedTokenResponses('non-json', 4),
+        () => faults.malformedTokenResponses('html', 4),
+        () => faults.malformedTokenResponses('no-access-token', 4),
+        () => faults.malformedTokenResponses('token-type-mac', 4),
+      ]) {
+        faults.reset();
+        const fresh = await make(kind);
+        fault();
+        await request(fresh.client);
+      }
+    }),
+  );
+  // A wrong password and a wrong client secret: the provider refuses them.
+  const wrongSecrets = group(adapter, audit, async ({ make, request }) => {
+    const wrongPassword = secret('WRONGPASSWORD');
+    const wrongSecret = secret('WRONGCLIENTSECRET');
+    audit.add(wrongPassword, wrongSecret);
+    for (const credentials of [
+      oidcPassword({ username: 'auditor', password: wrongPassword }),
+      clientCredentials({ clientId: 'audit-service', clientSecret: wrongSecret }),
+    ]) {
+      await request((await make('oidcPassword', { credentials })).client);
+    }
+  });
+  // A hanging token endpoint (timeout), then close() while a request waits on it.
+  const hangs = group(adapter, audit, async ({ rig, make, request }) => {
+    rig.server.faults.hangTokenRequests(2_000, 4);
+    await request((await make('oidcPassword', { timeout: 200 })).client);
+    rig.server.faults.hangTokenRequests(5_000, 1);
+    const closed = await make('clientCredentials');
+    const waiting = request(closed.client);
+    await sleep(100);
+    await closed.auth.close();
+    await waiting;
+    await request(closed.client);
+  });
+  // The provider down, with a fresh auth and with an expired token.
+  const down = group(adapter, audit, async ({ rig, make, request }) => {
+    const expiring = await make('oidcPassword', { timeout: 500 });
+    await request(expiring.client);
+    await rig.server.faults.stopProvider();
+    try {
+      await sleep(2_000);
+      await request(expiring.client);
+      await request((await make('clientCredentials', { timeout: 500 })).client);
+    } finally {
+      await rig.server.faults.startProvider();
+    }
+    await request(expiring.client);
+  });
+  return Promise.all([...perKind, ...failures, wrongSecrets, hangs, down]);
 }
 
 describe('leak audit: every credential kind through every adapter, including every failure', () => {
   it.concurrent.each(adapters)(
     '$name: no error, event or console/stdout/stderr output contains a secret or token',
     async (adapter) => {
-      const rig = rigs.get(adapter.name);
-      if (!rig) throw new Error('no rig');
       const audit = new Audit();
       audits.set(adapter.name, audit);
-      await scenarios(adapter, rig, audit);
+      await scenarios(adapter, audit);
+      // Failures happened (refresh-failed events), and were audited.
+      expect(audit.ours.some((object) => (object as AuthEvent).type === 'refresh-failed')).toBe(true);
       // The audit saw something: errors of every kind, and tokens to look for.
       expect(audit.ours.length).toBeGreaterThan(20);
       expect(audit.secrets.size).toBeGreaterThan(10);
