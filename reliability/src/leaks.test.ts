@@ -74,7 +74,10 @@ class Audit {
     }
   }
 
-  findings(objects: unknown[], output: readonly string[]): string[] {
+  /** Secrets the caller put in its own URLs: ours must not repeat them, the HTTP library may. */
+  readonly callers = new Set<string>();
+
+  findings(objects: unknown[], output: readonly string[], ignore: ReadonlySet<string> = new Set()): string[] {
     const found: string[] = [];
     const texts: [string, string][] = [
       ...objects.flatMap((object) => renderings(object)),
@@ -82,7 +85,7 @@ class Audit {
     ];
     for (const [how, text] of texts) {
       for (const value of this.secrets) {
-        if (text.includes(value)) found.push(`${how} contains ${value.slice(0, 14)}…`);
+        if (!ignore.has(value) && text.includes(value)) found.push(`${how} contains ${value.slice(0, 14)}…`);
       }
     }
     return [...new Set(found)];
@@ -239,7 +242,11 @@ async function group(
     audit.ours.push(auth);
     return { auth, client: adapter.create(auth, proxy.url, audit.thrown) };
   };
-  const request = (client: Client) => audit.run(() => client.request('/v1/objects'));
+  // The caller's own secret in a query string must not reach our events or errors either.
+  const querySecret = secret('QUERY');
+  audit.add(querySecret);
+  audit.callers.add(querySecret);
+  const request = (client: Client) => audit.run(() => client.request(`/v1/objects?key=${querySecret}`));
   try {
     await run({ rig, make, request });
   } finally {
@@ -366,7 +373,7 @@ describe("the HTTP library's own error for a 401", () => {
       if (!audit) throw new Error('the audit above did not run');
       // fetch resolves with the 401 Response: nothing is thrown.
       if (name !== 'fetch') expect(audit.library.length).toBeGreaterThan(0);
-      expect(audit.findings(audit.library, [])).toEqual([]);
+      expect(audit.findings(audit.library, [], audit.callers)).toEqual([]);
     },
   );
 });
