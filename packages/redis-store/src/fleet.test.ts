@@ -172,7 +172,7 @@ describe('the refresh lock holder dies in the middle of a refresh', () => {
       redisUrl: redis.url,
       useStore: true,
       credentials: { kind: 'password', username, password },
-      lockTtl: 1_000,
+      lockTtl: 2_000,
     });
     const [holder, ...others] = fleet as [Worker, Worker, Worker];
     expect(await holder.burst(5)).toEqual({ ok: 5, failed: 0, errors: [] });
@@ -188,6 +188,16 @@ describe('the refresh lock holder dies in the middle of a refresh', () => {
 
     const after = total(await Promise.all(others.map((worker) => worker.burst(50))));
 
+    if (process.env.FLEET_STORM_REPORT) {
+      console.log(
+        'takeover',
+        JSON.stringify({
+          after,
+          tokenRequests: server.stats.tokenRequests,
+          events: others.map((w) => w.events.filter((e) => e.event.startsWith('refresh'))),
+        }),
+      );
+    }
     expect(after).toEqual({ ok: 100, failed: 0, errors: [] });
     const takers = others.filter((worker) => worker.events.some((e) => e.event === 'refresh-started'));
     expect(takers).toHaveLength(1);
