@@ -93,15 +93,43 @@ async function credentialsFor(kind: Kind, server: WeaviateServer): Promise<Crede
 
 /** Recoverable token endpoint faults: each is one or two bad answers, then the provider behaves. */
 const FAULTS: [string, (server: WeaviateServer, pick: () => number) => number][] = [
-  ['503 x1-2', (s, pick) => (s.faults.failTokenRequests(pick() < 0.5 ? 1 : 2, 503), 1)],
-  ['500 x1', (s) => (s.faults.failTokenRequests(1, 500), 1)],
-  ['hang past the timeout', (s) => (s.faults.hangTokenRequests(1_500, 1), 1)],
-  ['slow answer (300 ms)', (s) => (s.faults.hangTokenRequests(300, 1), 1)],
+  [
+    '503 x1-2',
+    (s, pick) => {
+      const count = pick() < 0.5 ? 1 : 2;
+      s.faults.failTokenRequests(count, 503);
+      return count;
+    },
+  ],
+  [
+    '500 x1',
+    (s) => {
+      s.faults.failTokenRequests(1, 500);
+      return 1;
+    },
+  ],
+  [
+    'hang past the timeout',
+    (s) => {
+      s.faults.hangTokenRequests(1_500, 1);
+      return 1;
+    },
+  ],
+  [
+    'slow answer (300 ms)',
+    (s) => {
+      s.faults.hangTokenRequests(300, 1);
+      return 1;
+    },
+  ],
   ...(
     ['expires-in-huge', 'expires-in-zero', 'expires-in-negative', 'expires-in-string'] as MalformedKind[]
   ).map((kind): [string, (server: WeaviateServer) => number] => [
     kind,
-    (s) => (s.faults.malformedTokenResponses(kind, 1), 1),
+    (s) => {
+      s.faults.malformedTokenResponses(kind, 1);
+      return 1;
+    },
   ]),
 ];
 
