@@ -1,5 +1,5 @@
 import { withAuth as withAxiosAuth } from '@auth/axios';
-import { bearerToken, createAuth } from '@auth/core';
+import { bearerToken, createAuth, tokenSource } from '@auth/core';
 import { withAuth as withFetchAuth } from '@auth/fetch';
 import { withAuth as withGraphQLAuth } from '@auth/graphql-request';
 import { withAuth as withKyAuth } from '@auth/ky';
@@ -52,6 +52,8 @@ interface Subject {
 interface ContenderSpec {
   name: string;
   ours: boolean;
+  /** Run in one scenario only. */
+  only?: Scenario;
   /**
    * Builds the client. `expiresIn` is what the client is told about the stale token: its true lifetime for
    * the 'expired' scenario, one hour (a lie the server exposes with 401s) for 'unauthorized'.
@@ -73,6 +75,9 @@ interface ContenderSpec {
 const path = '/v1/meta';
 const gqlQuery = '{ __typename }';
 const clientTimeoutMs = 30_000;
+
+/** The 401-storm-only row that isolates the cost of discovery (not counted among our adapters). */
+export const variantName = '(variant) @auth/fetch + `tokenSource` posting to a given token endpoint';
 export const debugEvents = new Map<string, number>();
 
 function ours(
@@ -192,6 +197,52 @@ function contenders(): ContenderSpec[] {
       },
       fetchBare,
     ),
+    {
+      // Not a separate product: @auth/fetch with the token endpoint handed over, like the peers get it, to
+      // show what the discovery on the first refresh costs under load.
+      name: variantName,
+      ours: true,
+      only: 'unauthorized',
+      create: (server, tokens, expiresIn, _scenario, pool) => {
+        let refreshToken = tokens.refreshToken;
+        let first = true;
+        const auth = createAuth({
+          baseUrl: server.url,
+          credentials: tokenSource(async (signal) => {
+            if (first) {
+              first = false;
+              return { accessToken: tokens.accessToken, expiresIn };
+            }
+            const body = new URLSearchParams({
+              grant_type: 'refresh_token',
+              client_id: server.clientId,
+              refresh_token: refreshToken,
+            });
+            const response = await fetch(server.tokenEndpoint, { method: 'POST', body, signal });
+            if (!response.ok) throw new Error(`token endpoint answered ${response.status}`);
+            const answer = (await response.json()) as {
+              access_token: string;
+              refresh_token?: string;
+              expires_in: number;
+            };
+            if (answer.refresh_token) refreshToken = answer.refresh_token;
+            return { accessToken: answer.access_token, expiresIn: answer.expires_in };
+          }),
+        });
+        // Take the stale token now, long before the storm: the token manager spaces token requests at least
+        // 500 ms apart, and the storm must not start inside that window.
+        const seeded = auth.authorize(server.url).catch(() => undefined);
+        const authed = withFetchAuth(limited(pool), auth);
+        return {
+          send: async () => {
+            await seeded;
+            return ok(await authed(`${server.url}${path}`, { signal: AbortSignal.timeout(clientTimeoutMs) }));
+          },
+          close: () => auth.close(),
+        };
+      },
+      bare: fetchBare,
+    },
     {
       name: 'axios + axios-auth-refresh (README wiring)',
       ours: false,
@@ -420,6 +471,7 @@ export async function prepareStorm(options: StormOptions): Promise<PreparedStorm
     for (const { scenario, rounds, count } of scenarios) {
       for (let round = 0; round < rounds; round++) {
         for (const spec of specs) {
+          if (spec.only && spec.only !== scenario) continue;
           const tokens = await server.issueTokens();
           const expiresIn = scenario === 'expired' ? tokens.expiresIn : 3600;
           planned.push({
@@ -570,6 +622,13 @@ function buildTable(
       const why = peerFailureReasons.find(([part]) => name.includes(part))?.[1];
       if (why) table.notes.push(`${name}: ${why}`);
     }
+  }
+  if (!expired) {
+    table.notes.push(
+      `${variantName}: not a separate product, but @auth/fetch handed the token endpoint the way the peers ` +
+        'are (its `tokenSource` posts the refresh grant itself), to show what discovering the provider on ' +
+        'the first refresh costs under this load.',
+    );
   }
   if (expired && options.expiredConcurrency >= 1000) {
     table.notes.push(
