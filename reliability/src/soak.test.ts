@@ -14,4 +14,12 @@ describe('soak (10 s; `pnpm soak` runs 60 s)', () => {
     // Heap (client and embedded server in one process): no runaway growth.
     expect(report.heap.growthMb).toBeLessThan(100);
   }, 60_000);
+
+  it('reports failed requests (self-check: the API key is deleted halfway through a 3 s run)', async () => {
+    const report = await runSoak({ seconds: 3, sabotage: true });
+    expect(report.failures).toBeGreaterThan(0);
+    expect(
+      report.failureSamples.every((sample) => sample.includes('apiKey') && sample.includes('HTTP 401')),
+    ).toBe(true);
+  }, 30_000);
 });

@@ -28,6 +28,8 @@ export interface SoakOptions {
   readonly tokenTtl?: number;
   /** Seed of the fault schedule. @default random */
   readonly seed?: number;
+  /** Self-check: delete the API key halfway, so that requests fail and the soak must say so. */
+  readonly sabotage?: boolean;
 }
 
 export interface SoakReport {
@@ -215,7 +217,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         quietUntil = server.stats.tokenRequests.total + count + 8;
       }
     })();
-    await Promise.all([...workers, chaos]);
+    const sabotage = options.sabotage
+      ? sleep((options.seconds * 1_000) / 2).then(() => server.keys.delete(server.keys.admin))
+      : Promise.resolve();
+    await Promise.all([...workers, chaos, sabotage]);
     await Promise.all(auths.map((auth) => auth.close()));
     const heapEnd = heapMb();
     return {
