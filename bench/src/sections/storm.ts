@@ -78,7 +78,8 @@ const clientTimeoutMs = 30_000;
 
 /** The 401-storm-only row that isolates the cost of discovery (not counted among our adapters). */
 export const variantName = '(variant) @auth/fetch + `tokenSource` posting to a given token endpoint';
-export const debugEvents = new Map<string, number>();
+/** `BENCH_DEBUG=1`: our auth events per storm run, logged after each run (which refreshes, why). */
+const debugEvents = new Map<string, number>();
 
 function ours(
   name: string,
@@ -122,9 +123,8 @@ async function ok(response: Response): Promise<unknown> {
   return response.arrayBuffer();
 }
 
-let weaviateBare: ContenderSpec['bare'] | undefined;
-
-function contenders(): ContenderSpec[] {
+/** Our adapters and the peers, plus the bare pooled fetch (the weaviate-client row's baseline uses it too). */
+function contenders(): { specs: ContenderSpec[]; fetchBare: ContenderSpec['bare'] } {
   const ourAxiosAgent: { current?: ReturnType<typeof pooledAgent> } = {};
   const peerAxiosAgent: { current?: ReturnType<typeof pooledAgent> } = {};
   const sharedLimited = new Map<number, ReturnType<typeof limitFetch>>();
@@ -141,8 +141,7 @@ function contenders(): ContenderSpec[] {
     return async (token: string) =>
       ok(await fetchLimited(`${server.url}${path}`, { headers: { authorization: `Bearer ${token}` } }));
   };
-  weaviateBare = fetchBare;
-  return [
+  const specs: ContenderSpec[] = [
     ours(
       '@auth/fetch',
       (server, auth, pool) => {
@@ -324,6 +323,7 @@ function contenders(): ContenderSpec[] {
       bare: fetchBare,
     },
   ];
+  return { specs, fetchBare };
 }
 
 /** The official weaviate-client, driven over REST (skipInitChecks: no gRPC health check at connect). */
@@ -462,7 +462,7 @@ export async function prepareStorm(options: StormOptions): Promise<PreparedStorm
   const server =
     where === 'worker' ? await startWorkerServer(serverOptions) : await startInlineServer(serverOptions);
   const planned: Planned[] = [];
-  const specs = contenders();
+  const { specs, fetchBare } = contenders();
   const scenarios: { scenario: Scenario; rounds: number; count: number }[] = [
     { scenario: 'expired', rounds: options.expiredRounds, count: options.expiredConcurrency },
     { scenario: 'unauthorized', rounds: options.unauthorizedRounds, count: options.unauthorizedConcurrency },
@@ -493,7 +493,7 @@ export async function prepareStorm(options: StormOptions): Promise<PreparedStorm
           round,
           count: scenario === 'expired' ? Math.min(count, options.weaviateClientConcurrency) : count,
           subject: await weaviateClientSpec.create(server, tokens, expiresIn),
-          bare: weaviateBare!(server, options.pool),
+          bare: fetchBare(server, options.pool),
         });
       }
     }
