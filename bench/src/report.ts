@@ -26,6 +26,7 @@ export function renderReport(report: BenchReport): string {
     `| OS | ${machine.os} |`,
     `| Node | ${machine.node} |`,
     `| Date | ${machine.date} |`,
+    `| Commit | ${machine.commit} |`,
     `| Run | ${report.mode}, ${report.seconds.toFixed(0)} s (${report.timings
       .map(([name, seconds]) => `${name} ${seconds.toFixed(0)} s`)
       .join(', ')}) |`,

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 
 export interface Machine {
@@ -7,6 +8,20 @@ export interface Machine {
   node: string;
   os: string;
   date: string;
+  /** `git rev-parse --short HEAD` of the tree that ran, with ' (+ uncommitted changes)' when dirty. */
+  commit: string;
+}
+
+function gitCommit(): string {
+  try {
+    const run = (args: string[]) =>
+      execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const head = run(['rev-parse', '--short', 'HEAD']);
+    const dirty = run(['status', '--porcelain', '--', ':/packages', ':/bench']) !== '';
+    return dirty ? `${head} (+ uncommitted changes in packages/ or bench/)` : head;
+  } catch {
+    return 'unknown';
+  }
 }
 
 export function describeMachine(): Machine {
@@ -17,5 +32,6 @@ export function describeMachine(): Machine {
     node: process.version,
     os: `${os.type()} ${os.release()} (${os.arch()})`,
     date: new Date().toISOString(),
+    commit: gitCommit(),
   };
 }
