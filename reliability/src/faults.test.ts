@@ -1,5 +1,6 @@
 import {
   type Auth,
+  AuthClosedError,
   type AuthEvent,
   apiKey,
   bearerToken,
@@ -14,8 +15,8 @@ import {
   TokenRequestError,
 } from '@auth/core';
 import { type MalformedKind, startWeaviateServer, type WeaviateServer } from '@auth/testing';
-import { describe, expect, onTestFinished, vi } from 'vitest';
-import { type RecordingProxy, sleep, startRecordingProxy, traffic } from './harness.js';
+import { describe, expect, it, type TestContext, vi } from 'vitest';
+import { adapters, type RecordingProxy, sleep, startRecordingProxy, traffic } from './harness.js';
 import { eachAdapter } from './known-bugs.js';
 
 /**
@@ -41,10 +42,11 @@ interface Rig {
 }
 
 /**
- * A fresh server (and recording proxy) for one test, closed when the test ends: every test owns its
- * faults and counters, so all of them run side by side.
+ * A fresh server (and recording proxy) for one test, closed when that test ends (the test context's hook:
+ * with concurrent tests the global `onTestFinished` may pick another test): every test owns its faults and
+ * counters, so all of them run side by side.
  */
-async function rig(): Promise<Rig> {
+async function rig({ onTestFinished }: Pick<TestContext, 'onTestFinished'>): Promise<Rig> {
   const server = await startWeaviateServer({ accessTokenTtl: TTL });
   const proxy = await startRecordingProxy(server.url);
   const events: AuthEvent[] = [];
@@ -95,9 +97,9 @@ vi.setConfig({ maxConcurrency: 12 });
 describe.concurrent('token endpoint faults through each adapter', () => {
   describe('token endpoint answers 500/503 for a while', () => {
     eachAdapter()(
-      '$name: retried with backoff, no user request fails, no expired token is sent, then it recovers',
-      async (adapter) => {
-        const r = await rig();
+      '$name: retried with backoff (and 429 too), no user request fails, no expired token is sent, then it recovers',
+      async (adapter, context) => {
+        const r = await rig(context);
         const auth = r.auth();
         const client = adapter.create(auth, r.proxy.url);
         expect(await client.request('/v1/meta')).toBe(200);
@@ -106,7 +108,9 @@ describe.concurrent('token endpoint faults through each adapter', () => {
         const firstStatuses = await first;
         r.server.faults.failTokenRequests(3, 500);
         const secondStatuses = await traffic(2_000, () => client.request('/v1/objects'));
-        expect(new Set([...firstStatuses, ...secondStatuses])).toEqual(new Set([200]));
+        r.server.faults.failTokenRequests(2, 429); // rate limited, with Retry-After: 1
+        const thirdStatuses = await traffic(2_000, () => client.request('/v1/objects'));
+        expect(new Set([...firstStatuses, ...secondStatuses, ...thirdStatuses])).toEqual(new Set([200]));
         // Recovery: once the endpoint answers again, refreshes succeed and requests go on.
         await sleep(1_000);
         expect(await client.request('/v1/meta')).toBe(200);
@@ -115,7 +119,7 @@ describe.concurrent('token endpoint faults through each adapter', () => {
           (event): event is Extract<AuthEvent, { type: 'refresh-failed' }> => event.type === 'refresh-failed',
         );
         expect(failures.map((event) => (event.error as TokenRequestError).status)).toEqual([
-          503, 503, 503, 500, 500, 500,
+          503, 503, 503, 500, 500, 500, 429, 429,
         ]);
         expect(failures.every((event) => event.willRetry && event.error instanceof TokenRequestError)).toBe(
           true,
@@ -134,8 +138,8 @@ describe.concurrent('token endpoint faults through each adapter', () => {
   describe('token endpoint hangs', () => {
     eachAdapter()(
       '$name: the timeout fires (TimeoutError), nothing hangs or is sent, the next call retries and succeeds',
-      async (adapter) => {
-        const r = await rig();
+      async (adapter, context) => {
+        const r = await rig(context);
         const auth = r.auth({ timeout: 300 });
         const client = adapter.create(auth, r.proxy.url);
         // Every attempt of the first call hangs (1 + 3 retries).
@@ -180,8 +184,8 @@ describe.concurrent('token endpoint faults through each adapter', () => {
   describe('malformed token endpoint answers', () => {
     eachAdapter()(
       '$name: every kind gives a typed error naming the problem or the documented default; never "Bearer undefined"',
-      async (adapter) => {
-        const r = await rig();
+      async (adapter, context) => {
+        const r = await rig(context);
         for (const [kind, message] of rejectedKinds) {
           const auth = r.auth();
           const client = adapter.create(auth, r.proxy.url);
@@ -232,8 +236,8 @@ describe.concurrent('token endpoint faults through each adapter', () => {
   describe('invalid_grant on refresh', () => {
     eachAdapter({ fetch: 2, axios: 2, 'ky 1': 2, 'ky 2': 2, 'graphql-request': 2 })(
       '$name: falls back to the password grant; a bearer token without another grant gets ReauthenticationRequiredError',
-      async (adapter) => {
-        const r = await rig();
+      async (adapter, context) => {
+        const r = await rig(context);
         const auth = r.auth();
         const client = adapter.create(auth, r.proxy.url);
         expect(await client.request('/v1/meta')).toBe(200);
@@ -273,8 +277,8 @@ describe.concurrent('token endpoint faults through each adapter', () => {
   describe('the OpenID Provider stops, then restarts', () => {
     eachAdapter()(
       '$name: a clear transient TokenRequestError while it is down; the same client recovers once it is back',
-      async (adapter) => {
-        const r = await rig();
+      async (adapter, context) => {
+        const r = await rig(context);
         const auth = r.auth({ timeout: 1_000 });
         const client = adapter.create(auth, r.proxy.url);
         expect(await client.request('/v1/meta')).toBe(200);
@@ -300,8 +304,8 @@ describe.concurrent('token endpoint faults through each adapter', () => {
   describe('an API key deleted at run time', () => {
     eachAdapter()(
       '$name: a rotated key is re-read and the request retried once; a key that stays deleted gives the caller its 401, no loop',
-      async (adapter) => {
-        const r = await rig();
+      async (adapter, context) => {
+        const r = await rig(context);
         let current = r.server.keys.create('admin');
         let reads = 0;
         const auth = r.auth({
@@ -336,8 +340,8 @@ describe.concurrent('token endpoint faults through each adapter', () => {
   describe('an auth failure before sending', () => {
     eachAdapter({ 'ky 1': 4 })(
       '$name: is not retried again by the HTTP client (one password grant for a wrong password, 1 + 3 attempts while the provider is down)',
-      async (adapter) => {
-        const r = await rig();
+      async (adapter, context) => {
+        const r = await rig(context);
         const wrong = r.auth({
           credentials: oidcPassword({
             username: r.server.users.admin.username,
@@ -365,5 +369,43 @@ describe.concurrent('token endpoint faults through each adapter', () => {
         await auth.close();
       },
     );
+  });
+
+  describe('one auth object shared by every adapter', () => {
+    it('100 concurrent requests through all five adapters at expiry: one token request, every request succeeds', async (context) => {
+      const r = await rig(context);
+      const auth = r.auth();
+      const clients = adapters.map((adapter) => adapter.create(auth, r.proxy.url));
+      for (const client of clients) expect(await client.request('/v1/meta')).toBe(200);
+      await sleep(EXPIRED);
+      r.server.stats.reset();
+      const statuses = await Promise.all(
+        Array.from({ length: 100 }, (_, index) => clients[index % clients.length]!.request('/v1/objects')),
+      );
+      expect(new Set(statuses)).toEqual(new Set([200]));
+      expect(r.server.stats.tokenRequests.total).toBe(1);
+      expect(r.server.stats.requests).toMatchObject({ total: 100, 200: 100, 401: 0 });
+    });
+
+    it('close() while requests through every adapter wait on a hanging token endpoint: all reject with AuthClosedError, none hangs', async (context) => {
+      const r = await rig(context);
+      // Longer than the test's timeout: only close() can end these waits.
+      r.server.faults.hangTokenRequests(60_000, 1);
+      const auth = r.auth({ timeout: 60_000 });
+      const clients = adapters.map((adapter) => adapter.create(auth, r.proxy.url));
+      const pending = clients.flatMap((client) => [
+        client.request('/v1/meta'),
+        client.request('/v1/objects'),
+      ]);
+      await sleep(200);
+      await auth.close();
+      const outcomes = await Promise.allSettled(pending);
+      expect(outcomes.map((outcome) => outcome.status)).toEqual(pending.map(() => 'rejected'));
+      for (const outcome of outcomes) {
+        expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(AuthClosedError);
+      }
+      expect(await rejection(clients[0]!.request('/v1/meta'))).toBeInstanceOf(AuthClosedError);
+      expect(restRequests(r.proxy, 0)).toEqual([]);
+    }, 20_000);
   });
 });

@@ -1,4 +1,4 @@
-import { it } from 'vitest';
+import { it, type TestContext } from 'vitest';
 import { type Adapter, type AdapterName, adapters } from './harness.js';
 
 /**
@@ -34,7 +34,7 @@ export function eachAdapter(
   bugs: Partial<Record<AdapterName, BugId>> = {},
   { concurrent = true }: { concurrent?: boolean } = {},
 ) {
-  return (title: string, fn: (adapter: Adapter) => unknown, timeout?: number): void => {
+  return (title: string, fn: (adapter: Adapter, context: TestContext) => unknown, timeout?: number): void => {
     for (const adapter of adapters) {
       const bug = bugs[adapter.name];
       const base = concurrent ? it.concurrent : it;
@@ -42,8 +42,8 @@ export function eachAdapter(
       const name = `${adapter.name}: ${title.replace(/^\$name: /, '')}${bug === undefined ? '' : ` [open bug ${bug}]`}`;
       test(
         name,
-        async () => {
-          await fn(adapter);
+        async (context) => {
+          await fn(adapter, context);
         },
         timeout,
       );
