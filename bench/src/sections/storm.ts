@@ -623,6 +623,21 @@ function buildTable(
       if (why) table.notes.push(`${name}: ${why}`);
     }
   }
+  table.notes.push(
+    'weaviate-client is driven over REST: `connectToCustom({ skipInitChecks: true, ... })` skips the gRPC ' +
+      'health check (its gRPC port is never dialled, `getMeta()` is a REST call) with ' +
+      '`AuthAccessTokenCredentials({ accessToken, refreshToken, expiresIn, silentRefresh: false })`; its silent ' +
+      'refresh is a 30 s interval that only starts after a first refresh, so it plays no part here.' +
+      (expired && options.weaviateClientConcurrency < options.expiredConcurrency
+        ? ` It runs at ${fmtInt(options.weaviateClientConcurrency)} requests, not ` +
+          `${fmtInt(options.expiredConcurrency)}: each of its requests makes its own discovery GET, provider ` +
+          'metadata GET and token POST, and 30,000 extra provider requests do not fit the time budget of this ' +
+          'run on the embedded provider; 1,000 already show the pattern.'
+        : ''),
+  );
+  table.notes.push(
+    `Every client has a ${clientTimeoutMs / 1000} s request timeout; none was reached unless a failure says so.`,
+  );
   if (!expired) {
     table.notes.push(
       `${variantName}: not a separate product, but @auth/fetch handed the token endpoint the way the peers ` +
