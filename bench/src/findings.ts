@@ -104,15 +104,25 @@ export function findings(tables: Map<string, Table>): { headline: string[]; loss
           `${fmtRatio(ourAxios[1])} vs ${fmtRatio(peer[1])} of bare axios). ${lossReasons.axiosThroughput}`,
       );
     }
-    for (const [name, value] of oursRatios) {
-      if (value >= 0.95) continue;
-      const extra = added(name);
-      const reason = Object.entries(adapterReasons).find(([prefix]) => name.startsWith(prefix))?.[1] ?? '';
+    const groups = new Map<string, (readonly [string, number])[]>();
+    for (const entry of oursRatios) {
+      if (entry[1] >= 0.95) continue;
+      const key = Object.keys(adapterReasons).find((prefix) => entry[0].startsWith(prefix)) ?? entry[0];
+      groups.set(key, [...(groups.get(key) ?? []), entry]);
+    }
+    let index = 0;
+    for (const [key, entries] of groups) {
+      index++;
+      const extras = entries.map(([name]) => added(name));
       losses.push(
-        `**Throughput, ${name}:** ${fmtRatio(value)} of the bare client` +
-          (defined(extra) ? `; with no network it adds ${fmtNum(extra)} µs per request` : '') +
-          (defined(ours) ? ` (of which \`authorize()\` is about ${fmtNum(ours / 1000)} µs)` : '') +
-          `. ${reason} ${lossReasons.adapterCost}`,
+        `**Throughput, ${entries.map(([name]) => name).join(' / ')}:** ` +
+          `${entries.map(([, value]) => fmtRatio(value)).join(' / ')} of the bare client` +
+          (extras.every(defined)
+            ? `; with no network it adds ${extras.map((extra) => fmtNum(extra ?? Number.NaN)).join(' / ')} µs per request`
+            : '') +
+          (defined(ours) ? ` (\`authorize()\` itself: about ${fmtNum(ours / 1000)} µs)` : '') +
+          `. ${adapterReasons[key] ?? ''}` +
+          (index === groups.size ? ` ${lossReasons.adapterCost}` : ''),
       );
     }
   }
