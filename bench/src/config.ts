@@ -38,7 +38,7 @@ export const smokeConfig: BenchConfig = {
     unauthorizedConcurrency: 20,
     expiredRounds: 1,
     unauthorizedRounds: 1,
-    tokenTtl: 3,
+    tokenTtl: 6,
     pool: 16,
   },
   memory: { authorizeCalls: 2_000, refreshCycles: 50, rounds: 1 },
