@@ -16,6 +16,10 @@ export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions } },
   test: {
+    // In CI, also a JSON report: .ci/run reads it to print the closing "N passed, N failed" line.
+    reporters: process.env.CI
+      ? ['default', ['json', { outputFile: 'test-results/vitest.json' }]]
+      : ['default'],
     projects: workspaces.map((dir) => ({
       extends: true,
       test: {
