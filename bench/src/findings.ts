@@ -145,6 +145,7 @@ export function findings(tables: Map<string, Table>): { headline: string[]; loss
     const describePeer = (name: string) =>
       `${name} ${plural(value(name, 'token calls'), 'token call')}, ${fmtInt(value(name, 'failed'))} of ` +
       `${fmtInt(value(name, 'requests'))} failed` +
+      (value(name, 'discovery') > 1 ? `, ${fmtInt(value(name, 'discovery'))} discovery GETs` : '') +
       (expired ? '' : `, added p99 ${fmtMs(value(name, 'added p99'), true)}`);
     headline.push(
       `**${label}:** our ${ourNames.length} adapters ${

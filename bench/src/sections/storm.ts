@@ -614,6 +614,7 @@ function buildTable(
     table.data[`${name} token calls`] = tokenCalls;
     table.data[`${name} failed`] = failed;
     table.data[`${name} requests`] = Number(count);
+    table.data[`${name} discovery`] = med((m) => m.discovery);
     table.data[`${name} added p50`] = addedP50;
     table.data[`${name} added p99`] = addedP99;
     const firstError = list.find((m) => m.firstError)?.firstError;
