@@ -10,6 +10,7 @@ import { type AuthEventListener, safeEmitter } from './events.js';
 import { assertSecureTransport, clusterUrlHeader, displayUrl, parseHttpUrl, resolveUrl } from './origin.js';
 import { Redacted, redacted } from './redact.js';
 import { memoryStore, type TokenStore } from './store.js';
+import { storeKey } from './store-key.js';
 import { TokenManager } from './token-manager.js';
 
 /**
@@ -38,7 +39,12 @@ export interface AuthOptions {
   readonly timeout?: number | undefined;
   /** Use this OpenID Provider directly instead of asking the Weaviate server (for other APIs). */
   readonly oidc?: OidcOptions | undefined;
-  /** Where the token is kept; share one between processes to share the token. @default memoryStore() */
+  /**
+   * Where the token is kept. Auth objects (and processes) that share one store and have the same credential
+   * for the same `baseUrl` share one token and one refresh; different credentials never share (the key is
+   * a fingerprint of the credential). A static API key, or a bearer token without refresh token, is never
+   * written to it. @default memoryStore() (one per auth object)
+   */
   readonly store?: TokenStore | undefined;
 }
 
@@ -133,6 +139,7 @@ class AuthClient extends Redacted implements Auth {
   readonly #lifetime = new AbortController();
   readonly #store: TokenStore;
   readonly #ownStore: boolean;
+  readonly #unbind: (() => void) | undefined;
 
   constructor(options: AuthOptions) {
     super();
@@ -179,6 +186,13 @@ class AuthClient extends Redacted implements Auth {
         'createAuth(): `store` must have get, set and delete methods (see TokenStore).',
       );
     }
+    for (const method of ['lock', 'invalidate', 'bind'] as const) {
+      if (store[method] !== undefined && typeof store[method] !== 'function') {
+        throw new ConfigurationError(
+          `createAuth(): \`store.${method}\` must be a function or absent (see TokenStore).`,
+        );
+      }
+    }
 
     this.#base = base;
     this.baseUrl = base.href.replace(/\/$/, '');
@@ -186,8 +200,6 @@ class AuthClient extends Redacted implements Auth {
     this.#credentials = credentials;
     this.#extraHeaders = Object.freeze({ ...clusterUrlHeader(base), ...validateHeaders(options.headers) });
     this.#emit = safeEmitter(options.onEvent);
-    this.#store = store;
-    this.#ownStore = options.store === undefined;
     const environment: CredentialEnvironment = {
       baseUrl: base,
       timeout,
@@ -197,14 +209,29 @@ class AuthClient extends Redacted implements Auth {
       emit: this.#emit,
     };
     this.#provider = credentials.bind(environment);
+    // A token that can never change (a static key) has nothing to share: it stays out of a shared store.
+    this.#ownStore = options.store === undefined || !this.#provider.renewable;
+    this.#store = this.#ownStore ? memoryStore() : store;
+    // A store of its own holds one credential: only a shared store needs the fingerprint (started now, it
+    // costs a hash, or for a password ~50 ms of PBKDF2, once per auth object).
+    const key = this.#ownStore
+      ? `@auth/core:${this.baseUrl}:${credentials.kind}`
+      : storeKey(this.baseUrl, credentials, this.#provider);
     this.#manager = new TokenManager({
       provider: this.#provider,
       kind: credentials.kind,
-      store,
-      key: `@auth/core:${this.baseUrl}:${credentials.kind}:${this.#provider.identity ?? ''}`,
+      store: this.#store,
+      key,
       signal: this.#lifetime.signal,
       emit: this.#emit,
     });
+    let unbind: unknown;
+    try {
+      unbind = this.#ownStore ? undefined : this.#store.bind?.(this.#emit);
+    } catch {
+      // A store that cannot report events still stores tokens.
+    }
+    this.#unbind = typeof unbind === 'function' ? (unbind as () => void) : undefined;
   }
 
   async authorize(url: string | URL, init: AuthorizeOptions = {}): Promise<Record<string, string>> {
@@ -233,6 +260,11 @@ class AuthClient extends Redacted implements Auth {
   async close(): Promise<void> {
     if (this.#lifetime.signal.aborted) return;
     this.#lifetime.abort(new AuthClosedError());
+    try {
+      this.#unbind?.();
+    } catch {
+      // Ignored like a throwing event listener.
+    }
     await this.#manager.settle();
     if (this.#ownStore) (this.#store as ReturnType<typeof memoryStore>).clear();
   }

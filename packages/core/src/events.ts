@@ -75,6 +75,26 @@ export type AuthEvent =
       readonly type: 'unauthorized';
       /** The request URL without query string. */
       readonly url: string;
+    }
+  | {
+      /**
+       * A shared token store (e.g. Redis) stopped answering: this auth object carries on alone, with the
+       * token it last saw, until the store answers again. Reported by the store (`TokenStore.bind`).
+       */
+      readonly type: 'store-unavailable';
+      readonly error: AuthError;
+    }
+  | {
+      /** The token store answers again; sharing resumes. */
+      readonly type: 'store-available';
+    }
+  | {
+      /**
+       * The token store hit a problem it recovered from, e.g. a stored value it cannot decrypt (a fresh token
+       * replaces it).
+       */
+      readonly type: 'store-error';
+      readonly error: AuthError;
     };
 
 /**

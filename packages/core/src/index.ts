@@ -21,6 +21,7 @@ export { type OidcPasswordOptions, oidcPassword } from './credentials/oidc-passw
 export {
   type TokenSourceContext,
   type TokenSourceFunction,
+  type TokenSourceOptions,
   tokenSource,
 } from './credentials/token-source.js';
 export { AuthClosedError } from './errors/auth-closed-error.js';

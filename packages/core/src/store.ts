@@ -1,3 +1,5 @@
+import type { AuthEventListener } from './events.js';
+
 /**
  * A token as a {@link TokenStore} keeps it. Times are epoch milliseconds of the local clock.
  *
@@ -17,8 +19,14 @@ export interface StoredToken {
 
 /**
  * Where the token manager keeps the current token. The default keeps it in memory, per auth object. A store
- * shared by several processes (Redis, ...) lets them share one token; with `lock`, one refresh for all.
- * Keys never contain a secret. Stored values do: a shared store must be protected like a password.
+ * shared by several auth objects or processes (one `memoryStore()`, Redis, ...) lets those with the same
+ * credential share one token; with `lock`, one refresh for all.
+ *
+ * Keys name one credential at one server (`@auth/core:<baseUrl>:<kind>:<fingerprint>`): the fingerprint is a
+ * one-way hash of the credential's secret material (so two API keys, or one user name with two passwords,
+ * never share a key), or a random id for credentials without a stable identity (a key function, a
+ * `tokenSource()` without `shareKey`). Keys never contain a secret. Stored values do: a shared store must be
+ * protected like a password. A static API key (or a bearer token without refresh token) is never stored.
  *
  * @example
  * ```ts
@@ -40,27 +48,102 @@ export interface TokenStore {
   /** Called when the stored token can no longer be renewed (reauthentication is required). */
   delete(key: string): void | Promise<void>;
   /**
-   * Runs `task` while holding an exclusive lock on `key` across every process sharing the store, so one
-   * process refreshes and the others read its result. Optional: without it, each process refreshes alone.
+   * Runs `task` while holding an exclusive lock on `key` across every auth object and process sharing the
+   * store, so one refreshes and the others read its result. Optional: without it, each auth object
+   * refreshes alone.
+   *
+   * Pass `task` a signal that aborts when the lock is lost (a lease that expired, a renewal that failed):
+   * the token manager then abandons its token request instead of presenting a refresh token that the new
+   * holder presents too, and asks for the lock again. A lock that cannot be lost passes a signal that never
+   * aborts (or none: the parameter is optional so that stores written before it still fit). `signal` aborts when the auth object closes: stop waiting for the lock then (reject with
+   * `signal.reason`, without running `task`).
    */
-  lock?<T>(key: string, task: () => Promise<T>, signal: AbortSignal): Promise<T>;
+  lock?<T>(key: string, task: (signal?: AbortSignal) => Promise<T>, signal: AbortSignal): Promise<T>;
+  /**
+   * The server refused `staleAccessToken` (a 401). If it is still the access token stored at `key`, make
+   * `get` return it as expired from now on (e.g. `expiresAt` set to now), keeping its refresh token, so that
+   * every auth object and process sharing the store stops sending it and one refreshes. Leave any other
+   * (newer) token alone: compare and mark in one step. Optional; called before the refresh starts, and a
+   * failure here is ignored.
+   */
+  invalidate?(key: string, staleAccessToken: string): void | Promise<void>;
+  /**
+   * Called by `createAuth` with the auth object's event listener, so the store can report its own state
+   * (`store-unavailable`, `store-available`, `store-error`) through the auth object's `onEvent`. A store
+   * shared by several auth objects reports to each. Returns a function that `close()` calls to stop.
+   */
+  bind?(emit: AuthEventListener): (() => void) | undefined;
 }
 
 /**
- * The default {@link TokenStore}: a map in this process's memory.
+ * The default {@link TokenStore}: a map in this process's memory, with an in-process lock per key (so auth
+ * objects sharing one `memoryStore()` and the same credential refresh once) and `invalidate`.
  *
  * @example
  * ```ts
- * import { createAuth, apiKey, memoryStore } from '@auth/core';
- * const auth = createAuth({ baseUrl: 'http://localhost:8080', credentials: apiKey('key'), store: memoryStore() });
+ * import { createAuth, oidcPassword, memoryStore } from '@auth/core';
+ * const store = memoryStore();
+ * const credentials = oidcPassword({ username: 'alice', password: process.env.PASSWORD! });
+ * // Two auth objects with the same credential share one token and one refresh.
+ * const a = createAuth({ baseUrl: 'http://localhost:8080', credentials, store });
+ * const b = createAuth({ baseUrl: 'http://localhost:8080', credentials, store });
  * ```
  */
-export function memoryStore(): TokenStore & { clear(): void } {
+export function memoryStore(): TokenStore & {
+  lock<T>(key: string, task: (signal?: AbortSignal) => Promise<T>, signal: AbortSignal): Promise<T>;
+  invalidate(key: string, staleAccessToken: string): void;
+  clear(): void;
+} {
   const tokens = new Map<string, StoredToken>();
+  const queues = new Map<string, Promise<void>>();
+  // An in-process lock is never lost.
+  const held = new AbortController().signal;
   return {
     get: (key) => tokens.get(key),
     set: (key, token) => void tokens.set(key, token),
     delete: (key) => void tokens.delete(key),
-    clear: () => tokens.clear(),
+    invalidate: (key, staleAccessToken) => {
+      const token = tokens.get(key);
+      if (token?.accessToken !== staleAccessToken) return;
+      const now = Date.now();
+      if (token.expiresAt === undefined || token.expiresAt > now)
+        tokens.set(key, { ...token, expiresAt: now });
+    },
+    lock: <T>(key: string, task: (signal?: AbortSignal) => Promise<T>, signal: AbortSignal): Promise<T> => {
+      const previous = queues.get(key);
+      // Uncontended (the usual case): run at once, without a detour through the microtask queue.
+      const result = previous
+        ? waitFor(previous, signal).then(() => task(held))
+        : signal.aborted
+          ? Promise.reject(signal.reason)
+          : new Promise<T>((resolve) => resolve(task(held)));
+      const tail = result.then(
+        () => {},
+        () => {},
+      );
+      // The next task waits for this one (not for an aborted waiter's rejection).
+      const next = previous ? previous.then(() => tail) : tail;
+      queues.set(key, next);
+      void next.then(() => {
+        if (queues.get(key) === next) queues.delete(key);
+      });
+      return result;
+    },
+    clear: () => {
+      tokens.clear();
+    },
   };
+}
+
+/** Resolves when `previous` settles, or rejects with `signal.reason` when it aborts first. */
+function waitFor(previous: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    void previous.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
 }

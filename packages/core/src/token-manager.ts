@@ -1,4 +1,4 @@
-import { abortable, sleep } from './abort.js';
+import { abortable, anySignal, sleep } from './abort.js';
 import { backoffDelay, defaultRetryPolicy, type RetryPolicy } from './backoff.js';
 import type { TokenProvider, TokenRequest, TokenSet } from './credentials/credentials.js';
 import type { AuthError } from './errors/auth-error.js';
@@ -8,13 +8,7 @@ import { ReauthenticationRequiredError } from './errors/reauthentication-require
 import { TimeoutError } from './errors/timeout-error.js';
 import { TokenRequestError } from './errors/token-request-error.js';
 import type { AuthEventListener, Grant, RefreshReason } from './events.js';
-import {
-  DEFAULT_EXPIRES_IN,
-  MAX_EXPIRES_IN,
-  MIN_REFRESH_INTERVAL_MS,
-  type Phase,
-  phase,
-} from './schedule.js';
+import { MIN_REFRESH_INTERVAL_MS, normalizeExpiresIn, type Phase, phase } from './schedule.js';
 import type { StoredToken, TokenStore } from './store.js';
 
 export interface TokenManagerOptions {
@@ -22,7 +16,8 @@ export interface TokenManagerOptions {
   /** The credential kind, for messages. */
   readonly kind: string;
   readonly store: TokenStore;
-  readonly key: string;
+  /** The token store key (computed asynchronously: it holds a fingerprint of the credential). */
+  readonly key: string | Promise<string>;
   /** Aborts (with the reason later calls reject with) when the auth object closes. */
   readonly signal: AbortSignal;
   readonly emit: AuthEventListener;
@@ -34,6 +29,8 @@ export interface TokenManagerOptions {
 
 /** How many recent access tokens are remembered, to recognise a 401 for a token we handed out. */
 const RECENT_TOKENS = 16;
+/** How often in a row a refresh asks for the lock again after losing it, before it gives up. */
+const MAX_LOCK_LOSSES = 3;
 
 /**
  * Keeps one credential's token fresh for any number of concurrent callers. A fresh token costs nothing (no
@@ -44,7 +41,8 @@ export class TokenManager {
   readonly #provider: TokenProvider;
   readonly #kind: string;
   readonly #store: TokenStore;
-  readonly #key: string;
+  readonly #keyPromise: Promise<string>;
+  #key: string | undefined;
   readonly #signal: AbortSignal;
   readonly #emit: AuthEventListener;
   readonly #retry: RetryPolicy;
@@ -69,7 +67,11 @@ export class TokenManager {
     this.#provider = options.provider;
     this.#kind = options.kind;
     this.#store = options.store;
-    this.#key = options.key;
+    if (typeof options.key === 'string') this.#key = options.key;
+    this.#keyPromise = Promise.resolve(options.key).then((key) => {
+      this.#key = key;
+      return key;
+    });
     this.#signal = options.signal;
     this.#emit = options.emit;
     this.#retry = options.retry ?? defaultRetryPolicy;
@@ -96,10 +98,19 @@ export class TokenManager {
   async unauthorized(sentToken: string, signal?: AbortSignal): Promise<boolean> {
     this.#assertOpen();
     if (!this.#provider.renewable) return false;
-    const current = await this.#store.get(this.#key);
+    const key = this.#key ?? (await this.#keyPromise);
+    const current = await this.#store.get(key);
     const isCurrent = current?.accessToken === sentToken;
     if (!isCurrent && !this.#issued.includes(sentToken)) return false;
-    if (isCurrent) remember(this.#rejected, sentToken);
+    if (isCurrent) {
+      remember(this.#rejected, sentToken);
+      // Tell every auth object and process sharing the store; the refresh below stays one for all.
+      try {
+        await this.#store.invalidate?.(key, sentToken);
+      } catch {
+        // Advisory: this auth object refreshes anyway; the others find out at their own 401.
+      }
+    }
     return (await this.#token(signal, 'unauthorized')) !== sentToken;
   }
 
@@ -139,11 +150,12 @@ export class TokenManager {
   }
 
   async #current(): Promise<StoredToken | undefined> {
-    const stored = await this.#store.get(this.#key);
+    const key = this.#key ?? (await this.#keyPromise);
+    const stored = await this.#store.get(key);
     if (stored || this.#seeded || !this.#provider.initial) return stored;
     this.#seeded = true;
-    const seed = toStored(this.#provider.initial(), this.#now(), undefined);
-    await this.#store.set(this.#key, seed);
+    const seed = toSeed(this.#provider.initial(), this.#now());
+    await this.#store.set(key, seed);
     return seed;
   }
 
@@ -172,49 +184,75 @@ export class TokenManager {
     }
   }
 
-  #run(reason: RefreshReason): Promise<StoredToken> {
-    const task = () => this.#attempts(reason);
-    return this.#store.lock ? this.#store.lock(this.#key, task, this.#signal) : task();
-  }
-
-  async #attempts(reason: RefreshReason): Promise<StoredToken> {
-    for (let attempt = 0; ; attempt++) {
-      await this.#spacing();
-      const current = await this.#store.get(this.#key);
-      // Another process sharing the store may have refreshed while we waited for the lock.
-      if (current && this.#phase(current) === 'fresh') return current;
-      const step = { grant: this.#provider.grant };
+  async #run(reason: RefreshReason): Promise<StoredToken> {
+    const key = this.#key ?? (await this.#keyPromise);
+    const store = this.#store;
+    if (!store.lock) return this.#attempts(key, reason, this.#signal);
+    for (let losses = 0; ; losses++) {
+      let lease: AbortSignal | undefined;
       try {
-        return await abortable(this.#attempt(current, attempt === 0 ? reason : 'retry', step), this.#signal);
-      } catch (thrown) {
-        if (this.#signal.aborted) throw this.#signal.reason;
-        const error = asAuthError(thrown, step.grant, this.#kind);
-        const willRetry = isTransient(error) && attempt < this.#retry.retries;
-        this.#emit({ type: 'refresh-failed', grant: step.grant, error, willRetry });
-        // A token nobody can renew is of no use to anyone sharing the store.
-        if (error instanceof ReauthenticationRequiredError) await this.#store.delete(this.#key);
-        if (!willRetry) throw error;
-        await sleep(backoffDelay(attempt, this.#retry, this.#random), this.#signal, this.#waiting > 0);
+        return await store.lock(
+          key,
+          (signal?: AbortSignal) => {
+            // A store written for the old contract calls task() without a signal: its lock is never lost.
+            lease = signal instanceof AbortSignal ? signal : undefined;
+            return this.#attempts(key, reason, lease ? anySignal(this.#signal, lease) : this.#signal);
+          },
+          this.#signal,
+        );
+      } catch (error) {
+        // The lock was lost (its lease ran out): the new holder refreshes. Ask for the lock again; inside
+        // it, the token that holder stored is found fresh and no request is made.
+        if (!lease?.aborted || this.#signal.aborted || losses + 1 >= MAX_LOCK_LOSSES) throw error;
       }
     }
   }
 
-  async #spacing(): Promise<void> {
+  /** Token requests with retries, until one succeeds or fails for good. `signal` adds the lock's lease. */
+  async #attempts(key: string, reason: RefreshReason, signal: AbortSignal): Promise<StoredToken> {
+    for (let attempt = 0; ; attempt++) {
+      await this.#spacing(signal);
+      const current = await this.#store.get(key);
+      // Another process sharing the store may have refreshed while we waited for the lock.
+      if (current && this.#phase(current) === 'fresh') return current;
+      signal.throwIfAborted();
+      const step = { grant: this.#provider.grant };
+      try {
+        return await abortable(
+          this.#attempt(key, current, attempt === 0 ? reason : 'retry', step, signal),
+          signal,
+        );
+      } catch (thrown) {
+        if (signal.aborted) throw signal.reason;
+        const error = asAuthError(thrown, step.grant, this.#kind);
+        const willRetry = isTransient(error) && attempt < this.#retry.retries;
+        this.#emit({ type: 'refresh-failed', grant: step.grant, error, willRetry });
+        // A token nobody can renew is of no use to anyone sharing the store.
+        if (error instanceof ReauthenticationRequiredError) await this.#store.delete(key);
+        if (!willRetry) throw error;
+        await sleep(backoffDelay(attempt, this.#retry, this.#random), signal, this.#waiting > 0);
+      }
+    }
+  }
+
+  async #spacing(signal: AbortSignal): Promise<void> {
     const wait = this.#lastStart + this.#minInterval - this.#now();
-    if (wait > 0) await sleep(wait, this.#signal, this.#waiting > 0);
+    if (wait > 0) await sleep(wait, signal, this.#waiting > 0);
   }
 
   /** One attempt: the refresh-token grant first, the primary grant on `invalid_grant` (or when there is none). */
   async #attempt(
+    key: string,
     current: StoredToken | undefined,
     reason: RefreshReason,
     step: { grant: Grant },
+    signal: AbortSignal,
   ): Promise<StoredToken> {
     const provider = this.#provider;
     const refreshToken = current?.refreshToken;
     const startedAt = this.#now();
     this.#lastStart = startedAt;
-    const request: TokenRequest = { signal: this.#signal, reason, refreshToken };
+    const request: TokenRequest = { signal, reason, refreshToken };
     let set: TokenSet;
     if (refreshToken !== undefined && refreshToken !== this.#deadRefreshToken && provider.refresh) {
       step.grant = 'refresh_token';
@@ -227,6 +265,7 @@ export class TokenManager {
         if (!provider.obtain)
           throw this.#reauthentication('the provider refused the refresh token (invalid_grant)', error);
         this.#emit({ type: 'refresh-failed', grant: step.grant, error, willRetry: true });
+        signal.throwIfAborted();
         set = await this.#obtain(provider.obtain, { ...request, reason: 'invalid_grant' }, step);
       }
     } else {
@@ -245,7 +284,8 @@ export class TokenManager {
       step.grant === 'refresh_token' ? refreshToken : undefined,
       step.grant,
     );
-    await this.#store.set(this.#key, token);
+    signal.throwIfAborted();
+    await this.#store.set(key, token);
     this.#rejected = this.#rejected.filter((rejected) => rejected !== token.accessToken);
     const expiresIn =
       token.expiresAt === undefined ? {} : { expiresIn: (token.expiresAt - startedAt) / 1000 };
@@ -281,6 +321,23 @@ function remember(list: string[], token: string): void {
   if (list.length > RECENT_TOKENS) list.shift();
 }
 
+/**
+ * A token known up front (a static key, a given bearer token). Its `expiresIn` is what is left of its life,
+ * counted by the credential itself: 0 (or less) means it expired already and must never be sent, so it is
+ * not read by {@link normalizeExpiresIn} (for which 0 means "unknown").
+ */
+function toSeed(set: TokenSet, now: number): StoredToken {
+  const expiresIn = set?.expiresIn;
+  if (typeof expiresIn === 'number' && !(expiresIn > 0)) {
+    return {
+      ...toStored({ accessToken: set.accessToken }, now, undefined),
+      refreshToken: set.refreshToken,
+      expiresAt: now,
+    };
+  }
+  return toStored(set, now, undefined);
+}
+
 function toStored(
   set: TokenSet,
   startedAt: number,
@@ -299,14 +356,10 @@ function toStored(
     accessToken: set.accessToken,
     refreshToken,
     obtainedAt: startedAt,
-    expiresAt: set.expiresIn === undefined ? undefined : startedAt + lifetime(set.expiresIn) * 1000,
+    // Absent: the token does not expire (used until the server refuses it). Otherwise the one rule for
+    // every expires_in: zero, negative or non-numeric -> DEFAULT_EXPIRES_IN, huge -> MAX_EXPIRES_IN.
+    expiresAt: set.expiresIn === undefined ? undefined : startedAt + normalizeExpiresIn(set.expiresIn) * 1000,
   };
-}
-
-/** A provider's `expiresIn` made safe: not a number -> the default, negative -> 0 (expired), huge -> clamped. */
-function lifetime(expiresIn: number): number {
-  if (typeof expiresIn !== 'number' || Number.isNaN(expiresIn)) return DEFAULT_EXPIRES_IN;
-  return Math.min(Math.max(expiresIn, 0), MAX_EXPIRES_IN);
 }
 
 function isTransient(error: AuthError): boolean {

@@ -57,8 +57,15 @@ class ApiKeyCredentials extends Redacted implements Credentials {
         ? { name: 'Authorization', scheme: 'Bearer' }
         : { name: this.#header };
     if (typeof key === 'string') {
-      return { grant: 'api_key', renewable: false, initial: () => ({ accessToken: key }), header };
+      return {
+        grant: 'api_key',
+        renewable: false,
+        initial: () => ({ accessToken: key }),
+        header,
+        keyMaterial: () => ({ parts: [key, header.name] }),
+      };
     }
+    // A key function has no stable identity: its token store key holds a random id of this credential.
     return {
       grant: 'api_key',
       renewable: true,

@@ -49,6 +49,8 @@ class BearerTokenCredentials extends Redacted implements Credentials {
     return {
       grant: 'refresh_token',
       renewable: this.#refreshToken !== undefined,
+      // Processes given the same token (and refresh token) share it; different ones never do.
+      keyMaterial: () => ({ parts: [this.#refreshToken ?? this.#accessToken] }),
       initial: () => ({
         accessToken: this.#accessToken,
         expiresIn: Math.max(0, (this.#expiresAt - Date.now()) / 1000),

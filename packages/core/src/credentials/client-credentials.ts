@@ -54,6 +54,9 @@ class ClientCredentialsCredentials extends Redacted implements Credentials {
       grant: 'client_credentials',
       renewable: true,
       identity: client.clientId,
+      keyMaterial: () => ({
+        parts: [client.secret, JSON.stringify(scopes ?? null), JSON.stringify(env.oidc ?? null)],
+      }),
       obtain: () =>
         session.clientCredentials(client, (discovered) => {
           scope ??= clientCredentialsScope(

@@ -85,10 +85,30 @@ export interface TokenProvider {
   readonly grant: Grant;
   /** False when asking again cannot give a different token (a static API key): a 401 is then final. */
   readonly renewable: boolean;
-  /** A token known without any request (a static key, a given bearer token); read once, when first needed. */
+  /**
+   * A token known without any request (a static key, a given bearer token); read once, when first needed.
+   * Its `expiresIn` is what is left of its life: 0 means it has expired already (unlike a token request's
+   * answer, where 0 counts as unknown).
+   */
   initial?(): TokenSet;
-  /** A non-secret name for the identity (a user name, a client id), used in the token store key. */
+  /**
+   * A non-secret name for the identity (a user name, a client id). Part of what the token store key is a
+   * fingerprint of (see {@link TokenProvider.keyMaterial}); alone, it makes credentials with the same identity
+   * share a token.
+   */
   readonly identity?: string | undefined;
+  /**
+   * What tells this credential apart from any other of its kind, secrets included: the API key; the password
+   * with its user name and scopes; the client secret with its client id; the refresh token a bearer token
+   * came with. The token store key holds only a one-way fingerprint of `parts` (SHA-256, or PBKDF2 when
+   * `lowEntropy` says a part is a human-chosen password), never the parts: auth objects and processes with
+   * the same credential share one token, different credentials never do. Called once per auth object.
+   *
+   * Without it and without `identity`, the credential has no stable identity (a key function, a token
+   * source): its key holds a random id of the credential object, and its token is never shared with another
+   * credential object or process.
+   */
+  keyMaterial?(): { readonly parts: readonly string[]; readonly lowEntropy?: boolean | undefined };
   /** Where the token goes: `Authorization: Bearer <token>` unless said otherwise. */
   readonly header?: { readonly name: string; readonly scheme?: string | undefined } | undefined;
   /** Runs the primary grant. Absent when there is none (a bearer token can only be refreshed). */

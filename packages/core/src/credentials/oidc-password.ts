@@ -44,6 +44,10 @@ class OidcPasswordCredentials extends Redacted implements Credentials {
       grant: 'password',
       renewable: true,
       identity: username,
+      keyMaterial: () => ({
+        parts: [password, JSON.stringify(userScopes ?? []), JSON.stringify(env.oidc ?? null)],
+        lowEntropy: true,
+      }),
       obtain: async () => {
         const discovered = await session.discover();
         // Computed once: the same scope on every request, however often tokens are renewed.

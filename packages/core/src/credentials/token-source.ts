@@ -3,6 +3,7 @@ import { ConfigurationError } from '../errors/configuration-error.js';
 import type { RefreshReason } from '../events.js';
 import { Redacted } from '../redact.js';
 import type { CredentialEnvironment, Credentials, TokenProvider, TokenSet } from './credentials.js';
+import { requireString } from './validate.js';
 
 /**
  * What a token source function is told.
@@ -33,19 +34,51 @@ export type TokenSourceFunction = (
   context: TokenSourceContext,
 ) => Promise<TokenSet> | TokenSet;
 
+/**
+ * Options of {@link tokenSource}.
+ *
+ * @example
+ * ```ts
+ * tokenSource(fetchServiceToken, { shareKey: 'billing-service' });
+ * ```
+ */
+export interface TokenSourceOptions {
+  /**
+   * A non-secret name for the credential the function returns tokens of, e.g. `'billing-service'`. Auth
+   * objects (and processes) with the same `baseUrl`, the same shared store and the same `shareKey` share one
+   * token and one refresh, so give it only to functions that return tokens of one and the same credential.
+   * Without it, the tokens of this `tokenSource()` are never shared with another one.
+   */
+  readonly shareKey?: string | undefined;
+}
+
 class TokenSourceCredentials extends Redacted implements Credentials {
   readonly kind = 'token_source';
   protected readonly label = 'TokenSourceCredentials';
   readonly #source: TokenSourceFunction;
+  readonly #shareKey: string | undefined;
 
-  constructor(source: TokenSourceFunction) {
+  constructor(source: TokenSourceFunction, options: TokenSourceOptions) {
     super();
     if (typeof source !== 'function') {
       throw new ConfigurationError(
         'tokenSource(): pass a function that returns { accessToken, expiresIn?, refreshToken? }.',
       );
     }
+    if (typeof options !== 'object' || options === null) {
+      throw new ConfigurationError(
+        "tokenSource(): the second argument must be an options object, e.g. { shareKey: 'my-service' }.",
+      );
+    }
     this.#source = source;
+    this.#shareKey =
+      options.shareKey === undefined
+        ? undefined
+        : requireString(
+            options.shareKey,
+            'tokenSource(): `shareKey`',
+            "Pass a non-secret name such as { shareKey: 'my-service' }, or leave it out.",
+          );
   }
 
   bind(env: CredentialEnvironment): TokenProvider {
@@ -53,6 +86,8 @@ class TokenSourceCredentials extends Redacted implements Credentials {
     return {
       grant: 'token_source',
       renewable: true,
+      // Without a shareKey a function has no stable identity: its key holds a random id of this credential.
+      ...(this.#shareKey === undefined ? {} : { identity: this.#shareKey }),
       obtain: ({ signal, reason, refreshToken }) =>
         withTimeout((inner) => Promise.resolve(source(inner, { refreshToken, reason })), {
           signal,
@@ -63,7 +98,7 @@ class TokenSourceCredentials extends Redacted implements Credentials {
   }
 
   protected describe(): Record<string, unknown> {
-    return { kind: this.kind };
+    return this.#shareKey === undefined ? { kind: this.kind } : { kind: this.kind, shareKey: this.#shareKey };
   }
 }
 
@@ -81,8 +116,9 @@ class TokenSourceCredentials extends Redacted implements Credentials {
  *     return { accessToken: body.access_token, expiresIn: body.expires_in };
  *   }),
  * });
+ * // Shared by every process using one Redis store: tokenSource(fn, { shareKey: 'login.example.com/app' })
  * ```
  */
-export function tokenSource(source: TokenSourceFunction): Credentials {
-  return new TokenSourceCredentials(source);
+export function tokenSource(source: TokenSourceFunction, options: TokenSourceOptions = {}): Credentials {
+  return new TokenSourceCredentials(source, options);
 }

@@ -1,6 +1,12 @@
 import { safeCause } from '../redact.js';
 
 /**
+ * The brand every {@link AuthError} carries (on its prototype, so every subclass too), shared by every copy
+ * of this package through the global symbol registry. `isAuthError()` reads it.
+ */
+export const AUTH_ERROR_BRAND: unique symbol = Symbol.for('@auth/core.AuthError') as never;
+
+/**
  * Options every {@link AuthError} accepts.
  *
  * @example
@@ -35,5 +41,10 @@ export class AuthError extends Error {
   constructor(message: string, code = 'AUTH_ERROR', options: AuthErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: safeCause(options.cause) });
     this.code = code;
+  }
+
+  static {
+    // Non-enumerable, on the prototype: invisible in JSON and util.inspect, inherited by every subclass.
+    Object.defineProperty(AuthError.prototype, AUTH_ERROR_BRAND, { value: true });
   }
 }

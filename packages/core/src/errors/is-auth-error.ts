@@ -1,4 +1,4 @@
-import { AuthError } from './auth-error.js';
+import { AUTH_ERROR_BRAND, AuthError } from './auth-error.js';
 
 const names = new Set([
   'AuthError',
@@ -13,8 +13,11 @@ const names = new Set([
 ]);
 
 /**
- * Whether `error` is an error of `@auth/core`. Also true for errors from another copy of the package (it
- * compares `name` and the `AUTH_` code, not only `instanceof`).
+ * Whether `error` is an `AuthError`: one of `@auth/core`'s errors or any subclass (such as `RedisStoreError`
+ * of `@auth/redis-store`), also when it comes from another copy of the package (a second install, the other
+ * of the ESM and CJS builds), where `instanceof` fails. It checks `instanceof`, then the brand every
+ * `AuthError` carries (`Symbol.for('@auth/core.AuthError')`), then, for copies older than the brand, the
+ * `name` of core's own classes together with an `AUTH_` code.
  *
  * @example
  * ```ts
@@ -28,7 +31,9 @@ const names = new Set([
  */
 export function isAuthError(error: unknown): error is AuthError {
   if (error instanceof AuthError) return true;
-  if (!(error instanceof Error) || !names.has(error.name)) return false;
-  const code: unknown = (error as { code?: unknown }).code;
-  return typeof code === 'string' && code.startsWith('AUTH_');
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, name } = error as { code?: unknown; name?: unknown };
+  if (typeof code !== 'string' || typeof (error as { message?: unknown }).message !== 'string') return false;
+  if ((error as { [AUTH_ERROR_BRAND]?: unknown })[AUTH_ERROR_BRAND] === true) return true;
+  return typeof name === 'string' && names.has(name) && code.startsWith('AUTH_');
 }
