@@ -13,6 +13,8 @@ import {
   ReauthenticationRequiredError,
   TimeoutError,
   TokenRequestError,
+  type TokenSet,
+  tokenSource,
 } from '@auth/core';
 import { type MalformedKind, startWeaviateServer, type WeaviateServer } from '@auth/testing';
 import { describe, expect, it, type TestContext, vi } from 'vitest';
@@ -229,6 +231,63 @@ describe.concurrent('token endpoint faults through each adapter', () => {
         expect(restRequests(r.proxy, 0).filter((seen) => seen.headers.authorization === undefined)).toEqual(
           [],
         );
+      },
+    );
+  });
+
+  describe('a token source that returns garbage', () => {
+    eachAdapter()(
+      '$name: no access token, an empty one, a number or null give InvalidTokenResponseError; nothing is sent',
+      async (adapter, context) => {
+        const r = await rig(context);
+        const answers: unknown[] = [
+          {},
+          { accessToken: '' },
+          { accessToken: '   ' },
+          { accessToken: 42 },
+          null,
+        ];
+        for (const answer of answers) {
+          const auth = r.auth({ credentials: tokenSource(async () => answer as TokenSet) });
+          const error = await rejection(adapter.create(auth, r.proxy.url).request('/v1/meta'));
+          expect(error, JSON.stringify(answer)).toBeInstanceOf(InvalidTokenResponseError);
+          expect((error as Error).message, JSON.stringify(answer)).toMatch(/no access token/);
+        }
+        expect(restRequests(r.proxy, 0)).toEqual([]);
+      },
+    );
+  });
+
+  describe('a token with stray whitespace (read from a file with its trailing newline)', () => {
+    const all = { fetch: 8, axios: 8, 'ky 1': 8, 'ky 2': 8, 'graphql-request': 8 } as const;
+    eachAdapter(all)(
+      '$name: a refused token with a trailing newline is still renewed after its 401, and the retry succeeds',
+      async (adapter, context) => {
+        const r = await rig(context);
+        let calls = 0;
+        const auth = r.auth({
+          credentials: tokenSource(async () => ({
+            // The first token is stale (the server refuses it); the next one is good.
+            accessToken: calls++ === 0 ? 'stale-token-from-a-file\n' : r.server.keys.admin,
+            expiresIn: 60,
+          })),
+        });
+        expect(await adapter.create(auth, r.proxy.url).request('/v1/meta')).toBe(200);
+        expect(calls).toBe(2);
+      },
+    );
+    eachAdapter(all)(
+      '$name: a line break inside the token gives a typed InvalidTokenResponseError that does not show it; nothing is sent',
+      async (adapter, context) => {
+        const r = await rig(context);
+        const token = 'SECRET-FILE-TOKEN-0123456789';
+        const auth = r.auth({
+          credentials: tokenSource(async () => ({ accessToken: `${token}\r\nX-Injected: 1`, expiresIn: 60 })),
+        });
+        const error = await rejection(adapter.create(auth, r.proxy.url).request('/v1/meta'));
+        expect(String((error as Error)?.message)).not.toContain(token);
+        expect(error).toBeInstanceOf(InvalidTokenResponseError);
+        expect(restRequests(r.proxy, 0)).toEqual([]);
       },
     );
   });
