@@ -302,4 +302,103 @@ describe('TokenManager', () => {
     expect(await results).toEqual(['access-1', 'access-1', 'access-1', 'access-1']);
     expect(a.stats.obtain + b.stats.obtain).toBe(1);
   });
+
+  it('gives the lock task a lease signal: a lost lease aborts the token request, and the new holder’s token is used', async () => {
+    const tokens = new Map<string, StoredToken>();
+    let locks = 0;
+    let lose!: () => void;
+    const shared: TokenStore = {
+      get: (key) => tokens.get(key),
+      set: (key, token) => void tokens.set(key, token),
+      delete: (key) => void tokens.delete(key),
+      lock: async <T>(_key: string, task: (signal?: AbortSignal) => Promise<T>) => {
+        locks++;
+        const lease = new AbortController();
+        lose = () => lease.abort(new Error('lease lost (test)'));
+        return task(lease.signal);
+      },
+    };
+    const provider = fakeProvider({ lifetime: 60, delay: 100 });
+    const seen: AbortSignal[] = [];
+    const obtain = provider.obtain!.bind(provider);
+    provider.obtain = (request) => {
+      seen.push(request.signal);
+      return obtain(request);
+    };
+    const { manager, events } = setup(provider, shared);
+    const waiting = manager.token();
+    await vi.advanceTimersByTimeAsync(50); // the request is in flight
+    expect(seen).toHaveLength(1);
+    // Another process took the lock over and stored its token; then this holder learns it lost the lease.
+    const now = Date.now();
+    tokens.set('key', { accessToken: 'from-new-holder', obtainedAt: now, expiresAt: now + 60_000 });
+    lose();
+    expect(seen[0]!.aborted).toBe(true);
+    await vi.advanceTimersByTimeAsync(600);
+    expect(await waiting).toBe('from-new-holder');
+    expect(locks).toBe(2); // asked for the lock again; inside, the new token was fresh: no second request
+    expect(provider.stats.obtain).toBe(1);
+    expect(tokens.get('key')?.accessToken).toBe('from-new-holder');
+    expect(types(events)).toEqual(['refresh-started']);
+  });
+
+  it('gives up after losing the lock three times in a row, with the store’s reason', async () => {
+    const reason = new Error('lease lost (test)');
+    const shared: TokenStore = {
+      ...memoryStore(),
+      lock: async <T>(_key: string, task: (signal?: AbortSignal) => Promise<T>) =>
+        task(AbortSignal.abort(reason)),
+    };
+    const provider = fakeProvider({ lifetime: 60 });
+    const { manager } = setup(provider, shared);
+    const waiting = manager.token();
+    const assertion = expect(waiting).rejects.toBe(reason);
+    await vi.advanceTimersByTimeAsync(2_000);
+    await assertion;
+    expect(provider.stats.obtain).toBe(0); // never presented anything without a lease
+  });
+
+  it('treats a zero, negative or non-numeric expiresIn in an answer as the default lifetime, not as expired', async () => {
+    for (const expiresIn of [0, -5, Number.NaN, '300' as unknown as number]) {
+      const provider = fakeProvider({ lifetime: expiresIn });
+      const { manager, close } = setup(provider);
+      const first = manager.token();
+      await vi.advanceTimersByTimeAsync(10);
+      expect(await first).toBe('access-1');
+      await vi.advanceTimersByTimeAsync(30_000); // well inside 60 s (or 300 s)
+      expect(await manager.token()).toBe('access-1');
+      expect(provider.stats.obtain).toBe(1);
+      await close();
+    }
+  });
+
+  it('never sends a token given up front whose life already ran out (expiresIn 0)', async () => {
+    const provider = fakeProvider({ primary: false, initial: { accessToken: 'given', expiresIn: 0 } });
+    const { manager } = setup(provider);
+    await expect(manager.token()).rejects.toThrow(ReauthenticationRequiredError);
+  });
+
+  it('tells a shared store which token the server refused (invalidate), only when it is the stored one', async () => {
+    const calls: [string, string][] = [];
+    const inner = memoryStore();
+    const store: TokenStore = {
+      ...inner,
+      invalidate: (key, stale) => {
+        calls.push([key, stale]);
+        inner.invalidate(key, stale);
+      },
+    };
+    const provider = fakeProvider({ lifetime: 60 });
+    const { manager } = setup(provider, store);
+    const first = manager.token();
+    await vi.advanceTimersByTimeAsync(10);
+    await first;
+    const refused = manager.unauthorized('access-1');
+    await vi.advanceTimersByTimeAsync(600);
+    expect(await refused).toBe(true);
+    expect(calls).toEqual([['key', 'access-1']]);
+    expect(await manager.unauthorized('access-1')).toBe(true); // late: no longer the stored one
+    expect(calls).toHaveLength(1);
+    expect(provider.stats.obtain).toBe(2);
+  });
 });

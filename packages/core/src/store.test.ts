@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { createAuth } from './create-auth.js';
+import { oidcPassword } from './credentials/oidc-password.js';
+import { tokenSource } from './credentials/token-source.js';
+import { AuthError } from './errors/auth-error.js';
+import type { AuthEvent, AuthEventListener } from './events.js';
+import { memoryStore, type TokenStore } from './store.js';
+
+describe('memoryStore', () => {
+  it('lock runs one task at a time per key, and other keys in parallel', async () => {
+    const store = memoryStore();
+    const order: string[] = [];
+    const never = new AbortController().signal;
+    const task = (name: string, ms: number) => async (lease?: AbortSignal) => {
+      expect(lease?.aborted).toBe(false); // an in-process lock is never lost
+      order.push(`${name} start`);
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      order.push(`${name} end`);
+      return name;
+    };
+    const results = await Promise.all([
+      store.lock('k', task('a', 30), never),
+      store.lock('k', task('b', 1), never),
+      store.lock('other', task('c', 1), never),
+    ]);
+    expect(results).toEqual(['a', 'b', 'c']);
+    expect(order.indexOf('b start')).toBeGreaterThan(order.indexOf('a end'));
+    expect(order.indexOf('c end')).toBeLessThan(order.indexOf('a end'));
+  });
+
+  it('lock: a waiter whose signal aborts stops waiting without running its task; the queue goes on', async () => {
+    const store = memoryStore();
+    const never = new AbortController().signal;
+    let release!: () => void;
+    const holding = store.lock('k', () => new Promise<void>((resolve) => (release = resolve)), never);
+    const controller = new AbortController();
+    let ran = false;
+    const waiter = store.lock(
+      'k',
+      async () => {
+        ran = true;
+      },
+      controller.signal,
+    );
+    const reason = new Error('closed');
+    controller.abort(reason);
+    await expect(waiter).rejects.toBe(reason);
+    const next = store.lock('k', async () => 'next', never);
+    release();
+    await holding;
+    expect(await next).toBe('next');
+    expect(ran).toBe(false);
+  });
+
+  it('lock: a failing task releases the lock', async () => {
+    const store = memoryStore();
+    const never = new AbortController().signal;
+    await expect(store.lock('k', () => Promise.reject(new Error('boom')), never)).rejects.toThrow('boom');
+    await expect(store.lock('k', async () => 'after', never)).resolves.toBe('after');
+  });
+
+  it('invalidate marks the stored token expired only when it is the stale one, keeping its refresh token', () => {
+    const store = memoryStore();
+    const now = Date.now();
+    store.set('k', { accessToken: 'new', refreshToken: 'r', obtainedAt: now, expiresAt: now + 60_000 });
+    store.invalidate('k', 'old');
+    expect(store.get('k')).toMatchObject({ accessToken: 'new', expiresAt: now + 60_000 });
+    store.invalidate('k', 'new');
+    const marked = store.get('k') as { expiresAt: number; refreshToken: string };
+    expect(marked.expiresAt).toBeLessThanOrEqual(Date.now());
+    expect(marked.refreshToken).toBe('r');
+    store.invalidate('missing', 'new');
+    expect(store.get('missing')).toBeUndefined();
+  });
+});
+
+describe('TokenStore.bind', () => {
+  it('lets a shared store report through each auth object’s onEvent, until it closes', async () => {
+    const listeners = new Set<AuthEventListener>();
+    const store: TokenStore = {
+      ...memoryStore(),
+      bind: (emit) => {
+        listeners.add(emit);
+        return () => listeners.delete(emit);
+      },
+    };
+    const seenA: AuthEvent[] = [];
+    const seenB: AuthEvent[] = [];
+    const credentials = tokenSource(() => ({ accessToken: 'token' }));
+    const a = createAuth({
+      baseUrl: 'http://127.0.0.1:1',
+      credentials,
+      store,
+      onEvent: (e) => seenA.push(e),
+    });
+    const b = createAuth({
+      baseUrl: 'http://127.0.0.1:1',
+      credentials,
+      store,
+      onEvent: (e) => seenB.push(e),
+    });
+    expect(listeners.size).toBe(2);
+    const error = new AuthError('The store is down (test). Check it.', 'AUTH_TEST_STORE');
+    for (const emit of listeners) emit({ type: 'store-unavailable', error });
+    expect(seenA).toEqual([{ type: 'store-unavailable', error }]);
+    expect(seenB).toEqual([{ type: 'store-unavailable', error }]);
+    await a.close();
+    expect(listeners.size).toBe(1);
+    await b.close();
+    expect(listeners.size).toBe(0);
+  });
+
+  it('is not called for a credential that never uses the shared store, and bad store methods are refused', () => {
+    const store: TokenStore = { ...memoryStore(), lock: 'yes' as never };
+    expect(() =>
+      createAuth({
+        baseUrl: 'http://127.0.0.1:1',
+        credentials: oidcPassword({ username: 'u', password: 'p' }),
+        store,
+      }),
+    ).toThrow(/`store.lock` must be a function/);
+  });
+});
