@@ -53,17 +53,31 @@ class Audit {
   }
 
   /** A token store that records every access and refresh token it is given. */
+  /**
+   * A token store that records every access and refresh token it is given, and every key it is asked
+   * about (keys must never contain a secret; a store passed in is a shared one, so keys are fingerprints).
+   */
   store(): TokenStore {
     const inner = memoryStore();
     return {
-      get: inner.get,
-      delete: inner.delete,
+      get: (key) => {
+        this.keys.add(key);
+        return inner.get(key);
+      },
+      delete: (key) => {
+        this.keys.add(key);
+        return inner.delete(key);
+      },
       set: (key, token) => {
+        this.keys.add(key);
         this.add(token.accessToken, token.refreshToken);
         return inner.set(key, token);
       },
     };
   }
+
+  /** Every key a token store was asked about. */
+  readonly keys = new Set<string>();
 
   /** Runs one request; keeps what it threw (split into ours and the library's). */
   async run(task: () => Promise<unknown>): Promise<void> {
@@ -349,6 +363,9 @@ describe('leak audit: every credential kind through every adapter, including eve
       // The audit saw something: errors of every kind, and tokens to look for.
       expect(audit.ours.length).toBeGreaterThan(20);
       expect(audit.secrets.size).toBeGreaterThan(10);
+      // Token store keys are audited like log lines: they end up in Redis, in monitoring, in dumps.
+      expect(audit.keys.size).toBeGreaterThan(0);
+      output.push(...[...audit.keys].map((key) => `store key ${key}`));
       const ours = [...audit.ours, ...audit.thrown.filter((error) => httpStatusOf(error) === undefined)];
       expect(audit.findings(ours, output)).toEqual([]);
     },
