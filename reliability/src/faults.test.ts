@@ -9,11 +9,13 @@ import {
   InvalidTokenResponseError,
   isAuthError,
   MAX_EXPIRES_IN,
+  memoryStore,
   oidcPassword,
   ReauthenticationRequiredError,
   TimeoutError,
   TokenRequestError,
   type TokenSet,
+  type TokenStore,
   tokenSource,
 } from '@auth/core';
 import { type MalformedKind, startWeaviateServer, type WeaviateServer } from '@auth/testing';
@@ -69,6 +71,7 @@ async function rig({ onTestFinished }: Pick<TestContext, 'onTestFinished'>): Pro
           oidcPassword({ username: server.users.admin.username, password: server.users.admin.password }),
         onEvent: (event) => events.push(event),
         ...(options.timeout ? { timeout: options.timeout } : {}),
+        ...(options.store ? { store: options.store } : {}),
       });
       auths.push(auth);
       return auth;
@@ -78,7 +81,10 @@ async function rig({ onTestFinished }: Pick<TestContext, 'onTestFinished'>): Pro
 interface AuthExtras {
   credentials?: Parameters<typeof createAuth>[0]['credentials'];
   timeout?: number;
+  store?: TokenStore;
 }
+
+const createAuthTracked = (r: Rig, options: AuthExtras): Auth => r.auth(options);
 
 /** REST requests (not OIDC discovery) that reached the proxy since `from`. */
 const restRequests = (proxy: RecordingProxy, from: number) =>
@@ -444,6 +450,30 @@ describe.concurrent('token endpoint faults through each adapter', () => {
       expect(new Set(statuses)).toEqual(new Set([200]));
       expect(r.server.stats.tokenRequests.total).toBe(1);
       expect(r.server.stats.requests).toMatchObject({ total: 100, 200: 100, 401: 0 });
+    });
+
+    it('five auth objects (one per adapter) with the same password sharing one memoryStore(): one password grant, renewals shared, no refresh token used twice', async (context) => {
+      const r = await rig(context);
+      const store = memoryStore();
+      const credentials = () =>
+        oidcPassword({ username: r.server.users.admin.username, password: r.server.users.admin.password });
+      const clients = adapters.map((adapter) =>
+        adapter.create(createAuthTracked(r, { credentials: credentials(), store }), r.proxy.url),
+      );
+      const statuses = await Promise.all(
+        clients.map((client) =>
+          traffic(3_500, () => client.request('/v1/objects'), { concurrency: 2, pause: 50 }),
+        ),
+      );
+      expect(new Set(statuses.flat())).toEqual(new Set([200]));
+      const { password, refresh_token } = r.server.stats.tokenRequests;
+      expect(password).toBe(1);
+      // Renewed all along, each time by one of the five (a renewal per auth object would also mean five
+      // password grants above, and refresh tokens presented twice below).
+      expect(refresh_token).toBeGreaterThanOrEqual(2);
+      // A refresh token presented twice would be refused (invalid_grant): no refresh ever failed.
+      expect(r.events.filter((event) => event.type === 'refresh-failed')).toEqual([]);
+      expect(r.server.stats.requests[401]).toBe(0);
     });
 
     it('close() while requests through every adapter wait on a hanging token endpoint: all reject with AuthClosedError, none hangs', async (context) => {
