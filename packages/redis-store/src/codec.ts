@@ -2,7 +2,7 @@ import { ConfigurationError, type StoredToken } from '@auth/core';
 
 /** The Redis names of one core store key. */
 export interface RedisKeys {
-  /** A hash of the core key (server + credential kind + identity): short, stable, no secret. */
+  /** A hash of the core key (server + credential kind + the credential's fingerprint): short, stable, no secret. */
   readonly id: string;
   readonly token: string;
   readonly lock: string;
@@ -76,32 +76,61 @@ export async function importCipher(raw: Uint8Array<ArrayBuffer>): Promise<Cipher
   return { id: hex(digest).slice(0, 8), key };
 }
 
+/**
+ * A short one-way hash of an access token, stored in clear in the value's header so that the `INVALIDATE`
+ * script can tell, without decrypting, whether the stored token is the one a server refused. Bound to the
+ * Redis key; 128 bits of SHA-256 of a token that is itself high-entropy: it reveals nothing usable.
+ */
+export async function tokenHash(redisKey: string, accessToken: string): Promise<string> {
+  const digest = await crypto.subtle.digest(
+    'SHA-256',
+    encoder.encode(`@auth/redis-store access token\u0000${redisKey}\u0000${accessToken}`),
+  );
+  return hex(digest).slice(0, 32);
+}
+
+/** What the `INVALIDATE` script puts in front of a value whose access token a server refused. */
+export const REJECTED_MARK = 'r|';
+
 /** The parts of a stored value that Redis scripts and readers see without decrypting. */
 export interface Header {
   readonly obtainedAt: number;
   readonly expiresAt: number | undefined;
+  /** {@link tokenHash} of the access token. */
+  readonly tokenHash: string;
+  /** A server refused the access token (the value carries {@link REJECTED_MARK}): it counts as expired. */
+  readonly rejected: boolean;
   /** `plain`, or `aes-gcm:<key id>`. */
   readonly encoding: string;
   readonly body: string;
-  /** Everything before the body: authenticated (AAD) when encrypted. */
+  /** Everything before the body, without the rejected mark: authenticated (AAD) when encrypted. */
   readonly prefix: string;
 }
 
-/** Splits `v1|obtainedAt|expiresAt|encoding|body`; undefined for anything else. */
-export function parseHeader(raw: string): Header | undefined {
+/**
+ * Splits `[r|]v2|obtainedAt|expiresAt|tokenHash|encoding|body`; undefined for anything else (values of other
+ * versions are unreadable: a fresh token replaces them).
+ */
+export function parseHeader(value: string): Header | undefined {
+  const rejected = value.startsWith(REJECTED_MARK);
+  const raw = rejected ? value.slice(REJECTED_MARK.length) : value;
   const parts: string[] = [];
   let start = 0;
-  for (let i = 0; i < 4; i++) {
+  for (let i = 0; i < 5; i++) {
     const end = raw.indexOf('|', start);
     if (end < 0) return undefined;
     parts.push(raw.slice(start, end));
     start = end + 1;
   }
-  const [version, at, exp, encoding] = parts as [string, string, string, string];
-  if (version !== 'v1' || !/^\d+$/.test(at) || !/^(\d+)?$/.test(exp)) return undefined;
+  const [version, at, exp, hash, encoding] = parts as [string, string, string, string, string];
+  if (version !== 'v2' || !/^\d+$/.test(at) || !/^(\d+)?$/.test(exp) || !/^[0-9a-f]{32}$/.test(hash)) {
+    return undefined;
+  }
   return {
     obtainedAt: Number(at),
     expiresAt: exp === '' ? undefined : Number(exp),
+    tokenHash: hash,
+    rejected,
     encoding,
     body: raw.slice(start),
     prefix: raw.slice(0, start),
@@ -114,9 +143,10 @@ export class UnreadableValue {
 }
 
 /**
- * `v1|obtainedAt|expiresAt|plain|{"accessToken":…,"refreshToken":…}`, or with a cipher
- * `v1|…|aes-gcm:<key id>|<iv>.<ciphertext>` where the ciphertext authenticates the header and the Redis key
- * (a value cannot be moved to another key or have its expiry changed).
+ * `v2|obtainedAt|expiresAt|tokenHash|plain|{"accessToken":…,"refreshToken":…}`, or with a cipher
+ * `v2|…|aes-gcm:<key id>|<iv>.<ciphertext>` where the ciphertext authenticates the header and the Redis key
+ * (a value cannot be moved to another key or have its expiry changed). `INVALIDATE` may later put
+ * {@link REJECTED_MARK} in front (outside the authenticated part: it can only make a token count as expired).
  */
 export async function encode(
   token: StoredToken,
@@ -126,8 +156,9 @@ export async function encode(
   const at = Math.floor(token.obtainedAt);
   const exp = token.expiresAt === undefined ? '' : String(Math.floor(token.expiresAt));
   const secret = JSON.stringify({ accessToken: token.accessToken, refreshToken: token.refreshToken });
-  if (!cipher) return `v1|${at}|${exp}|plain|${secret}`;
-  const prefix = `v1|${at}|${exp}|aes-gcm:${cipher.id}|`;
+  const hash = await tokenHash(redisKey, token.accessToken);
+  if (!cipher) return `v2|${at}|${exp}|${hash}|plain|${secret}`;
+  const prefix = `v2|${at}|${exp}|${hash}|aes-gcm:${cipher.id}|`;
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const sealed = await crypto.subtle.encrypt(
     { name: 'AES-GCM', iv, additionalData: encoder.encode(`${redisKey}\u0000${prefix}`) },
@@ -195,4 +226,9 @@ export async function decode(
     obtainedAt: header.obtainedAt,
     expiresAt: header.expiresAt,
   };
+}
+
+/** The token as `get` hands it out: one a server refused counts as expired (its refresh token still works). */
+export function asServed(token: StoredToken, header: Header): StoredToken {
+  return header.rejected ? { ...token, expiresAt: header.obtainedAt } : token;
 }

@@ -235,7 +235,7 @@ describe('Redis stops during traffic, then comes back', () => {
     await sleep(3_000); // beyond the token's lifetime: each process refreshes on its own meanwhile
     await redis.start();
     await waitFor(
-      () => fleet.every((worker) => worker.events.some((e) => e.event === 'redis-available')),
+      () => fleet.every((worker) => worker.events.some((e) => e.event === 'store-available')),
       'every process to see Redis again',
     );
     await sleep(2_500); // traffic across another expiry, shared again
@@ -246,8 +246,8 @@ describe('Redis stops during traffic, then comes back', () => {
     expect(traffic.ok).toBeGreaterThan(0);
     for (const worker of fleet) {
       const types = worker.events.map((e) => e.event);
-      expect(types.indexOf('redis-unavailable')).toBeGreaterThanOrEqual(0);
-      expect(types.indexOf('redis-available')).toBeGreaterThan(types.indexOf('redis-unavailable'));
+      expect(types.indexOf('store-unavailable')).toBeGreaterThanOrEqual(0);
+      expect(types.indexOf('store-available')).toBeGreaterThan(types.indexOf('store-unavailable'));
     }
 
     // Sharing resumed: at the next expiry, one token request for the whole fleet.

@@ -1,5 +1,4 @@
 export { RedisStoreError, type RedisStoreErrorCode } from './errors.js';
-export type { RedisStoreEvent, RedisStoreEventListener } from './events.js';
 export {
   type RedisClientLike,
   type RedisStore,

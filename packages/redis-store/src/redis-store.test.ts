@@ -1,12 +1,16 @@
 import { inspect } from 'node:util';
 import {
   type Auth,
+  type AuthEvent,
   apiKey,
   bearerToken,
   ConfigurationError,
   type Credentials,
   createAuth,
+  isAuthError,
   oidcPassword,
+  type StoredToken,
+  tokenSource,
 } from '@auth/core';
 import { startWeaviateServer, type WeaviateServer } from '@auth/testing';
 import { createClient } from 'redis';
@@ -14,11 +18,14 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } fr
 import { startRedis, type TestRedis } from './__test__/redis-server.js';
 import { send } from './__test__/requests.js';
 import { RedisStoreError } from './errors.js';
-import type { RedisStoreEvent } from './events.js';
 import { type RedisStoreOptions, redisStore } from './redis-store.js';
 
 // Each "process" below has its own node-redis client, store and auth object, as separate processes would;
 // fleet.test.ts does the same with real child processes.
+
+/** What the store reports through an auth object's onEvent. */
+type RedisStoreEvent = Extract<AuthEvent, { type: `store-${string}` }>;
+const isStoreEvent = (event: AuthEvent): event is RedisStoreEvent => event.type.startsWith('store-');
 
 function newClient() {
   const client = createClient({ url: redis.url, socket: { reconnectStrategy: () => 50 } });
@@ -79,8 +86,15 @@ async function member(
 ): Promise<Member> {
   const client = await connect();
   const events: RedisStoreEvent[] = [];
-  const store = redisStore({ client, onEvent: (event) => events.push(event), ...options });
-  const auth = createAuth({ baseUrl: on.url, credentials, store });
+  const store = redisStore({ client, ...options });
+  const auth = createAuth({
+    baseUrl: on.url,
+    credentials,
+    store,
+    onEvent: (event) => {
+      if (isStoreEvent(event)) events.push(event);
+    },
+  });
   opened.push({ client, auth });
   return { auth, client, events, store };
 }
@@ -101,7 +115,7 @@ function bearer(headers: Record<string, string>): string {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('keys and values', () => {
-  test('a key is a hash of server, credential kind and identity: no URL, user name or secret in it', async () => {
+  test('a key is a hash of server, credential kind and fingerprint: no URL, user name or secret in it', async () => {
     const a = await member();
     await a.auth.authorize('/v1/meta');
     const readOnly = await member({}, oidcPassword(server.users.readOnly));
@@ -121,7 +135,7 @@ describe('keys and values', () => {
     }
   });
 
-  test('credentials without identity (API keys, bearer tokens) are not shared: no process gets another one’s', async () => {
+  test('different credentials of one kind never share: no process gets another one’s API key or token', async () => {
     const adminKey = await member({}, apiKey(server.keys.admin));
     const readOnlyKey = await member({}, apiKey(server.keys.readOnly));
     expect(await adminKey.auth.authorize('/v1/meta')).toEqual({
@@ -130,7 +144,7 @@ describe('keys and values', () => {
     expect(await readOnlyKey.auth.authorize('/v1/meta')).toEqual({
       Authorization: `Bearer ${server.keys.readOnly}`,
     });
-    expect(await keys()).toEqual([]); // and no API key lands in Redis
+    expect(await keys()).toEqual([]); // a static API key has nothing to share: it never lands in Redis
 
     const first = await server.issueTokens();
     const second = await server.issueTokens(server.users.readOnly);
@@ -138,16 +152,43 @@ describe('keys and values', () => {
     const other = await member({}, bearerToken(second));
     expect(await one.auth.authorize('/v1/meta')).toEqual({ Authorization: `Bearer ${first.accessToken}` });
     expect(await other.auth.authorize('/v1/meta')).toEqual({ Authorization: `Bearer ${second.accessToken}` });
-    expect(await keys()).toEqual([]);
+    expect(await keys('*:token')).toHaveLength(2);
+
+    const right = await member();
+    const wrong = await member(
+      {},
+      oidcPassword({ username: server.users.admin.username, password: 'not-the-password' }),
+    );
+    await right.auth.authorize('/v1/meta');
+    await expect(wrong.auth.authorize('/v1/meta')).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect(await keys('*:token')).toHaveLength(3);
   });
 
-  test('shareUnnamed: true shares them (one bearer token given to the whole fleet)', async () => {
+  test('processes given the same bearer token share it (the key is a fingerprint of its refresh token)', async () => {
     const tokens = await server.issueTokens();
-    const one = await member({ shareUnnamed: true }, bearerToken(tokens));
-    const other = await member({ shareUnnamed: true }, bearerToken(tokens));
+    const one = await member({}, bearerToken(tokens));
+    const other = await member({}, bearerToken(tokens));
     await one.auth.authorize('/v1/meta');
     await other.auth.authorize('/v1/meta');
     expect(await keys()).toEqual([expect.stringMatching(/:token$/)]);
+  });
+
+  test('token sources are shared only under the same shareKey', async () => {
+    let calls = 0;
+    const source = (shareKey?: string) =>
+      tokenSource(
+        () => ({ accessToken: `source-${++calls}`, expiresIn: 60 }),
+        shareKey === undefined ? {} : { shareKey },
+      );
+    const a = await member({}, source('billing'));
+    const b = await member({}, source('billing'));
+    expect(await a.auth.authorize('/v1/meta')).toEqual({ Authorization: 'Bearer source-1' });
+    expect(await b.auth.authorize('/v1/meta')).toEqual({ Authorization: 'Bearer source-1' });
+    const c = await member({}, source());
+    const d = await member({}, source());
+    expect(await c.auth.authorize('/v1/meta')).toEqual({ Authorization: 'Bearer source-2' });
+    expect(await d.auth.authorize('/v1/meta')).toEqual({ Authorization: 'Bearer source-3' });
+    expect(calls).toBe(3);
   });
 
   test('the prefix option namespaces the keys', async () => {
@@ -170,7 +211,7 @@ describe('keys and values', () => {
     const value = await storedValue();
     expect(value).not.toContain(token);
     expect(value).not.toContain('refreshToken');
-    expect(value).toMatch(/^v1\|\d+\|\d+\|aes-gcm:[0-9a-f]{8}\|[\w-]+\.[\w-]+$/);
+    expect(value).toMatch(/^v2\|\d+\|\d+\|[0-9a-f]{32}\|aes-gcm:[0-9a-f]{8}\|[\w-]+\.[\w-]+$/);
 
     const b = await member({ encryptionKey: new Uint8Array(Buffer.from(KEY_A, 'base64')) });
     expect(bearer(await b.auth.authorize('/v1/meta'))).toBe(token);
@@ -189,8 +230,8 @@ describe('keys and values', () => {
 
     expect(server.stats.tokenRequests.password).toBe(2);
     expect(b.events).toHaveLength(1);
-    const event = b.events[0] as Extract<RedisStoreEvent, { type: 'decrypt-failed' }>;
-    expect(event.type).toBe('decrypt-failed');
+    const event = b.events[0] as Extract<RedisStoreEvent, { type: 'store-error' }>;
+    expect(event.type).toBe('store-error');
     expect(event.error).toBeInstanceOf(RedisStoreError);
     expect(event.error.code).toBe('AUTH_REDIS_DECRYPT_FAILED');
     expect(event.error.message).toMatch(
@@ -209,7 +250,7 @@ describe('keys and values', () => {
     await withKey.auth.authorize('/v1/meta');
     const withoutKey = await member();
     expect(await send(withoutKey.auth)).toBe(200);
-    expect(withoutKey.events.map((e) => e.type)).toEqual(['decrypt-failed']);
+    expect(withoutKey.events.map((e) => e.type)).toEqual(['store-error']);
     expect((withoutKey.events[0] as { error: Error }).error.message).toContain(
       'this process has no `encryptionKey`',
     );
@@ -227,8 +268,8 @@ describe('keys and values', () => {
     const [key] = await keys('*:token');
     const value = await storedValue();
     const tampered = value.replace(
-      /^v1\|(\d+)\|(\d+)\|/,
-      (_, at, exp) => `v1|${at}|${Number(exp) + 3_600_000}|`,
+      /^v2\|(\d+)\|(\d+)\|/,
+      (_, at, exp) => `v2|${at}|${Number(exp) + 3_600_000}|`,
     );
     await admin.sendCommand(['SET', key!, tampered]);
 
@@ -416,6 +457,134 @@ describe('the refresh lock', () => {
   });
 });
 
+describe('losing the lock: the task’s signal', () => {
+  test('aborts with AUTH_REDIS_LOCK_LOST when another process holds the lock at the next renewal', async () => {
+    const { store } = await member({ lockTtl: 300 });
+    const reason = await store.lock(
+      'k',
+      async (lease) => {
+        expect(lease?.aborted).toBe(false);
+        const [name] = await keys('*:lock');
+        // The lease ran out during a stall and another process took the lock.
+        await admin.sendCommand(['SET', name!, 'someone-else', 'PX', '60000']);
+        return new Promise<unknown>((resolve) =>
+          lease?.addEventListener('abort', () => resolve(lease.reason)),
+        );
+      },
+      new AbortController().signal,
+    );
+    expect(reason).toBeInstanceOf(RedisStoreError);
+    expect(reason).toMatchObject({ code: 'AUTH_REDIS_LOCK_LOST' });
+    expect((reason as Error).message).toContain('abandons its token request');
+    expect(await keys('*:lock')).toEqual([expect.stringMatching(/:lock$/)]); // the other one's, left alone
+  });
+
+  test('aborts once the lease runs out while Redis does not answer renewals', async () => {
+    const { store } = await member({ lockTtl: 400, commandTimeout: 100 });
+    try {
+      const reason = await store.lock(
+        'k',
+        async (lease) => {
+          redis.pause();
+          return new Promise<unknown>((resolve) =>
+            lease?.addEventListener('abort', () => resolve(lease.reason)),
+          );
+        },
+        new AbortController().signal,
+      );
+      expect(reason).toMatchObject({ code: 'AUTH_REDIS_LOCK_LOST' });
+      expect((reason as Error).message).toContain('400 ms lease ran out');
+    } finally {
+      redis.resume();
+    }
+  });
+
+  test('stays quiet for a live holder: renewals keep the lease', async () => {
+    const { store } = await member({ lockTtl: 150 });
+    const aborted = await store.lock(
+      'k',
+      async (lease) => {
+        await sleep(600); // four leases long
+        return lease?.aborted;
+      },
+      new AbortController().signal,
+    );
+    expect(aborted).toBe(false);
+  });
+});
+
+describe('a 401 in one process marks the token rejected for all (invalidate)', () => {
+  const token = (accessToken: string, refreshToken: string): StoredToken => {
+    const now = Date.now();
+    return { accessToken, refreshToken, obtainedAt: now, expiresAt: now + 60_000 };
+  };
+
+  test('compare-and-mark: only the stale token is marked, the refresh token is kept, also when encrypted', async () => {
+    const a = await member({ encryptionKey: KEY_A });
+    const b = await member({ encryptionKey: KEY_A });
+    await a.store.set('k', token('at-1', 'rt-1'));
+    await a.store.invalidate('k', 'at-0'); // not the stored one: nothing happens
+    expect((await b.store.get('k'))?.expiresAt).toBeGreaterThan(Date.now());
+    expect(await storedValue()).toMatch(/^v2\|/);
+
+    await a.store.invalidate('k', 'at-1');
+    expect(await storedValue()).toMatch(/^r\|v2\|/);
+    const seen = await b.store.get('k');
+    expect(seen).toMatchObject({ accessToken: 'at-1', refreshToken: 'rt-1' });
+    expect(seen!.expiresAt).toBeLessThanOrEqual(seen!.obtainedAt); // counts as expired everywhere
+    expect(b.events).toEqual([]); // still authenticates: the mark is outside the ciphertext's header
+
+    // The refresh that follows replaces it with a clean value.
+    await b.store.lock('k', () => b.store.set('k', token('at-2', 'rt-2')), new AbortController().signal);
+    expect(await storedValue()).toMatch(/^v2\|/);
+    await b.store.invalidate('k', 'at-1'); // a late 401 for the old token: the new one is left alone
+    expect((await a.store.get('k'))?.expiresAt).toBeGreaterThan(Date.now());
+  });
+
+  test('another process stops sending the refused token before its own 401, and the fleet refreshes once', async () => {
+    await using steady = await startWeaviateServer({ accessTokenTtl: 60 });
+    let refreshing!: () => void;
+    const started = new Promise<void>((resolve) => {
+      refreshing = resolve;
+    });
+    const client = await connect();
+    const a = createAuth({
+      baseUrl: steady.url,
+      credentials: oidcPassword(steady.users.admin),
+      store: redisStore({ client }),
+      onEvent: (event) => {
+        if (event.type === 'refresh-started' && event.reason === 'unauthorized') refreshing();
+      },
+    });
+    opened.push({ client, auth: a });
+    const b = await member({}, oidcPassword(steady.users.admin), steady);
+    const stale = await a.authorize('/v1/meta');
+    expect(await b.auth.authorize('/v1/meta')).toEqual(stale);
+    steady.faults.revokeAllTokens();
+    steady.stats.reset();
+    steady.faults.hangTokenRequests(300);
+
+    const url = new URL('/v1/meta', steady.url);
+    const handled = a.handleUnauthorized(url, stale);
+    await started;
+    const meanwhile = await b.auth.authorize(url); // B saw no 401 itself
+    expect(meanwhile).not.toEqual(stale);
+    expect(await handled).toBe(true);
+    expect(await a.authorize(url)).toEqual(meanwhile);
+    expect(steady.stats.tokenRequests).toMatchObject({ refresh_token: 1, password: 1, total: 2 });
+    expect(await send(b.auth)).toBe(200);
+  });
+});
+
+describe('errors', () => {
+  test('RedisStoreError is an AuthError that isAuthError() recognises, and carries the cross-copy brand', () => {
+    const error = new RedisStoreError('Redis is unavailable (test). Check it.', 'AUTH_REDIS_UNAVAILABLE');
+    expect(isAuthError(error)).toBe(true);
+    // What makes it recognisable to another copy of @auth/core, where instanceof fails: the shared brand.
+    expect(Symbol.for('@auth/core.AuthError') in error).toBe(true);
+  });
+});
+
 describe('options', () => {
   test('bad options throw a ConfigurationError that says what to pass', async () => {
     const client = await connect();
@@ -429,7 +598,9 @@ describe('options', () => {
     expect(() => redisStore({ client, lockTtl: -1 })).toThrow(/`lockTtl` must be a positive number/);
     expect(() => redisStore({ client, commandTimeout: Number.NaN })).toThrow(/`commandTimeout`/);
     expect(() => redisStore({ client, prefix: 1 as unknown as string })).toThrow(/`prefix` must be a string/);
-    expect(() => redisStore({ client, onEvent: 'log' as never })).toThrow(/`onEvent` must be a function/);
+    expect(() => redisStore({ client, onEvent: () => {} } as RedisStoreOptions)).toThrow(
+      /no `onEvent` option.*createAuth\(\)/,
+    );
     expect(() => redisStore(undefined as never)).toThrow(ConfigurationError);
   });
 });
@@ -439,14 +610,21 @@ describe('when Redis is unavailable', () => {
     const client = newClient();
     opened.push({ client });
     const events: RedisStoreEvent[] = [];
-    const store = redisStore({ client, onEvent: (event) => events.push(event) });
-    const auth = createAuth({ baseUrl: server.url, credentials: oidcPassword(server.users.admin), store });
+    const store = redisStore({ client });
+    const auth = createAuth({
+      baseUrl: server.url,
+      credentials: oidcPassword(server.users.admin),
+      store,
+      onEvent: (event) => {
+        if (isStoreEvent(event)) events.push(event);
+      },
+    });
     opened.push({ client, auth });
 
     expect(await Promise.all([send(auth), send(auth), send(auth)])).toEqual([200, 200, 200]);
     expect(server.stats.tokenRequests.total).toBe(1);
     expect(store.available).toBe(false);
-    expect(events.map((e) => e.type)).toEqual(['redis-unavailable']);
+    expect(events.map((e) => e.type)).toEqual(['store-unavailable']);
     const error = (events[0] as { error: RedisStoreError }).error;
     expect(error.code).toBe('AUTH_REDIS_UNAVAILABLE');
     expect(error.message).toContain('await client.connect()');
@@ -462,7 +640,7 @@ describe('when Redis is unavailable', () => {
     admin = await reconnectAdmin();
 
     expect(bearer(await a.auth.authorize('/v1/meta'))).toBe(token);
-    expect(a.events.map((e) => e.type)).toEqual(['redis-unavailable', 'redis-available']);
+    expect(a.events.map((e) => e.type)).toEqual(['store-unavailable', 'store-available']);
     expect(await storedValue()).toContain(token);
     const b = await member();
     expect(bearer(await b.auth.authorize('/v1/meta'))).toBe(token);
@@ -502,14 +680,14 @@ describe('when Redis is unavailable', () => {
       await sleep(3_100);
       const second = bearer(await a.auth.authorize('/v1/meta'));
       expect(second).not.toBe(first);
-      expect(a.events.map((e) => e.type)).toEqual(['redis-unavailable']);
+      expect(a.events.map((e) => e.type)).toEqual(['store-unavailable']);
       expect((a.events[0] as { error: Error }).error.message).toContain('no answer within 200 ms');
       expect(a.store.available).toBe(false);
       redis.resume();
       await sleep(1_100); // the store leaves a silent Redis alone for a second before asking again
 
       expect(bearer(await a.auth.authorize('/v1/meta'))).toBe(second);
-      expect(a.events.map((e) => e.type)).toEqual(['redis-unavailable', 'redis-available']);
+      expect(a.events.map((e) => e.type)).toEqual(['store-unavailable', 'store-available']);
       expect(bearer(await b.auth.authorize('/v1/meta'))).toBe(second);
       expect(slow.stats.tokenRequests.total).toBe(2);
       expect(await keys('*:lock')).toEqual([]); // a lock taken by a late SET was released

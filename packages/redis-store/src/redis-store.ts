@@ -1,5 +1,12 @@
-import { ConfigurationError, type StoredToken, type TokenStore } from '@auth/core';
 import {
+  type AuthEvent,
+  type AuthEventListener,
+  ConfigurationError,
+  type StoredToken,
+  type TokenStore,
+} from '@auth/core';
+import {
+  asServed,
   type Cipher,
   decode,
   encode,
@@ -7,13 +14,14 @@ import {
   importCipher,
   parseEncryptionKey,
   parseHeader,
+  REJECTED_MARK,
   type RedisKeys,
   redisKeys,
+  tokenHash,
   UnreadableValue,
 } from './codec.js';
 import { RedisStoreError } from './errors.js';
-import type { RedisStoreEvent, RedisStoreEventListener } from './events.js';
-import { RELEASE, RENEW, WRITE } from './scripts.js';
+import { INVALIDATE, RELEASE, RENEW, WRITE } from './scripts.js';
 
 /**
  * The part of a Redis client the store uses: node-redis's `sendCommand` and `isReady`. A client from
@@ -79,18 +87,6 @@ export interface RedisStoreOptions {
    * that was idle longer starts with a fresh grant). @default 86400000 (24 h)
    */
   readonly retention?: number | undefined;
-  /**
-   * Also share the tokens of credentials that carry no identity: `apiKey()`, `bearerToken()`, `tokenSource()`
-   * and custom credentials without `identity`. Core's store key for those is only the server and the kind,
-   * so two different API keys (or bearer tokens) for one server would get the same key, and one process
-   * would be handed the other's credential. Without this option such tokens stay in their process (no
-   * sharing, no refresh lock). Set it only when every process using this `prefix` has the same such
-   * credential, e.g. one bearer token with a rotating refresh token given to the whole fleet; otherwise give
-   * each credential its own `prefix`. @default false
-   */
-  readonly shareUnnamed?: boolean | undefined;
-  /** Outage, recovery and unreadable-value reports; never a token or a key. A throwing listener is ignored. */
-  readonly onEvent?: RedisStoreEventListener | undefined;
 }
 
 /**
@@ -109,6 +105,7 @@ export interface RedisStoreOptions {
  *   baseUrl: 'http://localhost:8080',
  *   credentials: oidcPassword({ username: 'admin', password: process.env.PASSWORD! }),
  *   store,
+ *   onEvent: (event) => console.log(event.type), // store-unavailable, store-available, store-error among them
  * });
  * console.log(store.available); // true while Redis answers
  * ```
@@ -117,7 +114,12 @@ export interface RedisStore extends TokenStore {
   get(key: string): Promise<StoredToken | undefined>;
   set(key: string, token: StoredToken): Promise<void>;
   delete(key: string): Promise<void>;
-  lock<T>(key: string, task: () => Promise<T>, signal: AbortSignal): Promise<T>;
+  /** `task`'s signal aborts (with a `RedisStoreError` `AUTH_REDIS_LOCK_LOST`) when this process loses the lock. */
+  lock<T>(key: string, task: (signal?: AbortSignal) => Promise<T>, signal: AbortSignal): Promise<T>;
+  /** Marks the stored token rejected for the whole fleet if it still is `staleAccessToken` (one Lua script). */
+  invalidate(key: string, staleAccessToken: string): Promise<void>;
+  /** Reports `store-unavailable`, `store-available` and `store-error` to each auth object using the store. */
+  bind(emit: AuthEventListener): () => void;
   /** False while Redis is unavailable and this process is on its own. */
   readonly available: boolean;
 }
@@ -145,10 +147,8 @@ class RedisTokenStore implements RedisStore {
   readonly #lockWait: number;
   readonly #timeout: number;
   readonly #retention: number;
-  readonly #onEvent: RedisStoreEventListener | undefined;
-  readonly #shareUnnamed: boolean;
-  /** Tokens of credentials without identity (unless `shareUnnamed`): kept in this process only. */
-  readonly #unshared = new Map<string, StoredToken>();
+  /** The auth objects using this store (`bind`): each hears of outages and unreadable values. */
+  readonly #listeners = new Set<AuthEventListener>();
 
   readonly #keys = new Map<string, Promise<RedisKeys>>();
   /** The last token this process saw or wrote, per key: what it serves while Redis is unavailable. */
@@ -179,8 +179,10 @@ class RedisTokenStore implements RedisStore {
     if (typeof prefix !== 'string') {
       throw new ConfigurationError("redisStore(): `prefix` must be a string, e.g. 'my-app:auth:'.");
     }
-    if (options.onEvent !== undefined && typeof options.onEvent !== 'function') {
-      throw new ConfigurationError('redisStore(): `onEvent` must be a function.');
+    if ((options as { onEvent?: unknown }).onEvent !== undefined) {
+      throw new ConfigurationError(
+        "redisStore(): there is no `onEvent` option; the store reports through the `onEvent` of each createAuth() that uses it ('store-unavailable', 'store-available', 'store-error').",
+      );
     }
     this.#client = client;
     this.#prefix = prefix;
@@ -193,16 +195,6 @@ class RedisTokenStore implements RedisStore {
     this.#lockWait = positive(options.lockWait, 60_000, 'lockWait');
     this.#timeout = positive(options.commandTimeout, 2_000, 'commandTimeout');
     this.#retention = positive(options.retention, 86_400_000, 'retention');
-    this.#onEvent = options.onEvent;
-    this.#shareUnnamed = options.shareUnnamed === true;
-  }
-
-  /**
-   * Core builds keys as `@auth/core:<baseUrl>:<kind>:<identity>`; an empty identity (API key, bearer token,
-   * token source) names the server and the kind only, not which credential. Such keys are not shared.
-   */
-  #localOnly(key: string): boolean {
-    return !this.#shareUnnamed && key.endsWith(':');
   }
 
   get available(): boolean {
@@ -210,7 +202,6 @@ class RedisTokenStore implements RedisStore {
   }
 
   async get(key: string): Promise<StoredToken | undefined> {
-    if (this.#localOnly(key)) return this.#unshared.get(key);
     const keys = await this.#keysFor(key);
     const local = this.#local.get(keys.id);
     let raw: string | null;
@@ -226,16 +217,13 @@ class RedisTokenStore implements RedisStore {
       return local.token;
     }
     if (raw === null) return undefined;
-    const token = await this.#decode(keys, raw, header);
+    const decoded = await this.#decode(keys, raw, header);
+    const token = decoded && header ? asServed(decoded, header) : decoded;
     if (token) this.#local.set(keys.id, { token, dirty: false });
     return token;
   }
 
   async set(key: string, token: StoredToken): Promise<void> {
-    if (this.#localOnly(key)) {
-      this.#unshared.set(key, token);
-      return;
-    }
     const keys = await this.#keysFor(key);
     this.#writeSeq.set(keys.id, (this.#writeSeq.get(keys.id) ?? 0) + 1);
     const entry: LocalEntry = { token, dirty: true };
@@ -249,10 +237,6 @@ class RedisTokenStore implements RedisStore {
   }
 
   async delete(key: string): Promise<void> {
-    if (this.#localOnly(key)) {
-      this.#unshared.delete(key);
-      return;
-    }
     const keys = await this.#keysFor(key);
     this.#writeSeq.set(keys.id, (this.#writeSeq.get(keys.id) ?? 0) + 1);
     this.#local.delete(keys.id);
@@ -260,27 +244,83 @@ class RedisTokenStore implements RedisStore {
     await this.#command(['DEL', keys.token]).catch(() => {});
   }
 
-  lock<T>(key: string, task: () => Promise<T>, signal: AbortSignal): Promise<T> {
-    if (this.#localOnly(key)) return this.#serial(key, task);
+  async invalidate(key: string, staleAccessToken: string): Promise<void> {
+    const keys = await this.#keysFor(key);
+    // Readers from now on must not join a GET that started before the mark.
+    this.#writeSeq.set(keys.id, (this.#writeSeq.get(keys.id) ?? 0) + 1);
+    const local = this.#local.get(keys.id);
+    if (local?.token.accessToken === staleAccessToken) {
+      // Also in this process's copy: what auth objects here are served while Redis is unavailable.
+      local.token = { ...local.token, expiresAt: local.token.obtainedAt };
+    }
+    const hash = await tokenHash(keys.token, staleAccessToken);
+    await this.#command(['EVAL', INVALIDATE, '1', keys.token, hash]).catch(() => {});
+  }
+
+  bind(emit: AuthEventListener): () => void {
+    this.#listeners.add(emit);
+    // An auth object that starts using the store during an outage hears of it too.
+    if (this.#down) emit({ type: 'store-unavailable', error: this.#down });
+    return () => {
+      this.#listeners.delete(emit);
+    };
+  }
+
+  lock<T>(key: string, task: (signal?: AbortSignal) => Promise<T>, signal: AbortSignal): Promise<T> {
     return this.#serial(key, async () => {
       const keys = await this.#keysFor(key);
-      let owner: string;
+      let lease: { owner: string; sentAt: number };
       try {
-        owner = await this.#acquire(keys, signal);
+        lease = await this.#acquire(keys, signal);
       } catch (error) {
         if (signal.aborted) throw signal.reason;
         if (error instanceof RedisStoreError && error.code === 'AUTH_REDIS_LOCK_TIMEOUT') throw error;
-        // Redis is unavailable (reported once): refresh in this process alone. The token manager runs one
-        // refresh at a time per auth object, and #serial one per key across auth objects.
-        return task();
+        // Redis is unavailable (reported once): refresh in this process alone, with no lease to lose. The
+        // token manager runs one refresh at a time per auth object, and #serial one per key across them.
+        return task(new AbortController().signal);
       }
+      const { owner } = lease;
       this.#held.set(keys.id, owner);
-      const renewal = setInterval(() => void this.#renew(keys, owner), Math.max(10, this.#lockTtl / 3));
+      const lost = new AbortController();
+      const lose = (why: string) => {
+        if (lost.signal.aborted) return;
+        if (this.#held.get(keys.id) === owner) this.#held.delete(keys.id);
+        lost.abort(
+          new RedisStoreError(
+            `This process lost the refresh lock (${why}); it abandons its token request so that a refresh token is not presented twice, and waits for the new holder's token. If this happens often, raise lockTtl above the longest event-loop stall or Redis outage.`,
+            'AUTH_REDIS_LOCK_LOST',
+          ),
+        );
+      };
+      // The lease ends lockTtl after the SET (or the last renewal) was sent, unless a renewal extends it.
+      let expiry: ReturnType<typeof setTimeout> | undefined;
+      const expireAt = (at: number) => {
+        clearTimeout(expiry);
+        expiry = setTimeout(
+          () => lose(`its ${this.#lockTtl} ms lease ran out without a renewal`),
+          Math.max(0, at - Date.now()),
+        );
+        unref(expiry);
+      };
+      expireAt(lease.sentAt + this.#lockTtl);
+      const renew = async () => {
+        if (lost.signal.aborted) return;
+        const sentAt = Date.now();
+        try {
+          const reply = await this.#command(['EVAL', RENEW, '1', keys.lock, owner, String(this.#lockTtl)]);
+          if (Number(reply) !== 1) lose('its lease expired and Redis no longer holds it for this process');
+          else if (!lost.signal.aborted) expireAt(sentAt + this.#lockTtl);
+        } catch {
+          // Unavailable: reported once; the next tick tries again, and the expiry timer decides meanwhile.
+        }
+      };
+      const renewal = setInterval(() => void renew(), Math.max(10, this.#lockTtl / 3));
       unref(renewal);
       try {
-        return await task();
+        return await task(lost.signal);
       } finally {
         clearInterval(renewal);
+        clearTimeout(expiry);
         if (this.#held.get(keys.id) === owner) this.#held.delete(keys.id);
         await this.#command(['EVAL', RELEASE, '1', keys.lock, owner]).catch(() => {});
       }
@@ -321,18 +361,24 @@ class RedisTokenStore implements RedisStore {
     return promise;
   }
 
-  async #decode(keys: RedisKeys, raw: string, header: Header | undefined): Promise<StoredToken | undefined> {
+  async #decode(
+    keys: RedisKeys,
+    value: string,
+    header: Header | undefined,
+  ): Promise<StoredToken | undefined> {
+    // A value and its rejected-marked copy hold the same token: decrypted (and reported) once.
+    const raw = header?.rejected ? value.slice(REJECTED_MARK.length) : value;
     const last = this.#decoded.get(keys.id);
     if (last?.raw === raw) return last.token;
     const cipher = await this.#cipher;
     const result = header
       ? await decode(header, keys.token, cipher)
-      : new UnreadableValue('it is not a value this store writes (v1|…)');
+      : new UnreadableValue('it is not a value this version of the store writes (v2|…)');
     const token = result instanceof UnreadableValue ? undefined : result;
     this.#decoded.set(keys.id, { raw, token });
     if (result instanceof UnreadableValue) {
       this.#emit({
-        type: 'decrypt-failed',
+        type: 'store-error',
         error: new RedisStoreError(
           `The token stored in Redis at ${keys.token} cannot be read: ${result.why}. This process ignores it and gets a fresh token, which replaces it.`,
           'AUTH_REDIS_DECRYPT_FAILED',
@@ -368,11 +414,13 @@ class RedisTokenStore implements RedisStore {
     }
   }
 
-  async #acquire(keys: RedisKeys, signal: AbortSignal): Promise<string> {
+  /** Takes the lock; returns its owner token and when the winning SET was sent (the lease starts then). */
+  async #acquire(keys: RedisKeys, signal: AbortSignal): Promise<{ owner: string; sentAt: number }> {
     const owner = randomHex(16);
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
       signal.throwIfAborted();
+      const sentAt = Date.now();
       const reply = await this.#command(
         ['SET', keys.lock, owner, 'NX', 'PX', String(this.#lockTtl)],
         // A SET that timed out here may still land later: release that lock at once.
@@ -381,7 +429,7 @@ class RedisTokenStore implements RedisStore {
             this.#client.sendCommand(['EVAL', RELEASE, '1', keys.lock, owner]).catch(() => {});
         },
       );
-      if (asString(reply) === 'OK') return owner;
+      if (asString(reply) === 'OK') return { owner, sentAt };
       const waited = Date.now() - started;
       if (waited >= this.#lockWait) {
         throw new RedisStoreError(
@@ -391,16 +439,6 @@ class RedisTokenStore implements RedisStore {
       }
       const backoff = Math.min(LOCK_POLL_MAX_MS, LOCK_POLL_FIRST_MS * 1.5 ** attempt);
       await sleep(Math.min(backoff * (0.5 + Math.random() / 2), this.#lockWait - waited), signal);
-    }
-  }
-
-  async #renew(keys: RedisKeys, owner: string): Promise<void> {
-    try {
-      const reply = await this.#command(['EVAL', RENEW, '1', keys.lock, owner, String(this.#lockTtl)]);
-      // Lost (expired during a stall, taken over): writes now only land over older tokens.
-      if (Number(reply) !== 1 && this.#held.get(keys.id) === owner) this.#held.delete(keys.id);
-    } catch {
-      // Unavailable: reported once; try again on the next tick.
     }
   }
 
@@ -459,21 +497,23 @@ class RedisTokenStore implements RedisStore {
       'AUTH_REDIS_UNAVAILABLE',
       cause === undefined ? {} : { cause },
     );
-    this.#emit({ type: 'redis-unavailable', error: this.#down });
+    this.#emit({ type: 'store-unavailable', error: this.#down });
     return this.#down;
   }
 
   #up(): void {
     if (!this.#down) return;
     this.#down = undefined;
-    this.#emit({ type: 'redis-available' });
+    this.#emit({ type: 'store-available' });
   }
 
-  #emit(event: RedisStoreEvent): void {
-    try {
-      this.#onEvent?.(Object.freeze(event));
-    } catch {
-      // A broken listener must not break authentication.
+  #emit(event: AuthEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A broken listener must not break authentication (core's listeners never throw anyway).
+      }
     }
   }
 }
@@ -521,11 +561,12 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
- * A Redis-backed `TokenStore` for `createAuth({ store })`: every process sharing a credential (same server,
- * same credential kind and identity) shares one token, and a refresh lock makes one process refresh it
- * while the others wait for the result. Keys are hashes (no secret in them); values are AES-GCM encrypted
- * when `encryptionKey` is given. When Redis is unavailable each process carries on alone and reports it
- * through `onEvent`; sharing resumes when Redis answers again.
+ * A Redis-backed `TokenStore` for `createAuth({ store })`: every process with the same credential (same
+ * server, same credential: core's key is a fingerprint of it) shares one token, and a refresh lock makes one
+ * process refresh it while the others wait for the result; a 401 seen by one process marks the token
+ * rejected for all (`invalidate`). Keys are hashes (no secret in them); values are AES-GCM encrypted when
+ * `encryptionKey` is given. When Redis is unavailable each process carries on alone and reports it through
+ * the `onEvent` of its auth objects (`store-unavailable`); sharing resumes when Redis answers again.
  *
  * @example
  * ```ts
@@ -542,9 +583,11 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  *   credentials: oidcPassword({ username: process.env.WCD_USER!, password: process.env.WCD_PASSWORD! }),
  *   store: redisStore({
  *     client,
- *     encryptionKey: process.env.TOKEN_STORE_KEY, // openssl rand -base64 32, the same for the whole fleet
- *     onEvent: (event) => console.warn('token store:', event.type),
+ *     encryptionKey: process.env.TOKEN_STORE_KEY!, // openssl rand -base64 32, the same for the whole fleet
  *   }),
+ *   onEvent: (event) => {
+ *     if (event.type.startsWith('store-')) console.warn('token store:', event.type);
+ *   },
  * });
  * ```
  */

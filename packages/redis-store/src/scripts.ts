@@ -23,6 +23,17 @@ end
 if ARGV[3] ~= '' and redis.call('GET', KEYS[2]) == ARGV[3] then return put() end
 local current = redis.call('GET', KEYS[1])
 if not current then return put() end
-local at = tonumber(string.match(current, '^v1|(%d+)|'))
+local at = tonumber(string.match(current, '^v2|(%d+)|') or string.match(current, '^r|v2|(%d+)|'))
 if not at or at < tonumber(ARGV[2]) then return put() end
 return 0`;
+
+/**
+ * KEYS[1] = token; ARGV[1] = the hash of the access token a server refused. Marks the stored value rejected
+ * (prefix `r|`, time to live kept) only if its access token is still that one: a newer token is left alone,
+ * and so is a value already marked. The refresh token in it stays usable. Returns 1 when marked.
+ */
+export const INVALIDATE = `local current = redis.call('GET', KEYS[1])
+if not current then return 0 end
+if string.match(current, '^v2|%d+|%d*|(%x+)|') ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], 'r|' .. current, 'KEEPTTL')
+return 1`;

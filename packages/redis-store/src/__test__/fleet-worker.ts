@@ -67,12 +67,11 @@ async function main(config: WorkerConfig): Promise<void> {
   const auth: Auth = createAuth({
     baseUrl: config.baseUrl,
     credentials: credentialsOf(config.credentials),
+    // One bearer token given to the whole fleet is shared: core's key is a fingerprint of its refresh token.
     store: config.useStore
       ? redisStore({
           client,
-          shareUnnamed: config.credentials.kind === 'bearer', // one bearer token for the whole fleet
           ...(config.lockTtl === undefined ? {} : { lockTtl: config.lockTtl }),
-          onEvent: (event) => post({ type: 'event', event: event.type }),
         })
       : memoryStore(),
     onEvent: (event) =>
