@@ -300,10 +300,12 @@ const lossReasons = {
     'checks, error classes and secret redaction, because `createAuth()` takes any credential kind at run time ' +
     'and esbuild cannot drop the token manager for a static key.',
   refreshLeak:
-    'each token request runs under `AbortSignal.any([authLifetimeSignal, AbortSignal.timeout(t)])`. On ' +
-    "Node 20, `AbortSignal.any()` keeps every composite signal in the long-lived source signal's dependants " +
-    'set until that source is collected or aborted (nodejs/node#55351), so an `auth` object that lives as ' +
-    'long as the process keeps a little per refresh; the slope column shows it grows with the number of ' +
-    'refreshes, not with calls. The peers do not compose signals. Fix: link the two signals by hand ' +
-    '(`addEventListener` + `removeEventListener` in `finally`) instead of `AbortSignal.any()`.',
+    'each refresh builds composite signals with `AbortSignal.any()` from long-lived ones: the `auth` ' +
+    "object's lifetime signal with the token request's timeout, and with the store lock's lease signal " +
+    "(the in-memory store's lease never aborts). On Node 20, `AbortSignal.any()` keeps every composite in " +
+    "the long-lived source's dependants set until that source is collected or aborted (nodejs/node#55351), " +
+    'so an `auth` object that lives as long as the process keeps a little per refresh; the slope column ' +
+    'shows it grows with the number of refreshes, not with calls. The peers do not compose signals. Fix: ' +
+    'link signals by hand (`addEventListener` + `removeEventListener` in `finally`) instead of ' +
+    '`AbortSignal.any()`, and skip the composite when the lease cannot abort.',
 };
