@@ -247,12 +247,15 @@ export interface Recorder {
   readonly port: number;
   readonly seen: Seen[];
   readonly redirects: Map<string, { status: number; location: string }>;
+  /** Paths that answer this status (with an empty JSON body) instead of 200. */
+  readonly statuses: Map<string, number>;
   close(): Promise<void>;
 }
 
 export async function startRecorder(host = '127.0.0.1'): Promise<Recorder> {
   const seen: Seen[] = [];
   const redirects = new Map<string, { status: number; location: string }>();
+  const statuses = new Map<string, number>();
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     seen.push({ method: req.method ?? 'GET', path, headers: { ...req.headers } });
@@ -261,6 +264,12 @@ export async function startRecorder(host = '127.0.0.1'): Promise<Recorder> {
     if (redirect) {
       res.writeHead(redirect.status, { location: redirect.location });
       res.end();
+      return;
+    }
+    const status = statuses.get(path);
+    if (status !== undefined) {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end('{}');
       return;
     }
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -273,6 +282,7 @@ export async function startRecorder(host = '127.0.0.1'): Promise<Recorder> {
     port,
     seen,
     redirects,
+    statuses,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
