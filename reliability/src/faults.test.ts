@@ -241,6 +241,29 @@ describe.concurrent('token endpoint faults through each adapter', () => {
     );
   });
 
+  describe('a server that refuses every token', () => {
+    eachAdapter()(
+      '$name: 50 concurrent requests: each is sent twice (one retry), one renewal for all of them, then the 401 reaches each caller',
+      async (adapter, context) => {
+        const r = await rig(context);
+        let issued = 0;
+        const auth = r.auth({
+          // Well-formed but never valid: the server answers 401 to each of them.
+          credentials: tokenSource(async () => ({ accessToken: `refused-${++issued}`, expiresIn: 60 })),
+        });
+        const client = adapter.create(auth, r.proxy.url);
+        const statuses = await Promise.all(Array.from({ length: 50 }, () => client.request('/v1/objects')));
+        expect(new Set(statuses)).toEqual(new Set([401]));
+        expect(issued).toBe(2);
+        expect(r.server.stats.requests).toMatchObject({ total: 100, 401: 100 });
+        // The next request: one more renewal and one retry, no more (no loop).
+        expect(await client.request('/v1/objects')).toBe(401);
+        expect(issued).toBe(3);
+        expect(r.server.stats.requests.total).toBe(102);
+      },
+    );
+  });
+
   describe('a token source that returns garbage', () => {
     eachAdapter()(
       '$name: no access token, an empty one, a number or null give InvalidTokenResponseError; nothing is sent',
