@@ -70,7 +70,8 @@ export interface TokenStore {
   /**
    * Called by `createAuth` with the auth object's event listener, so the store can report its own state
    * (`store-unavailable`, `store-available`, `store-error`) through the auth object's `onEvent`. A store
-   * shared by several auth objects reports to each. Returns a function that `close()` calls to stop.
+   * shared by several auth objects reports to each. Returns a function that `close()` calls to stop. Not
+   * called for a credential that never uses the store (a static API key).
    */
   bind?(emit: AuthEventListener): (() => void) | undefined;
 }

@@ -499,6 +499,51 @@ describe('losing the lock: the task’s signal', () => {
     }
   });
 
+  test('core abandons the token request of a holder that lost the lock, and the fleet still refreshes once', async () => {
+    let firstSignal: AbortSignal | undefined;
+    const calls = { a: 0, b: 0 };
+    // Process A's first token request hangs (a slow provider) until its signal aborts.
+    const a = await member(
+      { lockTtl: 300 },
+      tokenSource(
+        (signal) => {
+          calls.a++;
+          if (calls.a > 1) return { accessToken: 'from-a-again', expiresIn: 60 };
+          firstSignal = signal;
+          return new Promise<never>((_, reject) =>
+            signal.addEventListener('abort', () => reject(signal.reason)),
+          );
+        },
+        { shareKey: 'svc' },
+      ),
+    );
+    const b = await member(
+      { lockTtl: 300 },
+      tokenSource(
+        () => {
+          calls.b++;
+          return { accessToken: 'from-b', expiresIn: 60 };
+        },
+        { shareKey: 'svc' },
+      ),
+    );
+    const first = a.auth.authorize('/v1/meta');
+    for (let i = 0; firstSignal === undefined; i++) {
+      if (i > 250) throw new Error('A never asked for a token');
+      await sleep(20);
+    }
+    // A's lease ran out (a stall) and another process took the lock for a while.
+    const [name] = await keys('*:lock');
+    await admin.sendCommand(['SET', name!, 'someone-else', 'PX', '400']);
+    const second = b.auth.authorize('/v1/meta');
+    const [headersA, headersB] = await Promise.all([first, second]);
+
+    expect(firstSignal?.aborted).toBe(true);
+    expect(firstSignal?.reason).toMatchObject({ code: 'AUTH_REDIS_LOCK_LOST' });
+    expect(headersA).toEqual(headersB); // one token for both
+    expect(calls.a + calls.b).toBe(2); // the abandoned request, and one refresh for the fleet
+  });
+
   test('stays quiet for a live holder: renewals keep the lease', async () => {
     const { store } = await member({ lockTtl: 150 });
     const aborted = await store.lock(
