@@ -57,7 +57,9 @@ console.log(
   `\nMachine: ${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.memory}, Node ${report.machine.node}`,
 );
 for (const table of report.tables) console.log(`\n${renderText(table)}`);
-console.log(`\nDone in ${report.seconds.toFixed(1)} s (${report.mode} run).`);
+console.log(
+  `\nDone in ${report.seconds.toFixed(1)} s (${report.mode} run${args.sections ? `, only ${args.sections.join(', ')}` : ''}).`,
+);
 if (args.write) {
   const target = fileURLToPath(new URL('../../BENCHMARKS.md', import.meta.url));
   writeFileSync(target, renderReport(report));
