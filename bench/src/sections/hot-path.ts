@@ -167,6 +167,11 @@ export async function runHotPath(options: HotPathOptions): Promise<Table> {
     if (job.group !== 'context') table.data[`${job.name} ratio`] = ratio;
   }
   table.notes.push(
+    'Setups: ours, `createAuth({ baseUrl, credentials: tokenSource(...) })` after one `authorize()` filled the ' +
+      'cache (token valid for an hour), or `apiKey(...)`; google-auth-library, `new OAuth2Client()` with ' +
+      "`setCredentials({ access_token, token_type: 'Bearer', expiry_date: now + 1 h })`; @badgateway, " +
+      '`new OAuth2Fetch({ client, getStoredToken, getNewToken, scheduleRefresh: false })` with a stored token ' +
+      'valid for an hour. No call in these loops touches the network.',
     'google-auth-library builds a new `Headers` object per call; @badgateway returns the bare token string ' +
       '(the caller still has to build the header); @auth/core returns a plain header record.',
     "@badgateway's `fetch()` always builds a `Request` and clones it before sending (so it can retry); " +
