@@ -499,6 +499,38 @@ describe.concurrent('token endpoint faults through each adapter', () => {
       expect(r.server.stats.requests[401]).toBe(0);
     });
 
+    it('five auth objects sharing one memoryStore(), every token revoked: one renewal for all of them (refresh refused, one password grant), every request retried once and succeeds', async (context) => {
+      const r = await rig(context);
+      const store = memoryStore();
+      const clients = adapters.map((adapter) =>
+        adapter.create(
+          createAuthTracked(r, {
+            credentials: oidcPassword({
+              username: r.server.users.admin.username,
+              password: r.server.users.admin.password,
+            }),
+            store,
+          }),
+          r.proxy.url,
+        ),
+      );
+      for (const client of clients) expect(await client.request('/v1/meta')).toBe(200);
+      r.server.faults.revokeAllTokens();
+      r.server.stats.reset();
+      const statuses = await Promise.all(
+        Array.from({ length: 50 }, (_, index) => clients[index % clients.length]!.request('/v1/objects')),
+      );
+      expect(new Set(statuses)).toEqual(new Set([200]));
+      expect(r.server.stats.tokenRequests).toMatchObject({ refresh_token: 1, password: 1 });
+      const objects = r.server.stats.byPath('/v1/objects');
+      const graphql = r.server.stats.byPath('/v1/graphql'); // graphql-request's share
+      expect([
+        objects.total + graphql.total,
+        objects[401] + graphql[401],
+        objects[200] + graphql[200],
+      ]).toEqual([100, 50, 50]);
+    });
+
     it('close() while requests through every adapter wait on a hanging token endpoint: all reject with AuthClosedError, none hangs', async (context) => {
       const r = await rig(context);
       // Longer than the test's timeout: only close() can end these waits.
