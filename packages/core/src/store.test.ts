@@ -1,10 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createAuth } from './create-auth.js';
 import { oidcPassword } from './credentials/oidc-password.js';
 import { tokenSource } from './credentials/token-source.js';
 import { AuthError } from './errors/auth-error.js';
 import type { AuthEvent, AuthEventListener } from './events.js';
 import { memoryStore, type TokenStore } from './store.js';
+import { storeKey } from './store-key.js';
 
 describe('memoryStore', () => {
   it('lock runs one task at a time per key, and other keys in parallel', async () => {
@@ -119,5 +120,41 @@ describe('TokenStore.bind', () => {
         store,
       }),
     ).toThrow(/`store.lock` must be a function/);
+  });
+});
+
+describe('storeKey', () => {
+  const provider = (parts: string[], lowEntropy = false) => ({
+    grant: 'password',
+    renewable: true,
+    identity: 'alice',
+    keyMaterial: () => ({ parts, lowEntropy }),
+  });
+  const credentials = { kind: 'oidc_password', bind: () => provider([]) };
+
+  it('is the same for the same material, different for another, and never holds the material', async () => {
+    const base = 'https://api.example.com';
+    const one = await storeKey(base, credentials, provider(['pw-1'], true));
+    expect(one).toMatch(/^@auth\/core:https:\/\/api\.example\.com:oidc_password:[0-9a-f]{32}$/);
+    expect(await storeKey(base, { ...credentials }, provider(['pw-1'], true))).toBe(one);
+    expect(await storeKey(base, credentials, provider(['pw-2'], true))).not.toBe(one);
+    expect(await storeKey(base, credentials, provider(['pw-1'], false))).not.toBe(one); // SHA-256, not PBKDF2
+    expect(await storeKey('https://other.example.com', credentials, provider(['pw-1'], true))).not.toContain(
+      one.slice(-32),
+    );
+    expect(one).not.toContain('alice');
+  });
+
+  it('falls back to a random id of the credential object where Web Crypto is missing (never shares wrongly)', async () => {
+    const real = globalThis.crypto;
+    vi.stubGlobal('crypto', { getRandomValues: real.getRandomValues.bind(real) });
+    try {
+      const a = await storeKey('https://x', credentials, provider(['pw'], true));
+      const b = await storeKey('https://x', { ...credentials }, provider(['pw'], true));
+      expect(a).not.toBe(b);
+      expect(await storeKey('https://x', credentials, provider(['pw'], true))).toBe(a);
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 });

@@ -673,6 +673,18 @@ describe('when Redis is unavailable', () => {
     const error = (events[0] as { error: RedisStoreError }).error;
     expect(error.code).toBe('AUTH_REDIS_UNAVAILABLE');
     expect(error.message).toContain('await client.connect()');
+
+    // An auth object that starts using the store during the outage hears of it at once, and works alone.
+    const late: AuthEvent[] = [];
+    const other = createAuth({
+      baseUrl: server.url,
+      credentials: oidcPassword(server.users.readOnly),
+      store,
+      onEvent: (event) => late.push(event),
+    });
+    opened.push({ client, auth: other });
+    expect(late).toEqual([{ type: 'store-unavailable', error }]);
+    expect(await send(other)).toBe(200);
   });
 
   test('restarted empty: the token in memory is written back, no process needs a new grant', async () => {
