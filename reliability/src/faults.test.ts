@@ -499,7 +499,7 @@ describe.concurrent('token endpoint faults through each adapter', () => {
       expect(r.server.stats.requests[401]).toBe(0);
     });
 
-    it('five auth objects sharing one memoryStore(), every token revoked: one renewal for all of them (refresh refused, one password grant), every request retried once and succeeds', async (context) => {
+    it('five auth objects sharing one memoryStore(), every token revoked: the refused refresh token presented once, one password grant, every request retried once and succeeds', async (context) => {
       const r = await rig(context);
       const store = memoryStore();
       const clients = adapters.map((adapter) =>
@@ -521,7 +521,15 @@ describe.concurrent('token endpoint faults through each adapter', () => {
         Array.from({ length: 50 }, (_, index) => clients[index % clients.length]!.request('/v1/objects')),
       );
       expect(new Set(statuses)).toEqual(new Set([200]));
-      expect(r.server.stats.tokenRequests).toMatchObject({ refresh_token: 1, password: 1 });
+      // One renewal for all five: the revoked refresh token is presented once, one password grant follows.
+      // (A 1 s token is past its fresh quarter soon after it arrives, so a waiter may renew it once more
+      // with its new, valid refresh token: that is not a second use of any refresh token.)
+      expect(r.server.stats.tokenRequests.password).toBe(1);
+      const refused = r.events.filter(
+        (event) =>
+          event.type === 'refresh-failed' && (event.error as TokenRequestError).error === 'invalid_grant',
+      );
+      expect(refused).toHaveLength(1);
       const objects = r.server.stats.byPath('/v1/objects');
       const graphql = r.server.stats.byPath('/v1/graphql'); // graphql-request's share
       expect([
