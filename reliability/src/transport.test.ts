@@ -199,6 +199,7 @@ describe.each(adapterNames)('%s', (name) => {
     },
   );
 
+  // Bug 7 (known-bugs.ts): @auth/fetch re-attaches the POST body to the GET after a 302.
   itUnless(name === 'fetch' || name === 'graphql-request' ? 7 : undefined)(
     'a POST redirected 302 (becomes GET) to another origin, then 307 back, is followed without error or credential leak',
     async () => {
