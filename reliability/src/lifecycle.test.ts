@@ -1,0 +1,43 @@
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { startWeaviateServer } from '@auth/testing';
+import { expect, it } from 'vitest';
+
+/**
+ * "No timer keeps a process alive": a program that never calls close() ends on its own, even while a
+ * background refresh fails and backs off. It runs in its own process; if anything kept it alive, the
+ * test's limit (20 s) ends it and the test fails.
+ */
+it('a program that never calls close() exits on its own, with a background refresh failing and backing off', async () => {
+  const server = await startWeaviateServer({ accessTokenTtl: 2 });
+  try {
+    const child = fork(
+      fileURLToPath(new URL('./fixtures/no-close.ts', import.meta.url)),
+      [server.url, server.users.admin.username, server.users.admin.password],
+      {
+        execArgv: ['--conditions=@auth/source', '--import', 'tsx'],
+        cwd: fileURLToPath(new URL('..', import.meta.url)),
+        stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+      },
+    );
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    });
+    child.on('message', () => {
+      // Every token request from now on fails: the background refresh retries with backoff.
+      server.faults.failTokenRequests(100, 503);
+      child.send('go');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(0);
+    // It did use every adapter, twice, and the second round was served by the still-valid token.
+    expect(JSON.parse(output)).toEqual({
+      first: [200, 200, 200, 200, 200],
+      second: [200, 200, 200, 200, 200],
+    });
+    expect(server.stats.tokenRequests.refresh_token).toBeGreaterThanOrEqual(1);
+  } finally {
+    await server.close();
+  }
+}, 20_000);
