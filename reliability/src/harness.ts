@@ -291,7 +291,7 @@ export async function startRecorder(host = '127.0.0.1'): Promise<Recorder> {
   };
 }
 
-/** Repeats `task` until `until` has passed, `concurrency` at a time; returns every outcome. */
+/** Repeats `task` for `ms` milliseconds, `concurrency` loops at a time with `pause` ms between calls; returns every outcome. */
 export async function traffic<T>(
   ms: number,
   task: (index: number) => Promise<T>,
