@@ -8,7 +8,7 @@ describe('soak (10 s; `pnpm soak` runs 60 s)', () => {
     expect(report.failureSamples).toEqual([]);
     expect(report.failures).toBe(0);
     // It did run: traffic through every adapter, renewals, faults.
-    for (const counts of Object.values(report.byAdapter)) expect(counts.requests).toBeGreaterThan(100);
+    for (const counts of Object.values(report.byAdapter)) expect(counts.requests).toBeGreaterThan(50);
     expect(report.tokenRequests.refresh_token + report.tokenRequests.client_credentials).toBeGreaterThan(50);
     expect(Object.values(report.faults).reduce((sum, count) => sum + count, 0)).toBeGreaterThan(3);
     // Heap (client and embedded server in one process): no runaway growth.
