@@ -1,7 +1,16 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { withAuth as withAxios } from '@auth/axios';
-import { type Auth, apiKey, createAuth, InsecureTransportError, oidcPassword, tokenSource } from '@auth/core';
+import {
+  type Auth,
+  apiKey,
+  clientCredentials,
+  createAuth,
+  InsecureTransportError,
+  oidcPassword,
+  TokenRequestError,
+  tokenSource,
+} from '@auth/core';
 import { withAuth as withFetch } from '@auth/fetch';
 import { withAuth as withGraphql } from '@auth/graphql-request';
 import { type KyLike, withAuth as withKy } from '@auth/ky';
@@ -419,6 +428,43 @@ describe('plain http to a non-loopback host', () => {
     'http://[::1]:8080',
   ])('allows the loopback host %s', (url) => {
     auths.push(createAuth({ baseUrl: url, credentials: apiKey(KEY) }));
+  });
+
+  it('a token endpoint that redirects (307, 308, 302) to another origin: the password and client secret are not posted there', async () => {
+    const password = 'SECRET-TRANSPORT-PASSWORD-0123456789';
+    const clientSecret = 'SECRET-TRANSPORT-CLIENT-0123456789';
+    let issuer = '';
+    let status = 307;
+    const idp = createServer((req, res) => {
+      req.resume();
+      if (req.url?.startsWith('/.well-known/openid-configuration')) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ issuer, token_endpoint: `${issuer}/token` }));
+        return;
+      }
+      res.writeHead(status, { location: `${otherHost.url}/stolen` });
+      res.end();
+    });
+    await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
+    issuer = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
+    try {
+      for (status of [307, 308, 302]) {
+        for (const credentials of [
+          oidcPassword({ username: 'u', password }),
+          clientCredentials({ clientId: 'c', clientSecret }),
+        ]) {
+          const auth = createAuth({ baseUrl: home.url, credentials, oidc: { issuer, clientId: 'weaviate' } });
+          auths.push(auth);
+          const error = await auth.authorize('/v1/meta').catch((caught: unknown) => caught);
+          expect(error, String(status)).toBeInstanceOf(TokenRequestError);
+          expect((error as Error).message, String(status)).toMatch(new RegExp(`answered HTTP ${status}`));
+        }
+      }
+      expect(otherHost.seen).toEqual([]);
+    } finally {
+      idp.closeAllConnections();
+      await new Promise((resolve) => idp.close(resolve));
+    }
   });
 
   it('refuses an OIDC issuer over plain http that a (loopback) Weaviate server points to, before contacting it', async () => {
