@@ -430,6 +430,35 @@ describe('plain http to a non-loopback host', () => {
     auths.push(createAuth({ baseUrl: url, credentials: apiKey(KEY) }));
   });
 
+  it('refuses an OIDC issuer over plain http that a (loopback) Weaviate server points to, before contacting it', async () => {
+    const server = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          href: 'http://id.example.com/.well-known/openid-configuration',
+          clientId: 'weaviate',
+        }),
+      );
+      req.resume();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const auth = createAuth({
+        baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        credentials: oidcPassword({ username: 'u', password: 'SECRET-TRANSPORT-PASSWORD' }),
+      });
+      auths.push(auth);
+      const error = await auth.authorize('/v1/meta').catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(InsecureTransportError);
+      expect((error as InsecureTransportError).url).toBe('http://id.example.com');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe('the token endpoint', () => {
   it('a token endpoint that redirects (307, 308, 302) to another origin: the password and client secret are not posted there', async () => {
     const password = 'SECRET-TRANSPORT-PASSWORD-0123456789';
     const clientSecret = 'SECRET-TRANSPORT-CLIENT-0123456789';
@@ -464,33 +493,6 @@ describe('plain http to a non-loopback host', () => {
     } finally {
       idp.closeAllConnections();
       await new Promise((resolve) => idp.close(resolve));
-    }
-  });
-
-  it('refuses an OIDC issuer over plain http that a (loopback) Weaviate server points to, before contacting it', async () => {
-    const server = createServer((req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          href: 'http://id.example.com/.well-known/openid-configuration',
-          clientId: 'weaviate',
-        }),
-      );
-      req.resume();
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    try {
-      const auth = createAuth({
-        baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        credentials: oidcPassword({ username: 'u', password: 'SECRET-TRANSPORT-PASSWORD' }),
-      });
-      auths.push(auth);
-      const error = await auth.authorize('/v1/meta').catch((caught: unknown) => caught);
-      expect(error).toBeInstanceOf(InsecureTransportError);
-      expect((error as InsecureTransportError).url).toBe('http://id.example.com');
-    } finally {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
     }
   });
 });
