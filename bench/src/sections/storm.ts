@@ -377,7 +377,8 @@ async function wave(count: number, send: () => Promise<unknown>): Promise<WaveRe
 
 interface Measurement {
   tokenCalls: number;
-  byGrant: string;
+  /** Token requests per grant type (refresh_token, password, client_credentials). */
+  byGrant: Record<string, number>;
   discovery: number;
   failed: number;
   p50: number;
@@ -402,14 +403,12 @@ async function measure(
   const stats: StatsSnapshot = await server.stats();
   const lat = Array.from(storm.latencies);
   const base = Array.from(baseline.latencies);
-  const grants = Object.entries(stats.tokenRequests)
-    .filter(([grant, value]) => grant !== 'total' && value > 0)
-    .map(([grant, value]) => `${grant} ${value}`);
+  const { total: _total, ...byGrant } = stats.tokenRequests;
   const firstError =
     storm.firstError ?? (baseline.firstError ? `baseline: ${baseline.firstError}` : undefined);
   return {
     tokenCalls: stats.tokenRequests.total,
-    byGrant: grants.join(', ') || '–',
+    byGrant,
     discovery: stats.discoveryRequests,
     failed: storm.failed,
     p50: percentile(lat, 50),
@@ -543,6 +542,16 @@ export async function prepareStorm(options: StormOptions): Promise<PreparedStorm
   return { server, readyAt, run, close };
 }
 
+/** Median per grant type over the rounds, e.g. 'refresh_token 1' ('–' when no token request was made). */
+function grantSummary(list: Measurement[]): string {
+  const grants = [...new Set(list.flatMap((m) => Object.keys(m.byGrant)))];
+  const parts = grants
+    .map((grant) => [grant, median(list.map((m) => m.byGrant[grant] ?? 0))] as const)
+    .filter(([, value]) => value > 0)
+    .map(([grant, value]) => `${grant} ${fmtInt(value)}`);
+  return parts.join(', ') || '–';
+}
+
 function buildTable(
   scenario: Scenario,
   rounds: number,
@@ -603,7 +612,7 @@ function buildTable(
       name,
       fmtInt(Number(count)),
       `${fmtInt(tokenCalls)}${spread}`,
-      list[Math.floor(list.length / 2)]?.byGrant ?? '',
+      grantSummary(list),
       fmtInt(med((m) => m.discovery)),
       fmtInt(failed),
       `${fmtMs(p50)} / ${fmtMs(p99)}`,
