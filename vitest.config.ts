@@ -1,18 +1,26 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // Tests run on each package's `src/` through the `@auth/source` export condition: no build first.
 // The rest is Vite's default list for server code (`defaultServerConditions`).
 const conditions = ['@auth/source', 'module', 'node', 'development|production'];
 
+// Absolute, so that a package's own `test` script (`vitest run --config ../../vitest.config.ts`) works too.
+const repo = fileURLToPath(new URL('.', import.meta.url));
 const workspaces = ['packages', 'apps', 'bench', 'reliability']
-  .filter((root) => existsSync(root))
-  .flatMap((root) =>
-    root === 'bench' || root === 'reliability' ? [root] : readdirSync(root).map((name) => `${root}/${name}`),
+  .map((folder) => join(repo, folder))
+  .filter((folder) => existsSync(folder))
+  .flatMap((folder) =>
+    existsSync(join(folder, 'package.json'))
+      ? [folder]
+      : readdirSync(folder).map((name) => join(folder, name)),
   )
-  .filter((dir) => existsSync(`${dir}/package.json`));
+  .filter((dir) => existsSync(join(dir, 'package.json')));
 
 export default defineConfig({
+  root: repo,
   resolve: { conditions },
   ssr: { resolve: { conditions } },
   test: {
@@ -23,7 +31,7 @@ export default defineConfig({
     projects: workspaces.map((dir) => ({
       extends: true,
       test: {
-        name: JSON.parse(readFileSync(`${dir}/package.json`, 'utf8')).name,
+        name: JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name,
         root: dir,
         include: ['src/**/*.test.ts'],
         testTimeout: 30_000,
