@@ -323,8 +323,7 @@ describe.concurrent('token endpoint faults through each adapter', () => {
   });
 
   describe('invalid_grant on refresh', () => {
-    // Bug 2 (known-bugs.ts): after the refusal, the next call says "there is no refresh token". ky 1 also
-    // meets bug 4 (ky retries the AuthError, so the caller sees the second call's message).
+    // Bug 2 (known-bugs.ts): after the refusal, the next call says "there is no refresh token".
     eachAdapter({ fetch: 2, axios: 2, 'ky 1': 2, 'ky 2': 2, 'graphql-request': 2 })(
       '$name: falls back to the password grant; a bearer token without another grant gets ReauthenticationRequiredError',
       async (adapter, context) => {
@@ -429,8 +428,7 @@ describe.concurrent('token endpoint faults through each adapter', () => {
   });
 
   describe('an auth failure before sending', () => {
-    // Bug 4 (known-bugs.ts): ky 1 retries an AuthError thrown in beforeRequest.
-    eachAdapter({ 'ky 1': 4 })(
+    eachAdapter()(
       '$name: is not retried again by the HTTP client (one password grant for a wrong password, 1 + 3 attempts while the provider is down)',
       async (adapter, context) => {
         const r = await rig(context);

@@ -11,12 +11,7 @@ export const KNOWN_BUGS = {
   1: 'core: a token that is already expired when it arrives is handed to the waiting callers (token-manager.ts)',
   2: 'core: after ReauthenticationRequiredError the next calls say "there is no refresh token" (token-manager.ts, store.delete)',
   3: 'core: with the client clock ahead, openid-client rejects the ID token of every refresh answer and the rotated refresh token is lost (oidc/client.ts)',
-  4: '@auth/ky with ky 1: ky retries an AuthError thrown by authorize() in beforeRequest (more token requests, wrong password tried twice)',
-  5: '@auth/axios: the AxiosError of a failed request carries Authorization and the extra headers',
-  6: "@auth/ky: ky's HTTPError carries Authorization and the extra headers (error.request.headers)",
-  7: '@auth/fetch: a POST redirected 302 (now a GET) then 307 gets its original body back: TypeError',
   8: 'core: an access token with stray whitespace is used as is: a 401 for it is never renewed (the sent, trimmed header does not match), a line break inside gives a TypeError that shows the token',
-  9: '@auth/axios: a 401 from another origin that a redirect led to is taken for ours: the token is renewed and the request re-sent',
 } as const satisfies Record<number, string>;
 
 export type BugId = keyof typeof KNOWN_BUGS;

@@ -20,7 +20,6 @@ import ky from 'ky';
 import ky2 from 'ky2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AdapterName, adapterNames, httpStatusOf, type Recorder, startRecorder } from './harness.js';
-import { itUnless } from './known-bugs.js';
 
 /**
  * Credentials reach the base origin (and `allowedOrigins`) only: absolute URLs, redirects, a base URL with
@@ -193,65 +192,46 @@ describe.each(adapterNames)('%s', (name) => {
     expect(targets.flatMap(carried)).toEqual([]);
   });
 
-  // graphql-request POSTs: bug 7 (see known-bugs.ts).
-  itUnless(name === 'graphql-request' ? 7 : undefined)(
-    'a redirect chain that leaves and comes back never carries the credential to the other origin',
-    async () => {
-      const auth = authFor(home.url);
-      home.redirects.set('/out', { status: 302, location: `${otherHost.url}/via` });
-      otherHost.redirects.set('/via', { status: 307, location: `${home.url}/back` });
-      expect(await send(name, auth, `${home.url}/out`)).toBe(200);
-      expect(credentialsAt(otherHost)).toEqual([
-        { path: '/via', authorization: undefined, module: undefined },
-      ]);
-      expect(home.seen.map((seen) => seen.path)).toEqual(['/out', '/back']);
-    },
-  );
+  it('a redirect chain that leaves and comes back never carries the credential to the other origin', async () => {
+    const auth = authFor(home.url);
+    home.redirects.set('/out', { status: 302, location: `${otherHost.url}/via` });
+    otherHost.redirects.set('/via', { status: 307, location: `${home.url}/back` });
+    expect(await send(name, auth, `${home.url}/out`)).toBe(200);
+    expect(credentialsAt(otherHost)).toEqual([{ path: '/via', authorization: undefined, module: undefined }]);
+    expect(home.seen.map((seen) => seen.path)).toEqual(['/out', '/back']);
+  });
 
-  // Bug 7 (known-bugs.ts): @auth/fetch re-attaches the POST body to the GET after a 302.
-  itUnless(name === 'fetch' || name === 'graphql-request' ? 7 : undefined)(
-    'a POST redirected 302 (becomes GET) to another origin, then 307 back, is followed without error or credential leak',
-    async () => {
-      const auth = authFor(home.url);
-      home.redirects.set('/v1/graphql', { status: 302, location: `${otherHost.url}/via` });
-      otherHost.redirects.set('/via', { status: 307, location: `${home.url}/back` });
-      const outcome = await post(name, auth, `${home.url}/v1/graphql`);
-      expect(outcome).toBe(200);
-      expect(credentialsAt(otherHost)).toEqual([
-        { path: '/via', authorization: undefined, module: undefined },
-      ]);
-      expect(otherHost.seen.map((seen) => seen.method)).toEqual(['GET']);
-      expect(home.seen.map((seen) => `${seen.method} ${seen.path}`)).toEqual([
-        'POST /v1/graphql',
-        'GET /back',
-      ]);
-    },
-  );
+  it('a POST redirected 302 (becomes GET) to another origin, then 307 back, is followed without error or credential leak', async () => {
+    const auth = authFor(home.url);
+    home.redirects.set('/v1/graphql', { status: 302, location: `${otherHost.url}/via` });
+    otherHost.redirects.set('/via', { status: 307, location: `${home.url}/back` });
+    const outcome = await post(name, auth, `${home.url}/v1/graphql`);
+    expect(outcome).toBe(200);
+    expect(credentialsAt(otherHost)).toEqual([{ path: '/via', authorization: undefined, module: undefined }]);
+    expect(otherHost.seen.map((seen) => seen.method)).toEqual(['GET']);
+    expect(home.seen.map((seen) => `${seen.method} ${seen.path}`)).toEqual(['POST /v1/graphql', 'GET /back']);
+  });
 
-  // axios asks about the original URL: bug 9 (see known-bugs.ts).
-  itUnless(name === 'axios' ? 9 : undefined)(
-    'a 401 from the other origin a redirect led to renews nothing and is not retried',
-    async () => {
-      let tokens = 0;
-      const auth = createAuth({
-        baseUrl: home.url,
-        credentials: tokenSource(async () => ({
-          accessToken: `SECRET-TRANSPORT-TOKEN-${++tokens}`,
-          expiresIn: 60,
-        })),
-      });
-      auths.push(auth);
-      home.redirects.set('/away', { status: 302, location: `${otherHost.url}/denied` });
-      otherHost.statuses.set('/denied', 401);
-      expect(await send(name, auth, `${home.url}/away`)).toBe(401);
-      expect(otherHost.seen.map((seen) => seen.headers.authorization)).not.toContainEqual(
-        expect.stringContaining('SECRET-TRANSPORT-TOKEN'),
-      );
-      // One token for the first hop; the foreign 401 is not ours to renew, nor to retry.
-      expect(tokens).toBe(1);
-      expect(home.seen.map((seen) => seen.path)).toEqual(['/away']);
-    },
-  );
+  it('a 401 from the other origin a redirect led to renews nothing and is not retried', async () => {
+    let tokens = 0;
+    const auth = createAuth({
+      baseUrl: home.url,
+      credentials: tokenSource(async () => ({
+        accessToken: `SECRET-TRANSPORT-TOKEN-${++tokens}`,
+        expiresIn: 60,
+      })),
+    });
+    auths.push(auth);
+    home.redirects.set('/away', { status: 302, location: `${otherHost.url}/denied` });
+    otherHost.statuses.set('/denied', 401);
+    expect(await send(name, auth, `${home.url}/away`)).toBe(401);
+    expect(otherHost.seen.map((seen) => seen.headers.authorization)).not.toContainEqual(
+      expect.stringContaining('SECRET-TRANSPORT-TOKEN'),
+    );
+    // One token for the first hop; the foreign 401 is not ours to renew, nor to retry.
+    expect(tokens).toBe(1);
+    expect(home.seen.map((seen) => seen.path)).toEqual(['/away']);
+  });
 
   it('allowedOrigins opts one more origin in, and only that one', async () => {
     const auth = authFor(home.url, { allowedOrigins: [otherHost.url] });

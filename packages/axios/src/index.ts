@@ -22,6 +22,12 @@ type State = { url: string; added: string[]; retried: boolean; beforeRedirect: R
 type WithState = InternalAxiosRequestConfig & { [stateKey]?: State };
 
 const stateKey = '@auth/axios';
+/**
+ * What a credential header the adapter added reads on an error that reaches the caller. A config carrying
+ * it can be sent again (`instance.request(error.config)`, axios-retry): the request interceptor replaces it
+ * with a fresh credential.
+ */
+const redacted = '[redacted by @auth/axios]';
 const installed = new WeakMap<AxiosInstance, { request: number; response: number }>();
 
 const isOneShot = (data: unknown): boolean =>
@@ -43,6 +49,53 @@ function targetUrl(config: InternalAxiosRequestConfig): URL | undefined {
   } catch {
     return undefined; // axios reports the bad URL itself
   }
+}
+
+/** The URL that answered: after redirects, the last hop's (Node: follow-redirects; browsers: XHR). */
+function finalUrl(response: AxiosResponse): string | undefined {
+  const request = response.request as
+    | { res?: { responseUrl?: unknown }; responseURL?: unknown; url?: unknown }
+    | undefined;
+  const url = request?.res?.responseUrl ?? request?.responseURL ?? request?.url;
+  return typeof url === 'string' && url !== '' ? url : undefined;
+}
+
+function sameOrigin(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
+}
+
+/** Hides a value from `console.log`, `util.inspect` (even with `showHidden`) and `JSON.stringify`; code still reads it. */
+function hide(target: object, key: string): void {
+  const descriptor = Object.getOwnPropertyDescriptor(target, key);
+  if (!descriptor || !('value' in descriptor) || descriptor.value === undefined) return;
+  let value: unknown = descriptor.value;
+  Object.defineProperty(target, key, {
+    configurable: true,
+    enumerable: false,
+    get: () => value,
+    set: (next: unknown) => {
+      value = next;
+    },
+  });
+}
+
+/**
+ * Makes an error that reaches the caller safe to log: the values of the headers `auth` added are replaced by
+ * a marker in `error.config.headers` (also `error.response.config`), and the underlying request object
+ * (Node's `ClientRequest`, whose raw head holds the headers as sent) is kept only behind a getter.
+ */
+function redact(error: AxiosError): AxiosError {
+  const config = (error as { config?: WithState } | undefined)?.config;
+  const state = config?.[stateKey];
+  if (!config || !state || state.added.length === 0) return error;
+  for (const name of state.added) if (config.headers.has(name)) config.headers.set(name, redacted);
+  hide(error, 'request');
+  if (error.response) hide(error.response, 'request');
+  return error;
 }
 
 const signalOf = (config: InternalAxiosRequestConfig): { signal?: AbortSignal } =>
@@ -93,8 +146,12 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
     const previous = config[stateKey];
     const url = targetUrl(config);
     if (!url) return config;
-    // On the retry, drop what the first attempt added so that the fresh credential replaces it.
+    // On the retry, drop what the first attempt added so that the fresh credential replaces it; the same for
+    // a config re-sent from an error (its credential headers were redacted), even if our state was lost.
     if (previous) config.headers.delete(previous.added);
+    for (const [name, value] of Object.entries(config.headers.toJSON(true))) {
+      if (value === redacted) config.headers.delete(name);
+    }
     const fromAuth = await auth.authorize(url, {
       method: (config.method ?? 'get').toUpperCase(),
       ...signalOf(config),
@@ -124,14 +181,17 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
 
   const retry = async (
     config: WithState | undefined,
-    status: number | undefined,
+    response: AxiosResponse | undefined,
   ): Promise<AxiosResponse | undefined> => {
     const state = config?.[stateKey];
-    if (status !== 401 || !config || !state || state.retried) return undefined;
+    if (response?.status !== 401 || !config || !state || state.retried) return undefined;
+    // After redirects the 401 may come from another origin (which got no credential): not ours to renew.
+    const url = finalUrl(response) ?? state.url;
+    if (!sameOrigin(url, state.url)) return undefined;
     const { signal } = signalOf(config);
     // When no new credential can be had, the caller gets axios' 401 error as usual (`auth` reports why).
     const renewed = await auth
-      .handleUnauthorized(state.url, config.headers.toJSON(true), signal ? { signal } : {})
+      .handleUnauthorized(url, config.headers.toJSON(true), signal ? { signal } : {})
       .catch((error: unknown) => {
         if (signal?.aborted) throw error;
         return false;
@@ -142,11 +202,11 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
   };
 
   const response = instance.interceptors.response.use(
-    async (result) => (await retry(result.config, result.status)) ?? result,
+    async (result) => (await retry(result.config, result)) ?? result,
     async (error: AxiosError) => {
-      const retried = await retry(error?.config, error?.response?.status);
+      const retried = await retry(error?.config, error?.response);
       if (retried) return retried;
-      throw error;
+      throw redact(error);
     },
   );
   installed.set(instance, { request, response });

@@ -135,7 +135,14 @@ export function withAuth<F extends FetchFunction>(fetchFn: F, auth: AuthLike): F
     };
 
     const follow = async (response: Response): Promise<Sent> => {
-      let hop = { response, url, headers, method };
+      // `body` is what the next hop re-sends: the caller's body until a hop turns the request into a GET.
+      let hop: Sent & { method: string; body: 'original' | null } = {
+        response,
+        url,
+        headers,
+        method,
+        body: 'original',
+      };
       for (let count = 0; redirectStatuses.has(hop.response.status); count++) {
         const location = hop.response.headers.get('location');
         if (location === null) break;
@@ -151,6 +158,8 @@ export function withAuth<F extends FetchFunction>(fetchFn: F, auth: AuthLike): F
         let body: BodyInit | null | undefined;
         if (toGet) {
           for (const name of bodyHeaders) nextHeaders.delete(name);
+        } else if (hop.body === null) {
+          body = null; // an earlier hop dropped the body (it became a GET)
         } else if (init?.body !== undefined && init.body !== null) {
           if (isOneShot(init.body)) break; // cannot re-send a stream: hand back the redirect
           body = init.body;
@@ -182,6 +191,7 @@ export function withAuth<F extends FetchFunction>(fetchFn: F, auth: AuthLike): F
           url: next,
           headers: nextHeaders,
           method: nextMethod,
+          body: toGet ? null : hop.body,
         };
       }
       return hop;

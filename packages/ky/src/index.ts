@@ -1,4 +1,4 @@
-import type { Auth } from '@auth/core';
+import { type Auth, isAuthError } from '@auth/core';
 
 /**
  * The two methods of an `auth` object (from `createAuth()` in `@auth/core`) that the hooks call.
@@ -37,11 +37,25 @@ export interface KyLike {
 
 type FetchFunction = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
 type HookOptions = { headers: Headers; body?: unknown; retry: { limit: number } };
-type HookState = { request: Request; options: HookOptions; response?: Response; retryCount?: number };
+type HookState = {
+  request: Request;
+  options: HookOptions;
+  response?: Response;
+  retryCount?: number;
+  error?: unknown;
+};
+type ShouldRetry = (state: {
+  error: Error;
+  retryCount: number;
+}) => boolean | undefined | Promise<boolean | undefined>;
+type ParentOptions = { fetch?: FetchFunction; retry?: number | { shouldRetry?: ShouldRetry } };
 type Ky = {
-  extend(options: (parent: { fetch?: FetchFunction }) => object): unknown;
+  extend(options: (parent: ParentOptions) => object): unknown;
   retry(options: { delay: number; code: string }): unknown;
 };
+
+/** What a credential header the adapter added reads on an error that reaches the caller. */
+const redacted = '[redacted by @auth/ky]';
 
 const redirectStatuses = new Set([301, 302, 303, 307, 308]);
 const maxRedirects = 20;
@@ -70,6 +84,17 @@ const stateOf = (args: unknown[]): HookState => {
   return third instanceof Response
     ? { request: first, options, response: third, retryCount: (fourth as { retryCount: number }).retryCount }
     : { request: first, options };
+};
+
+/** ky 1 calls `beforeError` with `(error, { retryCount })`, ky 2 with `{ request, options, error, retryCount }`. */
+const errorStateOf = (args: unknown[]): { error: Error; options?: HookOptions } => {
+  const [first] = args as [Error | { error: Error; options?: HookOptions }];
+  if (first instanceof Error) return { error: first, ...optionsOf(first) };
+  return first;
+};
+const optionsOf = (error: Error): { options?: HookOptions } => {
+  const { options } = error as { options?: HookOptions };
+  return options ? { options } : {};
 };
 
 /**
@@ -190,12 +215,41 @@ export function withAuth<T extends KyLike>(instance: T, auth: AuthLike): T {
       }
     };
 
-  return kyInstance.extend((parent) => ({
-    fetch: safeRedirects(parent.fetch ?? ((input, init) => globalThis.fetch(input, init))),
-    hooks: {
-      beforeRequest: [async (...args: unknown[]) => authorize(stateOf(args))],
-      beforeRetry: [async (state: HookState) => authorize(state)],
-      afterResponse: [afterResponse],
-    },
-  })) as T;
+  /** Hides the values of the headers `auth` added on the request an error carries (`console.log(error)`). */
+  const redact = (...args: unknown[]): Error => {
+    const { error, options } = errorStateOf(args);
+    const call = options?.headers ? calls.get(options.headers) : undefined;
+    const { request } = error as { request?: unknown };
+    if (call && request instanceof Request) {
+      for (const name of call.owned) if (request.headers.has(name)) request.headers.set(name, redacted);
+    }
+    return error;
+  };
+
+  return kyInstance.extend((parent) => {
+    // An AuthError from `authorize()` already went through core's own retries (and a wrong password must
+    // not reach the provider twice): ky must not retry it. ky 1 would, as it runs `beforeRequest` inside its
+    // retry loop. Every other error is left to the caller's retry settings.
+    const parentRetry = parent.retry;
+    const inherited = typeof parentRetry === 'object' ? parentRetry.shouldRetry : undefined;
+    const shouldRetry: ShouldRetry = (state) =>
+      isAuthError(state.error) ? false : inherited ? inherited(state) : undefined;
+    return {
+      fetch: safeRedirects(parent.fetch ?? ((input, init) => globalThis.fetch(input, init))),
+      retry: typeof parentRetry === 'number' ? { limit: parentRetry, shouldRetry } : { shouldRetry },
+      hooks: {
+        beforeRequest: [async (...args: unknown[]) => authorize(stateOf(args))],
+        beforeRetry: [
+          async (state: HookState) => {
+            // Also when a per-request `retry` replaced the `shouldRetry` above (ky 1 replaces an object
+            // with a number): stop before authorizing again.
+            if (isAuthError(state.error)) throw state.error;
+            return authorize(state);
+          },
+        ],
+        afterResponse: [afterResponse],
+        beforeError: [redact],
+      },
+    };
+  }) as T;
 }
