@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type FakeProvider, fakeProvider, invalidGrant } from './__test__/fake-provider.js';
+import type { TokenProvider } from './credentials/credentials.js';
 import { AuthClosedError } from './errors/auth-closed-error.js';
+import { InvalidTokenResponseError } from './errors/invalid-token-response-error.js';
 import { ReauthenticationRequiredError } from './errors/reauthentication-required-error.js';
 import { TokenRequestError } from './errors/token-request-error.js';
 import type { AuthEvent } from './events.js';
@@ -161,10 +163,78 @@ describe('TokenManager', () => {
     await assertion;
     await expect(refused).rejects.toThrow(/refused the refresh token \(invalid_grant\)/);
     expect(store.get('key')).toBeUndefined();
-    const again = expect(manager.token()).rejects.toThrow(ReauthenticationRequiredError);
-    await vi.advanceTimersByTimeAsync(1_000);
-    await again;
+    // The token was deleted from the store, but later calls still give the real reason.
+    for (let i = 0; i < 2; i++) {
+      const again = manager.token();
+      const later = expect(again).rejects.toThrow(ReauthenticationRequiredError);
+      await vi.advanceTimersByTimeAsync(1_000);
+      await later;
+      await expect(again).rejects.toThrow(/refused the refresh token \(invalid_grant\)/);
+    }
     expect(provider.stats.refresh).toEqual(['given-refresh']);
+  });
+
+  it('never hands out a token that expired before it arrived: asks again within the retry policy', async () => {
+    // Each answer takes 300 ms and carries a 0.3 s token: dead on arrival.
+    const provider = fakeProvider({ lifetime: 0.3, delay: 300 });
+    const { manager, events } = setup(provider);
+    const waiting = manager.token();
+    const assertion = expect(waiting).rejects.toThrow(InvalidTokenResponseError);
+    await vi.advanceTimersByTimeAsync(60_000);
+    await assertion;
+    await expect(waiting).rejects.toThrow(
+      /expired by the time it arrived \(it lived 0\.3 s, the request took 0\.3 s\)/,
+    );
+    const error = await waiting.catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ grant: 'password', transient: true });
+    // 1 + 3 attempts (the default retry policy), then the error: no loop.
+    expect(provider.stats.obtain).toBe(4);
+    const failures = events.filter((event) => event.type === 'refresh-failed');
+    expect(failures.map((event) => event.willRetry)).toEqual([true, true, true, false]);
+    expect(events.filter((event) => event.type === 'refresh-succeeded')).toEqual([]);
+
+    // A one-off slow answer: the next attempt brings a live token, and that is what the caller gets.
+    const slowOnce = fakeProvider({ lifetime: 0.3, delay: 300 });
+    const second = setup(slowOnce);
+    const token = second.manager.token();
+    await vi.advanceTimersByTimeAsync(300); // the first answer arrives dead
+    slowOnce.delay = 10;
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(await token).toBe('access-2');
+    expect(slowOnce.stats.obtain).toBe(2);
+  });
+
+  it('keeps the rotated refresh token of an answer that could not be used', async () => {
+    let serial = 0;
+    const refreshed: string[] = [];
+    const provider: TokenProvider = {
+      grant: 'refresh_token',
+      renewable: true,
+      initial: () => ({ accessToken: 'given', expiresIn: 1, refreshToken: 'refresh-0' }),
+      async refresh(refreshToken) {
+        refreshed.push(refreshToken);
+        serial++;
+        // The first answer's access token is unusable, but the provider rotated the refresh token anyway.
+        return {
+          accessToken: serial === 1 ? 'bad\ntoken' : `access-${serial}`,
+          expiresIn: 60,
+          refreshToken: `refresh-${serial}`,
+        };
+      },
+    };
+    const { manager } = setup(provider as FakeProvider);
+    expect(await manager.token()).toBe('given');
+    await vi.advanceTimersByTimeAsync(1_000);
+    const first = manager.token();
+    const assertion = expect(first).rejects.toThrow(InvalidTokenResponseError);
+    await vi.advanceTimersByTimeAsync(10);
+    await assertion;
+    await expect(first).rejects.toThrow(/whitespace or control characters/);
+    await expect(first).rejects.not.toThrow(/bad/);
+    const second = manager.token();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(await second).toBe('access-2');
+    expect(refreshed).toEqual(['refresh-0', 'refresh-1']);
   });
 
   it('never hands out an expired token when there is no way to renew it', async () => {

@@ -8,6 +8,7 @@ import { ReauthenticationRequiredError } from './errors/reauthentication-require
 import { TimeoutError } from './errors/timeout-error.js';
 import { TokenRequestError } from './errors/token-request-error.js';
 import type { AuthEventListener, Grant, RefreshReason } from './events.js';
+import { rotatedRefreshToken } from './rotated.js';
 import { MIN_REFRESH_INTERVAL_MS, normalizeExpiresIn, type Phase, phase } from './schedule.js';
 import type { StoredToken, TokenStore } from './store.js';
 
@@ -31,6 +32,7 @@ export interface TokenManagerOptions {
 const RECENT_TOKENS = 16;
 /** How often in a row a refresh asks for the lock again after losing it, before it gives up. */
 const MAX_LOCK_LOSSES = 3;
+const REFUSED = 'the provider refused the refresh token (invalid_grant)';
 
 /**
  * Keeps one credential's token fresh for any number of concurrent callers. A fresh token costs nothing (no
@@ -60,6 +62,11 @@ export class TokenManager {
   #rejected: string[] = [];
   /** A refresh token the provider refused (`invalid_grant`): never presented again. */
   #deadRefreshToken: string | undefined;
+  /**
+   * Why reauthentication is required, when the provider refused the refresh token of a credential without
+   * another grant: the token is deleted from the store then, and later calls must still give this reason.
+   */
+  #refusal: TokenRequestError | undefined;
   /** The access token whose background refresh already failed for good: wait for expiry, don't hammer. */
   #quietFor: string | undefined;
 
@@ -260,32 +267,37 @@ export class TokenManager {
         this.#emit({ type: 'refresh-started', grant: step.grant, reason });
         set = await provider.refresh(refreshToken, request);
       } catch (error) {
+        // The provider may have rotated the refresh token before its answer was rejected: keep the new one.
+        await this.#keepRotated(key, current, rotatedRefreshToken(error), signal);
         if (!(error instanceof TokenRequestError && error.error === 'invalid_grant')) throw error;
         this.#deadRefreshToken = refreshToken;
-        if (!provider.obtain)
-          throw this.#reauthentication('the provider refused the refresh token (invalid_grant)', error);
+        if (!provider.obtain) {
+          this.#refusal = error;
+          throw this.#reauthentication(REFUSED, error);
+        }
         this.#emit({ type: 'refresh-failed', grant: step.grant, error, willRetry: true });
         signal.throwIfAborted();
         set = await this.#obtain(provider.obtain, { ...request, reason: 'invalid_grant' }, step);
       }
     } else {
       if (!provider.obtain) {
-        throw this.#reauthentication(
-          refreshToken === undefined
-            ? 'the token expired and there is no refresh token'
-            : 'the provider refused the refresh token (invalid_grant)',
-        );
+        // After a refusal the token was deleted from the store (no refresh token left): keep the real reason.
+        if (refreshToken !== undefined || this.#refusal) throw this.#reauthentication(REFUSED, this.#refusal);
+        throw this.#reauthentication('the token expired and there is no refresh token');
       }
       set = await this.#obtain(provider.obtain, request, step);
     }
-    const token = toStored(
-      set,
-      startedAt,
-      step.grant === 'refresh_token' ? refreshToken : undefined,
-      step.grant,
-    );
+    let token: StoredToken;
+    try {
+      token = toStored(set, startedAt, step.grant === 'refresh_token' ? refreshToken : undefined, step.grant);
+      this.#assertAlive(token, startedAt, step.grant);
+    } catch (error) {
+      await this.#keepRotated(key, current, (set as Partial<TokenSet> | undefined)?.refreshToken, signal);
+      throw error;
+    }
     signal.throwIfAborted();
     await this.#store.set(key, token);
+    this.#refusal = undefined;
     this.#rejected = this.#rejected.filter((rejected) => rejected !== token.accessToken);
     const expiresIn =
       token.expiresAt === undefined ? {} : { expiresIn: (token.expiresAt - startedAt) / 1000 };
@@ -296,6 +308,40 @@ export class TokenManager {
       hasRefreshToken: token.refreshToken !== undefined,
     });
     return token;
+  }
+
+  /**
+   * A token that expired before it arrived (a token request slower than the token's lifetime, a process
+   * suspended mid-request, a clock jump) is never handed out. It is a transient failure: asked for again
+   * within the retry policy (bounded, with backoff), then this error reaches the callers.
+   */
+  #assertAlive(token: StoredToken, startedAt: number, grant: Grant): void {
+    const now = this.#now();
+    if (token.expiresAt === undefined || token.expiresAt > now) return;
+    const seconds = (ms: number) => `${Math.round(ms) / 1000} s`;
+    throw new InvalidTokenResponseError(
+      `The ${grant} answer carried a token that had expired by the time it arrived (it lived ${seconds(token.expiresAt - startedAt)}, the request took ${seconds(now - startedAt)}). It is asked for again; if this keeps happening, make the provider or token source issue tokens that live longer than a token request takes.`,
+      { grant, transient: true },
+    );
+  }
+
+  /**
+   * Stores the refresh token that came with an answer that could not be used: the provider rotated the one
+   * it was given, so only the new one works. The current access token (valid or not) stays as it was.
+   */
+  async #keepRotated(
+    key: string,
+    current: StoredToken | undefined,
+    rotated: unknown,
+    signal: AbortSignal,
+  ): Promise<void> {
+    if (!current || typeof rotated !== 'string' || !rotated || rotated === current.refreshToken) return;
+    if (signal.aborted) return;
+    try {
+      await this.#store.set(key, { ...current, refreshToken: rotated });
+    } catch {
+      // The store failed too: the error the caller gets is the answer's, not the store's.
+    }
   }
 
   #obtain(
@@ -344,16 +390,28 @@ function toStored(
   previousRefreshToken: string | undefined,
   grant?: Grant,
 ): StoredToken {
-  if (typeof set?.accessToken !== 'string' || set.accessToken.trim() === '') {
+  // A token read from a file often ends in a newline: HTTP clients trim header values, so the token must be
+  // stored as it is sent (a 401 is matched against the stored token).
+  const accessToken = typeof set?.accessToken === 'string' ? set.accessToken.trim() : '';
+  if (accessToken === '') {
     throw new InvalidTokenResponseError(
       `The ${grant ?? 'token'} answer has no access token. Check what the token source or provider returns.`,
+      { grant: grant ?? 'token_source' },
+    );
+  }
+  // A line break or a control character cannot go in a header (HTTP clients throw an error that shows the
+  // value, or mangle it); the same rule as for API keys. Never show the token itself.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+  if (/[\s\u0000-\u001f\u007f]/.test(accessToken)) {
+    throw new InvalidTokenResponseError(
+      `The ${grant ?? 'token'} answer has an access token with whitespace or control characters inside (a line break?), which cannot be sent in an HTTP header. Check what the token source or provider returns.`,
       { grant: grant ?? 'token_source' },
     );
   }
   const refreshToken =
     typeof set.refreshToken === 'string' && set.refreshToken ? set.refreshToken : previousRefreshToken;
   return {
-    accessToken: set.accessToken,
+    accessToken,
     refreshToken,
     obtainedAt: startedAt,
     // Absent: the token does not expire (used until the server refuses it). Otherwise the one rule for

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LeakCheck, send } from '../__test__/leaks.js';
 import { createAuth } from '../create-auth.js';
 import { bearerToken } from '../credentials/bearer-token.js';
+import { InvalidTokenResponseError } from '../errors/invalid-token-response-error.js';
 import { ReauthenticationRequiredError } from '../errors/reauthentication-required-error.js';
 
 let server: WeaviateServer;
@@ -76,6 +77,26 @@ describe('bearerToken against the embedded server', () => {
     expect((first as Error).message).toMatch(/refused the refresh token \(invalid_grant\)/);
     expect(server.stats.tokenRequests.refresh_token).toBe(1);
     expect(server.stats.requests[401]).toBe(1);
+    // The token is gone from the store now, but the next call still gives the real reason.
+    const again = await send(client, leaks, '/v1/meta').catch((caught: unknown) => caught);
+    expect(again).toBeInstanceOf(ReauthenticationRequiredError);
+    expect((again as Error).message).toMatch(/refused the refresh token \(invalid_grant\)/);
+    expect(server.stats.tokenRequests.refresh_token).toBe(1);
+    await client.close();
+  });
+
+  it('keeps the rotated refresh token when the refresh answer is rejected after the provider rotated it', async () => {
+    const tokens = await issued();
+    const client = auth(bearerToken({ ...tokens, expiresIn: 0 }));
+    // A real refresh answer (the provider rotates the refresh token) with a token_type core refuses.
+    server.faults.malformedTokenResponses('token-type-mac');
+    const error = await leaks.catching(client.authorize('/v1/meta')).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InvalidTokenResponseError);
+    expect(server.stats.tokenRequests.refresh_token).toBe(1);
+    // The next refresh presents the rotated refresh token, not the used one (which would be invalid_grant).
+    expect((await send(client, leaks, '/v1/meta')).status).toBe(200);
+    expect(server.stats.tokenRequests.refresh_token).toBe(2);
+    expect(server.stats.requests[401]).toBe(0);
     await client.close();
   });
 });

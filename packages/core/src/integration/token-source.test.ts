@@ -61,4 +61,40 @@ describe('tokenSource against the embedded server', () => {
     expect((error as Error).message).toMatch(/The tokenSource\(\) function did not answer within 100 ms/);
     await stuck.close();
   });
+
+  it('trims a token read from a file, so a 401 for it is renewed; a line break inside is a typed error that does not show it', async () => {
+    let calls = 0;
+    const stale = leaks.watch(
+      createAuth({
+        baseUrl: server.url,
+        credentials: tokenSource(async () => {
+          const tokens = await server.issueTokens();
+          leaks.secret(tokens.accessToken, tokens.refreshToken);
+          // The first token is refused by the server; both end in a newline, as read from a file.
+          return {
+            accessToken: `${calls++ === 0 ? 'stale-token-from-a-file' : tokens.accessToken}\n`,
+            expiresIn: 60,
+          };
+        }),
+      }),
+    );
+    expect(await stale.authorize('/v1/meta')).toEqual({ Authorization: 'Bearer stale-token-from-a-file' });
+    expect((await send(stale, leaks, '/v1/meta')).status).toBe(200);
+    expect(calls).toBe(2);
+    await stale.close();
+
+    const token = 'SECRET-FILE-TOKEN-0123456789';
+    leaks.secret(token);
+    const broken = leaks.watch(
+      createAuth({
+        baseUrl: server.url,
+        credentials: tokenSource(() => ({ accessToken: `${token}\r\nX-Injected: 1`, expiresIn: 60 })),
+      }),
+    );
+    const error = await leaks.catching(broken.authorize('/v1/meta')).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InvalidTokenResponseError);
+    expect((error as Error).message).toMatch(/whitespace or control characters inside \(a line break\?\)/);
+    expect((error as Error).message).not.toContain(token);
+    await broken.close();
+  });
 });

@@ -1,4 +1,5 @@
 import type {
+  ClientMetadata,
   Configuration,
   CustomFetch,
   DiscoveryRequestOptions,
@@ -10,6 +11,7 @@ import { ConfigurationError } from '../errors/configuration-error.js';
 import { DiscoveryError } from '../errors/discovery-error.js';
 import { InvalidTokenResponseError } from '../errors/invalid-token-response-error.js';
 import { assertSecureTransport, displayUrl, isLoopback } from '../origin.js';
+import { withRotatedRefreshToken } from '../rotated.js';
 import { normalizeExpiresIn } from '../schedule.js';
 import { fetchWeaviateOidcConfig, issuerOf } from './discovery.js';
 import { toDiscoveryError, toTokenRequestError } from './map-errors.js';
@@ -55,6 +57,12 @@ export class OidcSession {
   #discovered: Promise<Internal> | undefined;
   /** The client-credentials client: one per auth object, as there is one credential per auth object. */
   #confidentialConfig: Configuration | undefined;
+  /**
+   * The refresh token of the last token answer the provider sent (read before openid-client checks the
+   * answer), so that a rotated refresh token survives an answer that is rejected afterwards. The token
+   * manager runs one token request at a time per auth object, and a session belongs to one auth object.
+   */
+  #answeredRefreshToken: string | undefined;
 
   constructor(environment: CredentialEnvironment) {
     this.#env = environment;
@@ -113,7 +121,13 @@ export class OidcSession {
     const url = displayUrl(new URL(`${issuer.href.replace(/\/$/, '')}/.well-known/openid-configuration`));
     let config: Configuration;
     try {
-      config = await oc.discovery(issuer, clientId, undefined, oc.None(), this.#options(oc, insecure));
+      config = await oc.discovery(
+        issuer,
+        clientId,
+        clientMetadata(oc),
+        oc.None(),
+        this.#options(oc, insecure),
+      );
     } catch (error) {
       throw toDiscoveryError(error, { url, timeout: env.timeout, signal: env.signal });
     }
@@ -151,7 +165,7 @@ export class OidcSession {
     const config = new d.oc.Configuration(
       d.config.serverMetadata(),
       client.clientId ?? d.clientId,
-      undefined,
+      clientMetadata(d.oc),
       d.oc.ClientSecretPost(client.secret),
     );
     config.timeout = this.#env.timeout / 1000;
@@ -164,15 +178,22 @@ export class OidcSession {
   async #grant(d: Internal, grant: string, request: () => Promise<TokenEndpointResponse>): Promise<TokenSet> {
     const context = { grant, url: d.tokenEndpoint, timeout: this.#env.timeout, signal: this.#env.signal };
     let response: TokenEndpointResponse;
+    this.#answeredRefreshToken = undefined;
     try {
       response = await request();
     } catch (error) {
-      throw toTokenRequestError(error, context);
+      // The provider may have answered (and rotated the refresh token) before the answer was rejected.
+      throw withRotatedRefreshToken(toTokenRequestError(error, context), this.#takeAnsweredRefreshToken());
+    } finally {
+      this.#answeredRefreshToken = undefined;
     }
     if (response.token_type !== 'bearer') {
-      throw new InvalidTokenResponseError(
-        `POST ${d.tokenEndpoint} (${grant} grant) answered with token_type "${response.token_type}"; only Bearer tokens are supported. Configure the provider to issue Bearer tokens.`,
-        { grant, url: d.tokenEndpoint },
+      throw withRotatedRefreshToken(
+        new InvalidTokenResponseError(
+          `POST ${d.tokenEndpoint} (${grant} grant) answered with token_type "${response.token_type}"; only Bearer tokens are supported. Configure the provider to issue Bearer tokens.`,
+          { grant, url: d.tokenEndpoint },
+        ),
+        response.refresh_token,
       );
     }
     return {
@@ -180,6 +201,12 @@ export class OidcSession {
       expiresIn: normalizeExpiresIn(response.expires_in),
       refreshToken: response.refresh_token,
     };
+  }
+
+  #takeAnsweredRefreshToken(): string | undefined {
+    const refreshToken = this.#answeredRefreshToken;
+    this.#answeredRefreshToken = undefined;
+    return refreshToken;
   }
 
   /** Every request openid-client makes: the auth's abort signal added, token answers made tolerable. */
@@ -191,9 +218,26 @@ export class OidcSession {
       signal: anySignal(options.signal, this.#env.signal),
     };
     const response = await fetch(url, init);
-    return options.method === 'POST' ? tolerateExpiresIn(response) : response;
+    if (options.method !== 'POST') return response;
+    return tolerateTokenAnswer(response, (refreshToken) => {
+      this.#answeredRefreshToken = refreshToken;
+    });
   };
 }
+
+/**
+ * Core never uses an ID token's claims (expiry comes from `expires_in` against the local clock), so their
+ * time checks must not reject an answer: with the client's clock ahead of the provider's by more than the ID
+ * token's lifetime, openid-client would throw away every answer after the provider rotated the refresh
+ * token. The ID token is also dropped from token answers (see {@link tolerateTokenAnswer}); this tolerance
+ * covers anything openid-client still checks against the clock.
+ */
+function clientMetadata(oc: OpenidClient): Partial<ClientMetadata> {
+  return { [oc.clockTolerance]: ID_TOKEN_CLOCK_TOLERANCE };
+}
+
+/** Seconds: any clock difference (openid-client needs a finite number). */
+const ID_TOKEN_CLOCK_TOLERANCE = 10 * 365 * 24 * 60 * 60;
 
 /** A confidential client, passed along for one call (never stored by the session). */
 export interface ConfidentialClient {
@@ -203,10 +247,19 @@ export interface ConfidentialClient {
 }
 
 /**
- * openid-client rejects a token answer whose `expires_in` is negative or not a number. Such an answer still
- * holds a usable token: drop the bad `expires_in` so that the documented default lifetime applies.
+ * A token answer as core uses it, before openid-client checks it:
+ *
+ * - openid-client rejects an `expires_in` that is negative or not a number. Such an answer still holds a
+ *   usable token: the bad `expires_in` is dropped so that the documented default lifetime applies.
+ * - the `id_token` is dropped: core uses only the access and refresh tokens, and openid-client would reject
+ *   the whole answer for an ID token that looks expired to a skewed clock (or has another claim it dislikes)
+ *   after the provider already rotated the refresh token.
+ * - the `refresh_token` is reported to `onRefreshToken`, so that it is kept even if the answer is rejected.
  */
-async function tolerateExpiresIn(response: Response): Promise<Response> {
+async function tolerateTokenAnswer(
+  response: Response,
+  onRefreshToken: (refreshToken: string) => void,
+): Promise<Response> {
   if (!response.ok || !response.headers.get('content-type')?.includes('json')) return response;
   const text = await response.text();
   let body: unknown;
@@ -215,14 +268,23 @@ async function tolerateExpiresIn(response: Response): Promise<Response> {
   } catch {
     body = undefined;
   }
-  if (body && typeof body === 'object' && 'expires_in' in body) {
+  if (body && typeof body === 'object' && !Array.isArray(body)) {
     const record = body as Record<string, unknown>;
-    const seconds =
-      typeof record.expires_in === 'number'
-        ? record.expires_in
-        : Number.parseFloat(String(record.expires_in));
-    if (!Number.isFinite(seconds) || seconds < 0) delete record.expires_in;
+    if (typeof record.refresh_token === 'string' && record.refresh_token)
+      onRefreshToken(record.refresh_token);
+    if ('id_token' in record) delete record.id_token;
+    if ('expires_in' in record) {
+      const seconds =
+        typeof record.expires_in === 'number'
+          ? record.expires_in
+          : Number.parseFloat(String(record.expires_in));
+      if (!Number.isFinite(seconds) || seconds < 0) delete record.expires_in;
+    }
   }
-  const init = { status: response.status, statusText: response.statusText, headers: response.headers };
+  // The body changed: its length (and encoding, already undone by fetch) no longer apply.
+  const headers = new Headers(response.headers);
+  headers.delete('content-length');
+  headers.delete('content-encoding');
+  const init = { status: response.status, statusText: response.statusText, headers };
   return new Response(body === undefined ? text : JSON.stringify(body), init);
 }
