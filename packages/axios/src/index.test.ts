@@ -1,5 +1,3 @@
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import {
   type Auth,
@@ -11,46 +9,15 @@ import {
   oidcPassword,
   ReauthenticationRequiredError,
 } from '@auth/core';
-import { startWeaviateServer, type WeaviateServer } from '@auth/testing';
+import {
+  type RecordingServer,
+  startRecordingServer,
+  startWeaviateServer,
+  type WeaviateServer,
+} from '@auth/testing';
 import axios, { type AxiosInstance, isAxiosError } from 'axios';
 import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { withAuth, withoutAuth } from './index.js';
-
-/** A tiny node:http server that records what arrives; some paths answer with a redirect. */
-interface Recorder {
-  url: string;
-  seen: { path: string; headers: IncomingHttpHeaders }[];
-  redirects: Map<string, string>;
-  close(): Promise<void>;
-}
-async function startRecorder(): Promise<Recorder> {
-  const seen: Recorder['seen'] = [];
-  const redirects = new Map<string, string>();
-  const server = createServer((req, res) => {
-    seen.push({ path: req.url ?? '/', headers: req.headers });
-    req.resume();
-    const location = redirects.get(req.url ?? '/');
-    if (location) {
-      res.writeHead(302, { location });
-      res.end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end('{"ok":true}');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    seen,
-    redirects,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 /** Hands out the given (revoked) tokens one after the other: a credential that stays invalid. */
 const revokedTokens = (tokens: string[]): Credentials => ({
@@ -71,8 +38,8 @@ const statusOf = (error: unknown) => (isAxiosError(error) ? error.response?.stat
 let server: WeaviateServer; // 60 s tokens
 // 2 s tokens: oidc-provider sets exp = floor(now) + ttl, so a token lives 1-2 s at the server.
 let fast: WeaviateServer;
-let home: Recorder;
-let foreign: Recorder;
+let home: RecordingServer;
+let foreign: RecordingServer;
 const auths: Auth[] = [];
 const track = (auth: Auth): Auth => {
   auths.push(auth);
@@ -83,8 +50,8 @@ beforeAll(async () => {
   [server, fast, home, foreign] = await Promise.all([
     startWeaviateServer(),
     startWeaviateServer({ accessTokenTtl: 2 }),
-    startRecorder(),
-    startRecorder(),
+    startRecordingServer(),
+    startRecordingServer(),
   ]);
 });
 afterEach(async () => {
@@ -93,8 +60,8 @@ afterEach(async () => {
     s.faults.reset();
     s.stats.reset();
   }
-  home.seen.length = 0;
-  foreign.seen.length = 0;
+  home.reset();
+  foreign.reset();
 });
 afterAll(async () => {
   await Promise.all([server?.close(), fast?.close(), home?.close(), foreign?.close()]);
@@ -285,8 +252,8 @@ describe('withAuth(axios instance, auth)', () => {
     });
 
     it('drops every credential header on a redirect to another origin, keeps them on a same-origin one', async () => {
-      home.redirects.set('/away', `${foreign.url}/landed`);
-      home.redirects.set('/around', '/echo');
+      home.redirect('/away', `${foreign.url}/landed`);
+      home.redirect('/around', '/echo');
       let ownHookCalls = 0;
       const client = withAuth(
         axios.create({

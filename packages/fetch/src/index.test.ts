@@ -1,5 +1,3 @@
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   type Auth,
   apiKey,
@@ -10,45 +8,14 @@ import {
   oidcPassword,
   ReauthenticationRequiredError,
 } from '@auth/core';
-import { startWeaviateServer, type WeaviateServer } from '@auth/testing';
+import {
+  type RecordingServer,
+  startRecordingServer,
+  startWeaviateServer,
+  type WeaviateServer,
+} from '@auth/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { withAuth } from './index.js';
-
-/** A tiny node:http server that records what arrives; some paths answer with a redirect. */
-interface Recorder {
-  url: string;
-  seen: { path: string; headers: IncomingHttpHeaders }[];
-  redirects: Map<string, string>;
-  close(): Promise<void>;
-}
-async function startRecorder(): Promise<Recorder> {
-  const seen: Recorder['seen'] = [];
-  const redirects = new Map<string, string>();
-  const server = createServer((req, res) => {
-    seen.push({ path: req.url ?? '/', headers: req.headers });
-    req.resume();
-    const location = redirects.get(req.url ?? '/');
-    if (location) {
-      res.writeHead(302, { location });
-      res.end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end('{"ok":true}');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    seen,
-    redirects,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 /** Hands out the given (revoked) tokens one after the other: a credential that stays invalid. */
 const revokedTokens = (tokens: string[]): Credentials => ({
@@ -68,8 +35,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let server: WeaviateServer; // 60 s tokens
 // 2 s tokens: oidc-provider sets exp = floor(now) + ttl, so a token lives 1-2 s at the server.
 let fast: WeaviateServer;
-let home: Recorder;
-let foreign: Recorder;
+let home: RecordingServer;
+let foreign: RecordingServer;
 const auths: Auth[] = [];
 const track = (auth: Auth): Auth => {
   auths.push(auth);
@@ -80,8 +47,8 @@ beforeAll(async () => {
   [server, fast, home, foreign] = await Promise.all([
     startWeaviateServer(),
     startWeaviateServer({ accessTokenTtl: 2 }),
-    startRecorder(),
-    startRecorder(),
+    startRecordingServer(),
+    startRecordingServer(),
   ]);
 });
 afterEach(async () => {
@@ -90,8 +57,8 @@ afterEach(async () => {
   fast.faults.reset();
   server.stats.reset();
   fast.stats.reset();
-  home.seen.length = 0;
-  foreign.seen.length = 0;
+  home.reset();
+  foreign.reset();
 });
 afterAll(async () => {
   await Promise.all([server?.close(), fast?.close(), home?.close(), foreign?.close()]);
@@ -263,8 +230,8 @@ describe('withAuth(fetch, auth)', () => {
     });
 
     it('drops every credential header on a redirect to another origin, keeps them on a same-origin one', async () => {
-      home.redirects.set('/away', `${foreign.url}/landed`);
-      home.redirects.set('/around', '/echo');
+      home.redirect('/away', `${foreign.url}/landed`);
+      home.redirect('/around', '/echo');
       const authedFetch = withAuth(fetch, homeAuth());
       const away = await authedFetch(`${home.url}/away`);
       expect(away.status).toBe(200);

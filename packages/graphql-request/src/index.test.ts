@@ -1,5 +1,3 @@
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   type Auth,
   apiKey,
@@ -10,47 +8,15 @@ import {
   oidcPassword,
   ReauthenticationRequiredError,
 } from '@auth/core';
-import { startWeaviateServer, type WeaviateServer } from '@auth/testing';
+import {
+  type RecordingServer,
+  startRecordingServer,
+  startWeaviateServer,
+  type WeaviateServer,
+} from '@auth/testing';
 import { ClientError, GraphQLClient, gql } from 'graphql-request';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { withAuth } from './index.js';
-
-/** A tiny node:http server that records what arrives and answers a GraphQL-shaped body; some paths redirect. */
-interface Recorder {
-  url: string;
-  seen: { method: string; path: string; headers: IncomingHttpHeaders }[];
-  redirects: Map<string, string>;
-  close(): Promise<void>;
-}
-async function startRecorder(): Promise<Recorder> {
-  const seen: Recorder['seen'] = [];
-  const redirects = new Map<string, string>();
-  const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    seen.push({ method: req.method ?? 'GET', path, headers: req.headers });
-    req.resume();
-    const location = redirects.get(path);
-    if (location) {
-      res.writeHead(307, { location });
-      res.end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end('{"data":{"ok":true}}');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    seen,
-    redirects,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 /** Hands out the given (revoked) tokens one after the other: a credential that stays invalid. */
 const revokedTokens = (tokens: string[]): Credentials => ({
@@ -99,8 +65,8 @@ const ok = gql`
 let server: WeaviateServer; // 60 s tokens
 // 2 s tokens: oidc-provider sets exp = floor(now) + ttl, so a token lives 1-2 s at the server.
 let fast: WeaviateServer;
-let home: Recorder;
-let foreign: Recorder;
+let home: RecordingServer;
+let foreign: RecordingServer;
 const auths: Auth[] = [];
 const track = (auth: Auth): Auth => {
   auths.push(auth);
@@ -122,8 +88,8 @@ beforeAll(async () => {
   [server, fast, home, foreign] = await Promise.all([
     startWeaviateServer(),
     startWeaviateServer({ accessTokenTtl: 2 }),
-    startRecorder(),
-    startRecorder(),
+    startRecordingServer(),
+    startRecordingServer(),
   ]);
   await Promise.all([seed(server), seed(fast)]);
 });
@@ -133,10 +99,8 @@ afterEach(async () => {
     s.faults.reset();
     s.stats.reset();
   }
-  for (const r of [home, foreign]) {
-    r.seen.length = 0;
-    r.redirects.clear();
-  }
+  home.reset();
+  foreign.reset();
 });
 afterAll(async () => {
   await Promise.all([server?.close(), fast?.close(), home?.close(), foreign?.close()]);
@@ -307,7 +271,7 @@ describe('withAuth(GraphQLClient options, auth)', () => {
     });
 
     it('drops every credential header on a redirect to another origin', async () => {
-      home.redirects.set('/graphql', `${foreign.url}/graphql`);
+      home.redirect('/graphql', `${foreign.url}/graphql`, 307);
       expect(await new GraphQLClient(`${home.url}/graphql`, withAuth({}, homeAuth())).request(ok)).toEqual({
         ok: true,
       });

@@ -1,5 +1,3 @@
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   type Auth,
   apiKey,
@@ -10,45 +8,16 @@ import {
   oidcPassword,
   ReauthenticationRequiredError,
 } from '@auth/core';
-import { startWeaviateServer, type WeaviateServer } from '@auth/testing';
+import {
+  type RecordingServer,
+  startRecordingServer,
+  startWeaviateServer,
+  type WeaviateServer,
+} from '@auth/testing';
 import ky, { type KyInstance } from 'ky';
 import ky2 from 'ky2';
 import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { withAuth } from './index.js';
-
-/** A tiny node:http server that records what arrives; some paths redirect, some demand one credential. */
-interface Recorder {
-  url: string;
-  seen: { path: string; headers: IncomingHttpHeaders }[];
-  redirects: Map<string, string>;
-  /** When set, anything without exactly this Authorization gets a 401. */
-  accept: string | undefined;
-  close(): Promise<void>;
-}
-async function startRecorder(): Promise<Recorder> {
-  const recorder = { seen: [], redirects: new Map(), accept: undefined } as unknown as Recorder;
-  const server = createServer((req, res) => {
-    recorder.seen.push({ path: req.url ?? '/', headers: req.headers });
-    req.resume();
-    const location = recorder.redirects.get(req.url ?? '/');
-    if (location) {
-      res.writeHead(302, { location });
-      res.end();
-      return;
-    }
-    const ok = recorder.accept === undefined || req.headers.authorization === recorder.accept;
-    res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
-    res.end(ok ? '{"ok":true}' : '{"code":401,"message":"no"}');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  recorder.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  recorder.close = () =>
-    new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
-  return recorder;
-}
 
 /** Hands out the given (revoked) tokens one after the other: a credential that stays invalid. */
 const revokedTokens = (tokens: string[]): Credentials => ({
@@ -69,8 +38,8 @@ const statusOf = (error: unknown) => (error as { name?: string; response?: Respo
 let server: WeaviateServer; // 60 s tokens
 // 2 s tokens: oidc-provider sets exp = floor(now) + ttl, so a token lives 1-2 s at the server.
 let fast: WeaviateServer;
-let home: Recorder;
-let foreign: Recorder;
+let home: RecordingServer;
+let foreign: RecordingServer;
 const auths: Auth[] = [];
 const track = (auth: Auth): Auth => {
   auths.push(auth);
@@ -81,8 +50,8 @@ beforeAll(async () => {
   [server, fast, home, foreign] = await Promise.all([
     startWeaviateServer(),
     startWeaviateServer({ accessTokenTtl: 2 }),
-    startRecorder(),
-    startRecorder(),
+    startRecordingServer(),
+    startRecordingServer(),
   ]);
 });
 afterEach(async () => {
@@ -91,11 +60,8 @@ afterEach(async () => {
     s.faults.reset();
     s.stats.reset();
   }
-  for (const r of [home, foreign]) {
-    r.seen.length = 0;
-    r.redirects.clear();
-    r.accept = undefined;
-  }
+  home.reset();
+  foreign.reset();
 });
 afterAll(async () => {
   await Promise.all([server?.close(), fast?.close(), home?.close(), foreign?.close()]);
@@ -251,7 +217,7 @@ describe.each(variants)('withAuth(%s instance, auth)', (_variant, create) => {
         obtain: async () => ({ accessToken: `token-${++issued}`, expiresIn: 60 }),
       }),
     };
-    home.accept = 'Bearer token-2'; // the first token is refused
+    home.accept('Bearer token-2'); // the first token is refused
     const auth = track(createAuth({ baseUrl: home.url, credentials: rotating }));
     let ownHook = 0;
     const base = create(`${home.url}/api`, {
@@ -316,8 +282,8 @@ describe.each(variants)('withAuth(%s instance, auth)', (_variant, create) => {
     });
 
     it('drops every credential header on a redirect to another origin, keeps them on a same-origin one', async () => {
-      home.redirects.set('/away', `${foreign.url}/landed`);
-      home.redirects.set('/around', '/echo');
+      home.redirect('/away', `${foreign.url}/landed`);
+      home.redirect('/around', '/echo');
       const client = withAuth(create(home.url), homeAuth());
       expect(await client.get('away').json()).toEqual({ ok: true });
       expect(foreign.seen.map((entry) => entry.path)).toEqual(['/landed']);
