@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { inspect } from 'node:util';
 import {
   type Auth,
   apiKey,
@@ -8,6 +9,7 @@ import {
   createAuth,
   oidcPassword,
   ReauthenticationRequiredError,
+  tokenSource,
 } from '@auth/core';
 import {
   type RecordingServer,
@@ -15,7 +17,12 @@ import {
   startWeaviateServer,
   type WeaviateServer,
 } from '@auth/testing';
-import axios, { type AxiosInstance, isAxiosError } from 'axios';
+import axios, {
+  type AxiosError,
+  type AxiosInstance,
+  type InternalAxiosRequestConfig,
+  isAxiosError,
+} from 'axios';
 import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { withAuth, withoutAuth } from './index.js';
 
@@ -32,6 +39,7 @@ const revokedTokens = (tokens: string[]): Credentials => ({
   },
 });
 
+const redacted = '[redacted by @auth/axios]';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const statusOf = (error: unknown) => (isAxiosError(error) ? error.response?.status : undefined);
 
@@ -294,6 +302,133 @@ describe('withAuth(axios instance, auth)', () => {
         headers: { authorization: `Bearer ${server.keys.readOnly}` },
       });
       expect(data.roles).toEqual([{ name: 'read-only' }]);
+    });
+  });
+
+  describe('the AxiosError that reaches the caller', () => {
+    const homeAuth = () =>
+      track(
+        createAuth({
+          baseUrl: home.url,
+          credentials: apiKey('home-key'),
+          headers: { 'X-Module-Key': 'module-secret' },
+        }),
+      );
+    const failure = async (promise: Promise<unknown>): Promise<AxiosError> => {
+      const error = await promise.then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      if (!isAxiosError(error)) throw new Error(`expected an AxiosError, got ${String(error)}`);
+      return error;
+    };
+
+    it.each([401, 500])(
+      'carries no credential (HTTP %i): JSON.stringify, console.log and a deep inspect show none; error.request stays readable',
+      async (status) => {
+        home.respond('/denied', status);
+        const error = await failure(withAuth(axios.create({ baseURL: home.url }), homeAuth()).get('/denied'));
+        expect(error.response?.status).toBe(status);
+        const renderings = [
+          String(error),
+          JSON.stringify(error),
+          inspect(error),
+          inspect(error, { depth: 12, showHidden: true }),
+          inspect(error.response, { depth: 12, showHidden: true }),
+        ];
+        for (const text of renderings) {
+          expect(text).not.toContain('home-key');
+          expect(text).not.toContain('module-secret');
+        }
+        expect(error.config?.headers.Authorization).toBe(redacted);
+        expect(error.config?.headers['X-Module-Key']).toBe(redacted);
+        // The request object is still there for code that reads it (hidden from logs only); it holds the
+        // head as sent, which is why it must not be printed.
+        expect((error.request as { _header?: string })._header).toContain('Bearer home-key');
+        expect(error.response?.request).toBe(error.request);
+      },
+    );
+
+    it('its config can be sent again (by the caller, an interceptor like axios-retry, or a copy without our state): each re-send gets a fresh credential', async () => {
+      let issued = 0;
+      const rotating = track(
+        createAuth({
+          baseUrl: home.url,
+          credentials: tokenSource(async () => ({ accessToken: `token-${++issued}`, expiresIn: 60 })),
+          headers: { 'X-Module-Key': 'module-secret' },
+        }),
+      );
+      const client = withAuth(axios.create({ baseURL: home.url }), rotating);
+      // An axios-retry-like interceptor, added after withAuth: re-sends a 503 once with the same config.
+      let resent = 0;
+      client.interceptors.response.use(undefined, async (error: AxiosError) => {
+        if (error.response?.status !== 503 || !error.config || resent > 0) throw error;
+        resent++;
+        expect(error.config.headers.Authorization).toBe(redacted); // what it re-sends
+        home.respond('/flaky', 200);
+        return client.request(error.config);
+      });
+      home.respond('/flaky', 503);
+      expect((await client.get('/flaky')).status).toBe(200);
+      expect(resent).toBe(1);
+
+      home.respond('/down', 500);
+      const error = await failure(client.get('/down'));
+      home.respond('/down', 200);
+      // The caller re-sends the config as is.
+      expect((await client.request(error.config ?? {})).status).toBe(200);
+      // A copy that lost our state (a plain object with the redacted headers) is authorized afresh too.
+      const { '@auth/axios': _state, ...copy } = error.config as InternalAxiosRequestConfig & {
+        '@auth/axios'?: unknown;
+      };
+      expect(_state).toBeDefined();
+      expect((await client.request({ ...copy, headers: { ...error.config?.headers.toJSON() } })).status).toBe(
+        200,
+      );
+
+      const sent = home.seen.map((entry) => [
+        entry.path,
+        entry.headers.authorization,
+        entry.headers['x-module-key'],
+      ]);
+      expect(sent).toEqual([
+        ['/flaky', 'Bearer token-1', 'module-secret'],
+        ['/flaky', 'Bearer token-1', 'module-secret'],
+        ['/down', 'Bearer token-1', 'module-secret'],
+        ['/down', 'Bearer token-1', 'module-secret'],
+        ['/down', 'Bearer token-1', 'module-secret'],
+      ]);
+      expect(JSON.stringify(home.seen)).not.toContain(redacted);
+    });
+
+    it('a 401 from another origin a redirect led to renews nothing and is not retried; a same-origin one is', async () => {
+      let issued = 0;
+      const auth = track(
+        createAuth({
+          baseUrl: home.url,
+          credentials: tokenSource(async () => ({ accessToken: `token-${++issued}`, expiresIn: 60 })),
+        }),
+      );
+      const client = withAuth(axios.create({ baseURL: home.url }), auth);
+      home.redirect('/away', `${foreign.url}/denied`);
+      foreign.respond('/denied', 401);
+      expect(statusOf(await failure(client.get('/away')))).toBe(401);
+      expect(issued).toBe(1);
+      expect(home.seen.map((entry) => entry.path)).toEqual(['/away']);
+      expect(foreign.seen.map((entry) => entry.headers.authorization)).toEqual([undefined]);
+
+      // Control: the same 401 from our own origin after a redirect is renewed and retried once.
+      home.reset();
+      home.redirect('/around', '/denied');
+      home.respond('/denied', 401);
+      expect(statusOf(await failure(client.get('/around')))).toBe(401);
+      expect(issued).toBe(2);
+      expect(home.seen.map((entry) => [entry.path, entry.headers.authorization])).toEqual([
+        ['/around', 'Bearer token-1'],
+        ['/denied', 'Bearer token-1'],
+        ['/around', 'Bearer token-2'],
+        ['/denied', 'Bearer token-2'],
+      ]);
     });
   });
 

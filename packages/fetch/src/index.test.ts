@@ -246,6 +246,45 @@ describe('withAuth(fetch, auth)', () => {
       });
     });
 
+    it('a POST redirected 302 (so it becomes a GET) and then 307 is followed without its old body or a credential abroad', async () => {
+      const authedFetch = withAuth(fetch, homeAuth());
+      const post = () =>
+        authedFetch(`${home.url}/post`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"n":1}',
+        });
+      // Out to another origin and back.
+      home.redirect('/post', `${foreign.url}/via`);
+      foreign.redirect('/via', `${home.url}/back`, 307);
+      expect((await post()).status).toBe(200);
+      expect(foreign.seen.map((entry) => [entry.method, entry.path, entry.headers.authorization])).toEqual([
+        ['GET', '/via', undefined],
+      ]);
+      expect(home.seen.map((entry) => `${entry.method} ${entry.path}`)).toEqual(['POST /post', 'GET /back']);
+      expect(home.seen[1]?.headers).toMatchObject({ authorization: 'Bearer home-key' });
+      expect(home.seen[1]?.headers['content-type']).toBeUndefined();
+      // Within one origin.
+      home.reset();
+      home.redirect('/post', '/hop');
+      home.redirect('/hop', '/end', 307);
+      expect((await post()).status).toBe(200);
+      expect(home.seen.map((entry) => `${entry.method} ${entry.path}`)).toEqual([
+        'POST /post',
+        'GET /hop',
+        'GET /end',
+      ]);
+      // A 307 alone keeps the POST and its body.
+      home.reset();
+      home.redirect('/post', '/kept', 307);
+      expect((await post()).status).toBe(200);
+      expect(home.seen.map((entry) => `${entry.method} ${entry.path}`)).toEqual(['POST /post', 'POST /kept']);
+      expect(home.seen[1]?.headers).toMatchObject({
+        'content-type': 'application/json',
+        'content-length': '7',
+      });
+    });
+
     it('a header the caller sets wins over the credential; the others are still added', async () => {
       const authedFetch = withAuth(fetch, homeAuth());
       await authedFetch(`${home.url}/echo`, { headers: { Authorization: 'Bearer mine' } });

@@ -281,6 +281,21 @@ describe('withAuth(GraphQLClient options, auth)', () => {
       expect(foreign.seen[0]?.headers['x-module-key']).toBeUndefined();
     });
 
+    it('a query redirected 302 (so it becomes a GET) to another origin, then 307 back, is followed without a credential abroad', async () => {
+      home.redirect('/graphql', `${foreign.url}/via`, 302);
+      foreign.redirect('/via', `${home.url}/back/graphql`, 307);
+      expect(await new GraphQLClient(`${home.url}/graphql`, withAuth({}, homeAuth())).request(ok)).toEqual({
+        ok: true,
+      });
+      expect(foreign.seen.map((entry) => [entry.method, entry.path, entry.headers.authorization])).toEqual([
+        ['GET', '/via', undefined],
+      ]);
+      expect(home.seen.map((entry) => `${entry.method} ${entry.path}`)).toEqual([
+        'POST /graphql',
+        'GET /back/graphql',
+      ]);
+    });
+
     it('a header the caller sets (client or per request) wins over the credential; the others are added', async () => {
       const gqlClient = new GraphQLClient(
         `${home.url}/graphql`,
