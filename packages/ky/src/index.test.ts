@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import {
   type Auth,
   apiKey,
@@ -7,6 +8,7 @@ import {
   createAuth,
   oidcPassword,
   ReauthenticationRequiredError,
+  TokenRequestError,
 } from '@auth/core';
 import {
   type RecordingServer,
@@ -32,6 +34,7 @@ const revokedTokens = (tokens: string[]): Credentials => ({
   },
 });
 
+const redacted = '[redacted by @auth/ky]';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const statusOf = (error: unknown) => (error as { name?: string; response?: Response })?.response?.status;
 
@@ -312,6 +315,100 @@ describe.each(variants)('withAuth(%s instance, auth)', (_variant, create) => {
         .get('users/own-info', { headers: { authorization: `Bearer ${server.keys.readOnly}` } })
         .json<{ roles: { name: string }[] }>();
       expect(info.roles).toEqual([{ name: 'read-only' }]);
+    });
+  });
+
+  describe('errors', () => {
+    const homeAuth = () =>
+      track(
+        createAuth({
+          baseUrl: home.url,
+          credentials: apiKey('home-key'),
+          headers: { 'X-Module-Key': 'module-secret' },
+        }),
+      );
+
+    it('an AuthError from authorize() is not retried by ky: one password grant for a wrong password, whatever the retry settings', async () => {
+      const wrong = track(
+        createAuth({
+          baseUrl: server.url,
+          credentials: oidcPassword({ username: server.users.admin.username, password: 'not-the-password' }),
+        }),
+      );
+      const calls: [string, () => Promise<unknown>][] = [
+        ['ky’s default retry', () => api(server, wrong).get('meta')],
+        ['retry: 3 on the instance', () => api(server, wrong, { retry: 3 }).get('meta')],
+        ['retry: 3 on the request', () => api(server, wrong).get('meta', { retry: 3 })],
+        [
+          'a shouldRetry that says yes',
+          () => api(server, wrong, { retry: { limit: 3, shouldRetry: () => true } }).get('meta'),
+        ],
+      ];
+      for (const [how, call] of calls) {
+        server.stats.reset();
+        const error = await call().then(
+          () => undefined,
+          (caught: unknown) => caught,
+        );
+        expect(error, how).toBeInstanceOf(TokenRequestError);
+        expect((error as TokenRequestError).error, how).toBe('invalid_grant');
+        expect(server.stats.tokenRequests.password, how).toBe(1);
+        expect(server.stats.byPath('/v1/meta').total, how).toBe(0);
+      }
+    });
+
+    it('the caller’s own retry settings still apply to other errors (a 503 with retry: 1 is sent twice)', async () => {
+      home.respond('/flaky', 503);
+      const error = await withAuth(create(home.url, { retry: 1 }), homeAuth())
+        .get('flaky')
+        .then(
+          () => undefined,
+          (caught: unknown) => caught,
+        );
+      expect(statusOf(error)).toBe(503);
+      expect(home.seen.map((entry) => [entry.path, entry.headers.authorization])).toEqual([
+        ['/flaky', 'Bearer home-key'],
+        ['/flaky', 'Bearer home-key'],
+      ]);
+      // A caller's shouldRetry keeps deciding for the errors that are not ours.
+      home.reset();
+      home.respond('/flaky', 503);
+      let asked = 0;
+      const never = withAuth(
+        create(home.url, {
+          retry: {
+            limit: 3,
+            shouldRetry: () => {
+              asked++;
+              return false;
+            },
+          },
+        }),
+        homeAuth(),
+      );
+      expect(statusOf(await never.get('flaky').catch((caught: unknown) => caught))).toBe(503);
+      expect([asked, home.seen.length]).toEqual([1, 1]);
+    });
+
+    it('ky’s HTTPError carries no credential (console.log(error) and a deep inspect show none)', async () => {
+      home.respond('/denied', 403);
+      const error = await withAuth(create(home.url), homeAuth())
+        .get('denied')
+        .then(
+          () => undefined,
+          (caught: unknown) => caught,
+        );
+      expect(statusOf(error)).toBe(403);
+      for (const text of [String(error), inspect(error), inspect(error, { depth: 12, showHidden: true })]) {
+        expect(text).not.toContain('home-key');
+        expect(text).not.toContain('module-secret');
+      }
+      const { headers } = (error as { request: Request }).request;
+      expect([headers.get('authorization'), headers.get('x-module-key')]).toEqual([redacted, redacted]);
+      expect(home.seen[0]?.headers).toMatchObject({
+        authorization: 'Bearer home-key',
+        'x-module-key': 'module-secret',
+      });
     });
   });
 
