@@ -7,12 +7,7 @@ import { type Adapter, type AdapterName, adapters } from './harness.js';
  * behaviour, stays green while the bug is there, and turns red the day the bug is fixed. Then delete the
  * entry here, and the test runs as a plain test again.
  */
-export const KNOWN_BUGS = {
-  1: 'core: a token that is already expired when it arrives is handed to the waiting callers (token-manager.ts)',
-  2: 'core: after ReauthenticationRequiredError the next calls say "there is no refresh token" (token-manager.ts, store.delete)',
-  3: 'core: with the client clock ahead, openid-client rejects the ID token of every refresh answer and the rotated refresh token is lost (oidc/client.ts)',
-  8: 'core: an access token with stray whitespace is used as is: a 401 for it is never renewed (the sent, trimmed header does not match), a line break inside gives a TypeError that shows the token',
-} as const satisfies Record<number, string>;
+export const KNOWN_BUGS = {} as const satisfies Record<number, string>;
 
 export type BugId = keyof typeof KNOWN_BUGS;
 

@@ -268,7 +268,8 @@ export class TokenManager {
         set = await provider.refresh(refreshToken, request);
       } catch (error) {
         // The provider may have rotated the refresh token before its answer was rejected: keep the new one.
-        await this.#keepRotated(key, current, rotatedRefreshToken(error), signal);
+        const rotated = rotatedRefreshToken(error);
+        if (rotated !== undefined) await this.#keepRefreshToken(key, current, rotated, signal);
         if (!(error instanceof TokenRequestError && error.error === 'invalid_grant')) throw error;
         this.#deadRefreshToken = refreshToken;
         if (!provider.obtain) {
@@ -292,7 +293,16 @@ export class TokenManager {
       token = toStored(set, startedAt, step.grant === 'refresh_token' ? refreshToken : undefined, step.grant);
       this.#assertAlive(token, startedAt, step.grant);
     } catch (error) {
-      await this.#keepRotated(key, current, (set as Partial<TokenSet> | undefined)?.refreshToken, signal);
+      // The answer came, so the refresh token it was given is used up: keep the one a good answer would
+      // have left (the rotated one, else the old one for the refresh-token grant, else none).
+      const answered = (set as Partial<TokenSet> | undefined)?.refreshToken;
+      const next =
+        typeof answered === 'string' && answered
+          ? answered
+          : step.grant === 'refresh_token'
+            ? refreshToken
+            : undefined;
+      await this.#keepRefreshToken(key, current, next, signal);
       throw error;
     }
     signal.throwIfAborted();
@@ -326,19 +336,19 @@ export class TokenManager {
   }
 
   /**
-   * Stores the refresh token that came with an answer that could not be used: the provider rotated the one
-   * it was given, so only the new one works. The current access token (valid or not) stays as it was.
+   * After an answer that could not be used: stores the refresh token to present next. The provider (or token
+   * source) used up the one it was given, so only the one it answered with works. The current access token
+   * (valid or not) stays as it was.
    */
-  async #keepRotated(
+  async #keepRefreshToken(
     key: string,
     current: StoredToken | undefined,
-    rotated: unknown,
+    refreshToken: string | undefined,
     signal: AbortSignal,
   ): Promise<void> {
-    if (!current || typeof rotated !== 'string' || !rotated || rotated === current.refreshToken) return;
-    if (signal.aborted) return;
+    if (!current || refreshToken === current.refreshToken || signal.aborted) return;
     try {
-      await this.#store.set(key, { ...current, refreshToken: rotated });
+      await this.#store.set(key, { ...current, refreshToken });
     } catch {
       // The store failed too: the error the caller gets is the answer's, not the store's.
     }
