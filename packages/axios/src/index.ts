@@ -111,7 +111,11 @@ const signalOf = (config: InternalAxiosRequestConfig): { signal?: AbortSignal } 
  *   missing header names are added.
  * - After a 401, `auth.handleUnauthorized()` decides; when it returns `true` the request is sent again once,
  *   through the instance (so your other interceptors run again). A stream body (`data` is a Node stream or a
- *   `ReadableStream`) is not re-sent: the 401 error is thrown as is. Any other status is left to you.
+ *   `ReadableStream`) is not re-sent: the 401 error is thrown as is. Any other status is left to you. A 401
+ *   from another origin that a redirect led to is not renewed nor retried.
+ * - An `AxiosError` that reaches you is safe to log: the headers `auth` added read `'[redacted by @auth/axios]'`
+ *   in `error.config.headers`, and `error.request` is hidden from `console.log` (still readable). Re-sending
+ *   `error.config` (yourself or with axios-retry) gets a fresh credential.
  * - Redirects in Node (followed by axios' http adapter): a hop to another origin loses every header `auth`
  *   added (axios itself drops `Authorization`); your own `beforeRedirect` still runs.
  * - `config.signal` also aborts a token request the call is waiting on.

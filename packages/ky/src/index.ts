@@ -108,6 +108,9 @@ const optionsOf = (error: Error): { options?: HookOptions } => {
  *   once through `ky.retry()`, so the instance's options (`prefixUrl`/`prefix`/`baseUrl`, `timeout`, your other
  *   hooks) apply. That retry counts against `retry.limit`: with `retry: 0` a 401 is thrown as an `HTTPError`
  *   without a retry. A stream `body` is not re-sent.
+ * - An `AuthError` from `authorize()` is not retried by ky (core already retried what can be retried; a wrong
+ *   password must reach the provider once); other errors follow your `retry` settings and `shouldRetry`.
+ * - Errors are safe to log: `beforeError` redacts the headers `auth` added in `error.request.headers`.
  * - Redirects are followed hop by hop by a wrapper around the instance's `fetch`: a hop to another origin
  *   loses `Authorization` and every header from `auth` (outside browsers; browsers follow redirects themselves).
  * - The request's `signal` also aborts a token request it waits on.
