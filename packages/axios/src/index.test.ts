@@ -54,6 +54,16 @@ const track = (auth: Auth): Auth => {
   return auth;
 };
 
+/** An API key for `home`, plus an extra header: both must reach `home` only. */
+const homeAuth = () =>
+  track(
+    createAuth({
+      baseUrl: home.url,
+      credentials: apiKey('home-key'),
+      headers: { 'X-Module-Key': 'module-secret' },
+    }),
+  );
+
 beforeAll(async () => {
   [server, fast, home, foreign] = await Promise.all([
     startWeaviateServer(),
@@ -229,14 +239,6 @@ describe('withAuth(axios instance, auth)', () => {
   });
 
   describe('origins and headers', () => {
-    const homeAuth = () =>
-      track(
-        createAuth({
-          baseUrl: home.url,
-          credentials: apiKey('home-key'),
-          headers: { 'X-Module-Key': 'module-secret' },
-        }),
-      );
     const homeApi = (options: { allowAbsoluteUrls?: boolean } = {}) =>
       withAuth(axios.create({ baseURL: home.url, ...options }), homeAuth());
 
@@ -306,14 +308,6 @@ describe('withAuth(axios instance, auth)', () => {
   });
 
   describe('the AxiosError that reaches the caller', () => {
-    const homeAuth = () =>
-      track(
-        createAuth({
-          baseUrl: home.url,
-          credentials: apiKey('home-key'),
-          headers: { 'X-Module-Key': 'module-secret' },
-        }),
-      );
     const failure = async (promise: Promise<unknown>): Promise<AxiosError> => {
       const error = await promise.then(
         () => undefined,

@@ -49,6 +49,16 @@ const track = (auth: Auth): Auth => {
   return auth;
 };
 
+/** An API key for `home`, plus an extra header: both must reach `home` only. */
+const homeAuth = () =>
+  track(
+    createAuth({
+      baseUrl: home.url,
+      credentials: apiKey('home-key'),
+      headers: { 'X-Module-Key': 'module-secret' },
+    }),
+  );
+
 beforeAll(async () => {
   [server, fast, home, foreign] = await Promise.all([
     startWeaviateServer(),
@@ -257,15 +267,6 @@ describe.each(variants)('withAuth(%s instance, auth)', (_variant, create) => {
   });
 
   describe('origins and headers', () => {
-    const homeAuth = () =>
-      track(
-        createAuth({
-          baseUrl: home.url,
-          credentials: apiKey('home-key'),
-          headers: { 'X-Module-Key': 'module-secret' },
-        }),
-      );
-
     it('sends the credential and the extra headers to its own origin', async () => {
       await withAuth(create(home.url), homeAuth()).get('echo');
       expect(home.seen[0]?.headers).toMatchObject({
@@ -319,15 +320,6 @@ describe.each(variants)('withAuth(%s instance, auth)', (_variant, create) => {
   });
 
   describe('errors', () => {
-    const homeAuth = () =>
-      track(
-        createAuth({
-          baseUrl: home.url,
-          credentials: apiKey('home-key'),
-          headers: { 'X-Module-Key': 'module-secret' },
-        }),
-      );
-
     it('an AuthError from authorize() is not retried by ky: one password grant for a wrong password, whatever the retry settings', async () => {
       const wrong = track(
         createAuth({
