@@ -4,7 +4,7 @@ export interface RetryPolicy {
   readonly retries: number;
   /** Delay before the first retry, in ms; doubles each time. @default 250 */
   readonly baseDelay: number;
-  /** Upper bound of one delay, in ms. @default 5000 */
+  /** Upper bound of one delay, in ms; also caps how long a provider's `Retry-After` is honoured. @default 5000 */
   readonly maxDelay: number;
 }
 

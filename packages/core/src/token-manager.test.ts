@@ -281,6 +281,39 @@ describe('TokenManager', () => {
     expect(failures.map((event) => event.willRetry)).toEqual([true, true, true, false]);
   });
 
+  it("honours a provider's Retry-After before retrying, capped at the policy's longest delay", async () => {
+    const rateLimited = (retryAfter: number) => () =>
+      new TokenRequestError('rate limited (test)', {
+        grant: 'password',
+        status: 429,
+        transient: true,
+        retryAfter,
+      });
+    const provider = fakeProvider({ lifetime: 60 });
+    const { manager, events } = setup(provider);
+    provider.fail(1, rateLimited(2));
+    const waiting = manager.token();
+    await vi.advanceTimersByTimeAsync(1_900); // the backoff alone would have retried after 187.5 ms
+    expect(provider.stats.obtain).toBe(1);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(await waiting).toBe('access-1');
+    expect(provider.stats.obtain).toBe(2);
+    expect(events.find((event) => event.type === 'refresh-failed')).toMatchObject({
+      willRetry: true,
+      error: { status: 429, retryAfter: 2 },
+    });
+
+    // An hour is not honoured: the wait is capped at maxDelay (5 s by default).
+    const capped = fakeProvider({ lifetime: 60 });
+    const second = setup(capped);
+    capped.fail(1, rateLimited(3_600));
+    const token = second.manager.token();
+    await vi.advanceTimersByTimeAsync(4_900);
+    expect(capped.stats.obtain).toBe(1);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(await token).toBe('access-1');
+  });
+
   it('spaces token requests so that very short lifetimes cannot cause a storm', async () => {
     const provider = fakeProvider({ lifetime: 0.01, delay: 1 });
     const { manager } = setup(provider);

@@ -237,9 +237,17 @@ export class TokenManager {
         // A token nobody can renew is of no use to anyone sharing the store.
         if (error instanceof ReauthenticationRequiredError) await this.#store.delete(key);
         if (!willRetry) throw error;
-        await sleep(backoffDelay(attempt, this.#retry, this.#random), signal, this.#waiting > 0);
+        await sleep(this.#delay(attempt, error), signal, this.#waiting > 0);
       }
     }
+  }
+
+  /** The backoff before the next attempt; no sooner than a provider's `Retry-After`, capped at `maxDelay`. */
+  #delay(attempt: number, error: AuthError): number {
+    const backoff = backoffDelay(attempt, this.#retry, this.#random);
+    const asked = error instanceof TokenRequestError ? error.retryAfter : undefined;
+    if (asked === undefined || !(asked > 0)) return backoff;
+    return Math.max(backoff, Math.min(asked * 1000, this.#retry.maxDelay));
   }
 
   async #spacing(signal: AbortSignal): Promise<void> {

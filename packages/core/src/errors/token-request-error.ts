@@ -21,6 +21,11 @@ export interface TokenRequestErrorOptions extends AuthErrorOptions {
   error_description?: string | undefined;
   /** Whether trying again later may succeed (network failure, 429, 5xx). @default false */
   transient?: boolean | undefined;
+  /**
+   * Seconds the provider asked to wait before trying again (its `Retry-After` on a 429 or 503). A transient
+   * failure is retried no sooner than this, capped at the retry policy's longest delay.
+   */
+  retryAfter?: number | undefined;
 }
 
 /**
@@ -47,6 +52,8 @@ export class TokenRequestError extends AuthError {
   readonly error: string | undefined;
   readonly error_description: string | undefined;
   readonly transient: boolean;
+  /** Seconds the provider asked to wait before trying again (`Retry-After`), when it said. */
+  readonly retryAfter: number | undefined;
 
   constructor(message: string, options: TokenRequestErrorOptions, code = 'AUTH_TOKEN_REQUEST_FAILED') {
     super(message, code, options);
@@ -57,5 +64,6 @@ export class TokenRequestError extends AuthError {
     this.error = options.error;
     this.error_description = options.error_description;
     this.transient = options.transient ?? false;
+    this.retryAfter = options.retryAfter;
   }
 }

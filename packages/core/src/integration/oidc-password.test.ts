@@ -128,6 +128,18 @@ describe('oidcPassword against the embedded server and its OpenID Provider', () 
     await auth.close();
   });
 
+  it("reads the provider's Retry-After on a 429 (honoured before the retry)", async () => {
+    const { auth, events } = passwordAuth();
+    server.faults.failTokenRequests(1, 429); // with Retry-After: 1
+    expect((await send(auth, leaks, '/v1/meta')).status).toBe(200);
+    expect(server.stats.tokenRequests.total).toBe(2);
+    const failures = events.filter((event) => event.type === 'refresh-failed');
+    expect(failures).toMatchObject([
+      { willRetry: true, error: { status: 429, transient: true, retryAfter: 1 } },
+    ]);
+    await auth.close();
+  });
+
   it('reports a wrong password as a TokenRequestError with the OAuth fields, and does not retry it', async () => {
     const { auth } = passwordAuth(
       {},

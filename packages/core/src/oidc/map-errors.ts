@@ -55,6 +55,7 @@ export function toTokenRequestError(thrown: unknown, context: RequestContext): A
         error: error.error,
         error_description: description,
         transient,
+        retryAfter: transient ? retryAfter((thrown as { response?: unknown }).response) : undefined,
         cause: thrown,
       },
     );
@@ -69,7 +70,14 @@ export function toTokenRequestError(thrown: unknown, context: RequestContext): A
         `${target} answered HTTP ${status ?? '(unknown status)'} without an OAuth error. ${
           transient ? 'The provider has a problem; the request is retried.' : 'Check the token endpoint URL.'
         }`,
-        { grant, url, status, transient, cause: thrown },
+        {
+          grant,
+          url,
+          status,
+          transient,
+          retryAfter: transient ? retryAfter(error.cause) : undefined,
+          cause: thrown,
+        },
       );
     }
     case 'OAUTH_RESPONSE_IS_NOT_JSON':
@@ -105,6 +113,19 @@ export function toTokenRequestError(thrown: unknown, context: RequestContext): A
     url,
     cause: thrown,
   });
+}
+
+/**
+ * The `Retry-After` of a response, in seconds (RFC 9110: a number of seconds or an HTTP date); undefined
+ * when absent or unreadable.
+ */
+export function retryAfter(response: unknown, now = Date.now()): number | undefined {
+  if (!(response instanceof Response)) return undefined;
+  const value = response.headers.get('retry-after')?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - now) / 1000);
 }
 
 function describeInvalid(error: { cause?: unknown }): string {
