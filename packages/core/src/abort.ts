@@ -23,11 +23,44 @@ export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefine
   });
 }
 
-/** Both signals in one; `AbortSignal.any` where present. */
-export function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal {
-  const present = signals.filter((signal): signal is AbortSignal => signal !== undefined);
-  if (present.length === 1) return present[0]!;
-  return AbortSignal.any(present);
+/** A signal that aborts when any of its sources does, and `dispose()` to unhook it from them. */
+export interface LinkedSignal {
+  readonly signal: AbortSignal;
+  /** Removes the listeners from the sources (idempotent). Call it when the work using `signal` is done. */
+  dispose(): void;
+}
+
+const noop = (): void => {};
+
+/**
+ * The sources' signals in one, linked by hand: a new controller that listens to each source once and stops
+ * listening on `dispose()` (or when it aborts). Unlike `AbortSignal.any()`, which on Node 20 keeps every
+ * composite in a long-lived source's list of dependants until that source aborts or is collected
+ * (nodejs/node#55351), nothing is left on a source after `dispose()`. One source: that source itself.
+ */
+export function linkSignals(...sources: (AbortSignal | undefined)[]): LinkedSignal {
+  const present = sources.filter((source): source is AbortSignal => source !== undefined);
+  if (present.length === 1) return { signal: present[0]!, dispose: noop };
+  const controller = new AbortController();
+  const aborted = present.find((source) => source.aborted);
+  if (aborted) {
+    controller.abort(aborted.reason);
+    return { signal: controller.signal, dispose: noop };
+  }
+  const listeners: [AbortSignal, () => void][] = [];
+  const dispose = (): void => {
+    for (const [source, listener] of listeners) source.removeEventListener('abort', listener);
+    listeners.length = 0;
+  };
+  for (const source of present) {
+    const listener = (): void => {
+      dispose();
+      controller.abort(source.reason);
+    };
+    listeners.push([source, listener]);
+    source.addEventListener('abort', listener, { once: true });
+  }
+  return { signal: controller.signal, dispose };
 }
 
 /**
@@ -63,16 +96,27 @@ export async function withTimeout<T>(
   task: (signal: AbortSignal) => Promise<T>,
   options: { signal: AbortSignal; timeout: number; target: string },
 ): Promise<T> {
-  const timeout = AbortSignal.timeout(options.timeout);
-  const signal = anySignal(options.signal, timeout);
+  // A timer of our own (not `AbortSignal.timeout()`): cleared as soon as the task settles, and linked to the
+  // long-lived `options.signal` only while the task runs.
+  const timeout = new AbortController();
+  const timer = setTimeout(
+    () => timeout.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+    options.timeout,
+  );
+  unref(timer);
+  const linked = linkSignals(options.signal, timeout.signal);
+  const signal = linked.signal;
   try {
     return await abortable(
       Promise.resolve().then(() => task(signal)),
       signal,
     );
   } catch (error) {
-    throw timeout.aborted && !options.signal.aborted
+    throw timeout.signal.aborted && !options.signal.aborted
       ? new TimeoutError({ target: options.target, timeout: options.timeout, cause: error })
       : error;
+  } finally {
+    clearTimeout(timer);
+    linked.dispose();
   }
 }

@@ -77,6 +77,12 @@ export interface TokenStore {
 }
 
 /**
+ * The lease signal of {@link memoryStore}'s lock: an in-process lock is never lost, so it never aborts (the
+ * token manager recognises it and links no signals to it). Internal, not exported from the package.
+ */
+export const NEVER_LOST: AbortSignal = /* @__PURE__ */ new AbortController().signal;
+
+/**
  * The default {@link TokenStore}: a map in this process's memory, with an in-process lock per key (so auth
  * objects sharing one `memoryStore()` and the same credential refresh once) and `invalidate`.
  *
@@ -98,7 +104,7 @@ export function memoryStore(): TokenStore & {
   const tokens = new Map<string, StoredToken>();
   const queues = new Map<string, Promise<void>>();
   // An in-process lock is never lost.
-  const held = new AbortController().signal;
+  const held = NEVER_LOST;
   return {
     get: (key) => tokens.get(key),
     set: (key, token) => void tokens.set(key, token),

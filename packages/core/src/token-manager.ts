@@ -1,4 +1,4 @@
-import { abortable, anySignal, sleep } from './abort.js';
+import { abortable, linkSignals, sleep } from './abort.js';
 import { backoffDelay, defaultRetryPolicy, type RetryPolicy } from './backoff.js';
 import type { TokenProvider, TokenRequest, TokenSet } from './credentials/credentials.js';
 import type { AuthError } from './errors/auth-error.js';
@@ -10,7 +10,7 @@ import { TokenRequestError } from './errors/token-request-error.js';
 import type { AuthEventListener, Grant, RefreshReason } from './events.js';
 import { rotatedRefreshToken } from './rotated.js';
 import { MIN_REFRESH_INTERVAL_MS, normalizeExpiresIn, type Phase, phase } from './schedule.js';
-import type { StoredToken, TokenStore } from './store.js';
+import { NEVER_LOST, type StoredToken, type TokenStore } from './store.js';
 
 export interface TokenManagerOptions {
   readonly provider: TokenProvider;
@@ -202,8 +202,11 @@ export class TokenManager {
           key,
           (signal?: AbortSignal) => {
             // A store written for the old contract calls task() without a signal: its lock is never lost.
-            lease = signal instanceof AbortSignal ? signal : undefined;
-            return this.#attempts(key, reason, lease ? anySignal(this.#signal, lease) : this.#signal);
+            lease = signal instanceof AbortSignal && signal !== NEVER_LOST ? signal : undefined;
+            if (!lease) return this.#attempts(key, reason, this.#signal);
+            // Linked by hand and unhooked when the attempts end: nothing stays on the long-lived signals.
+            const linked = linkSignals(this.#signal, lease);
+            return this.#attempts(key, reason, linked.signal).finally(linked.dispose);
           },
           this.#signal,
         );

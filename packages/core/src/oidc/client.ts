@@ -5,7 +5,7 @@ import type {
   DiscoveryRequestOptions,
   TokenEndpointResponse,
 } from 'openid-client';
-import { anySignal } from '../abort.js';
+import { linkSignals } from '../abort.js';
 import type { CredentialEnvironment, TokenSet } from '../credentials/credentials.js';
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { DiscoveryError } from '../errors/discovery-error.js';
@@ -212,16 +212,28 @@ export class OidcSession {
   /** Every request openid-client makes: the auth's abort signal added, token answers made tolerable. */
   readonly #fetch: CustomFetch = async (url, options) => {
     const { body, ...rest } = options;
-    const init: RequestInit = {
-      ...rest,
-      body: (body ?? null) as BodyInit | null,
-      signal: anySignal(options.signal, this.#env.signal),
-    };
-    const response = await fetch(url, init);
-    if (options.method !== 'POST') return response;
-    return tolerateTokenAnswer(response, (refreshToken) => {
-      this.#answeredRefreshToken = refreshToken;
-    });
+    // Linked by hand, not with AbortSignal.any(), which keeps every request's composite on the auth's
+    // long-lived signal (nodejs/node#55351). A token answer is read whole below, then the link is undone.
+    // A discovery answer (GET, once per auth object) is read by openid-client after we return, so its link
+    // stays until the request's own signal or the auth's aborts.
+    const linked = linkSignals(options.signal, this.#env.signal);
+    const init: RequestInit = { ...rest, body: (body ?? null) as BodyInit | null, signal: linked.signal };
+    if (options.method !== 'POST') {
+      try {
+        return await fetch(url, init);
+      } catch (error) {
+        linked.dispose();
+        throw error;
+      }
+    }
+    try {
+      const response = await fetch(url, init);
+      return await tolerateTokenAnswer(response, (refreshToken) => {
+        this.#answeredRefreshToken = refreshToken;
+      });
+    } finally {
+      linked.dispose();
+    }
   };
 }
 
@@ -246,6 +258,9 @@ export interface ConfidentialClient {
   readonly secret: string;
 }
 
+/** Statuses whose `Response` must not have a body (fetch never hands out a 1xx). */
+const NULL_BODY_STATUSES = new Set([204, 205, 304]);
+
 /**
  * A token answer as core uses it, before openid-client checks it:
  *
@@ -260,8 +275,16 @@ async function tolerateTokenAnswer(
   response: Response,
   onRefreshToken: (refreshToken: string) => void,
 ): Promise<Response> {
-  if (!response.ok || !response.headers.get('content-type')?.includes('json')) return response;
+  // Read whole here (token answers are small), so that the request's signal is no longer needed afterwards.
   const text = await response.text();
+  // The body is already decoded by fetch: its length and encoding no longer apply.
+  const headers = new Headers(response.headers);
+  headers.delete('content-length');
+  headers.delete('content-encoding');
+  const init = { status: response.status, statusText: response.statusText, headers };
+  if (!response.ok || !response.headers.get('content-type')?.includes('json')) {
+    return new Response(NULL_BODY_STATUSES.has(response.status) ? null : text, init);
+  }
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -281,10 +304,5 @@ async function tolerateTokenAnswer(
       if (!Number.isFinite(seconds) || seconds < 0) delete record.expires_in;
     }
   }
-  // The body changed: its length (and encoding, already undone by fetch) no longer apply.
-  const headers = new Headers(response.headers);
-  headers.delete('content-length');
-  headers.delete('content-encoding');
-  const init = { status: response.status, statusText: response.statusText, headers };
   return new Response(body === undefined ? text : JSON.stringify(body), init);
 }
