@@ -241,56 +241,6 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
   };
 }
 
-/** A plain server that records what arrives and answers 200 (or a redirect for paths in `redirects`). */
-export interface Recorder {
-  readonly url: string;
-  readonly port: number;
-  readonly seen: Seen[];
-  readonly redirects: Map<string, { status: number; location: string }>;
-  /** Paths that answer this status (with an empty JSON body) instead of 200. */
-  readonly statuses: Map<string, number>;
-  close(): Promise<void>;
-}
-
-export async function startRecorder(host = '127.0.0.1'): Promise<Recorder> {
-  const seen: Seen[] = [];
-  const redirects = new Map<string, { status: number; location: string }>();
-  const statuses = new Map<string, number>();
-  const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    seen.push({ method: req.method ?? 'GET', path, headers: { ...req.headers } });
-    req.resume();
-    const redirect = redirects.get(path);
-    if (redirect) {
-      res.writeHead(redirect.status, { location: redirect.location });
-      res.end();
-      return;
-    }
-    const status = statuses.get(path);
-    if (status !== undefined) {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end('{}');
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(path.endsWith('/graphql') ? '{"data":{"ok":true}}' : '{"ok":true}');
-  });
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    port,
-    seen,
-    redirects,
-    statuses,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
 /** Repeats `task` for `ms` milliseconds, `concurrency` loops at a time with `pause` ms between calls; returns every outcome. */
 export async function traffic<T>(
   ms: number,

@@ -14,12 +14,13 @@ import {
 import { withAuth as withFetch } from '@auth/fetch';
 import { withAuth as withGraphql } from '@auth/graphql-request';
 import { type KyLike, withAuth as withKy } from '@auth/ky';
+import { type RecordingServer, startRecordingServer } from '@auth/testing';
 import axios, { type AxiosAdapter } from 'axios';
 import { GraphQLClient } from 'graphql-request';
 import ky from 'ky';
 import ky2 from 'ky2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type AdapterName, adapterNames, httpStatusOf, type Recorder, startRecorder } from './harness.js';
+import { type AdapterName, adapterNames, httpStatusOf } from './harness.js';
 
 /**
  * Credentials reach the base origin (and `allowedOrigins`) only: absolute URLs, redirects, a base URL with
@@ -31,26 +32,24 @@ import { type AdapterName, adapterNames, httpStatusOf, type Recorder, startRecor
 const KEY = 'SECRET-TRANSPORT-KEY-0123456789';
 const MODULE_KEY = 'SECRET-TRANSPORT-MODULE-0123456789';
 
-let home: Recorder; // the API: 127.0.0.1
-let otherPort: Recorder; // 127.0.0.1, another port
-let otherHost: Recorder; // 127.0.0.2
-let v6: Recorder; // [::1]
+let home: RecordingServer; // the API: 127.0.0.1
+let otherPort: RecordingServer; // 127.0.0.1, another port
+let otherHost: RecordingServer; // 127.0.0.2
+let v6: RecordingServer; // [::1]
 const auths: Auth[] = [];
 
 beforeAll(async () => {
   [home, otherPort, otherHost, v6] = await Promise.all([
-    startRecorder('127.0.0.1'),
-    startRecorder('127.0.0.1'),
-    startRecorder('127.0.0.2'),
-    startRecorder('::1'),
+    startRecordingServer({ host: '127.0.0.1' }),
+    startRecordingServer({ host: '127.0.0.1' }),
+    startRecordingServer({ host: '127.0.0.2' }),
+    startRecordingServer({ host: '::1' }),
   ]);
 });
 afterEach(async () => {
   await Promise.all(auths.splice(0).map((auth) => auth.close()));
   for (const recorder of [home, otherPort, otherHost, v6]) {
-    recorder.seen.length = 0;
-    recorder.redirects.clear();
-    recorder.statuses.clear();
+    recorder.reset();
   }
 });
 afterAll(async () => {
@@ -137,7 +136,7 @@ async function post(name: AdapterName, auth: Auth, url: string): Promise<number 
 }
 
 /** The credential headers that reached `recorder` at `path`. */
-const credentialsAt = (recorder: Recorder, path?: string) =>
+const credentialsAt = (recorder: RecordingServer, path?: string) =>
   recorder.seen
     .filter((seen) => path === undefined || seen.path === path)
     .map((seen) => ({
@@ -147,7 +146,7 @@ const credentialsAt = (recorder: Recorder, path?: string) =>
     }));
 
 /** Requests that carried our credential or our extra header (a URL's own user info is the caller's). */
-const carried = (recorder: Recorder) =>
+const carried = (recorder: RecordingServer) =>
   credentialsAt(recorder).filter((seen) => seen.authorization?.includes(KEY) || seen.module !== undefined);
 
 describe.each(adapterNames)('%s', (name) => {
@@ -177,10 +176,10 @@ describe.each(adapterNames)('%s', (name) => {
     const auth = authFor(home.url);
     const targets = [otherPort, otherHost, v6];
     let sent = 0;
-    for (const status of [301, 302, 303, 307, 308]) {
+    for (const status of [301, 302, 303, 307, 308] as const) {
       for (const [index, target] of targets.entries()) {
         const path = `/redirect/${status}/${index}`;
-        home.redirects.set(path, { status, location: `${target.url}/landed/${status}` });
+        home.redirect(path, `${target.url}/landed/${status}`, status);
         const outcome = await send(name, auth, `${home.url}${path}`);
         expect(outcome, `${status} to ${target.url}`).toBe(200);
         sent++;
@@ -194,8 +193,8 @@ describe.each(adapterNames)('%s', (name) => {
 
   it('a redirect chain that leaves and comes back never carries the credential to the other origin', async () => {
     const auth = authFor(home.url);
-    home.redirects.set('/out', { status: 302, location: `${otherHost.url}/via` });
-    otherHost.redirects.set('/via', { status: 307, location: `${home.url}/back` });
+    home.redirect('/out', `${otherHost.url}/via`, 302);
+    otherHost.redirect('/via', `${home.url}/back`, 307);
     expect(await send(name, auth, `${home.url}/out`)).toBe(200);
     expect(credentialsAt(otherHost)).toEqual([{ path: '/via', authorization: undefined, module: undefined }]);
     expect(home.seen.map((seen) => seen.path)).toEqual(['/out', '/back']);
@@ -203,8 +202,8 @@ describe.each(adapterNames)('%s', (name) => {
 
   it('a POST redirected 302 (becomes GET) to another origin, then 307 back, is followed without error or credential leak', async () => {
     const auth = authFor(home.url);
-    home.redirects.set('/v1/graphql', { status: 302, location: `${otherHost.url}/via` });
-    otherHost.redirects.set('/via', { status: 307, location: `${home.url}/back` });
+    home.redirect('/v1/graphql', `${otherHost.url}/via`, 302);
+    otherHost.redirect('/via', `${home.url}/back`, 307);
     const outcome = await post(name, auth, `${home.url}/v1/graphql`);
     expect(outcome).toBe(200);
     expect(credentialsAt(otherHost)).toEqual([{ path: '/via', authorization: undefined, module: undefined }]);
@@ -222,8 +221,8 @@ describe.each(adapterNames)('%s', (name) => {
       })),
     });
     auths.push(auth);
-    home.redirects.set('/away', { status: 302, location: `${otherHost.url}/denied` });
-    otherHost.statuses.set('/denied', 401);
+    home.redirect('/away', `${otherHost.url}/denied`, 302);
+    otherHost.respond('/denied', 401);
     expect(await send(name, auth, `${home.url}/away`)).toBe(401);
     expect(otherHost.seen.map((seen) => seen.headers.authorization)).not.toContainEqual(
       expect.stringContaining('SECRET-TRANSPORT-TOKEN'),
