@@ -140,6 +140,13 @@ class AuthClient extends Redacted implements Auth {
   readonly #store: TokenStore;
   readonly #ownStore: boolean;
   readonly #unbind: (() => void) | undefined;
+  /**
+   * The last URL string `authorize()` checked, and whether its origin may receive the credential. A string
+   * always resolves to the same origin (the base and allowed origins never change), so an equal string
+   * reuses the answer; any other string, and every `URL` object (it can be changed in place), is checked.
+   */
+  #checkedUrl: string | undefined;
+  #checkedAllowed = false;
 
   constructor(options: AuthOptions) {
     super();
@@ -236,9 +243,10 @@ class AuthClient extends Redacted implements Auth {
 
   async authorize(url: string | URL, init: AuthorizeOptions = {}): Promise<Record<string, string>> {
     this.#assertOpen();
-    const target = this.#target(url);
-    if (!target) return {};
-    const token = await this.#manager.token(init.signal);
+    if (!this.#allowed(url)) return {};
+    // A fresh token in a synchronous store comes back as a string: no await on the hot path.
+    const now = this.#manager.tokenNow(init.signal);
+    const token = typeof now === 'string' ? now : await now;
     const { name, scheme } = this.#header();
     return { ...this.#extraHeaders, [name]: scheme ? `${scheme} ${token}` : token };
   }
@@ -285,6 +293,16 @@ class AuthClient extends Redacted implements Auth {
 
   #assertOpen(): void {
     if (this.#lifetime.signal.aborted) throw this.#lifetime.signal.reason;
+  }
+
+  /** Whether the request URL's origin may receive the credential (see `#checkedUrl`). */
+  #allowed(url: string | URL): boolean {
+    if (typeof url !== 'string') return this.#target(url) !== undefined;
+    if (url === this.#checkedUrl) return this.#checkedAllowed;
+    const allowed = this.#target(url) !== undefined;
+    this.#checkedUrl = url;
+    this.#checkedAllowed = allowed;
+    return allowed;
   }
 
   /** The request URL when its origin may receive the credential, else undefined. */

@@ -32,6 +32,9 @@ export interface TokenManagerOptions {
 const RECENT_TOKENS = 16;
 /** How often in a row a refresh asks for the lock again after losing it, before it gives up. */
 const MAX_LOCK_LOSSES = 3;
+/** The store was not asked yet (see `#token`'s `read`). */
+const UNREAD: unique symbol = Symbol('unread');
+type StoreRead = ReturnType<TokenStore['get']> | typeof UNREAD;
 const REFUSED = 'the provider refused the refresh token (invalid_grant)';
 
 /**
@@ -94,7 +97,27 @@ export class TokenManager {
 
   /** The access token to send now; waits only when there is no usable one. */
   token(signal?: AbortSignal): Promise<string> {
-    return this.#token(signal, 'expired');
+    return Promise.resolve(this.tokenNow(signal));
+  }
+
+  /**
+   * Like {@link token}, but the fast path is synchronous: a fresh token from a store whose `get` answered
+   * synchronously (the memory store) is returned as a string, without a promise or a turn of the microtask
+   * queue. Anything else (an asynchronous store, a token to refresh or wait for) returns the promise of
+   * {@link token}, which reuses the store read already made. Never throws: errors are rejections.
+   */
+  tokenNow(signal?: AbortSignal): string | Promise<string> {
+    try {
+      this.#assertOpen();
+      signal?.throwIfAborted();
+      if (this.#key === undefined) return this.#token(signal, 'expired');
+      const read = this.#store.get(this.#key);
+      if (isPromiseLike(read)) return this.#token(signal, 'expired', read);
+      if (read && this.#phase(read) === 'fresh') return this.#hand(read);
+      return this.#token(signal, 'expired', read);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -128,10 +151,15 @@ export class TokenManager {
     this.#rejected = [];
   }
 
-  async #token(signal: AbortSignal | undefined, reason: RefreshReason): Promise<string> {
+  /** `read`: the store's answer for the key, when the caller already asked (so it is not asked twice). */
+  async #token(
+    signal: AbortSignal | undefined,
+    reason: RefreshReason,
+    read: StoreRead = UNREAD,
+  ): Promise<string> {
     this.#assertOpen();
     signal?.throwIfAborted();
-    const current = await this.#current();
+    const current = await this.#current(read);
     if (current) {
       const state = this.#phase(current);
       if (state === 'fresh') return this.#hand(current);
@@ -156,9 +184,9 @@ export class TokenManager {
     return token.accessToken;
   }
 
-  async #current(): Promise<StoredToken | undefined> {
+  async #current(read: StoreRead = UNREAD): Promise<StoredToken | undefined> {
     const key = this.#key ?? (await this.#keyPromise);
-    const stored = await this.#store.get(key);
+    const stored = await (read === UNREAD ? this.#store.get(key) : read);
     if (stored || this.#seeded || !this.#provider.initial) return stored;
     this.#seeded = true;
     const seed = toSeed(this.#provider.initial(), this.#now());
@@ -381,6 +409,10 @@ export class TokenManager {
       { cause },
     );
   }
+}
+
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | undefined)?.then === 'function';
 }
 
 function remember(list: string[], token: string): void {
