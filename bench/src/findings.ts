@@ -240,9 +240,9 @@ export function findings(tables: Map<string, Table>): { headline: string[]; loss
 /** What each adapter does per request besides `authorize()`, from its source. */
 const adapterReasons: Record<string, string> = {
   '@auth/fetch':
-    "Per request it parses the URL (and `authorize()` parses it again), copies the caller's headers into a " +
-    "new `Headers`, and asks fetch for `redirect: 'manual'` so it can follow redirects itself and drop the " +
-    'credential on a hop to another origin.',
+    "Per request it parses the URL, copies the caller's headers into a new `Headers`, and asks fetch for " +
+    "`redirect: 'manual'` so it can follow redirects itself and drop the credential on a hop to another " +
+    'origin.',
   '@auth/axios':
     'Per request it runs an async request interceptor (URL resolution + `authorize()`) and an async ' +
     "response interceptor that checks for a 401, each a few promise hops in axios' chain, and installs a " +
@@ -261,13 +261,10 @@ const adapterReasons: Record<string, string> = {
 /** Why we lose where we do. Kept next to the conditions above; checked against each package's code. */
 const lossReasons = {
   hotPath:
-    'per call, `authorize()` parses the request URL (`new URL(url, baseUrl)`, see the "for scale" row) to ' +
-    'check its origin against `baseUrl`/`allowedOrigins`, then awaits three nested async functions in the ' +
-    'token manager (store read, expiry phase, bookkeeping of recently issued tokens) and spreads the extra ' +
-    'headers into a new record. google-auth-library compares one expiry date and builds a `Headers`. The ' +
-    'origin check is deliberate (a credential never goes to another host); the rest could be trimmed with a ' +
-    'synchronous fast path for a fresh token and a cached origin for the last URL. Either way it is about a ' +
-    'microsecond against a network round trip of at least tens of microseconds.',
+    'per call, `authorize()` checks the destination origin against `baseUrl`/`allowedOrigins` (parsing the ' +
+    'URL unless it is the same string as last time, see the "for scale" row for what a parse costs), reads the ' +
+    "token's state and builds a header record with the extra headers; google-auth-library compares one expiry " +
+    'date and builds a `Headers`. The origin check is deliberate: a credential never goes to another host.',
   hotPathBadgateway:
     '`getAccessToken()` returns the token string after one `expiresAt > Date.now()` comparison: no header, ' +
     'no destination check, no refresh-ahead, no safety margin. The caller still has to build the header; its ' +
@@ -300,12 +297,9 @@ const lossReasons = {
     'checks, error classes and secret redaction, because `createAuth()` takes any credential kind at run time ' +
     'and esbuild cannot drop the token manager for a static key.',
   refreshLeak:
-    'each refresh builds composite signals with `AbortSignal.any()` from long-lived ones: the `auth` ' +
-    "object's lifetime signal with the token request's timeout, and with the store lock's lease signal " +
-    "(the in-memory store's lease never aborts). On Node 20, `AbortSignal.any()` keeps every composite in " +
-    "the long-lived source's dependants set until that source is collected or aborted (nodejs/node#55351), " +
-    'so an `auth` object that lives as long as the process keeps a little per refresh; the slope column ' +
-    'shows it grows with the number of refreshes, not with calls. The peers do not compose signals. Fix: ' +
-    'link signals by hand (`addEventListener` + `removeEventListener` in `finally`) instead of ' +
-    '`AbortSignal.any()`, and skip the composite when the lease cannot abort.',
+    'the heap grows with the number of refreshes (slope column), not with calls; the peers in this table do ' +
+    'not refresh at all. This bench does not find the cause. A known one on Node 20 is `AbortSignal.any()` ' +
+    "with a long-lived source such as the `auth` object's lifetime signal (nodejs/node#55351): core links " +
+    'its signals by hand to avoid it, so a line here means something else is kept per refresh. A heap ' +
+    'snapshot after the refresh-cycle case shows what.',
 };
