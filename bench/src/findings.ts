@@ -294,10 +294,11 @@ const lossReasons = {
     '`apiKey`-only row is tree-shaken).',
   sizeAxios:
     'axios-auth-refresh only queues requests around a refresh function you write yourself: no credential, ' +
-    "token manager, origin check, error types or events. With only an API key, core still ships `createAuth()`'s " +
-    'option validation with its actionable error messages (the largest part), the token manager, origin ' +
-    'checks, error classes and secret redaction, because `createAuth()` takes any credential kind at run time ' +
-    'and esbuild cannot drop the token manager for a static key.',
+    'token manager, origin check, error types or events. With only an API key, core still ships the token ' +
+    "manager (the largest module in that bundle, though a static key never refreshes), `createAuth()`'s " +
+    'option validation with its actionable error messages, origin checks, the token-store key fingerprint, ' +
+    'error classes and secret redaction: `createAuth()` takes any credential kind at run time, so esbuild ' +
+    'cannot drop what an API key does not use.',
   refreshLeak:
     'the heap grows with the number of refreshes (slope column), not with calls; the peers in this table do ' +
     'not refresh at all. This bench does not find the cause. A known one on Node 20 is `AbortSignal.any()` ' +
