@@ -41,3 +41,33 @@ it('a program that never calls close() exits on its own, with a background refre
     await server.close();
   }
 }, 20_000);
+
+/**
+ * The other half of the rule: a timer that a caller waits for does keep the process alive. A program whose
+ * last step is a renewal that must first wait out the minimum spacing between token requests (a 401 right
+ * after the first token) finishes it; it does not exit with the promise unsettled (exit code 13).
+ */
+it('a program whose last step waits for a renewal finishes it (the pause it waits on keeps the process alive)', async () => {
+  const server = await startWeaviateServer({ accessTokenTtl: 60 });
+  try {
+    const child = fork(
+      fileURLToPath(new URL('./fixtures/last-retry.ts', import.meta.url)),
+      [server.url, server.users.admin.username, server.users.admin.password],
+      {
+        execArgv: ['--conditions=@auth/source', '--import', 'tsx'],
+        cwd: fileURLToPath(new URL('..', import.meta.url)),
+        stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+      },
+    );
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(0);
+    expect(JSON.parse(output)).toEqual({ renewed: true, changed: true });
+    expect(server.stats.tokenRequests.password + server.stats.tokenRequests.refresh_token).toBe(2);
+  } finally {
+    await server.close();
+  }
+}, 20_000);

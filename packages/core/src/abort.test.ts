@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { abortable, sleep, withTimeout } from './abort.js';
+import { abortable, keepAlive, sleep, withTimeout } from './abort.js';
 import { TimeoutError } from './errors/timeout-error.js';
 
 describe('timers', () => {
@@ -16,8 +16,14 @@ describe('timers', () => {
     try {
       const controller = new AbortController();
       await sleep(1, controller.signal);
-      await sleep(1, controller.signal, true);
+      // Someone starts waiting for the pause's outcome after it began: from then on it keeps the process alive.
+      const seen: unknown[] = [];
+      await sleep(1, controller.signal, (timer) => {
+        seen.push(timer);
+        keepAlive(timer, true);
+      });
       expect(created.map((timer) => timer.hasRef())).toEqual([false, true]);
+      expect(seen).toEqual([created[1], undefined]);
       const pending = sleep(60_000, controller.signal);
       controller.abort(new Error('closed'));
       await expect(pending).rejects.toThrow('closed');

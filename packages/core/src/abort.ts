@@ -65,11 +65,12 @@ export function linkSignals(...sources: (AbortSignal | undefined)[]): LinkedSign
 
 /**
  * Resolves after `ms`, or rejects with `signal.reason` when it aborts (and clears the timer). The timer does
- * not keep the process alive unless `keepAlive` is set (someone is waiting for its outcome).
+ * not keep the process alive; `onTimer` receives it while it runs (and `undefined` once it is done), so that
+ * whoever learns later that someone waits for its outcome can {@link keepAlive} it.
  */
-export function sleep(ms: number, signal: AbortSignal, keepAlive = false): Promise<void> {
+export function sleep(ms: number, signal: AbortSignal, onTimer?: (timer: unknown) => void): Promise<void> {
   if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
+  return new Promise<void>((resolve, reject) => {
     const onAbort = () => {
       clearTimeout(timer);
       reject(signal.reason);
@@ -78,9 +79,17 @@ export function sleep(ms: number, signal: AbortSignal, keepAlive = false): Promi
       signal.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
-    if (!keepAlive) unref(timer);
+    unref(timer);
     signal.addEventListener('abort', onAbort, { once: true });
-  });
+    onTimer?.(timer);
+  }).finally(() => onTimer?.(undefined));
+}
+
+/** Makes a timer keep the process alive, or not, where the platform can tell (Node, Deno, Bun). */
+export function keepAlive(timer: unknown, alive: boolean): void {
+  const handle = timer as { ref?: () => void; unref?: () => void } | undefined;
+  if (alive) handle?.ref?.();
+  else handle?.unref?.();
 }
 
 /** `timer.unref()` where the platform has it (Node, Deno, Bun); browsers have no such thing. */

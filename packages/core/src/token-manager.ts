@@ -1,4 +1,4 @@
-import { abortable, linkSignals, sleep } from './abort.js';
+import { abortable, keepAlive, linkSignals, sleep } from './abort.js';
 import { backoffDelay, defaultRetryPolicy, type RetryPolicy } from './backoff.js';
 import type { TokenProvider, TokenRequest, TokenSet } from './credentials/credentials.js';
 import type { AuthError } from './errors/auth-error.js';
@@ -58,6 +58,8 @@ export class TokenManager {
   #inflight: Promise<StoredToken> | undefined;
   #lastStart = Number.NEGATIVE_INFINITY;
   #waiting = 0;
+  /** The timer of the spacing or backoff pause running now, if any. */
+  #timer: unknown;
   #seeded = false;
   /** Access tokens handed out recently, newest last. */
   #issued: string[] = [];
@@ -212,11 +214,24 @@ export class TokenManager {
 
   async #wait(promise: Promise<StoredToken>, signal: AbortSignal | undefined): Promise<StoredToken> {
     this.#waiting++;
+    keepAlive(this.#timer, true);
     try {
       return await abortable(promise, signal);
     } finally {
       this.#waiting--;
+      keepAlive(this.#timer, this.#waiting > 0);
     }
+  }
+
+  /**
+   * Spacing and backoff pauses of the refresh. Their timer keeps the process alive only while a caller waits
+   * for the refresh, including one that starts waiting after the pause began.
+   */
+  #sleep(ms: number, signal: AbortSignal): Promise<void> {
+    return sleep(ms, signal, (timer) => {
+      this.#timer = timer;
+      keepAlive(timer, this.#waiting > 0);
+    });
   }
 
   async #run(reason: RefreshReason): Promise<StoredToken> {
@@ -268,7 +283,7 @@ export class TokenManager {
         // A token nobody can renew is of no use to anyone sharing the store.
         if (error instanceof ReauthenticationRequiredError) await this.#store.delete(key);
         if (!willRetry) throw error;
-        await sleep(this.#delay(attempt, error), signal, this.#waiting > 0);
+        await this.#sleep(this.#delay(attempt, error), signal);
       }
     }
   }
@@ -283,7 +298,7 @@ export class TokenManager {
 
   async #spacing(signal: AbortSignal): Promise<void> {
     const wait = this.#lastStart + this.#minInterval - this.#now();
-    if (wait > 0) await sleep(wait, signal, this.#waiting > 0);
+    if (wait > 0) await this.#sleep(wait, signal);
   }
 
   /** One attempt: the refresh-token grant first, the primary grant on `invalid_grant` (or when there is none). */
