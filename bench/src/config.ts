@@ -1,3 +1,4 @@
+import type { FleetStormOptions } from './sections/fleet-storm.js';
 import type { HotPathOptions } from './sections/hot-path.js';
 import type { MemoryOptions } from './sections/memory.js';
 import type { StormOptions } from './sections/storm.js';
@@ -9,6 +10,7 @@ export interface BenchConfig {
   hotPath: WithoutLog<HotPathOptions>;
   throughput: WithoutLog<ThroughputOptions>;
   storm: WithoutLog<StormOptions>;
+  fleetStorm: WithoutLog<FleetStormOptions>;
   memory: WithoutLog<MemoryOptions>;
 }
 
@@ -25,6 +27,7 @@ export const fullConfig: BenchConfig = {
     tokenTtl: 30,
     pool: 256,
   },
+  fleetStorm: { processes: 8, concurrency: 200, afterRequests: 20, pool: 25 },
   memory: { authorizeCalls: 1_000_000, refreshCycles: 10_000, rounds: 3 },
 };
 
@@ -41,5 +44,6 @@ export const smokeConfig: BenchConfig = {
     tokenTtl: 6,
     pool: 16,
   },
+  fleetStorm: { processes: 2, concurrency: 20, afterRequests: 5, pool: 10 },
   memory: { authorizeCalls: 2_000, refreshCycles: 50, rounds: 1 },
 };

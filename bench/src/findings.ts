@@ -184,6 +184,24 @@ export function findings(tables: Map<string, Table>): { headline: string[]; loss
     }
   }
 
+  const fleet = tables.get('fleet-storm');
+  if (fleet) {
+    const value = (key: string) => fleet.data[key] ?? Number.NaN;
+    const grant = (prefix: string) => {
+      const ok = value(`${prefix} after ok`);
+      const requests = value(`${prefix} after requests`);
+      if (ok === requests) return 'the grant survives';
+      return ok === 0 ? 'the grant is lost' : `the grant partly works (${fmtInt(ok)} of ${fmtInt(requests)})`;
+    };
+    const side = (prefix: string) =>
+      `${plural(value(`${prefix} token requests`), 'token request')} at expiry, ` +
+      `${fmtInt(value(`${prefix} failed`))} of ${fmtInt(value(`${prefix} requests`))} requests failed, ${grant(prefix)}`;
+    headline.push(
+      `**Fleet storm** (${fleet.title.replace(/^Fleet storm: /, '')}): each process on its own ${side('memory')}; ` +
+        `with \`@auth/redis-store\` ${side('redis')}.`,
+    );
+  }
+
   const size = tables.get('size');
   if (size) {
     const apiKeyOnly = pick(size, '`createAuth` + `apiKey` only');

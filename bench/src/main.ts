@@ -4,7 +4,7 @@ import { renderReport } from './report.js';
 import { runBench, type SectionName, sectionNames } from './run.js';
 import { renderText } from './util/table.js';
 
-const usage = `Usage: pnpm bench [--smoke] [--write | --no-write] [--only size,hot-path,throughput,storm,memory]
+const usage = `Usage: pnpm bench [--smoke] [--write | --no-write] [--only size,hot-path,throughput,storm,fleet-storm,memory]
 
   --smoke      tiny counts (CI); does not write BENCHMARKS.md unless --write is given
   --write      write BENCHMARKS.md even in smoke mode or with --only

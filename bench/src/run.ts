@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { type BenchConfig, fullConfig, smokeConfig } from './config.js';
+import { runFleetStorm } from './sections/fleet-storm.js';
 import { runHotPath } from './sections/hot-path.js';
 import { runMemory } from './sections/memory.js';
 import { runSize } from './sections/size.js';
@@ -8,7 +9,7 @@ import { runThroughput } from './sections/throughput.js';
 import { describeMachine, type Machine } from './util/machine.js';
 import type { Table } from './util/table.js';
 
-export const sectionNames = ['size', 'hot-path', 'throughput', 'storm', 'memory'] as const;
+export const sectionNames = ['size', 'hot-path', 'throughput', 'storm', 'fleet-storm', 'memory'] as const;
 export type SectionName = (typeof sectionNames)[number];
 
 export interface RunOptions {
@@ -72,6 +73,9 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
     }
   } finally {
     await storm?.close();
+  }
+  if (wanted.has('fleet-storm')) {
+    tables.push(await timed('fleet storm', () => runFleetStorm({ ...config.fleetStorm, log })));
   }
   if (wanted.has('memory')) tables.push(await timed('memory', () => runMemory({ ...config.memory, log })));
 

@@ -36,6 +36,7 @@ describe('bench --smoke', () => {
       'overhead-canned',
       'storm-expired',
       'storm-401',
+      'fleet-storm',
       'memory',
     ]);
     for (const entry of result.tables) {
@@ -84,6 +85,17 @@ describe('bench --smoke', () => {
         expect(Number.isFinite(calls?.[1]), `${id} ${peer}`).toBe(true);
       }
     }
+
+    // The fleet storm: with the Redis store, one token request for the whole fleet and no failed request.
+    const fleet = table(result, 'fleet-storm');
+    expect(fleet.data['redis requests'], 'fleet-storm: 2 processes x 20 requests').toBe(40);
+    expect(fleet.data['redis token requests'], 'fleet-storm with the store: token requests at expiry').toBe(
+      1,
+    );
+    expect(fleet.data['redis failed'], 'fleet-storm with the store: failed requests').toBe(0);
+    expect(fleet.data['redis after ok'], 'fleet-storm with the store: the grant survives').toBe(10);
+    // Without it each process refreshed on its own (the provider counted them).
+    expect(fleet.data['memory token requests'], 'fleet-storm without the store').toBe(2);
 
     const memory = table(result, 'memory');
     const growth = values(memory, ' growth');
