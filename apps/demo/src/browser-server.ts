@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { startWeaviateServer, type WeaviateServer } from '@auth/testing';
 import { createServer, defaultClientConditions, type Plugin } from 'vite';
+import { embeddedTarget } from './demo.js';
 
 export interface BrowserDemo {
   /** The page to open. */
@@ -25,18 +26,9 @@ export async function startBrowserDemo(options: {
     configureServer(vite) {
       vite.middlewares.use('/demo/config', (_request, response) => {
         response.setHeader('content-type', 'application/json');
-        response.end(
-          json({
-            url: server.url,
-            tokenLifetime: options.tokenLifetime,
-            adminKey: server.keys.admin,
-            readOnlyKey: server.keys.readOnly,
-            username: server.users.admin.username,
-            password: server.users.admin.password,
-            clientId: server.clients.service.clientId,
-            clientSecret: server.clients.service.clientSecret,
-          }),
-        );
+        // The page gets the target without its functions: it asks /demo/tokens for bearer tokens itself.
+        const { bearerTokens: _, ...target } = embeddedTarget(server, options.tokenLifetime + 0.5);
+        response.end(json({ ...target, tokenLifetime: options.tokenLifetime }));
       });
       vite.middlewares.use('/demo/tokens', (_request, response) => {
         server.issueTokens().then(

@@ -1,6 +1,6 @@
 import { startWeaviateServer, type WeaviateServer } from '@auth/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { runAll, summarize } from './demo.js';
+import { embeddedTarget, runAll, summarize } from './demo.js';
 import type { Row } from './scenario.js';
 
 let server: WeaviateServer;
@@ -8,18 +8,7 @@ let rows: Row[];
 
 beforeAll(async () => {
   server = await startWeaviateServer({ accessTokenTtl: 2 });
-  rows = await runAll({
-    url: server.url,
-    adminKey: server.keys.admin,
-    readOnlyKey: server.keys.readOnly,
-    username: server.users.admin.username,
-    password: server.users.admin.password,
-    clientId: server.clients.service.clientId,
-    clientSecret: server.clients.service.clientSecret,
-    bearerTokens: () => server.issueTokens(),
-    pause: 2.5,
-    expectRefresh: true,
-  });
+  rows = await runAll(embeddedTarget(server, 2.5));
 }, 60_000);
 
 afterAll(() => server?.close());

@@ -1,4 +1,5 @@
 import { apiKey, createAuth } from '@auth/core';
+import type { WeaviateServer } from '@auth/testing';
 import { adapters, createDemoClient } from './clients.js';
 import { type CredentialKind, credentialKinds, type Row, runScenario, type Target } from './scenario.js';
 
@@ -30,6 +31,25 @@ async function seedSharedClass(target: Target, runId: string): Promise<string> {
   if (status !== 200)
     throw new Error(`could not write the shared object with the admin key (HTTP ${status})`);
   return name;
+}
+
+/**
+ * The embedded server's demo credentials, one of each kind, as a target. `pause` (seconds) should outlast
+ * the server's token lifetime, so that every OIDC scenario sees a refresh.
+ */
+export function embeddedTarget(server: WeaviateServer, pause: number): Target {
+  return {
+    url: server.url,
+    adminKey: server.keys.admin,
+    readOnlyKey: server.keys.readOnly,
+    username: server.users.admin.username,
+    password: server.users.admin.password,
+    clientId: server.clients.service.clientId,
+    clientSecret: server.clients.service.clientSecret,
+    bearerTokens: () => server.issueTokens(),
+    pause,
+    expectRefresh: true,
+  };
 }
 
 /** Counts by outcome. */

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { startWeaviateServer } from '@auth/testing';
-import { runAll, summarize } from './demo.js';
+import { embeddedTarget, runAll, summarize } from './demo.js';
 import type { Row, Target } from './scenario.js';
 import { formatHeader, formatRow } from './table.js';
 
@@ -56,18 +56,7 @@ async function targetFromArguments(): Promise<{ target: Target; close: () => Pro
   const url = values.url ?? env.WEAVIATE_URL;
   if (!url) {
     const server = await startWeaviateServer({ accessTokenTtl: tokenLifetime });
-    const target: Target = {
-      url: server.url,
-      adminKey: server.keys.admin,
-      readOnlyKey: server.keys.readOnly,
-      username: server.users.admin.username,
-      password: server.users.admin.password,
-      clientId: server.clients.service.clientId,
-      clientSecret: server.clients.service.clientSecret,
-      bearerTokens: () => server.issueTokens(),
-      pause: Number(values.pause ?? tokenLifetime + 0.5),
-      expectRefresh: true,
-    };
+    const target = embeddedTarget(server, Number(values.pause ?? tokenLifetime + 0.5));
     return {
       target,
       close: () => server.close(),

@@ -2,16 +2,8 @@ import type { AuthEvent } from '@auth/core';
 import { runAll, summarize } from '../demo.js';
 import { credentialKinds, type Row, type Target } from '../scenario.js';
 
-interface DemoConfig {
-  url: string;
-  tokenLifetime: number;
-  adminKey: string;
-  readOnlyKey: string;
-  username: string;
-  password: string;
-  clientId: string;
-  clientSecret: string;
-}
+/** What /demo/config answers: the embedded server's target (without functions) and its token lifetime. */
+type DemoConfig = Omit<Target, 'bearerTokens' | 'observe'> & { tokenLifetime: number };
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const kindSelect = $<HTMLSelectElement>('kind');
@@ -53,16 +45,8 @@ async function run() {
   document.body.dataset.state = 'running';
   const only = kindSelect.value;
   const target: Target = {
-    url: config.url,
-    adminKey: config.adminKey,
-    readOnlyKey: config.readOnlyKey,
-    username: config.username,
-    password: config.password,
-    clientId: config.clientId,
-    clientSecret: config.clientSecret,
+    ...config,
     bearerTokens: async () => (await fetch('/demo/tokens')).json(),
-    pause: config.tokenLifetime + 0.5,
-    expectRefresh: true,
     observe: logEvent,
   };
   const result = await runAll(target, renderRow, only === 'all' ? undefined : [only as Row['credential']]);
