@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { bearerToken, createAuth } from '@auth/core';
 import { redisStore } from '@auth/redis-store';
-import { startWeaviateServer, type WeaviateServer } from '@auth/testing';
+import { type RedisServer, startRedisServer, startWeaviateServer, type WeaviateServer } from '@auth/testing';
 import { createClient } from 'redis';
 import { bundleFleetWorker, type FleetWorker, startFleet, total } from '../util/fleet.js';
 import type { FleetWorkerConfig } from '../util/fleet-worker.js';
-import { type BenchRedis, startRedis } from '../util/redis-server.js';
 import { fmtInt, sleep } from '../util/stats.js';
 import { newTable, type Table } from '../util/table.js';
 
@@ -139,7 +138,7 @@ async function storm(
  */
 export async function runFleetStorm(options: FleetStormOptions): Promise<Table> {
   // Fails loudly when redis-server is missing (CI installs it): a skipped section would hide that.
-  const redis: BenchRedis = await startRedis();
+  const redis: RedisServer = await startRedisServer();
   let bundle: Awaited<ReturnType<typeof bundleFleetWorker>> | undefined;
   let server: WeaviateServer | undefined;
   try {

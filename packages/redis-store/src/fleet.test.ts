@@ -1,21 +1,20 @@
 import { bearerToken, createAuth } from '@auth/core';
-import { startWeaviateServer, type WeaviateServer } from '@auth/testing';
+import { type RedisServer, startRedisServer, startWeaviateServer, type WeaviateServer } from '@auth/testing';
 import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { bundleWorker, closeAll, startFleet, total, type Worker } from './__test__/fleet.js';
-import { startRedis, type TestRedis } from './__test__/redis-server.js';
 import { redisStore } from './redis-store.js';
 
 // Real processes (child_process.fork), a real redis-server of our own, the real provider of @auth/testing.
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-let redis: TestRedis;
+let redis: RedisServer;
 let bundle: Awaited<ReturnType<typeof bundleWorker>>;
 let fleet: Worker[] = [];
 
 beforeAll(async () => {
-  [redis, bundle] = await Promise.all([startRedis(), bundleWorker()]);
+  [redis, bundle] = await Promise.all([startRedisServer(), bundleWorker()]);
 }, 60_000);
 
 afterAll(async () => {

@@ -12,10 +12,9 @@ import {
   type StoredToken,
   tokenSource,
 } from '@auth/core';
-import { startWeaviateServer, type WeaviateServer } from '@auth/testing';
+import { type RedisServer, startRedisServer, startWeaviateServer, type WeaviateServer } from '@auth/testing';
 import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { startRedis, type TestRedis } from './__test__/redis-server.js';
 import { send } from './__test__/requests.js';
 import { RedisStoreError } from './errors.js';
 import { type RedisStoreOptions, redisStore } from './redis-store.js';
@@ -34,7 +33,7 @@ function newClient() {
 }
 type Client = ReturnType<typeof newClient>;
 
-let redis: TestRedis;
+let redis: RedisServer;
 let server: WeaviateServer;
 let admin: Client;
 const opened: { client: Client; auth?: Auth }[] = [];
@@ -43,7 +42,7 @@ const KEY_A = Buffer.alloc(32, 7).toString('base64');
 const KEY_B = Buffer.alloc(32, 9).toString('base64');
 
 beforeAll(async () => {
-  [redis, server] = await Promise.all([startRedis(), startWeaviateServer({ accessTokenTtl: 2 })]);
+  [redis, server] = await Promise.all([startRedisServer(), startWeaviateServer({ accessTokenTtl: 2 })]);
   admin = await connect();
 });
 

@@ -8,6 +8,7 @@ export type {
 export type { Faults, MalformedKind } from './faults.js';
 export type { ApiKeyOption, ClientOption, Role, UserOption, WeaviateServerOptions } from './options.js';
 export { type RecordedRequest, type RecordingServer, startRecordingServer } from './recording-server.js';
+export { type RedisServer, startRedisServer } from './redis-server.js';
 export {
   type IssuedTokens,
   type IssueTokensOptions,
