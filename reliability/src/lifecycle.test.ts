@@ -9,7 +9,7 @@ import { expect, it } from 'vitest';
  * test's limit (20 s) ends it and the test fails.
  */
 it('a program that never calls close() exits on its own, with a background refresh failing and backing off', async () => {
-  const server = await startWeaviateServer({ accessTokenTtl: 2 });
+  const server = await startWeaviateServer({ accessTokenTtl: 4 });
   try {
     const child = fork(
       fileURLToPath(new URL('./fixtures/no-close.ts', import.meta.url)),

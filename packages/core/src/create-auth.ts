@@ -50,11 +50,6 @@ export interface AuthOptions {
 
 /**
  * Per-request options of {@link Auth.authorize}.
- *
- * @example
- * ```ts
- * const headers = await auth.authorize('/v1/meta', { method: 'GET', signal: AbortSignal.timeout(2_000) });
- * ```
  */
 export interface AuthorizeOptions {
   /** The request's method (for messages). */
@@ -65,11 +60,6 @@ export interface AuthorizeOptions {
 
 /**
  * The headers a request carried, as any HTTP client holds them.
- *
- * @example
- * ```ts
- * const retry = await auth.handleUnauthorized('/v1/meta', new Headers({ Authorization: 'Bearer old' }));
- * ```
  */
 export type SentHeaders =
   | Headers
@@ -114,12 +104,6 @@ export interface Auth {
 
 /**
  * The limit for each token and discovery request unless `timeout` says otherwise (ms).
- *
- * @example
- * ```ts
- * import { DEFAULT_TIMEOUT } from '@auth/core';
- * console.log(DEFAULT_TIMEOUT); // 10000
- * ```
  */
 export const DEFAULT_TIMEOUT = 10_000;
 
@@ -136,7 +120,10 @@ class AuthClient extends Redacted implements Auth {
   readonly #manager: TokenManager;
   readonly #extraHeaders: Readonly<Record<string, string>>;
   readonly #emit: AuthEventListener;
-  readonly #lifetime = new AbortController();
+  /** Why the auth object was closed (an `AuthClosedError`), once it is. */
+  #closed: AuthClosedError | undefined;
+  /** The credential environment's `signal`, made on first use (nothing long-lived is made up front). */
+  #envController: AbortController | undefined;
   readonly #store: TokenStore;
   readonly #ownStore: boolean;
   readonly #unbind: (() => void) | undefined;
@@ -207,12 +194,19 @@ class AuthClient extends Redacted implements Auth {
     this.#credentials = credentials;
     this.#extraHeaders = Object.freeze({ ...clusterUrlHeader(base), ...validateHeaders(options.headers) });
     this.#emit = safeEmitter(options.onEvent);
+    const lifetime = (): AbortSignal => {
+      this.#envController ??= new AbortController();
+      if (this.#closed) this.#envController.abort(this.#closed);
+      return this.#envController.signal;
+    };
     const environment: CredentialEnvironment = {
       baseUrl: base,
       timeout,
       allowInsecureHttp,
       oidc,
-      signal: this.#lifetime.signal,
+      get signal() {
+        return lifetime();
+      },
       emit: this.#emit,
     };
     this.#provider = credentials.bind(environment);
@@ -229,7 +223,6 @@ class AuthClient extends Redacted implements Auth {
       kind: credentials.kind,
       store: this.#store,
       key,
-      signal: this.#lifetime.signal,
       emit: this.#emit,
     });
     let unbind: unknown;
@@ -266,14 +259,15 @@ class AuthClient extends Redacted implements Auth {
   }
 
   async close(): Promise<void> {
-    if (this.#lifetime.signal.aborted) return;
-    this.#lifetime.abort(new AuthClosedError());
+    if (this.#closed) return;
+    this.#closed = new AuthClosedError();
+    this.#envController?.abort(this.#closed);
     try {
       this.#unbind?.();
     } catch {
       // Ignored like a throwing event listener.
     }
-    await this.#manager.settle();
+    await this.#manager.close(this.#closed);
     if (this.#ownStore) (this.#store as ReturnType<typeof memoryStore>).clear();
   }
 
@@ -287,12 +281,12 @@ class AuthClient extends Redacted implements Auth {
       credentials: this.#credentials.kind,
       allowedOrigins: [...this.#origins],
       headers: Object.fromEntries(Object.keys(this.#extraHeaders).map((name) => [name, redacted])),
-      closed: this.#lifetime.signal.aborted,
+      closed: this.#closed !== undefined,
     };
   }
 
   #assertOpen(): void {
-    if (this.#lifetime.signal.aborted) throw this.#lifetime.signal.reason;
+    if (this.#closed) throw this.#closed;
   }
 
   /** Whether the request URL's origin may receive the credential (see `#checkedUrl`). */

@@ -3,11 +3,6 @@ import type { AuthError } from './errors/auth-error.js';
 /**
  * The grant a token request ran. `api_key` is a key re-read from a function; `token_source` is a
  * `tokenSource()` function. A custom credential may name its own.
- *
- * @example
- * ```ts
- * onEvent: (event) => { if (event.type === 'refresh-succeeded' && event.grant === 'refresh_token') console.log('refreshed'); }
- * ```
  */
 export type Grant =
   | 'password'
@@ -22,11 +17,6 @@ export type Grant =
  * still being served (`refresh-ahead`), it expired (`expired`), the server refused it (`unauthorized`), the
  * refresh token was refused and the primary grant runs instead (`invalid_grant`), or a transient failure is
  * being retried (`retry`).
- *
- * @example
- * ```ts
- * onEvent: (event) => { if (event.type === 'refresh-started') console.log(event.grant, event.reason); }
- * ```
  */
 export type RefreshReason =
   | 'initial'
@@ -99,12 +89,6 @@ export type AuthEvent =
 
 /**
  * Receives {@link AuthEvent}s. A listener that throws is ignored; it cannot break authentication.
- *
- * @example
- * ```ts
- * const log: AuthEventListener = (event) => console.log(JSON.stringify(event));
- * const auth = createAuth({ baseUrl, credentials, onEvent: log });
- * ```
  */
 export type AuthEventListener = (event: AuthEvent) => void;
 

@@ -40,7 +40,7 @@ export {
   MAX_EXPIRES_IN,
   MAX_REFRESH_AHEAD_MS,
   MAX_SAFETY_MARGIN_MS,
-  MIN_REFRESH_INTERVAL_MS,
   MIN_SAFETY_MARGIN_MS,
-} from './schedule.js';
+} from './lifetime.js';
+export { MIN_REFRESH_INTERVAL_MS } from './refresher.js';
 export { memoryStore, type StoredToken, type TokenStore } from './store.js';

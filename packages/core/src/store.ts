@@ -2,11 +2,6 @@ import type { AuthEventListener } from './events.js';
 
 /**
  * A token as a {@link TokenStore} keeps it. Times are epoch milliseconds of the local clock.
- *
- * @example
- * ```ts
- * const token: StoredToken = { accessToken: 'eyJ…', refreshToken: 'r-1', obtainedAt: Date.now(), expiresAt: Date.now() + 300_000 };
- * ```
  */
 export interface StoredToken {
   readonly accessToken: string;
@@ -54,8 +49,8 @@ export interface TokenStore {
    *
    * Pass `task` a signal that aborts when the lock is lost (a lease that expired, a renewal that failed):
    * the token manager then abandons its token request instead of presenting a refresh token that the new
-   * holder presents too, and asks for the lock again. A lock that cannot be lost passes a signal that never
-   * aborts (or none: the parameter is optional so that stores written before it still fit). `signal` aborts when the auth object closes: stop waiting for the lock then (reject with
+   * holder presents too, and asks for the lock again. A lock that cannot be lost (an in-process one) passes
+   * no signal. `signal` aborts when the auth object closes: stop waiting for the lock then (reject with
    * `signal.reason`, without running `task`).
    */
   lock?<T>(key: string, task: (signal?: AbortSignal) => Promise<T>, signal: AbortSignal): Promise<T>;
@@ -63,8 +58,8 @@ export interface TokenStore {
    * The server refused `staleAccessToken` (a 401). If it is still the access token stored at `key`, make
    * `get` return it as expired from now on (e.g. `expiresAt` set to now), keeping its refresh token, so that
    * every auth object and process sharing the store stops sending it and one refreshes. Leave any other
-   * (newer) token alone: compare and mark in one step. Optional; called before the refresh starts, and a
-   * failure here is ignored.
+   * (newer) token alone: compare and mark in one step. Optional (without it, the token manager marks the
+   * token with `get` and `set`); called before the refresh starts, and a failure here is ignored.
    */
   invalidate?(key: string, staleAccessToken: string): void | Promise<void>;
   /**
@@ -77,14 +72,9 @@ export interface TokenStore {
 }
 
 /**
- * The lease signal of {@link memoryStore}'s lock: an in-process lock is never lost, so it never aborts (the
- * token manager recognises it and links no signals to it). Internal, not exported from the package.
- */
-export const NEVER_LOST: AbortSignal = /* @__PURE__ */ new AbortController().signal;
-
-/**
  * The default {@link TokenStore}: a map in this process's memory, with an in-process lock per key (so auth
- * objects sharing one `memoryStore()` and the same credential refresh once) and `invalidate`.
+ * objects sharing one `memoryStore()` and the same credential refresh once; it is never lost, so its task
+ * gets no lease signal) and `invalidate`.
  *
  * @example
  * ```ts
@@ -103,8 +93,6 @@ export function memoryStore(): TokenStore & {
 } {
   const tokens = new Map<string, StoredToken>();
   const queues = new Map<string, Promise<void>>();
-  // An in-process lock is never lost.
-  const held = NEVER_LOST;
   return {
     get: (key) => tokens.get(key),
     set: (key, token) => void tokens.set(key, token),
@@ -120,10 +108,10 @@ export function memoryStore(): TokenStore & {
       const previous = queues.get(key);
       // Uncontended (the usual case): run at once, without a detour through the microtask queue.
       const result = previous
-        ? waitFor(previous, signal).then(() => task(held))
+        ? waitFor(previous, signal).then(() => task())
         : signal.aborted
           ? Promise.reject(signal.reason)
-          : new Promise<T>((resolve) => resolve(task(held)));
+          : new Promise<T>((resolve) => resolve(task()));
       const tail = result.then(
         () => {},
         () => {},

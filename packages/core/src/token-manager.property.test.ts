@@ -32,13 +32,11 @@ describe('TokenManager properties', () => {
         }),
         async ({ lifetime, delay, refreshTokens, steps }) => {
           const provider = fakeProvider({ lifetime, delay, refreshTokens });
-          const lifetimeSignal = new AbortController();
           const manager = new TokenManager({
             provider,
             kind: 'test',
             store: memoryStore(),
             key: 'k',
-            signal: lifetimeSignal.signal,
             emit: () => {},
             now: () => Date.now(),
           });
@@ -68,8 +66,7 @@ describe('TokenManager properties', () => {
           await vi.advanceTimersByTimeAsync(0);
           expect(settled).toBe(pending.length);
           expect(provider.stats.maxInFlight).toBeLessThanOrEqual(1);
-          lifetimeSignal.abort(new AuthClosedError());
-          await manager.settle();
+          await manager.close(new AuthClosedError());
           expect(vi.getTimerCount()).toBe(0);
         },
       ),

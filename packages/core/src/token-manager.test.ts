@@ -17,22 +17,17 @@ afterEach(() => {
 });
 
 function setup(provider: FakeProvider, store: TokenStore = memoryStore()) {
-  const lifetime = new AbortController();
   const events: AuthEvent[] = [];
   const manager = new TokenManager({
     provider,
     kind: 'test',
     store,
     key: 'key',
-    signal: lifetime.signal,
     emit: (event) => events.push(event),
     now: () => Date.now(),
     random: () => 0.5,
   });
-  const close = async () => {
-    lifetime.abort(new AuthClosedError());
-    await manager.settle();
-  };
+  const close = () => manager.close(new AuthClosedError());
   return { manager, events, close };
 }
 
@@ -74,6 +69,7 @@ describe('TokenManager', () => {
     await vi.advanceTimersByTimeAsync(40_000); // window starts at 39 s (60 - 6 margin - 15)
     const during = await Promise.all(Array.from({ length: 50 }, () => manager.token()));
     expect(new Set(during)).toEqual(new Set(['access-1']));
+    await vi.advanceTimersByTimeAsync(0); // the background refresh gets through the store and the lock
     expect(provider.stats.obtain).toBe(2);
     expect(events).toContainEqual({ type: 'refresh-started', grant: 'password', reason: 'refresh-ahead' });
     await vi.advanceTimersByTimeAsync(10);

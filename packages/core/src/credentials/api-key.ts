@@ -6,11 +6,6 @@ import { requireToken } from './validate.js';
 
 /**
  * Options of {@link apiKey}.
- *
- * @example
- * ```ts
- * apiKey(process.env.API_KEY!, { header: 'X-API-Key' });
- * ```
  */
 export interface ApiKeyOptions {
   /**

@@ -6,11 +6,6 @@ import { requireToken } from './validate.js';
 
 /**
  * Options of {@link bearerToken}.
- *
- * @example
- * ```ts
- * bearerToken({ accessToken: tokens.access_token, expiresIn: tokens.expires_in, refreshToken: tokens.refresh_token });
- * ```
  */
 export interface BearerTokenOptions {
   readonly accessToken: string;
@@ -56,9 +51,9 @@ class BearerTokenCredentials extends Redacted implements Credentials {
         expiresIn: Math.max(0, (this.#expiresAt - Date.now()) / 1000),
         refreshToken: this.#refreshToken,
       }),
-      refresh: (refreshToken) => {
+      refresh: (refreshToken, request) => {
         session ??= new OidcSession(env);
-        return session.refresh(refreshToken);
+        return session.refresh(refreshToken, request);
       },
     };
   }

@@ -6,11 +6,6 @@ import { optionalScopes, requireString } from './validate.js';
 
 /**
  * Options of {@link clientCredentials}.
- *
- * @example
- * ```ts
- * clientCredentials({ clientId: 'svc', clientSecret: process.env.CLIENT_SECRET!, scopes: ['api://weaviate/.default'] });
- * ```
  */
 export interface ClientCredentialsOptions {
   readonly clientSecret: string;
@@ -57,16 +52,20 @@ class ClientCredentialsCredentials extends Redacted implements Credentials {
       keyMaterial: () => ({
         parts: [client.secret, JSON.stringify(scopes ?? null), JSON.stringify(env.oidc ?? null)],
       }),
-      obtain: () =>
-        session.clientCredentials(client, (discovered) => {
-          scope ??= clientCredentialsScope(
-            scopes,
-            client.clientId ?? discovered.clientId,
-            discovered.tokenEndpoint,
-          );
-          return scope;
-        }),
-      refresh: (refreshToken) => session.refresh(refreshToken, client),
+      obtain: (request) =>
+        session.clientCredentials(
+          client,
+          (discovered) => {
+            scope ??= clientCredentialsScope(
+              scopes,
+              client.clientId ?? discovered.clientId,
+              discovered.tokenEndpoint,
+            );
+            return scope;
+          },
+          request,
+        ),
+      refresh: (refreshToken, request) => session.refresh(refreshToken, request, client),
     };
   }
 

@@ -22,7 +22,7 @@ export interface OidcOptions {
  *
  * @example
  * ```ts
- * const mine: Credentials = { kind: 'mine', bind: (env) => ({ grant: 'token_source', renewable: true, obtain: async () => ({ accessToken: await fetchToken(env.baseUrl, env.signal) }) }) };
+ * const mine: Credentials = { kind: 'mine', bind: (env) => ({ grant: 'token_source', renewable: true, obtain: async ({ signal }) => ({ accessToken: await fetchToken(env.baseUrl, signal) }) }) };
  * ```
  */
 export interface CredentialEnvironment {
@@ -34,7 +34,11 @@ export interface CredentialEnvironment {
   readonly allowInsecureHttp: boolean;
   /** The `oidc` option of `createAuth`, if any. */
   readonly oidc: OidcOptions | undefined;
-  /** Aborts when the auth object closes. */
+  /**
+   * Aborts when the auth object closes. Prefer the `signal` of each {@link TokenRequest}, which also aborts
+   * then: this one is made on first use and lives as long as the auth object, which Cloudflare Workers do
+   * not allow across requests.
+   */
   readonly signal: AbortSignal;
   /** Reports an event (a throwing listener is ignored). */
   emit(event: AuthEvent): void;
@@ -42,11 +46,6 @@ export interface CredentialEnvironment {
 
 /**
  * A token as a credential returns it.
- *
- * @example
- * ```ts
- * const token: TokenSet = { accessToken: 'eyJ…', expiresIn: 300, refreshToken: 'r-1' };
- * ```
  */
 export interface TokenSet {
   readonly accessToken: string;
@@ -69,6 +68,12 @@ export interface TokenRequest {
   readonly reason: RefreshReason;
   /** The refresh token currently held, if any (for credentials that refresh in their own way). */
   readonly refreshToken?: string | undefined;
+  /**
+   * Report the refresh token of the provider's answer as soon as it arrives, before the answer is checked:
+   * a provider that rotates refresh tokens has used up the one it was given, so the new one is kept even when
+   * the rest of the answer turns out unusable. A refresh token in the returned `TokenSet` needs no report.
+   */
+  readonly onRefreshToken?: ((refreshToken: string) => void) | undefined;
 }
 
 /**

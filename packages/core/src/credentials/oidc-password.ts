@@ -6,11 +6,6 @@ import { optionalScopes, requireString } from './validate.js';
 
 /**
  * Options of {@link oidcPassword}.
- *
- * @example
- * ```ts
- * oidcPassword({ username: 'alice', password: process.env.PASSWORD!, scopes: ['profile'] });
- * ```
  */
 export interface OidcPasswordOptions {
   readonly username: string;
@@ -48,13 +43,13 @@ class OidcPasswordCredentials extends Redacted implements Credentials {
         parts: [password, JSON.stringify(userScopes ?? []), JSON.stringify(env.oidc ?? null)],
         lowEntropy: true,
       }),
-      obtain: async () => {
-        const discovered = await session.discover();
+      obtain: async (request) => {
+        const discovered = await session.discover(request);
         // Computed once: the same scope on every request, however often tokens are renewed.
         scope ??= joinScopes(discovered.scopes, userScopes, ['offline_access']);
-        return session.password(username, password, scope);
+        return session.password(username, password, scope, request);
       },
-      refresh: (refreshToken) => session.refresh(refreshToken),
+      refresh: (refreshToken, request) => session.refresh(refreshToken, request),
     };
   }
 

@@ -7,11 +7,6 @@ import { requireString } from './validate.js';
 
 /**
  * What a token source function is told.
- *
- * @example
- * ```ts
- * tokenSource(async (signal, { refreshToken, reason }) => (refreshToken ? renew(refreshToken, signal) : login(signal)));
- * ```
  */
 export interface TokenSourceContext {
   /** The refresh token of the previous result, if it had one. */
@@ -36,11 +31,6 @@ export type TokenSourceFunction = (
 
 /**
  * Options of {@link tokenSource}.
- *
- * @example
- * ```ts
- * tokenSource(fetchServiceToken, { shareKey: 'billing-service' });
- * ```
  */
 export interface TokenSourceOptions {
   /**

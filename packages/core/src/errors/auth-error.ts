@@ -8,11 +8,6 @@ export const AUTH_ERROR_BRAND: unique symbol = Symbol.for('@auth/core.AuthError'
 
 /**
  * Options every {@link AuthError} accepts.
- *
- * @example
- * ```ts
- * throw new AuthError('My credential failed. Check its settings.', 'AUTH_MY_CREDENTIAL', { cause: error });
- * ```
  */
 export interface AuthErrorOptions {
   /** The error that caused this one. Stored as a redacted copy: name, message, code and HTTP status only. */

@@ -4,16 +4,6 @@ import { AuthError, type AuthErrorOptions } from './auth-error.js';
  * The options given to `createAuth` or to a credential are wrong (a missing `baseUrl`, an empty key, both an
  * API key and OIDC settings, ...), or the server's setup does not fit them (OIDC is off on the server).
  * Thrown as early as possible; the message says what to change. Never retried.
- *
- * @example
- * ```ts
- * import { ConfigurationError, apiKey } from '@auth/core';
- * try {
- *   apiKey('');
- * } catch (error) {
- *   console.log(error instanceof ConfigurationError); // true
- * }
- * ```
  */
 export class ConfigurationError extends AuthError {
   override name = 'ConfigurationError';

@@ -2,11 +2,6 @@ import { AuthError, type AuthErrorOptions } from './auth-error.js';
 
 /**
  * Options of a {@link DiscoveryError}.
- *
- * @example
- * ```ts
- * throw new DiscoveryError('GET https://id.example.com/.well-known/openid-configuration answered 503.', { url: 'https://id.example.com/.well-known/openid-configuration', status: 503, transient: true });
- * ```
  */
 export interface DiscoveryErrorOptions extends AuthErrorOptions {
   /** The URL that was read, without its query string. */
@@ -21,16 +16,6 @@ export interface DiscoveryErrorOptions extends AuthErrorOptions {
  * Reading the OpenID configuration failed: Weaviate's `/v1/.well-known/openid-configuration`, or the
  * provider's own discovery document. Transient failures (network, 5xx, timeout) are retried, and discovery
  * runs again on the next token request.
- *
- * @example
- * ```ts
- * import { DiscoveryError } from '@auth/core';
- * try {
- *   await auth.authorize('/v1/meta');
- * } catch (error) {
- *   if (error instanceof DiscoveryError) console.error(`${error.url} answered ${error.status}`);
- * }
- * ```
  */
 export class DiscoveryError extends AuthError {
   override name = 'DiscoveryError';

@@ -3,16 +3,6 @@ import { AuthError, type AuthErrorOptions } from './auth-error.js';
 /**
  * A credential would travel over plain `http:` to a host that is not loopback. Use `https:`, or set
  * `allowInsecureHttp: true` if the network path is trusted.
- *
- * @example
- * ```ts
- * import { InsecureTransportError, createAuth, apiKey } from '@auth/core';
- * try {
- *   createAuth({ baseUrl: 'http://weaviate.internal:8080', credentials: apiKey('key') });
- * } catch (error) {
- *   console.log(error instanceof InsecureTransportError); // true
- * }
- * ```
  */
 export class InsecureTransportError extends AuthError {
   override name = 'InsecureTransportError';

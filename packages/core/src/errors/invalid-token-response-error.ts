@@ -5,16 +5,6 @@ import { TokenRequestError } from './token-request-error.js';
  * The token endpoint (or a token source) answered, but not with a usable token: no `access_token`, a
  * `token_type` other than `Bearer`, or a body that is not JSON. No header is built from such an answer
  * (never `Bearer undefined`).
- *
- * @example
- * ```ts
- * import { InvalidTokenResponseError } from '@auth/core';
- * try {
- *   await auth.authorize('/v1/meta');
- * } catch (error) {
- *   if (error instanceof InvalidTokenResponseError) console.error(error.message);
- * }
- * ```
  */
 export class InvalidTokenResponseError extends TokenRequestError {
   override name = 'InvalidTokenResponseError';

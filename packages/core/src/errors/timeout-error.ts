@@ -2,11 +2,6 @@ import { AuthError, type AuthErrorOptions } from './auth-error.js';
 
 /**
  * Options of a {@link TimeoutError}.
- *
- * @example
- * ```ts
- * throw new TimeoutError({ target: 'The vault', timeout: 5_000 });
- * ```
  */
 export interface TimeoutErrorOptions extends AuthErrorOptions {
   /** What timed out, e.g. `POST https://issuer/token` or `the token source`. */
@@ -18,13 +13,6 @@ export interface TimeoutErrorOptions extends AuthErrorOptions {
 /**
  * A token or discovery request did not answer within the `timeout` option (10 s by default). Retried with
  * backoff like other transient failures.
- *
- * @example
- * ```ts
- * import { TimeoutError, createAuth, apiKey } from '@auth/core';
- * const auth = createAuth({ baseUrl: 'http://localhost:8080', credentials: apiKey('key'), timeout: 5_000 });
- * // an `error instanceof TimeoutError` has `error.timeout === 5000`
- * ```
  */
 export class TimeoutError extends AuthError {
   override name = 'TimeoutError';

@@ -2,11 +2,6 @@ import { AuthError, type AuthErrorOptions } from './auth-error.js';
 
 /**
  * Options of a {@link TokenRequestError}.
- *
- * @example
- * ```ts
- * throw new TokenRequestError('The vault refused the token request. Check the role.', { grant: 'token_source', transient: false });
- * ```
  */
 export interface TokenRequestErrorOptions extends AuthErrorOptions {
   /** The grant that was run: `password`, `refresh_token`, `client_credentials`, `token_source`, `api_key`. */

@@ -8,7 +8,7 @@ import { ConfigurationError } from '../errors/configuration-error.js';
 import { InvalidTokenResponseError } from '../errors/invalid-token-response-error.js';
 import { TokenRequestError } from '../errors/token-request-error.js';
 import type { AuthEvent } from '../events.js';
-import { DEFAULT_EXPIRES_IN, MAX_EXPIRES_IN } from '../schedule.js';
+import { DEFAULT_EXPIRES_IN, MAX_EXPIRES_IN } from '../lifetime.js';
 
 let server: WeaviateServer;
 const leaks = new LeakCheck();

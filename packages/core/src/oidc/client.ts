@@ -6,13 +6,12 @@ import type {
   TokenEndpointResponse,
 } from 'openid-client';
 import { linkSignals } from '../abort.js';
-import type { CredentialEnvironment, TokenSet } from '../credentials/credentials.js';
+import type { CredentialEnvironment, TokenRequest, TokenSet } from '../credentials/credentials.js';
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { DiscoveryError } from '../errors/discovery-error.js';
 import { InvalidTokenResponseError } from '../errors/invalid-token-response-error.js';
+import { DEFAULT_EXPIRES_IN } from '../lifetime.js';
 import { assertSecureTransport, displayUrl, isLoopback } from '../origin.js';
-import { withRotatedRefreshToken } from '../rotated.js';
-import { normalizeExpiresIn } from '../schedule.js';
 import { fetchWeaviateOidcConfig, issuerOf } from './discovery.js';
 import { toDiscoveryError, toTokenRequestError } from './map-errors.js';
 
@@ -58,49 +57,58 @@ export class OidcSession {
   /** The client-credentials client: one per auth object, as there is one credential per auth object. */
   #confidentialConfig: Configuration | undefined;
   /**
-   * The refresh token of the last token answer the provider sent (read before openid-client checks the
-   * answer), so that a rotated refresh token survives an answer that is rejected afterwards. The token
-   * manager runs one token request at a time per auth object, and a session belongs to one auth object.
+   * The token request being served (its signal, and where to report a refresh token as soon as an answer
+   * brings one). The token manager runs one token request at a time per auth object, and a session belongs
+   * to one auth object; openid-client's calls take no per-call signal, so its fetch reads it from here.
    */
-  #answeredRefreshToken: string | undefined;
+  #request: TokenRequest | undefined;
 
   constructor(environment: CredentialEnvironment) {
     this.#env = environment;
   }
 
-  /** Runs discovery if it has not succeeded yet; concurrent calls share one run. */
-  discover(): Promise<Discovered> {
-    return this.#discover();
+  /** Runs discovery for `request` if it has not succeeded yet; concurrent calls share one run. */
+  discover(request: TokenRequest): Promise<Discovered> {
+    return this.#discover(request);
   }
 
   /** The password grant, with `scope` as given. */
-  async password(username: string, password: string, scope: string): Promise<TokenSet> {
-    const d = await this.#discover();
-    return this.#grant(d, 'password', () =>
+  async password(
+    username: string,
+    password: string,
+    scope: string,
+    request: TokenRequest,
+  ): Promise<TokenSet> {
+    const d = await this.#discover(request);
+    return this.#grant(d, 'password', request, () =>
       d.oc.genericGrantRequest(d.config, 'password', { username, password, ...(scope ? { scope } : {}) }),
     );
   }
 
   /** The refresh-token grant, for the public client or the given confidential one. */
-  async refresh(refreshToken: string, client?: ConfidentialClient): Promise<TokenSet> {
-    const d = await this.#discover();
+  async refresh(refreshToken: string, request: TokenRequest, client?: ConfidentialClient): Promise<TokenSet> {
+    const d = await this.#discover(request);
     const config = client ? this.#confidential(d, client) : d.config;
-    return this.#grant(d, 'refresh_token', () => d.oc.refreshTokenGrant(config, refreshToken));
+    return this.#grant(d, 'refresh_token', request, () => d.oc.refreshTokenGrant(config, refreshToken));
   }
 
   /** The client-credentials grant (client_secret_post). */
-  async clientCredentials(client: ConfidentialClient, scope: (d: Discovered) => string): Promise<TokenSet> {
-    const d = await this.#discover();
+  async clientCredentials(
+    client: ConfidentialClient,
+    scope: (d: Discovered) => string,
+    request: TokenRequest,
+  ): Promise<TokenSet> {
+    const d = await this.#discover(request);
     const config = this.#confidential(d, client);
     const value = scope(d);
-    return this.#grant(d, 'client_credentials', () =>
+    return this.#grant(d, 'client_credentials', request, () =>
       d.oc.clientCredentialsGrant(config, value ? { scope: value } : {}),
     );
   }
 
-  #discover(): Promise<Internal> {
+  #discover(request: TokenRequest): Promise<Internal> {
     if (!this.#discovered) {
-      const pending = this.#run();
+      const pending = this.#serving(request, () => this.#run(request.signal));
       this.#discovered = pending;
       pending.catch(() => {
         if (this.#discovered === pending) this.#discovered = undefined;
@@ -109,11 +117,11 @@ export class OidcSession {
     return this.#discovered;
   }
 
-  async #run(): Promise<Internal> {
+  async #run(signal: AbortSignal): Promise<Internal> {
     const env = this.#env;
     const { href, clientId, scopes } = env.oidc
       ? { href: env.oidc.issuer, clientId: env.oidc.clientId, scopes: env.oidc.scopes ?? [] }
-      : await fetchWeaviateOidcConfig(env.baseUrl, { signal: env.signal, timeout: env.timeout });
+      : await fetchWeaviateOidcConfig(env.baseUrl, { signal, timeout: env.timeout });
     const issuer = issuerOf(href);
     assertSecureTransport(issuer, env.allowInsecureHttp, 'OIDC credentials');
     const oc = await loadOpenidClient();
@@ -129,7 +137,7 @@ export class OidcSession {
         this.#options(oc, insecure),
       );
     } catch (error) {
-      throw toDiscoveryError(error, { url, timeout: env.timeout, signal: env.signal });
+      throw toDiscoveryError(error, { url, timeout: env.timeout, signal });
     }
     const metadata = config.serverMetadata();
     if (!metadata.token_endpoint) {
@@ -175,48 +183,52 @@ export class OidcSession {
     return config;
   }
 
-  async #grant(d: Internal, grant: string, request: () => Promise<TokenEndpointResponse>): Promise<TokenSet> {
-    const context = { grant, url: d.tokenEndpoint, timeout: this.#env.timeout, signal: this.#env.signal };
+  async #grant(
+    d: Internal,
+    grant: string,
+    request: TokenRequest,
+    send: () => Promise<TokenEndpointResponse>,
+  ): Promise<TokenSet> {
+    const context = { grant, url: d.tokenEndpoint, timeout: this.#env.timeout, signal: request.signal };
     let response: TokenEndpointResponse;
-    this.#answeredRefreshToken = undefined;
     try {
-      response = await request();
+      response = await this.#serving(request, send);
     } catch (error) {
-      // The provider may have answered (and rotated the refresh token) before the answer was rejected.
-      throw withRotatedRefreshToken(toTokenRequestError(error, context), this.#takeAnsweredRefreshToken());
-    } finally {
-      this.#answeredRefreshToken = undefined;
+      throw toTokenRequestError(error, context);
     }
     if (response.token_type !== 'bearer') {
-      throw withRotatedRefreshToken(
-        new InvalidTokenResponseError(
-          `POST ${d.tokenEndpoint} (${grant} grant) answered with token_type "${response.token_type}"; only Bearer tokens are supported. Configure the provider to issue Bearer tokens.`,
-          { grant, url: d.tokenEndpoint },
-        ),
-        response.refresh_token,
+      throw new InvalidTokenResponseError(
+        `POST ${d.tokenEndpoint} (${grant} grant) answered with token_type "${response.token_type}"; only Bearer tokens are supported. Configure the provider to issue Bearer tokens.`,
+        { grant, url: d.tokenEndpoint },
       );
     }
     return {
       accessToken: response.access_token,
-      expiresIn: normalizeExpiresIn(response.expires_in),
+      // RFC 6749 §5.1: without `expires_in`, the lifetime is the provider's documented default; ours is this.
+      expiresIn: response.expires_in ?? DEFAULT_EXPIRES_IN,
       refreshToken: response.refresh_token,
     };
   }
 
-  #takeAnsweredRefreshToken(): string | undefined {
-    const refreshToken = this.#answeredRefreshToken;
-    this.#answeredRefreshToken = undefined;
-    return refreshToken;
+  /** Runs `task` as the work of `request`: openid-client's requests meanwhile use its signal and reports. */
+  async #serving<T>(request: TokenRequest, task: () => Promise<T>): Promise<T> {
+    this.#request = request;
+    try {
+      return await task();
+    } finally {
+      if (this.#request === request) this.#request = undefined;
+    }
   }
 
-  /** Every request openid-client makes: the auth's abort signal added, token answers made tolerable. */
+  /** Every request openid-client makes: the token request's signal added, token answers made tolerable. */
   readonly #fetch: CustomFetch = async (url, options) => {
     const { body, ...rest } = options;
-    // Linked by hand, not with AbortSignal.any(), which keeps every request's composite on the auth's
-    // long-lived signal (nodejs/node#55351). A token answer is read whole below, then the link is undone.
-    // A discovery answer (GET, once per auth object) is read by openid-client after we return, so its link
-    // stays until the request's own signal or the auth's aborts.
-    const linked = linkSignals(options.signal, this.#env.signal);
+    const request = this.#request;
+    // Linked by hand, not with AbortSignal.any(), which on Node 20 keeps every composite on its sources
+    // (nodejs/node#55351). A token answer is read whole below, then the link is undone. A discovery answer
+    // (GET, once per auth object) is read by openid-client after we return, so its link stays until one of
+    // the signals aborts or is collected.
+    const linked = linkSignals(options.signal, request?.signal);
     const init: RequestInit = { ...rest, body: (body ?? null) as BodyInit | null, signal: linked.signal };
     if (options.method !== 'POST') {
       try {
@@ -228,9 +240,7 @@ export class OidcSession {
     }
     try {
       const response = await fetch(url, init);
-      return await tolerateTokenAnswer(response, (refreshToken) => {
-        this.#answeredRefreshToken = refreshToken;
-      });
+      return await tolerateTokenAnswer(response, (refreshToken) => request?.onRefreshToken?.(refreshToken));
     } finally {
       linked.dispose();
     }

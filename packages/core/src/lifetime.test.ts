@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_EXPIRES_IN,
+  decide,
   MAX_EXPIRES_IN,
   MAX_REFRESH_AHEAD_MS,
   MAX_SAFETY_MARGIN_MS,
   normalizeExpiresIn,
-  phase,
   timing,
-} from './schedule.js';
+} from './lifetime.js';
 
 describe('timing', () => {
   it('puts the refresh-ahead window in the last quarter of the lifetime, before a 10 % safety margin', () => {
@@ -33,21 +33,22 @@ describe('timing', () => {
   });
 });
 
-describe('phase', () => {
+describe('decide', () => {
   const token = { obtainedAt: 1_000, expiresAt: 5_000 };
   it.each([
-    [1_000, 'fresh'],
-    [2_999, 'fresh'],
-    [3_000, 'refresh-ahead'],
-    [3_999, 'refresh-ahead'],
-    [4_000, 'expired'],
-    [9_000, 'expired'],
+    [1_000, 'serve'],
+    [2_999, 'serve'],
+    [3_000, 'serve-and-refresh'],
+    [3_999, 'serve-and-refresh'],
+    [4_000, 'wait'],
+    [9_000, 'wait'],
   ])('at %i ms is %s', (now, expected) => {
-    expect(phase(token, now)).toBe(expected);
+    expect(decide(token, now)).toBe(expected);
   });
 
-  it('keeps a token without expiry fresh', () => {
-    expect(phase({ obtainedAt: 0 }, Number.MAX_SAFE_INTEGER)).toBe('fresh');
+  it('serves a token without expiry forever, and waits when there is none', () => {
+    expect(decide({ obtainedAt: 0 }, Number.MAX_SAFE_INTEGER)).toBe('serve');
+    expect(decide(undefined, 0)).toBe('wait');
   });
 });
 

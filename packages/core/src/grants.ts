@@ -1,0 +1,221 @@
+import type { TokenProvider, TokenRequest, TokenSet } from './credentials/credentials.js';
+import type { AuthError } from './errors/auth-error.js';
+import { InvalidTokenResponseError } from './errors/invalid-token-response-error.js';
+import { isAuthError } from './errors/is-auth-error.js';
+import { ReauthenticationRequiredError } from './errors/reauthentication-required-error.js';
+import { TokenRequestError } from './errors/token-request-error.js';
+import type { AuthEventListener, Grant, RefreshReason } from './events.js';
+import { normalizeExpiresIn } from './lifetime.js';
+import type { StoredToken } from './store.js';
+
+export interface GrantRunnerOptions {
+  readonly provider: TokenProvider;
+  /** The credential kind, for messages. */
+  readonly kind: string;
+  readonly emit: AuthEventListener;
+  readonly now: () => number;
+  /** Writes this credential's entry in the token store. */
+  readonly save: (token: StoredToken) => void | Promise<void>;
+  /** Removes this credential's entry from the token store. */
+  readonly remove: () => void | Promise<void>;
+}
+
+/**
+ * Runs the grants of one credential: the refresh-token grant first whenever a refresh token is held, the
+ * primary grant (password, client credentials, a token source...) when there is none or the provider
+ * refuses it (`invalid_grant`). The one place that knows about refresh-token rotation: a refresh token is
+ * presented at most once, a rotated one is kept even when the answer that brought it is rejected, and a
+ * refused one is never presented again.
+ */
+export class GrantRunner {
+  readonly #options: GrantRunnerOptions;
+  /** The grant of the token request running now, or of the last one (for events about its failure). */
+  grant: Grant;
+
+  constructor(options: GrantRunnerOptions) {
+    this.#options = options;
+    this.grant = options.provider.grant;
+  }
+
+  /**
+   * Gets a new token to replace `current` and stores it. `previous` is the last refresh's failure: after a
+   * refused refresh token, later calls give the same reason.
+   */
+  async run(
+    current: StoredToken | undefined,
+    reason: RefreshReason,
+    signal: AbortSignal,
+    previous: AuthError | undefined,
+  ): Promise<StoredToken> {
+    const { provider } = this.#options;
+    const refreshToken = current?.refreshToken;
+    if (refreshToken === undefined || !provider.refresh) {
+      if (!provider.obtain) {
+        throw previous instanceof ReauthenticationRequiredError
+          ? previous
+          : this.#reauthentication('the token expired and there is no refresh token');
+      }
+      return this.#request(provider.grant, reason, current, signal, (request) => provider.obtain!(request));
+    }
+    try {
+      return await this.#request('refresh_token', reason, current, signal, (request) =>
+        provider.refresh!(refreshToken, request),
+      );
+    } catch (error) {
+      if (!(error instanceof TokenRequestError && error.error === 'invalid_grant')) throw error;
+      if (!provider.obtain) {
+        // A token nobody can renew is of no use to anyone sharing the store.
+        await this.#options.remove();
+        throw this.#reauthentication('the provider refused the refresh token (invalid_grant)', error);
+      }
+      // Never presented again, whatever happens to the primary grant below.
+      await this.#save({ ...current!, refreshToken: undefined });
+      this.#options.emit({ type: 'refresh-failed', grant: 'refresh_token', error, willRetry: true });
+      signal.throwIfAborted();
+      return this.#request(provider.grant, 'invalid_grant', current, signal, (request) =>
+        provider.obtain!(request),
+      );
+    }
+  }
+
+  async #request(
+    grant: Grant,
+    reason: RefreshReason,
+    current: StoredToken | undefined,
+    signal: AbortSignal,
+    send: (request: TokenRequest) => Promise<TokenSet>,
+  ): Promise<StoredToken> {
+    const { emit, now } = this.#options;
+    this.grant = grant;
+    const startedAt = now();
+    // The refresh token of the answer, reported as soon as it arrives: kept even when the answer is rejected.
+    let answered: string | undefined;
+    const request: TokenRequest = {
+      signal,
+      reason,
+      refreshToken: current?.refreshToken,
+      onRefreshToken: (refreshToken) => {
+        answered = nonEmpty(refreshToken) ?? answered;
+      },
+    };
+    emit({ type: 'refresh-started', grant, reason });
+    // The refresh token to present next if this request fails: the one held, until an answer says otherwise.
+    let next = current?.refreshToken;
+    let token: StoredToken;
+    try {
+      const set = await send(request);
+      answered = nonEmpty((set as Partial<TokenSet> | undefined)?.refreshToken) ?? answered;
+      // An answer used up the refresh token it was given, unless a refresh-token grant kept it (no new one).
+      next = answered ?? (grant === 'refresh_token' ? current?.refreshToken : undefined);
+      token = toStored(set, startedAt, next, grant);
+      this.#assertAlive(token, startedAt, grant);
+    } catch (error) {
+      next = answered ?? next;
+      if (current && next !== current.refreshToken && !signal.aborted) {
+        await this.#save({ ...current, refreshToken: next });
+      }
+      throw asAuthError(error, grant, this.#options.kind);
+    }
+    signal.throwIfAborted();
+    await this.#options.save(token);
+    emit({
+      type: 'refresh-succeeded',
+      grant,
+      ...(token.expiresAt === undefined ? {} : { expiresIn: (token.expiresAt - startedAt) / 1000 }),
+      hasRefreshToken: token.refreshToken !== undefined,
+    });
+    return token;
+  }
+
+  /** Stores `token` after a failure; a failing store must not hide the failure the caller gets. */
+  async #save(token: StoredToken): Promise<void> {
+    try {
+      await this.#options.save(token);
+    } catch {
+      // The caller's error is the answer's, not the store's.
+    }
+  }
+
+  /**
+   * A token that expired before it arrived (a token request slower than the token's lifetime, a process
+   * suspended mid-request, a clock jump) is never handed out. It is a transient failure: asked for again
+   * within the retry policy, then this error reaches the callers.
+   */
+  #assertAlive(token: StoredToken, startedAt: number, grant: Grant): void {
+    const now = this.#options.now();
+    if (token.expiresAt === undefined || token.expiresAt > now) return;
+    const seconds = (ms: number) => `${Math.round(ms) / 1000} s`;
+    throw new InvalidTokenResponseError(
+      `The ${grant} answer carried a token that had expired by the time it arrived (it lived ${seconds(token.expiresAt - startedAt)}, the request took ${seconds(now - startedAt)}). It is asked for again; if this keeps happening, make the provider or token source issue tokens that live longer than a token request takes.`,
+      { grant, transient: true },
+    );
+  }
+
+  #reauthentication(why: string, cause?: unknown): ReauthenticationRequiredError {
+    return new ReauthenticationRequiredError(
+      `Cannot get a new token for the ${this.#options.kind} credentials: ${why}. Create the auth object again with fresh credentials (a new token, or a username and password).`,
+      { cause },
+    );
+  }
+}
+
+/**
+ * A token known up front (a static key, a given bearer token). Its `expiresIn` is what is left of its life,
+ * counted by the credential itself: 0 (or less) means it expired already and must never be sent (unlike a
+ * token answer's `expires_in`, where 0 means "unknown").
+ */
+export function seedToken(set: TokenSet, now: number): StoredToken {
+  const expiresIn = set?.expiresIn;
+  const expired = typeof expiresIn === 'number' && !(expiresIn > 0);
+  const token = toStored(expired ? { ...set, expiresIn: undefined } : set, now, nonEmpty(set?.refreshToken));
+  return expired ? { ...token, expiresAt: now } : token;
+}
+
+/** A token answer as it is stored and sent; throws {@link InvalidTokenResponseError} for an unusable one. */
+function toStored(
+  set: TokenSet,
+  startedAt: number,
+  refreshToken: string | undefined,
+  grant?: Grant,
+): StoredToken {
+  const source = grant ?? 'token';
+  // A token read from a file often ends in a newline: HTTP clients trim header values, so the token must be
+  // stored as it is sent (a 401 is matched against the stored token).
+  const accessToken = typeof set?.accessToken === 'string' ? set.accessToken.trim() : '';
+  if (accessToken === '') {
+    throw new InvalidTokenResponseError(
+      `The ${source} answer has no access token. Check what the token source or provider returns.`,
+      { grant: grant ?? 'token_source' },
+    );
+  }
+  // A line break or a control character cannot go in a header (HTTP clients throw an error that shows the
+  // value, or mangle it); the same rule as for API keys. Never show the token itself.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+  if (/[\s\u0000-\u001f\u007f]/.test(accessToken)) {
+    throw new InvalidTokenResponseError(
+      `The ${source} answer has an access token with whitespace or control characters inside (a line break?), which cannot be sent in an HTTP header. Check what the token source or provider returns.`,
+      { grant: grant ?? 'token_source' },
+    );
+  }
+  return {
+    accessToken,
+    refreshToken,
+    obtainedAt: startedAt,
+    // Absent: the token does not expire (used until the server refuses it). Otherwise the one rule for
+    // every expires_in: zero, negative or non-numeric -> DEFAULT_EXPIRES_IN, huge -> MAX_EXPIRES_IN.
+    expiresAt: set.expiresIn === undefined ? undefined : startedAt + normalizeExpiresIn(set.expiresIn) * 1000,
+  };
+}
+
+function nonEmpty(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function asAuthError(error: unknown, grant: Grant, kind: string): AuthError {
+  if (isAuthError(error)) return error;
+  const name = error instanceof Error ? error.name : typeof error;
+  return new TokenRequestError(
+    `The ${grant} token request of the ${kind} credentials failed with ${name}; see \`cause\`. Check the credential's setup.`,
+    { grant, cause: error },
+  );
+}

@@ -1,0 +1,63 @@
+/**
+ * The refresh-ahead window is the last quarter of a token's lifetime, and never more than this (ms).
+ */
+export const MAX_REFRESH_AHEAD_MS = 5 * 60_000;
+/**
+ * A token counts as expired this long before its real expiry (latency, clock skew, `exp` rounding): 10 % of
+ * its lifetime, at least {@link MIN_SAFETY_MARGIN_MS} (at most half the lifetime), and at most this (ms).
+ */
+export const MAX_SAFETY_MARGIN_MS = 10_000;
+/**
+ * The safety margin is at least this (but never more than half the lifetime), in ms: JWT `exp` is whole
+ * seconds, so a token may die up to a second before `expires_in` says.
+ */
+export const MIN_SAFETY_MARGIN_MS = 1_000;
+/** `expires_in` missing, zero, negative or not a number: the token is assumed to live this long (seconds). */
+export const DEFAULT_EXPIRES_IN = 60;
+/** `expires_in` larger than this is clamped to it (seconds): a token is renewed at least daily. */
+export const MAX_EXPIRES_IN = 24 * 60 * 60;
+
+/**
+ * What to do with the token a caller asks for: hand it out (`serve`), hand it out and start one background
+ * refresh (`serve-and-refresh`, the refresh-ahead window), or wait for a new one (`wait`: there is none, or it
+ * is expired or inside its safety margin).
+ */
+export type Decision = 'serve' | 'serve-and-refresh' | 'wait';
+
+/** The two moments of a token's life that the decision turns on (epoch ms). */
+export interface Timing {
+  /** From here on, callers still get the token while one background refresh runs. */
+  readonly refreshAt: number;
+  /** From here on, callers wait for a new token. */
+  readonly expiredAt: number;
+}
+
+/** The refresh-ahead math for a token obtained at `obtainedAt` (ms) that expires at `expiresAt` (ms). */
+export function timing(obtainedAt: number, expiresAt: number): Timing {
+  const lifetime = Math.max(0, expiresAt - obtainedAt);
+  const margin = Math.min(Math.max(lifetime * 0.1, MIN_SAFETY_MARGIN_MS), MAX_SAFETY_MARGIN_MS, lifetime / 2);
+  const expiredAt = expiresAt - margin;
+  return { refreshAt: expiredAt - Math.min(lifetime * 0.25, MAX_REFRESH_AHEAD_MS), expiredAt };
+}
+
+/** The decision for `token` at `now`; a token without `expiresAt` is served until the server refuses it. */
+export function decide(
+  token: { readonly obtainedAt: number; readonly expiresAt?: number | undefined } | undefined,
+  now: number,
+): Decision {
+  if (token === undefined) return 'wait';
+  if (token.expiresAt === undefined) return 'serve';
+  const { refreshAt, expiredAt } = timing(token.obtainedAt, token.expiresAt);
+  if (now >= expiredAt) return 'wait';
+  return now >= refreshAt ? 'serve-and-refresh' : 'serve';
+}
+
+/**
+ * A safe `expires_in` (seconds) from whatever a server or token source sent: missing, zero, negative or
+ * non-numeric values become {@link DEFAULT_EXPIRES_IN}, values above {@link MAX_EXPIRES_IN} are clamped to it.
+ */
+export function normalizeExpiresIn(value: unknown): number {
+  const seconds = typeof value === 'string' ? Number(value.trim() || Number.NaN) : value;
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) return DEFAULT_EXPIRES_IN;
+  return Math.min(seconds, MAX_EXPIRES_IN);
+}
