@@ -8,6 +8,8 @@ import type { AuthEventListener, Grant, RefreshReason } from './events.js';
 import { normalizeExpiresIn } from './lifetime.js';
 import type { StoredToken } from './store.js';
 
+const REFUSED = 'the provider refused the refresh token (invalid_grant)';
+
 export interface GrantRunnerOptions {
   readonly provider: TokenProvider;
   /** The credential kind, for messages. */
@@ -16,8 +18,6 @@ export interface GrantRunnerOptions {
   readonly now: () => number;
   /** Writes this credential's entry in the token store. */
   readonly save: (token: StoredToken) => void | Promise<void>;
-  /** Removes this credential's entry from the token store. */
-  readonly remove: () => void | Promise<void>;
 }
 
 /**
@@ -51,9 +51,10 @@ export class GrantRunner {
     const refreshToken = current?.refreshToken;
     if (refreshToken === undefined || !provider.refresh) {
       if (!provider.obtain) {
-        throw previous instanceof ReauthenticationRequiredError
-          ? previous
-          : this.#reauthentication('the token expired and there is no refresh token');
+        if (!current?.refused)
+          throw this.#reauthentication('the token expired and there is no refresh token');
+        // The same reason as when it was refused (here, or in another process sharing the store).
+        throw previous instanceof ReauthenticationRequiredError ? previous : this.#reauthentication(REFUSED);
       }
       return this.#request(provider.grant, reason, current, signal, (request) => provider.obtain!(request));
     }
@@ -64,9 +65,14 @@ export class GrantRunner {
     } catch (error) {
       if (!(error instanceof TokenRequestError && error.error === 'invalid_grant')) throw error;
       if (!provider.obtain) {
-        // A token nobody can renew is of no use to anyone sharing the store.
-        await this.#options.remove();
-        throw this.#reauthentication('the provider refused the refresh token (invalid_grant)', error);
+        // Marked, not deleted: a process sharing the store must not write its own copy back and present
+        // the refused token again.
+        const refused = { ...current!, refreshToken: undefined, refused: true };
+        await this.#save({
+          ...refused,
+          expiresAt: Math.min(current!.expiresAt ?? Infinity, this.#options.now()),
+        });
+        throw this.#reauthentication(REFUSED, error);
       }
       // Never presented again, whatever happens to the primary grant below.
       await this.#save({ ...current!, refreshToken: undefined });

@@ -43,4 +43,4 @@ export {
   MIN_SAFETY_MARGIN_MS,
 } from './lifetime.js';
 export { MIN_REFRESH_INTERVAL_MS } from './refresher.js';
-export { memoryStore, type StoredToken, type TokenStore } from './store.js';
+export { memoryStore, type StoredToken, type TokenStore, type TokenStoreSetOptions } from './store.js';

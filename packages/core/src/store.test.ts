@@ -60,6 +60,15 @@ describe('memoryStore', () => {
     await expect(store.lock('k', async () => 'after', never)).resolves.toBe('after');
   });
 
+  it('set with ifAbsent writes only where nothing is stored', () => {
+    const store = memoryStore();
+    store.set('k', { accessToken: 'first', obtainedAt: 0 }, { ifAbsent: true });
+    store.set('k', { accessToken: 'seed', obtainedAt: 1 }, { ifAbsent: true });
+    expect(store.get('k')?.accessToken).toBe('first');
+    store.set('k', { accessToken: 'refreshed', obtainedAt: 2 });
+    expect(store.get('k')?.accessToken).toBe('refreshed');
+  });
+
   it('invalidate marks the stored token expired only when it is the stale one, keeping its refresh token', () => {
     const store = memoryStore();
     const now = Date.now();

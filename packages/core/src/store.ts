@@ -10,6 +10,21 @@ export interface StoredToken {
   readonly obtainedAt: number;
   /** When the token expires (`obtainedAt + expires_in`); absent when it does not expire. */
   readonly expiresAt?: number | undefined;
+  /**
+   * True when the provider refused this credential's refresh token (`invalid_grant`) and the credential has
+   * no other grant: the token is expired and can never be renewed; every auth object and process sharing the
+   * store then fails with `ReauthenticationRequiredError` instead of presenting the refused token again.
+   */
+  readonly refused?: boolean | undefined;
+}
+
+/** Options of {@link TokenStore.set}. */
+export interface TokenStoreSetOptions {
+  /**
+   * Write only where nothing is stored yet. Set for a token known up front (a bearer token given to
+   * `createAuth`): it must never replace a newer one that another process stored meanwhile.
+   */
+  readonly ifAbsent?: boolean | undefined;
 }
 
 /**
@@ -38,9 +53,12 @@ export interface StoredToken {
 export interface TokenStore {
   /** Called on every `authorize()`: keep it fast (cache locally if the store is remote). */
   get(key: string): StoredToken | undefined | Promise<StoredToken | undefined>;
-  /** Called after each successful token request (and once to seed a token known up front). */
-  set(key: string, token: StoredToken): void | Promise<void>;
-  /** Called when the stored token can no longer be renewed (reauthentication is required). */
+  /**
+   * Called after each successful token request, after an answer that changed the refresh token, and once to
+   * seed a token known up front (with `ifAbsent`: then write only where nothing is stored).
+   */
+  set(key: string, token: StoredToken, options?: TokenStoreSetOptions): void | Promise<void>;
+  /** Removes the token (when the credential signs out). */
   delete(key: string): void | Promise<void>;
   /**
    * Runs `task` while holding an exclusive lock on `key` across every auth object and process sharing the
@@ -95,7 +113,9 @@ export function memoryStore(): TokenStore & {
   const queues = new Map<string, Promise<void>>();
   return {
     get: (key) => tokens.get(key),
-    set: (key, token) => void tokens.set(key, token),
+    set: (key, token, options) => {
+      if (!options?.ifAbsent || !tokens.has(key)) tokens.set(key, token);
+    },
     delete: (key) => void tokens.delete(key),
     invalidate: (key, staleAccessToken) => {
       const token = tokens.get(key);

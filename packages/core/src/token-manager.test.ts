@@ -158,8 +158,9 @@ describe('TokenManager', () => {
     await vi.advanceTimersByTimeAsync(10);
     await assertion;
     await expect(refused).rejects.toThrow(/refused the refresh token \(invalid_grant\)/);
-    expect(store.get('key')).toBeUndefined();
-    // The token was deleted from the store, but later calls still give the real reason.
+    // Marked refused in the store, not deleted (a process sharing it must not write its copy back), and
+    // later calls still give the real reason.
+    expect(store.get('key')).toMatchObject({ accessToken: 'given', refreshToken: undefined, refused: true });
     for (let i = 0; i < 2; i++) {
       const again = manager.token();
       const later = expect(again).rejects.toThrow(ReauthenticationRequiredError);
@@ -231,6 +232,36 @@ describe('TokenManager', () => {
     await vi.advanceTimersByTimeAsync(1_000);
     expect(await second).toBe('access-2');
     expect(refreshed).toEqual(['refresh-0', 'refresh-1']);
+  });
+
+  it('seeds a token known up front only where the store holds nothing: a newer one stored meanwhile wins', async () => {
+    const inner = memoryStore();
+    const now = Date.now();
+    const newer: StoredToken = {
+      accessToken: 'newer',
+      refreshToken: 'r-newer',
+      obtainedAt: now,
+      expiresAt: now + 60_000,
+    };
+    let raced = false;
+    // Another process stores its refreshed token after this one found the store empty, before it seeds.
+    const store: TokenStore = {
+      ...inner,
+      set: (key, token, options) => {
+        if (!raced) inner.set(key, newer);
+        raced = true;
+        inner.set(key, token, options);
+      },
+    };
+    const provider = fakeProvider({
+      primary: false,
+      refreshTokens: true,
+      initial: { accessToken: 'given', expiresIn: 60, refreshToken: 'given-refresh' },
+    });
+    const { manager } = setup(provider, store);
+    expect(await manager.token()).toBe('newer');
+    expect(inner.get('key')).toEqual(newer);
+    expect(provider.stats.refresh).toEqual([]);
   });
 
   it('never hands out an expired token when there is no way to renew it', async () => {

@@ -83,7 +83,6 @@ export class TokenManager {
       emit: options.emit,
       now: this.#now,
       save: async (token) => store.set(await this.#key, token),
-      remove: async () => store.delete(await this.#key),
     });
   }
 
@@ -187,8 +186,9 @@ export class TokenManager {
     if (stored || this.#seeded || !this.#provider.initial) return stored;
     this.#seeded = true;
     const seed = seedToken(this.#provider.initial(), this.#now());
-    await this.#store.set(key, seed);
-    return seed;
+    await this.#store.set(key, seed, { ifAbsent: true });
+    // Another process sharing the store may have stored a newer token meanwhile: that one wins.
+    return (await this.#store.get(key)) ?? seed;
   }
 
   #refreshInBackground(current: StoredToken): void {
