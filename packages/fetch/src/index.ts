@@ -4,6 +4,7 @@ import {
   checkAdapterArguments,
   followRedirects,
   isOneShotBody,
+  isRedirect,
   renewAfterUnauthorized,
   type SentRequest,
   shouldFollowRedirects,
@@ -83,7 +84,7 @@ export function withAuth<F extends FetchFunction>(fetchFn: F, auth: AuthLike): F
       const target = request && bodyFromRequest ? request.clone() : input;
       const response = await fetchFn(target, { ...init, headers, redirect: manual ? 'manual' : redirect });
       const sent = { response, url, method, headers };
-      if (!manual) return sent;
+      if (!manual || !isRedirect(response)) return sent;
       return followRedirects(sent, {
         adapter: '@auth/fetch',
         auth,

@@ -5,6 +5,7 @@ import {
   checkAdapterArguments,
   followRedirects,
   isOneShotBody,
+  isRedirect,
   renewAfterUnauthorized,
   shouldFollowRedirects,
 } from '@auth/core/adapter';
@@ -149,6 +150,7 @@ export function withAuth<T extends KyLike>(instance: T, auth: AuthLike): T {
       const spare = input.body ? input.clone() : undefined;
       const { signal } = input;
       const response = await inner(new Request(input, { redirect: 'manual' }), init);
+      if (!isRedirect(response)) return response;
       const first = { response, url: new URL(input.url), method: input.method, headers: input.headers };
       const last = await followRedirects(first, {
         adapter: '@auth/ky',

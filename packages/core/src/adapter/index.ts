@@ -6,6 +6,7 @@ export { isOneShotBody } from './one-shot.js';
 export {
   type FollowRedirectsOptions,
   followRedirects,
+  isRedirect,
   type SentRequest,
   shouldFollowRedirects,
 } from './redirects.js';

@@ -7,7 +7,12 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Auth, apiKey, createAuth } from '../index.js';
 import { applyAuthHeaders } from './headers.js';
-import { type FollowRedirectsOptions, followRedirects, shouldFollowRedirects } from './redirects.js';
+import {
+  type FollowRedirectsOptions,
+  followRedirects,
+  isRedirect,
+  shouldFollowRedirects,
+} from './redirects.js';
 
 let server: WeaviateServer;
 let home: RecordingServer; // the auth's origin
@@ -272,6 +277,21 @@ describe('followRedirects', () => {
     expect(last.response.status).toBe(302);
     expect(hops).toEqual([]);
     expect(home.seen).toHaveLength(1);
+  });
+});
+
+describe('isRedirect', () => {
+  it('a 301, 302, 303, 307 or 308 with a Location; nothing else', async () => {
+    const answer = (path: string) => fetch(`${home.url}${path}`, { redirect: 'manual' });
+    for (const status of [301, 302, 303, 307, 308] as const) {
+      home.redirect(`/r${status}`, '/there', status);
+      expect(isRedirect(await answer(`/r${status}`)), String(status)).toBe(true);
+    }
+    home.respond('/no-location', 302);
+    home.respond('/not-modified', 304);
+    expect(isRedirect(await answer('/no-location'))).toBe(false);
+    expect(isRedirect(await answer('/not-modified'))).toBe(false);
+    expect(isRedirect(await answer('/ok'))).toBe(false);
   });
 });
 

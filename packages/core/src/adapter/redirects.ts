@@ -32,6 +32,15 @@ export function shouldFollowRedirects(redirect: RequestRedirect | undefined): bo
   return (redirect ?? 'follow') === 'follow' && !inBrowser;
 }
 
+/**
+ * Whether {@link followRedirects} would follow this answer: a 301, 302, 303, 307 or 308 with a `Location`.
+ * Check it before calling the follower: most answers are not redirects, and skipping the call keeps the
+ * common path free of it.
+ */
+export function isRedirect(response: Response): boolean {
+  return redirectStatuses.has(response.status) && response.headers.has('location');
+}
+
 /** One request as it was sent, and its answer: the first request or a hop of a redirect chain. */
 export interface SentRequest {
   readonly response: Response;
@@ -86,22 +95,27 @@ export interface FollowRedirectsOptions {
  * `TypeError`. A one-shot body that would be re-sent ends the chain: that redirect is handed back.
  *
  * @param first - the request as sent (with `redirect: 'manual'`) and its answer.
- * @returns the last request sent and its answer (`first` itself when it is not a redirect).
+ * @returns the last request sent and its answer (`first` itself when it is not a redirect: see
+ *   {@link isRedirect}).
  * @example
  * ```ts
  * import { apiKey, createAuth } from '@auth/core';
- * import { applyAuthHeaders, followRedirects } from '@auth/core/adapter';
+ * import { applyAuthHeaders, followRedirects, isRedirect } from '@auth/core/adapter';
  *
  * const auth = createAuth({ baseUrl: 'http://127.0.0.1:8080', credentials: apiKey('my-key') });
  * const url = new URL('http://127.0.0.1:8080/v1/meta');
  * const headers = new Headers();
  * const fromAuth = new Set<string>();
  * applyAuthHeaders(headers, await auth.authorize(url), fromAuth);
- * const response = await fetch(url.href, { headers, redirect: 'manual' });
- * const last = await followRedirects(
- *   { response, url, method: 'GET', headers },
- *   { adapter: 'my-adapter', auth, fromAuth: () => fromAuth, send: (href, init) => fetch(href, init) },
- * );
+ * const sent = { response: await fetch(url.href, { headers, redirect: 'manual' }), url, method: 'GET', headers };
+ * const last = isRedirect(sent.response)
+ *   ? await followRedirects(sent, {
+ *       adapter: 'my-adapter',
+ *       auth,
+ *       fromAuth: () => fromAuth,
+ *       send: (href, init) => fetch(href, init),
+ *     })
+ *   : sent;
  * console.log(last.url.href, last.response.status);
  * ```
  */
@@ -115,15 +129,13 @@ export async function followRedirects(
   // Whether a hop that keeps the method re-sends the caller's body: not after a hop that became a GET.
   let keepsBody = options.body !== undefined;
   let hop = first;
-  for (let count = 0; redirectStatuses.has(hop.response.status); count++) {
-    const location = hop.response.headers.get('location');
-    if (location === null) break;
+  for (let count = 0; isRedirect(hop.response); count++) {
     if (count === maxRedirects) {
       throw new TypeError(
         `${options.adapter}: more than ${maxRedirects} redirects for ${first.method} ${first.url.origin}${first.url.pathname}.`,
       );
     }
-    const next = new URL(location, hop.url);
+    const next = new URL(hop.response.headers.get('location') ?? '', hop.url);
     const status = hop.response.status;
     const toGet = status === 303 ? hop.method !== 'HEAD' : status <= 302 && hop.method === 'POST';
     if (!toGet && keepsBody && options.oneShot) break; // cannot send a stream twice: hand back the redirect
