@@ -1,19 +1,49 @@
-import { existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineConfig } from 'tsdown';
 
 /**
  * The one build config every publishable package uses (`tsdown -c ../../tsdown.config.ts`, run from the
- * package folder). ESM and CJS, each with its own declaration file (`.d.mts` / `.d.cts`). A package with a
- * `src/cli.ts` also gets it built, for its `bin`.
+ * package folder). ESM and CJS, each with its own declaration file (`.d.mts` / `.d.cts`).
+ *
+ * The entries come from the package's own `package.json`, so that a new subpath needs no change here: each
+ * `exports` entry builds its `@auth/source` file to the path its `import` condition names
+ * (`"./adapter": { "@auth/source": "./src/adapter/index.ts", "import": { "default": "./dist/adapter/index.mjs" } }`
+ * builds `src/adapter/index.ts` to `dist/adapter/index.mjs`), and each `bin` (`./dist/cli.mjs`) builds
+ * `src/cli.ts`.
  */
 const pkg = process.cwd();
 
+type Conditions = { '@auth/source'?: string; import?: { default?: string } };
+const manifest = JSON.parse(readFileSync(resolve(pkg, 'package.json'), 'utf8')) as {
+  name: string;
+  exports?: Record<string, string | Conditions>;
+  bin?: string | Record<string, string>;
+};
+
+/** `./dist/adapter/index.mjs` -> `adapter/index` (the output name tsdown gives the extensions to). */
+const outputName = (file: string): string => {
+  const match = /^\.\/dist\/(.+)\.mjs$/.exec(file);
+  if (!match?.[1]) throw new Error(`${manifest.name}: cannot build ${file}: expected ./dist/<name>.mjs.`);
+  return match[1];
+};
+
+const entry: Record<string, string> = {};
+for (const [subpath, target] of Object.entries(manifest.exports ?? {})) {
+  if (typeof target === 'string') continue; // ./package.json
+  const source = target['@auth/source'];
+  const output = target.import?.default;
+  if (!source || !output) {
+    throw new Error(`${manifest.name}: exports["${subpath}"] needs an "@auth/source" and an "import" file.`);
+  }
+  entry[outputName(output)] = resolve(pkg, source);
+}
+const bins = typeof manifest.bin === 'string' ? [manifest.bin] : Object.values(manifest.bin ?? {});
+for (const bin of bins) entry[outputName(bin)] = resolve(pkg, 'src', `${outputName(bin)}.ts`);
+
 export default defineConfig({
   cwd: pkg,
-  entry: ['src/index.ts', ...(existsSync(resolve(pkg, 'src/cli.ts')) ? ['src/cli.ts'] : [])].map((file) =>
-    resolve(pkg, file),
-  ),
+  entry,
   outDir: resolve(pkg, 'dist'),
   tsconfig: resolve(pkg, 'tsconfig.json'),
   format: ['esm', 'cjs'],

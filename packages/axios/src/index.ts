@@ -1,20 +1,13 @@
-import type { Auth } from '@auth/core';
+import {
+  type AuthLike,
+  checkAdapterArguments,
+  isOneShotBody,
+  renewAfterUnauthorized,
+} from '@auth/core/adapter';
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 
-/**
- * The two methods of an `auth` object (from `createAuth()` in `@auth/core`) that the interceptors call.
- *
- * @example
- * ```ts
- * import { apiKey, createAuth } from '@auth/core';
- * import { type AuthLike, withAuth } from '@auth/axios';
- * import axios from 'axios';
- *
- * const auth: AuthLike = createAuth({ baseUrl: 'http://127.0.0.1:8080', credentials: apiKey('my-key') });
- * const api = withAuth(axios.create({ baseURL: 'http://127.0.0.1:8080/v1' }), auth);
- * ```
- */
-export type AuthLike = Pick<Auth, 'authorize' | 'handleUnauthorized'>;
+/** The two methods of an `auth` object (from `createAuth()` in `@auth/core`) that the interceptors call. */
+export type { AuthLike };
 
 type RedirectHook = NonNullable<InternalAxiosRequestConfig['beforeRedirect']>;
 /** What the interceptors remember about one request; kept on the config so that it survives the retry. */
@@ -29,12 +22,6 @@ const stateKey = '@auth/axios';
  */
 const redacted = '[redacted by @auth/axios]';
 const installed = new WeakMap<AxiosInstance, { request: number; response: number }>();
-
-const isOneShot = (data: unknown): boolean =>
-  typeof data === 'object' &&
-  data !== null &&
-  (typeof (data as { pipe?: unknown }).pipe === 'function' ||
-    typeof (data as { getReader?: unknown }).getReader === 'function');
 
 /** The absolute URL axios will request: `baseURL` + `url` unless `url` is absolute (and absolute URLs are allowed). */
 function targetUrl(config: InternalAxiosRequestConfig): URL | undefined {
@@ -134,16 +121,15 @@ const signalOf = (config: InternalAxiosRequestConfig): { signal?: AbortSignal } 
  * ```
  */
 export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): T {
-  if (typeof instance?.interceptors?.request?.use !== 'function') {
-    throw new TypeError(
-      '@auth/axios: withAuth(instance, auth) needs an axios instance, e.g. axios.create({ baseURL }).',
-    );
-  }
-  if (typeof auth?.authorize !== 'function' || typeof auth.handleUnauthorized !== 'function') {
-    throw new TypeError(
-      '@auth/axios: withAuth(instance, auth) needs the object returned by createAuth() as auth.',
-    );
-  }
+  checkAdapterArguments({
+    adapter: '@auth/axios',
+    call: 'withAuth(instance, auth)',
+    auth,
+    target: {
+      valid: typeof instance?.interceptors?.request?.use === 'function',
+      needs: 'an axios instance, e.g. axios.create({ baseURL })',
+    },
+  });
   withoutAuth(instance);
 
   const request = instance.interceptors.request.use(async (config: WithState) => {
@@ -192,15 +178,9 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
     // After redirects the 401 may come from another origin (which got no credential): not ours to renew.
     const url = finalUrl(response) ?? state.url;
     if (!sameOrigin(url, state.url)) return undefined;
-    const { signal } = signalOf(config);
     // When no new credential can be had, the caller gets axios' 401 error as usual (`auth` reports why).
-    const renewed = await auth
-      .handleUnauthorized(url, config.headers.toJSON(true), signal ? { signal } : {})
-      .catch((error: unknown) => {
-        if (signal?.aborted) throw error;
-        return false;
-      });
-    if (!renewed || isOneShot(config.data)) return undefined; // a stream body cannot be re-sent
+    const renewed = await renewAfterUnauthorized(auth, url, config.headers.toJSON(true), signalOf(config));
+    if (!renewed || isOneShotBody(config.data)) return undefined; // a stream body cannot be re-sent
     config[stateKey] = { ...state, retried: true };
     return instance.request(config);
   };

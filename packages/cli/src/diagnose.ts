@@ -1,4 +1,4 @@
-import { isAuthError } from '@auth/core';
+import { discoverWeaviateOidc, isAuthError, type WeaviateOidcConfig } from '@auth/core';
 import { CliError, type CliErrorCode } from './cli-error.js';
 import type { CredentialSpec } from './credentials.js';
 
@@ -102,7 +102,10 @@ export function networkProblem(error: unknown, doing: string): CliError | undefi
     const code = prop(item, 'code');
     return typeof code === 'string' && NETWORK_CODES.has(code);
   });
-  const fetchFailed = chain.some((item) => item instanceof TypeError && item.message === 'fetch failed');
+  // By name: in a cause chain that core copied (redacted), the TypeError is a plain Error named so.
+  const fetchFailed = chain.some(
+    (item) => prop(item, 'name') === 'TypeError' && prop(item, 'message') === 'fetch failed',
+  );
   if (network === undefined && !fetchFailed) return undefined;
   const code = network === undefined ? undefined : String(prop(network, 'code'));
   const address = prop(network, 'address') ?? prop(network, 'hostname');
@@ -147,39 +150,26 @@ export type DiscoveryProbe =
   | { state: 'unexpected'; status: number };
 
 /**
- * Asks the server (without credentials) whether OIDC is on. Only for diagnosis and for API keys, where core
- * does no discovery; the credential flows themselves are core's. Throws an exit-3 `CliError` when the server
- * cannot be reached.
+ * Asks the server (without credentials) whether OIDC is on, through core's own discovery request
+ * (`discoverWeaviateOidc`). Only for diagnosis and for API keys, where core does no discovery; the credential
+ * flows themselves are core's. Throws an exit-3 `CliError` when the server cannot be reached.
  */
 export async function probeDiscovery(baseUrl: string, timeout: number): Promise<DiscoveryProbe> {
-  const url = `${baseUrl}/v1/.well-known/openid-configuration`;
-  let response: Response;
+  let config: WeaviateOidcConfig | undefined;
   try {
-    response = await fetch(url, {
-      headers: { accept: 'application/json' },
-      signal: AbortSignal.timeout(timeout),
-      redirect: 'manual',
-    });
+    config = await discoverWeaviateOidc(baseUrl, { timeout });
   } catch (error) {
-    throw networkProblem(error, `GET ${url}`) ?? error;
+    // A DiscoveryError with a status: the server answered, but not with a usable discovery document.
+    const status = errorName(error) === 'DiscoveryError' ? prop(error, 'status') : undefined;
+    if (typeof status === 'number') return { state: 'unexpected', status };
+    throw networkProblem(error, `GET ${baseUrl}/v1/.well-known/openid-configuration`) ?? error;
   }
-  const text = await response.text();
-  if (response.status === 404) return { state: 'off' };
-  if (response.status !== 200) return { state: 'unexpected', status: response.status };
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return { state: 'unexpected', status: response.status };
-  }
-  const href = prop(body, 'href');
-  const clientId = prop(body, 'clientId');
-  const scopes = prop(body, 'scopes');
+  if (config === undefined) return { state: 'off' };
   return {
     state: 'on',
-    issuer: typeof href === 'string' ? href.replace(/\/?\.well-known\/openid-configuration$/, '') : undefined,
-    clientId: typeof clientId === 'string' ? clientId : undefined,
-    scopes: Array.isArray(scopes) ? scopes.filter((s): s is string => typeof s === 'string') : undefined,
+    issuer: config.href.replace(/\/?\.well-known\/openid-configuration$/, ''),
+    clientId: config.clientId,
+    scopes: [...config.scopes],
   };
 }
 

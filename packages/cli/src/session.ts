@@ -1,4 +1,5 @@
 import { type Auth, type AuthEvent, apiKey, clientCredentials, createAuth, oidcPassword } from '@auth/core';
+import { renewAfterUnauthorized } from '@auth/core/adapter';
 import type { CredentialSpec } from './credentials.js';
 import { networkProblem } from './diagnose.js';
 import type { Output } from './output.js';
@@ -41,8 +42,9 @@ export interface SessionOptions {
 
 /**
  * One `auth` object from @auth/core for one command, plus what its events told us. All token logic is core's:
- * this only asks for headers and follows the adapter rule (a 401 is retried at most once, and only when
- * `handleUnauthorized` says a new credential exists).
+ * this only asks for headers and follows the adapter rule of `@auth/core/adapter` (a 401 is retried at most
+ * once, and only when `handleUnauthorized` says a new credential exists; when none can be had, the 401 is
+ * what the command explains).
  */
 export class Session {
   readonly baseUrl: string;
@@ -91,7 +93,7 @@ export class Session {
     let response = await this.#fetch(url, headers);
     let retried = false;
     if (response.status === 401 && this.#auth !== undefined) {
-      if (await this.#auth.handleUnauthorized(url, headers)) {
+      if (await renewAfterUnauthorized(this.#auth, url, headers)) {
         await response.body?.cancel();
         retried = true;
         headers = await this.headers();

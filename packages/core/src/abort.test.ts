@@ -45,6 +45,18 @@ describe('timers', () => {
     expect(await shared).toBe('done');
   });
 
+  it('a signal that has already aborted: the reason at once, and the task’s own failure is not left unhandled', async () => {
+    const reason = new Error('stop');
+    let fail!: (error: Error) => void;
+    const task = new Promise<string>((_, reject) => {
+      fail = reject;
+    });
+    await expect(abortable(task, AbortSignal.abort(reason))).rejects.toBe(reason);
+    // Nobody else awaits the task: when it fails now, vitest must see no unhandled rejection.
+    fail(new Error('the task failed after the abort'));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  });
+
   it('turns a task that ignores its signal into a TimeoutError naming what timed out', async () => {
     const error = await withTimeout(() => new Promise(() => {}), {
       signal: new AbortController().signal,

@@ -1,18 +1,8 @@
-import { type AuthLike, withAuth as withAuthFetch } from '@auth/fetch';
+import { type AuthLike, applyAuthHeaders, checkAdapterArguments } from '@auth/core/adapter';
+import { withAuth as withAuthFetch } from '@auth/fetch';
 import type { GraphQLClient, RequestMiddleware } from 'graphql-request';
 
-/**
- * The two methods of an `auth` object (from `createAuth()` in `@auth/core`) that the adapter calls.
- *
- * @example
- * ```ts
- * import { apiKey, createAuth } from '@auth/core';
- * import { type AuthLike, withAuth } from '@auth/graphql-request';
- *
- * const auth: AuthLike = createAuth({ baseUrl: 'http://127.0.0.1:8080', credentials: apiKey('my-key') });
- * const options = withAuth({}, auth);
- * ```
- */
+/** The two methods of an `auth` object (from `createAuth()` in `@auth/core`) that the adapter calls. */
 export type { AuthLike };
 
 /**
@@ -59,20 +49,14 @@ export type GraphQLClientOptions = NonNullable<ConstructorParameters<typeof Grap
  * ```
  */
 export function withAuth<O extends GraphQLClientOptions>(options: O | undefined, auth: AuthLike): O {
-  if (typeof auth?.authorize !== 'function' || typeof auth.handleUnauthorized !== 'function') {
-    throw new TypeError(
-      '@auth/graphql-request: withAuth(options, auth) needs the object returned by createAuth().',
-    );
-  }
+  checkAdapterArguments({ adapter: '@auth/graphql-request', call: 'withAuth(options, auth)', auth });
   const user = options?.requestMiddleware;
   const requestMiddleware: RequestMiddleware = async (request) => {
     const resolved = user ? await user(request) : request;
     const headers = new Headers(resolved.headers);
     const init = resolved.signal ? { signal: resolved.signal } : {};
-    const fromAuth = await auth.authorize(resolved.url, { method: resolved.method ?? 'POST', ...init });
-    for (const [name, value] of Object.entries(fromAuth)) {
-      if (!headers.has(name)) headers.set(name, value);
-    }
+    const credential = await auth.authorize(resolved.url, { method: resolved.method ?? 'POST', ...init });
+    applyAuthHeaders(headers, credential, new Set());
     return { ...resolved, headers };
   };
   const fetch = withAuthFetch(

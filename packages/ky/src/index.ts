@@ -1,19 +1,17 @@
-import { type Auth, isAuthError } from '@auth/core';
+import { isAuthError } from '@auth/core';
+import {
+  type AuthLike,
+  applyAuthHeaders,
+  checkAdapterArguments,
+  followRedirects,
+  isOneShotBody,
+  isRedirect,
+  renewAfterUnauthorized,
+  shouldFollowRedirects,
+} from '@auth/core/adapter';
 
-/**
- * The two methods of an `auth` object (from `createAuth()` in `@auth/core`) that the hooks call.
- *
- * @example
- * ```ts
- * import { apiKey, createAuth } from '@auth/core';
- * import { type AuthLike, withAuth } from '@auth/ky';
- * import ky from 'ky';
- *
- * const auth: AuthLike = createAuth({ baseUrl: 'http://127.0.0.1:8080', credentials: apiKey('my-key') });
- * const api = withAuth(ky.create({ prefixUrl: 'http://127.0.0.1:8080/v1' }), auth);
- * ```
- */
-export type AuthLike = Pick<Auth, 'authorize' | 'handleUnauthorized'>;
+/** The two methods of an `auth` object (from `createAuth()` in `@auth/core`) that the hooks call. */
+export type { AuthLike };
 
 /**
  * The part of a ky instance (ky 1.14+ or ky 2) that `withAuth` uses: `extend` and `retry`. Any ky instance fits,
@@ -56,26 +54,6 @@ type Ky = {
 
 /** What a credential header the adapter added reads on an error that reaches the caller. */
 const redacted = '[redacted by @auth/ky]';
-
-const redirectStatuses = new Set([301, 302, 303, 307, 308]);
-const maxRedirects = 20;
-const bodyHeaders = [
-  'content-type',
-  'content-length',
-  'content-encoding',
-  'content-language',
-  'content-location',
-];
-const inBrowser =
-  typeof document !== 'undefined' ||
-  typeof (globalThis as { importScripts?: unknown }).importScripts === 'function';
-
-const isOneShot = (body: unknown): boolean =>
-  typeof body === 'object' &&
-  body !== null &&
-  (typeof (body as { getReader?: unknown }).getReader === 'function' ||
-    typeof (body as { pipe?: unknown }).pipe === 'function' ||
-    Symbol.asyncIterator in body);
 
 /** ky 1 calls hooks with positional arguments, ky 2 with one state object. */
 const stateOf = (args: unknown[]): HookState => {
@@ -131,32 +109,24 @@ const optionsOf = (error: Error): { options?: HookOptions } => {
  */
 export function withAuth<T extends KyLike>(instance: T, auth: AuthLike): T {
   const kyInstance = instance as unknown as Ky;
-  if (typeof kyInstance?.extend !== 'function' || typeof kyInstance.retry !== 'function') {
-    throw new TypeError(
-      '@auth/ky: withAuth(instance, auth) needs a ky instance (ky 1.14+ or 2), e.g. ky.create({ ... }).',
-    );
-  }
-  if (typeof auth?.authorize !== 'function' || typeof auth.handleUnauthorized !== 'function') {
-    throw new TypeError(
-      '@auth/ky: withAuth(instance, auth) needs the object returned by createAuth() as auth.',
-    );
-  }
+  checkAdapterArguments({
+    adapter: '@auth/ky',
+    call: 'withAuth(instance, auth)',
+    auth,
+    target: {
+      valid: typeof kyInstance?.extend === 'function' && typeof kyInstance.retry === 'function',
+      needs: 'a ky instance (ky 1.14+ or 2), e.g. ky.create({ ... })',
+    },
+  });
   // Per call: the header names we set, and whether the 401 retry was used. ky keeps one `options.headers`
   // object for a call and all its retries.
-  const calls = new WeakMap<Headers, { owned: string[]; retried: boolean }>();
+  const calls = new WeakMap<Headers, { fromAuth: Set<string>; retried: boolean }>();
 
   const authorize = async ({ request, options }: HookState): Promise<void> => {
-    const call = calls.get(options.headers) ?? { owned: [], retried: false };
+    const call = calls.get(options.headers) ?? { fromAuth: new Set<string>(), retried: false };
     calls.set(options.headers, call);
-    const fromAuth = await auth.authorize(request.url, { method: request.method, signal: request.signal });
-    for (const name of call.owned) request.headers.delete(name);
-    call.owned = [];
-    for (const [name, value] of Object.entries(fromAuth)) {
-      if (!request.headers.has(name)) {
-        request.headers.set(name, value);
-        call.owned.push(name);
-      }
-    }
+    const credential = await auth.authorize(request.url, { method: request.method, signal: request.signal });
+    applyAuthHeaders(request.headers, credential, call.fromAuth);
   };
 
   const afterResponse = async (...args: unknown[]): Promise<unknown> => {
@@ -165,14 +135,9 @@ export function withAuth<T extends KyLike>(instance: T, auth: AuthLike): T {
     if (response?.status !== 401 || !call || call.retried) return undefined;
     const url = response.url || request.url;
     // When no new credential can be had, the caller gets ky's HTTPError as usual (`auth` reports why).
-    const renewed = await auth
-      .handleUnauthorized(url, request.headers, { signal: request.signal })
-      .catch((error: unknown) => {
-        if (request.signal.aborted) throw error;
-        return false;
-      });
+    const renewed = await renewAfterUnauthorized(auth, url, request.headers, { signal: request.signal });
     // A stream body cannot be re-sent; past `retry.limit` ky would turn a forced retry into an error.
-    if (!renewed || isOneShot(options.body) || retryCount >= options.retry.limit) return undefined;
+    if (!renewed || isOneShotBody(options.body) || retryCount >= options.retry.limit) return undefined;
     call.retried = true;
     return kyInstance.retry({ delay: 0, code: 'UNAUTHORIZED' });
   };
@@ -181,41 +146,21 @@ export function withAuth<T extends KyLike>(instance: T, auth: AuthLike): T {
   const safeRedirects =
     (inner: FetchFunction): FetchFunction =>
     async (input, init) => {
-      if (inBrowser || !(input instanceof Request) || input.redirect !== 'follow') return inner(input, init);
-      let current = input;
-      for (let count = 0; ; count++) {
-        const spare = current.body ? current.clone() : undefined;
-        const response = await inner(new Request(current, { redirect: 'manual' }), init);
-        const location = response.headers.get('location');
-        if (!redirectStatuses.has(response.status) || location === null) return response;
-        if (count === maxRedirects) throw new TypeError(`@auth/ky: more than ${maxRedirects} redirects.`);
-        const from = new URL(current.url);
-        const next = new URL(location, from);
-        const status = response.status;
-        const toGet = status === 303 ? current.method !== 'HEAD' : status <= 302 && current.method === 'POST';
-        const method = toGet ? 'GET' : current.method;
-        const headers = new Headers(current.headers);
-        if (toGet) for (const name of bodyHeaders) headers.delete(name);
-        if (next.origin !== from.origin) {
-          headers.delete('authorization');
-          const credential = await auth.authorize(from, { method: current.method, signal: current.signal });
-          for (const name of Object.keys(credential)) headers.delete(name);
-        }
-        for (const [name, value] of Object.entries(
-          await auth.authorize(next, { method, signal: current.signal }),
-        )) {
-          if (!headers.has(name)) headers.set(name, value);
-        }
-        void response.body?.cancel().catch(() => undefined);
-        const body = toGet ? null : (spare?.body ?? null);
-        current = new Request(next, {
-          method,
-          headers,
-          body,
-          signal: current.signal,
-          ...(body ? { duplex: 'half' } : {}),
-        });
-      }
+      if (!(input instanceof Request) || !shouldFollowRedirects(input.redirect)) return inner(input, init);
+      const spare = input.body ? input.clone() : undefined;
+      const { signal } = input;
+      const response = await inner(new Request(input, { redirect: 'manual' }), init);
+      if (!isRedirect(response)) return response;
+      const first = { response, url: new URL(input.url), method: input.method, headers: input.headers };
+      const last = await followRedirects(first, {
+        adapter: '@auth/ky',
+        auth,
+        signal,
+        body: spare ? () => spare.clone().body : undefined,
+        fromAuth: async (from, method) => Object.keys(await auth.authorize(from, { method, signal })),
+        send: (href, hop) => inner(new Request(href, hop), init),
+      });
+      return last.response;
     };
 
   /** Hides the values of the headers `auth` added on the request an error carries (`console.log(error)`). */
@@ -224,7 +169,7 @@ export function withAuth<T extends KyLike>(instance: T, auth: AuthLike): T {
     const call = options?.headers ? calls.get(options.headers) : undefined;
     const { request } = error as { request?: unknown };
     if (call && request instanceof Request) {
-      for (const name of call.owned) if (request.headers.has(name)) request.headers.set(name, redacted);
+      for (const name of call.fromAuth) if (request.headers.has(name)) request.headers.set(name, redacted);
     }
     return error;
   };

@@ -5,6 +5,7 @@ import {
   type StoredToken,
   type TokenStore,
 } from '@auth/core';
+import { sleep, unref } from '@auth/core/adapter';
 import {
   asServed,
   type Cipher,
@@ -539,25 +540,6 @@ function randomHex(bytes: number): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (byte) =>
     byte.toString(16).padStart(2, '0'),
   ).join('');
-}
-
-function unref(timer: unknown): void {
-  (timer as { unref?: () => void } | undefined)?.unref?.();
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    unref(timer);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /**

@@ -4,15 +4,18 @@ import { DiscoveryError } from '../errors/discovery-error.js';
 import { TimeoutError } from '../errors/timeout-error.js';
 import { displayUrl, resolveUrl } from '../origin.js';
 
-/** What a Weaviate server says about its OIDC setup. */
+/** What a Weaviate server says about its OIDC setup (its answer to `GET /v1/.well-known/openid-configuration`). */
 export interface WeaviateOidcConfig {
   /** The provider's discovery document, `<issuer>/.well-known/openid-configuration`. */
   readonly href: string;
+  /** The client id the server expects in the tokens' audience. */
   readonly clientId: string;
+  /** The scopes the server asks for; empty when it names none (Weaviate Cloud's case). */
   readonly scopes: readonly string[];
 }
 
-const PATH = 'v1/.well-known/openid-configuration';
+/** Weaviate's discovery path, relative to the server's base URL. */
+export const WEAVIATE_DISCOVERY_PATH = 'v1/.well-known/openid-configuration';
 
 /**
  * `GET {baseUrl}/v1/.well-known/openid-configuration`. A 404 means OIDC is off on the server: a
@@ -22,7 +25,24 @@ export async function fetchWeaviateOidcConfig(
   baseUrl: URL,
   options: { signal: AbortSignal; timeout: number },
 ): Promise<WeaviateOidcConfig> {
-  const url = resolveUrl(PATH, baseUrl);
+  const url = resolveUrl(WEAVIATE_DISCOVERY_PATH, baseUrl);
+  const config = await readWeaviateOidcConfig(url, options);
+  if (config === undefined) {
+    throw new ConfigurationError(
+      `GET ${displayUrl(url)} answered 404: OIDC is not enabled on this Weaviate server. Use an API key instead (credentials: apiKey(...)), or enable OIDC on the server.`,
+    );
+  }
+  return config;
+}
+
+/**
+ * `GET <url>` (Weaviate's discovery URL) within `timeout`: `undefined` for a 404 (OIDC off), a
+ * {@link DiscoveryError} for any other failure. Also behind the public `discoverWeaviateOidc()`.
+ */
+export async function readWeaviateOidcConfig(
+  url: URL,
+  options: { signal: AbortSignal; timeout: number },
+): Promise<WeaviateOidcConfig | undefined> {
   const target = `GET ${displayUrl(url)}`;
   let answer: { status: number; body: unknown };
   try {
@@ -45,11 +65,7 @@ export async function fetchWeaviateOidcConfig(
     );
   }
   const { status, body } = answer;
-  if (status === 404) {
-    throw new ConfigurationError(
-      `${target} answered 404: OIDC is not enabled on this Weaviate server. Use an API key instead (credentials: apiKey(...)), or enable OIDC on the server.`,
-    );
-  }
+  if (status === 404) return undefined;
   if (status < 200 || status > 299) {
     const transient = status >= 500 || status === 429;
     throw new DiscoveryError(

@@ -1,0 +1,13 @@
+// `@auth/core/adapter`: what every adapter shares, so that each rule is written once.
+export { sleep, unref } from '../abort.js';
+export { type AdapterArguments, type AuthLike, checkAdapterArguments } from './auth-like.js';
+export { applyAuthHeaders } from './headers.js';
+export { isOneShotBody } from './one-shot.js';
+export {
+  type FollowRedirectsOptions,
+  followRedirects,
+  isRedirect,
+  type SentRequest,
+  shouldFollowRedirects,
+} from './redirects.js';
+export { renewAfterUnauthorized } from './renew.js';

@@ -1,0 +1,89 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  type RecordingServer,
+  startRecordingServer,
+  startWeaviateServer,
+  type WeaviateServer,
+} from '@auth/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigurationError, DiscoveryError, discoverWeaviateOidc, TimeoutError } from '../index.js';
+
+let server: WeaviateServer;
+let apiKeysOnly: WeaviateServer;
+let other: RecordingServer;
+
+beforeAll(async () => {
+  [server, apiKeysOnly, other] = await Promise.all([
+    startWeaviateServer(),
+    startWeaviateServer({ oidc: false }),
+    startRecordingServer(),
+  ]);
+});
+afterAll(async () => {
+  await Promise.all([server?.close(), apiKeysOnly?.close(), other?.close()]);
+});
+
+const path = '/v1/.well-known/openid-configuration';
+
+describe('discoverWeaviateOidc', () => {
+  it('reads the provider and client id the server announces, without a credential', async () => {
+    const oidc = await discoverWeaviateOidc(server.url);
+    expect(oidc).toEqual({
+      href: `${server.issuer}/.well-known/openid-configuration`,
+      clientId: server.clientId,
+      scopes: expect.any(Array),
+    });
+    expect(await discoverWeaviateOidc(new URL(server.url), { timeout: 5_000 })).toEqual(oidc);
+  });
+
+  it('undefined when OIDC is off (404)', async () => {
+    expect(await discoverWeaviateOidc(apiKeysOnly.url)).toBeUndefined();
+  });
+
+  it('a DiscoveryError with the status for an error answer or a body that is not a discovery answer', async () => {
+    other.respond(path, 503);
+    await expect(discoverWeaviateOidc(other.url)).rejects.toMatchObject({
+      name: 'DiscoveryError',
+      status: 503,
+      transient: true,
+    });
+    other.reset(); // every path answers 200 {"ok":true}
+    const error = await discoverWeaviateOidc(other.url).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DiscoveryError);
+    expect(error).toMatchObject({ status: 200, transient: false, url: `${other.url}${path}` });
+  });
+
+  it('a transient DiscoveryError without a status, the network error as its cause, for a closed port', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const error = await discoverWeaviateOidc(`http://127.0.0.1:${port}`).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'DiscoveryError', status: undefined, transient: true });
+    expect(JSON.stringify((error as Error).cause, ['cause', 'code'])).toMatch(/ECONNREFUSED/);
+  });
+
+  it('a TimeoutError after `timeout`, and the caller’s abort reason when the signal aborts', async () => {
+    const silent = createServer(() => {}); // never answers
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    try {
+      await expect(discoverWeaviateOidc(url, { timeout: 100 })).rejects.toBeInstanceOf(TimeoutError);
+      const reason = new Error('stop');
+      await expect(discoverWeaviateOidc(url, { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it.each([
+    ['not a URL', 'localhost:8080', {}],
+    ['another scheme', 'ftp://example.com', {}],
+    ['a zero timeout', 'http://localhost:8080', { timeout: 0 }],
+    ['a timeout that is not a number', 'http://localhost:8080', { timeout: Number.NaN }],
+  ])('a ConfigurationError for %s', async (_name, baseUrl, options) => {
+    await expect(discoverWeaviateOidc(baseUrl, options)).rejects.toBeInstanceOf(ConfigurationError);
+  });
+});

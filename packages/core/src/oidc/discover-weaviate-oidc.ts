@@ -1,0 +1,50 @@
+import { DEFAULT_TIMEOUT } from '../create-auth.js';
+import { ConfigurationError } from '../errors/configuration-error.js';
+import { resolveUrl } from '../origin.js';
+import { readWeaviateOidcConfig, WEAVIATE_DISCOVERY_PATH, type WeaviateOidcConfig } from './discovery.js';
+
+/**
+ * Asks a Weaviate server, without a credential, for its OIDC setup (`GET {baseUrl}/v1/.well-known/openid-configuration`):
+ * the same request `createAuth()` makes before a password or client-credentials grant, with the same checks. Resolves `undefined`
+ * when the server answers 404 (OIDC is off: it takes API keys only, or anonymous access).
+ *
+ * Rejects with a `DiscoveryError` when the server answers another error status (`status`; `transient`
+ * for 5xx and 429) or a body without a valid `href` and `clientId` (`status` 200), or cannot be reached (no
+ * `status`, `transient`, the network error as `cause`); with a `TimeoutError` after `timeout`; with
+ * `signal.reason` when `signal` aborts; with a `ConfigurationError` for a `baseUrl` that is not an
+ * http(s) URL or a `timeout` that is not a positive number of milliseconds.
+ *
+ * @param baseUrl - the server's URL, e.g. `'https://my-cluster.weaviate.cloud'`.
+ * @param options - `timeout`: the limit in ms (default `DEFAULT_TIMEOUT`, 10000); `signal`: aborts the request.
+ * @example
+ * ```ts
+ * import { discoverWeaviateOidc } from '@auth/core';
+ *
+ * const oidc = await discoverWeaviateOidc('http://localhost:8080', { timeout: 5_000 });
+ * if (oidc === undefined) console.log('OIDC is off: use an API key');
+ * else console.log(`provider: ${oidc.href}, client id: ${oidc.clientId}, scopes: ${oidc.scopes.join(' ')}`);
+ * ```
+ */
+export async function discoverWeaviateOidc(
+  baseUrl: string | URL,
+  options: { readonly timeout?: number | undefined; readonly signal?: AbortSignal | undefined } = {},
+): Promise<WeaviateOidcConfig | undefined> {
+  const { timeout = DEFAULT_TIMEOUT, signal = new AbortController().signal } = options;
+  if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
+    throw new ConfigurationError(
+      `discoverWeaviateOidc(): \`timeout\` must be a positive number of milliseconds, e.g. ${DEFAULT_TIMEOUT}.`,
+    );
+  }
+  let base: URL | undefined;
+  try {
+    base = new URL(baseUrl);
+  } catch {
+    // reported below
+  }
+  if (base?.protocol !== 'http:' && base?.protocol !== 'https:') {
+    throw new ConfigurationError(
+      "discoverWeaviateOidc(): `baseUrl` must be an absolute http: or https: URL, e.g. 'https://my-cluster.weaviate.cloud' or 'http://localhost:8080'.",
+    );
+  }
+  return readWeaviateOidcConfig(resolveUrl(WEAVIATE_DISCOVERY_PATH, base), { signal, timeout });
+}
