@@ -4,14 +4,14 @@ import type {
   OidcOptions,
   TokenProvider,
 } from './credentials/credentials.js';
+import { requireToken } from './credentials/validate.js';
 import { AuthClosedError } from './errors/auth-closed-error.js';
 import { ConfigurationError } from './errors/configuration-error.js';
 import { type AuthEventListener, safeEmitter } from './events.js';
 import { assertSecureTransport, clusterUrlHeader, displayUrl, parseHttpUrl, resolveUrl } from './origin.js';
 import { Redacted, redacted } from './redact.js';
-import { memoryStore, type TokenStore } from './store.js';
-import { storeKey } from './store-key.js';
-import { TokenManager } from './token-manager.js';
+import type { TokenStore } from './store.js';
+import type { TokenSession } from './token-manager.js';
 
 /**
  * Options of {@link createAuth}.
@@ -117,16 +117,15 @@ class AuthClient extends Redacted implements Auth {
   readonly #origins: ReadonlySet<string>;
   readonly #credentials: Credentials;
   readonly #provider: TokenProvider;
-  readonly #manager: TokenManager;
+  readonly #store: TokenStore | undefined;
+  /** Hands out the token: a fixed one, or a token manager's (loaded on first use). */
+  #session: TokenSession | Promise<TokenSession> | undefined;
   readonly #extraHeaders: Readonly<Record<string, string>>;
   readonly #emit: AuthEventListener;
   /** Why the auth object was closed (an `AuthClosedError`), once it is. */
   #closed: AuthClosedError | undefined;
   /** The credential environment's `signal`, made on first use (nothing long-lived is made up front). */
   #envController: AbortController | undefined;
-  readonly #store: TokenStore;
-  readonly #ownStore: boolean;
-  readonly #unbind: (() => void) | undefined;
   /**
    * The last URL string `authorize()` checked, and whether its origin may receive the credential. A string
    * always resolves to the same origin (the base and allowed origins never change), so an equal string
@@ -170,23 +169,8 @@ class AuthClient extends Redacted implements Auth {
     if (options.onEvent !== undefined && typeof options.onEvent !== 'function') {
       throw new ConfigurationError('createAuth(): `onEvent` must be a function.');
     }
-    const store = options.store ?? memoryStore();
-    if (
-      typeof store.get !== 'function' ||
-      typeof store.set !== 'function' ||
-      typeof store.delete !== 'function'
-    ) {
-      throw new ConfigurationError(
-        'createAuth(): `store` must have get, set and delete methods (see TokenStore).',
-      );
-    }
-    for (const method of ['lock', 'invalidate', 'bind'] as const) {
-      if (store[method] !== undefined && typeof store[method] !== 'function') {
-        throw new ConfigurationError(
-          `createAuth(): \`store.${method}\` must be a function or absent (see TokenStore).`,
-        );
-      }
-    }
+    const store = options.store;
+    if (store !== undefined) validateStore(store);
 
     this.#base = base;
     this.baseUrl = base.href.replace(/\/$/, '');
@@ -210,35 +194,15 @@ class AuthClient extends Redacted implements Auth {
       emit: this.#emit,
     };
     this.#provider = credentials.bind(environment);
-    // A token that can never change (a static key) has nothing to share: it stays out of a shared store.
-    this.#ownStore = options.store === undefined || !this.#provider.renewable;
-    this.#store = this.#ownStore ? memoryStore() : store;
-    // A store of its own holds one credential: only a shared store needs the fingerprint (started now, it
-    // costs a hash, or for a password ~50 ms of PBKDF2, once per auth object).
-    const key = this.#ownStore
-      ? `@auth/core:${this.baseUrl}:${credentials.kind}`
-      : storeKey(this.baseUrl, credentials, this.#provider);
-    this.#manager = new TokenManager({
-      provider: this.#provider,
-      kind: credentials.kind,
-      store: this.#store,
-      key,
-      emit: this.#emit,
-    });
-    let unbind: unknown;
-    try {
-      unbind = this.#ownStore ? undefined : this.#store.bind?.(this.#emit);
-    } catch {
-      // A store that cannot report events still stores tokens.
-    }
-    this.#unbind = typeof unbind === 'function' ? (unbind as () => void) : undefined;
+    this.#store = store;
   }
 
   async authorize(url: string | URL, init: AuthorizeOptions = {}): Promise<Record<string, string>> {
     this.#assertOpen();
     if (!this.#allowed(url)) return {};
     // A fresh token in a synchronous store comes back as a string: no await on the hot path.
-    const now = this.#manager.tokenNow(init.signal);
+    const session = this.#tokens();
+    const now = ('then' in session ? await session : session).token(init.signal);
     const token = typeof now === 'string' ? now : await now;
     const { name, scheme } = this.#header();
     return { ...this.#extraHeaders, [name]: scheme ? `${scheme} ${token}` : token };
@@ -255,20 +219,14 @@ class AuthClient extends Redacted implements Auth {
     this.#emit({ type: 'unauthorized', url: displayUrl(target) });
     const sent = this.#sentToken(sentHeaders);
     if (sent === undefined) return false;
-    return this.#manager.unauthorized(sent, init.signal);
+    return (await this.#tokens()).unauthorized(sent, init.signal);
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = new AuthClosedError();
     this.#envController?.abort(this.#closed);
-    try {
-      this.#unbind?.();
-    } catch {
-      // Ignored like a throwing event listener.
-    }
-    await this.#manager.close(this.#closed);
-    if (this.#ownStore) (this.#store as ReturnType<typeof memoryStore>).clear();
+    await (await this.#session)?.close(this.#closed);
   }
 
   [asyncDispose](): Promise<void> {
@@ -287,6 +245,31 @@ class AuthClient extends Redacted implements Auth {
 
   #assertOpen(): void {
     if (this.#closed) throw this.#closed;
+  }
+
+  /**
+   * The token session, made on first use: a key that never changes needs nothing more; anything else gets a
+   * token manager, whose code is loaded only then (an app with an API key never loads it).
+   */
+  #tokens(): TokenSession | Promise<TokenSession> {
+    if (this.#session === undefined) {
+      const fixed = fixedToken(this.#provider);
+      this.#session =
+        fixed === undefined
+          ? import('./token-manager.js').then((module) => {
+              const session = module.startSession({
+                provider: this.#provider,
+                credentials: this.#credentials,
+                baseUrl: this.baseUrl,
+                store: this.#store,
+                emit: this.#emit,
+              });
+              this.#session = session;
+              return session;
+            })
+          : fixedSession(fixed);
+    }
+    return this.#session;
   }
 
   /** Whether the request URL's origin may receive the credential (see `#checkedUrl`). */
@@ -322,6 +305,41 @@ class AuthClient extends Redacted implements Auth {
     if (!scheme) return value.trim() || undefined;
     const match = /^(\S+)\s+(\S+)\s*$/.exec(value);
     return match && match[1]!.toLowerCase() === scheme.toLowerCase() ? match[2] : undefined;
+  }
+}
+
+/**
+ * The token of a credential that can never change and never expires (a static API key), or undefined.
+ * Checked once, on first use.
+ */
+function fixedToken(provider: TokenProvider): string | undefined {
+  if (provider.renewable || provider.obtain || provider.refresh || !provider.initial) return undefined;
+  const { accessToken, expiresIn } = provider.initial();
+  if (expiresIn !== undefined) return undefined;
+  const token = typeof accessToken === 'string' ? accessToken.trim() : accessToken;
+  return requireToken(token, "The credential's token", 'Return a token from `initial()`.');
+}
+
+function fixedSession(token: string): TokenSession {
+  return { token: () => token, unauthorized: async () => false, close: async () => {} };
+}
+
+function validateStore(store: TokenStore): void {
+  if (
+    typeof store?.get !== 'function' ||
+    typeof store.set !== 'function' ||
+    typeof store.delete !== 'function'
+  ) {
+    throw new ConfigurationError(
+      'createAuth(): `store` must have get, set and delete methods (see TokenStore).',
+    );
+  }
+  for (const method of ['lock', 'invalidate', 'bind'] as const) {
+    if (store[method] !== undefined && typeof store[method] !== 'function') {
+      throw new ConfigurationError(
+        `createAuth(): \`store.${method}\` must be a function or absent (see TokenStore).`,
+      );
+    }
   }
 }
 

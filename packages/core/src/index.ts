@@ -42,7 +42,13 @@ export {
   MAX_EXPIRES_IN,
   MAX_REFRESH_AHEAD_MS,
   MAX_SAFETY_MARGIN_MS,
+  MIN_REFRESH_INTERVAL_MS,
   MIN_SAFETY_MARGIN_MS,
 } from './lifetime.js';
-export { MIN_REFRESH_INTERVAL_MS } from './refresher.js';
-export { memoryStore, type StoredToken, type TokenStore, type TokenStoreSetOptions } from './store.js';
+export {
+  type MemoryStore,
+  memoryStore,
+  type StoredToken,
+  type TokenStore,
+  type TokenStoreSetOptions,
+} from './store.js';

@@ -12,6 +12,8 @@ export const MAX_SAFETY_MARGIN_MS = 10_000;
  * seconds, so a token may die up to a second before `expires_in` says.
  */
 export const MIN_SAFETY_MARGIN_MS = 1_000;
+/** Token requests never start closer together than this (ms), whatever the token lifetimes: no refresh storm. */
+export const MIN_REFRESH_INTERVAL_MS = 500;
 /** `expires_in` missing, zero, negative or not a number: the token is assumed to live this long (seconds). */
 export const DEFAULT_EXPIRES_IN = 60;
 /** `expires_in` larger than this is clamped to it (seconds): a token is renewed at least daily. */

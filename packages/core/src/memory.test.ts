@@ -32,9 +32,10 @@ const CYCLES = 20_000;
 const MAX_BYTES_PER_REFRESH = 40;
 
 /**
- * Many refreshes of one long-lived auth object. The token manager spaces refreshes 500 ms apart, so the auth
- * object is created while `Date.now` is a virtual clock (the manager keeps the clock it saw) and each cycle
- * moves that clock past the token's lifetime; the token source, store, manager and `authorize()` are real.
+ * Many refreshes of one long-lived auth object. The token manager spaces refreshes 500 ms apart, so it is
+ * made (by the auth object's first `authorize()`) while `Date.now` is a virtual clock (the manager keeps the
+ * clock it saw) and each cycle moves that clock past the token's lifetime; the token source, store, manager
+ * and `authorize()` are real.
  */
 async function retainedPerRefresh(
   store: TokenStore | undefined,
@@ -54,6 +55,7 @@ async function retainedPerRefresh(
         return { accessToken: `token-${issued}`, expiresIn: 30 };
       }),
     });
+    await auth.authorize('/v1/meta');
   } finally {
     Date.now = realNow;
   }

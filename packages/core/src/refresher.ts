@@ -1,8 +1,6 @@
 import { abortable, keepAlive, linkSignals, sleep } from './abort.js';
 import { TimeoutError } from './errors/timeout-error.js';
-
-/** Token requests never start closer together than this (ms), whatever the token lifetimes: no refresh storm. */
-export const MIN_REFRESH_INTERVAL_MS = 500;
+import { MIN_REFRESH_INTERVAL_MS } from './lifetime.js';
 
 /** How transient token-request failures are retried. */
 export interface RetryPolicy {

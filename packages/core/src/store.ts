@@ -89,6 +89,15 @@ export interface TokenStore {
   bind?(emit: AuthEventListener): (() => void) | undefined;
 }
 
+/** What {@link memoryStore} returns: a {@link TokenStore} whose methods answer synchronously. */
+export interface MemoryStore extends TokenStore {
+  get(key: string): StoredToken | undefined;
+  lock<T>(key: string, task: (signal?: AbortSignal) => Promise<T>, signal: AbortSignal): Promise<T>;
+  invalidate(key: string, staleAccessToken: string): void;
+  /** Forgets every token. */
+  clear(): void;
+}
+
 /**
  * The default {@link TokenStore}: a map in this process's memory, with an in-process lock per key (so auth
  * objects sharing one `memoryStore()` and the same credential refresh once; it is never lost, so its task
@@ -104,11 +113,7 @@ export interface TokenStore {
  * const b = createAuth({ baseUrl: 'http://localhost:8080', credentials, store });
  * ```
  */
-export function memoryStore(): TokenStore & {
-  lock<T>(key: string, task: (signal?: AbortSignal) => Promise<T>, signal: AbortSignal): Promise<T>;
-  invalidate(key: string, staleAccessToken: string): void;
-  clear(): void;
-} {
+export function memoryStore(): MemoryStore {
   const tokens = new Map<string, StoredToken>();
   const queues = new Map<string, Promise<void>>();
   return {

@@ -1,10 +1,11 @@
-import type { TokenProvider } from './credentials/credentials.js';
+import type { Credentials, TokenProvider } from './credentials/credentials.js';
 import type { AuthError } from './errors/auth-error.js';
 import type { AuthEventListener, RefreshReason } from './events.js';
 import { GrantRunner, seedToken } from './grants.js';
 import { decide } from './lifetime.js';
 import { type Lock, Refresher, type RetryPolicy } from './refresher.js';
-import type { StoredToken, TokenStore } from './store.js';
+import { memoryStore, type StoredToken, type TokenStore } from './store.js';
+import { storeKey } from './store-key.js';
 
 export interface TokenManagerOptions {
   readonly provider: TokenProvider;
@@ -233,4 +234,59 @@ export class TokenManager {
 
 function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as { then?: unknown } | undefined)?.then === 'function';
+}
+
+/** What an auth object asks for tokens: a token manager over the right store, or a fixed token. */
+export interface TokenSession {
+  /** The token to send now (synchronously when it is at hand); see {@link TokenManager.tokenNow}. */
+  token(signal?: AbortSignal): string | Promise<string>;
+  /** See {@link TokenManager.unauthorized}. */
+  unauthorized(sentToken: string, signal?: AbortSignal): Promise<boolean>;
+  close(reason: unknown): Promise<void>;
+}
+
+/**
+ * The token manager of one auth object, over the store it is given (shared: under a fingerprint of the
+ * credential, with the store's events bound) or a memory store of its own.
+ */
+export function startSession(context: {
+  readonly provider: TokenProvider;
+  readonly credentials: Credentials;
+  readonly baseUrl: string;
+  readonly store: TokenStore | undefined;
+  readonly emit: AuthEventListener;
+}): TokenSession {
+  const { provider, credentials, baseUrl, emit } = context;
+  // A token that can never change has nothing to share: it stays out of a shared store.
+  const shared = context.store !== undefined && provider.renewable ? context.store : undefined;
+  const own = shared ? undefined : memoryStore();
+  const store = shared ?? own!;
+  const manager = new TokenManager({
+    provider,
+    kind: credentials.kind,
+    store,
+    // A store of its own holds one credential: only a shared store needs the fingerprint (it costs a hash,
+    // or for a password ~50 ms of PBKDF2, once per auth object).
+    key: shared ? storeKey(baseUrl, credentials, provider) : `@auth/core:${baseUrl}:${credentials.kind}`,
+    emit,
+  });
+  let unbind: unknown;
+  try {
+    unbind = shared?.bind?.(emit);
+  } catch {
+    // A store that cannot report events still stores tokens.
+  }
+  return {
+    token: (signal) => manager.tokenNow(signal),
+    unauthorized: (sentToken, signal) => manager.unauthorized(sentToken, signal),
+    close: async (reason) => {
+      try {
+        if (typeof unbind === 'function') unbind();
+      } catch {
+        // Ignored like a throwing event listener.
+      }
+      await manager.close(reason);
+      own?.clear();
+    },
+  };
 }
