@@ -36,6 +36,7 @@ const resetting = (server: WeaviateServer, onCleanup: (fn: () => void) => void) 
  * - `fast`: the same with 2 s tokens (oidc-provider sets `exp = floor(now) + ttl`: a token lives 1-2 s);
  * - `home` and `foreign`: two recording servers (two origins), reset after each test;
  * - `createAuth(options)`: core's `createAuth`, every object closed after the test;
+ * - `startServer(options)`: one more embedded Weaviate for this test only (e.g. with OIDC off), closed after it;
  * - `homeAuth()`: an API key for `home` plus an `X-Module-Key` header, both of which must reach `home` only.
  *
  * In `beforeAll`, use the file-scoped `weaviate`, `weaviateFast` and `recording` (`test.beforeAll`).
@@ -75,6 +76,18 @@ export const test = base
       const auth = createAuth(options);
       auths.push(auth);
       return auth;
+    };
+  })
+  // biome-ignore lint/correctness/noEmptyPattern: vitest reads a fixture's dependencies from this pattern
+  .extend('startServer', ({}, { onCleanup }) => {
+    const servers: WeaviateServer[] = [];
+    onCleanup(async () => {
+      await Promise.all(servers.splice(0).map((server) => server.close()));
+    });
+    return async (options?: WeaviateServerOptions): Promise<WeaviateServer> => {
+      const server = await startWeaviateServer(options);
+      servers.push(server);
+      return server;
     };
   })
   .extend(
