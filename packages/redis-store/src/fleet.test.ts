@@ -1,20 +1,29 @@
-import { bearerToken, createAuth } from '@auth/core';
+import { sleep } from '@auth/test-utils';
+import {
+  bundleWorker,
+  closeAll,
+  flushRedis,
+  seedStore,
+  startFleet,
+  total,
+  untilOnASecond,
+  type Worker,
+} from '@auth/test-utils/fleet';
 import { type RedisServer, startRedisServer, startWeaviateServer, type WeaviateServer } from '@auth/testing';
-import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { bundleWorker, closeAll, startFleet, total, type Worker } from './__test__/fleet.js';
 import { redisStore } from './redis-store.js';
 
 // Real processes (child_process.fork), a real redis-server of our own, the real provider of @auth/testing.
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let redis: RedisServer;
 let bundle: Awaited<ReturnType<typeof bundleWorker>>;
 let fleet: Worker[] = [];
 
 beforeAll(async () => {
-  [redis, bundle] = await Promise.all([startRedisServer(), bundleWorker()]);
+  [redis, bundle] = await Promise.all([
+    startRedisServer(),
+    bundleWorker(new URL('./__test__/fleet-worker.ts', import.meta.url)),
+  ]);
 }, 60_000);
 
 afterAll(async () => {
@@ -29,39 +38,6 @@ async function closeFleet(): Promise<void> {
 }
 
 afterEach(closeFleet);
-
-async function flushRedis(): Promise<void> {
-  const client = createClient({ url: redis.url });
-  client.on('error', () => {});
-  await client.connect();
-  await client.sendCommand(['FLUSHALL']);
-  client.destroy();
-}
-
-/** Seeds the shared store with `tokens` from this process, so their expiry is counted from when they were issued. */
-async function seed(server: WeaviateServer, tokens: Awaited<ReturnType<WeaviateServer['issueTokens']>>) {
-  const client = createClient({ url: redis.url });
-  client.on('error', () => {});
-  await client.connect();
-  const auth = createAuth({
-    baseUrl: server.url,
-    credentials: bearerToken(tokens),
-    store: redisStore({ client }),
-  });
-  await auth.authorize('/v1/meta');
-  await auth.close();
-  client.destroy();
-}
-
-/**
- * Sleeps past `expiresAt`, to just after a whole second: the provider's JWTs carry `exp` in whole seconds
- * (`iat` rounded down), so a token issued right after a second boundary really lives its full 2 s, long
- * enough for the whole storm to use it.
- */
-async function untilExpiredOnASecond(expiresAt: number): Promise<void> {
-  const at = Math.ceil((Math.max(Date.now(), expiresAt) + 100) / 1000) * 1000 + 20;
-  await sleep(at - Date.now());
-}
 
 async function waitFor(check: () => boolean, what: string, ms = 15_000): Promise<void> {
   for (const started = Date.now(); !check(); await sleep(20)) {
@@ -86,19 +62,18 @@ describe('a fleet storm at token expiry (8 processes x 200 concurrent requests, 
    * expires meanwhile gets 401s, one more refresh and retries, as it would in production).
    */
   async function storm(useStore: boolean) {
-    if (useStore) await flushRedis();
+    if (useStore) await flushRedis(redis.url);
     const tokens = await server.issueTokens();
-    if (useStore) await seed(server, tokens);
+    if (useStore) await seedStore(server.url, tokens, { url: redis.url }, redisStore);
     fleet = await startFleet(bundle.file, 8, {
       baseUrl: server.url,
-      redisUrl: redis.url,
-      useStore,
+      ...(useStore ? { redis: { url: redis.url } } : {}),
       credentials: { kind: 'bearer', ...tokens },
     });
     await Promise.all(fleet.map((worker) => worker.warmup(200)));
     // Without the store each process counts the token's lifetime from when it got it, at its own start (a
     // slow start on a busy machine makes that later than the grant): wait until the last of them has expired.
-    await untilExpiredOnASecond(Date.now() + tokens.expiresIn * 1000);
+    await untilOnASecond(Date.now() + tokens.expiresIn * 1000);
     server.stats.reset();
     const authorized = total(await Promise.all(fleet.map((worker) => worker.authorize(200))));
     const atExpiry = { ...server.stats.tokenRequests };
@@ -165,14 +140,12 @@ describe('the refresh lock holder dies in the middle of a refresh', () => {
   });
 
   test('another process takes the expired lock over and completes the refresh; no request fails', async () => {
-    await flushRedis();
+    await flushRedis(redis.url);
     const { username, password } = server.users.admin;
     fleet = await startFleet(bundle.file, 3, {
       baseUrl: server.url,
-      redisUrl: redis.url,
-      useStore: true,
+      redis: { url: redis.url, lockTtl: 2_000 },
       credentials: { kind: 'password', username, password },
-      lockTtl: 2_000,
     });
     const [holder, ...others] = fleet as [Worker, Worker, Worker];
     expect(await holder.burst(5)).toEqual({ ok: 5, failed: 0, errors: [] });
@@ -221,12 +194,11 @@ describe('Redis stops during traffic, then comes back', () => {
   });
 
   test('no request fails during the outage, every process reports it, and sharing resumes afterwards', async () => {
-    await flushRedis();
+    await flushRedis(redis.url);
     const { clientId, clientSecret } = server.clients.service;
     fleet = await startFleet(bundle.file, 3, {
       baseUrl: server.url,
-      redisUrl: redis.url,
-      useStore: true,
+      redis: { url: redis.url },
       credentials: { kind: 'client', clientId, clientSecret },
     });
     for (const worker of fleet) worker.startTraffic(4);
