@@ -84,13 +84,16 @@ export interface Adapter {
   /** The name with how it is set up, e.g. `ky 2 (baseUrl)`. */
   readonly label: string;
   /**
-   * graphql-request: every request is a query POSTed to the target when it ends in `/graphql`, else to
-   * `/v1/graphql` at the base's origin (Weaviate's one GraphQL endpoint).
+   * graphql-request: every request is a query POSTed to the target when it is absolute or ends in
+   * `/graphql`; any other path means `/v1/graphql` at the base's origin (Weaviate's one GraphQL endpoint).
    */
   readonly graphql: boolean;
   /** Whether `stream: true` is possible. */
   readonly streams: boolean;
-  /** A client for `base` (an origin, optionally with a path) with `auth` applied; without `auth`, bare. */
+  /**
+   * A client for `base` (an origin, optionally with a path; `''`: an instance without a base, for absolute
+   * URLs only) with `auth` applied; without `auth`, bare.
+   */
   create(auth: Auth | undefined, base: string, options?: ClientOptions): Client;
 }
 
@@ -191,7 +194,7 @@ export function fetchAdapter(withAuth: WithAuth['fetch']): Adapter {
 export function axiosAdapter(withAuth: WithAuth['axios']): Adapter {
   return restAdapter('axios', 'axios', (auth, base, options = {}) => {
     const instance = axios.create({
-      baseURL: base,
+      ...(base ? { baseURL: base } : {}),
       ...(options.headers ? { headers: options.headers } : {}),
       ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
       ...options.axios,
@@ -229,7 +232,7 @@ export function kyAdapter(withAuth: WithAuth['ky'], base: KyBase): Adapter {
   return restAdapter(name, `${name} (${base})`, (auth, url, options = {}) => {
     const instance = create({
       // Paths go without their leading slash, so a base URL needs its trailing one.
-      [base]: base === 'baseUrl' ? `${url.replace(/\/$/, '')}/` : url,
+      ...(url ? { [base]: base === 'baseUrl' ? `${url.replace(/\/$/, '')}/` : url } : {}),
       ...(options.headers ? { headers: options.headers } : {}),
       ...(options.fetch ? { fetch: options.fetch } : {}),
       ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
@@ -249,7 +252,7 @@ export function kyAdapter(withAuth: WithAuth['ky'], base: KyBase): Adapter {
         ...(Object.keys(headers).length > 0 ? { headers } : {}),
         ...(init.signal ? { signal: init.signal } : {}),
         // An absolute URL goes where it says, also on an instance with a prefix.
-        ...(absolute && base !== 'baseUrl' ? { [base]: '' } : {}),
+        ...(absolute && url && base !== 'baseUrl' ? { [base]: '' } : {}),
       });
       return { status: response.status, body: await readBody(response, parse) };
     });
@@ -280,9 +283,10 @@ export function graphqlRequestAdapter(withAuth: WithAuth['graphqlRequest']): Ada
       };
       return facade('graphql-request', options, async (target, init) => {
         if (init.stream) throw new TypeError('graphql-request sends no stream bodies');
-        const endpoint = /\/graphql$/.test(target.split('?')[0] ?? '')
-          ? resolveTarget(base, target)
-          : new URL('/v1/graphql', base).href;
+        const endpoint =
+          isAbsolute(target) || /(^|\/)graphql$/.test(target.split('?')[0] ?? '')
+            ? resolveTarget(base, target)
+            : new URL('/v1/graphql', base).href;
         const signal = signalOf(init, options.timeout);
         const data = await clientFor(endpoint).request<unknown>({
           document: init.query ?? DEFAULT_QUERY,
