@@ -213,7 +213,6 @@ export function axiosAdapter(withAuth: WithAuth['axios']): Adapter {
         ...(data === undefined ? {} : { data }),
         headers: { ...(init.stream ? jsonHeaders(init) : {}), ...init.headers },
         ...(init.signal ? { signal: init.signal } : {}),
-        ...(parse ? {} : { responseType: 'arraybuffer' }),
       });
       return { status: response.status, body: parse ? response.data : undefined };
     });
