@@ -1,35 +1,22 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { statusWith, test } from '@auth/test-utils';
-import type { WeaviateServer } from '@auth/testing';
 import { beforeAll, describe, expect } from 'vitest';
-import { ensureBuilt, expectNoSecrets, runCli } from './__test__/bin.js';
+import {
+  cliCredentials,
+  ensureBuilt,
+  expectNoSecrets,
+  runCli,
+  runWithWrongPassword,
+} from './__test__/bin.js';
 
 beforeAll(ensureBuilt, 300_000);
-
-/** The credential options and environment for each kind the CLI accepts. */
-function kinds(server: WeaviateServer): Array<{ name: string; args: string[]; env: Record<string, string> }> {
-  return [
-    { name: 'admin API key', args: [], env: { WEAVIATE_API_KEY: server.keys.admin } },
-    { name: 'read-only API key', args: [], env: { WEAVIATE_API_KEY: server.keys.readOnly } },
-    {
-      name: 'username + password',
-      args: ['--username', server.users.admin.username],
-      env: { WEAVIATE_PASSWORD: server.users.admin.password },
-    },
-    {
-      name: 'client secret',
-      args: ['--client-id', server.clients.service.clientId],
-      env: { WEAVIATE_CLIENT_SECRET: server.clients.service.clientSecret },
-    },
-  ];
-}
 
 describe('weaviate-auth headers', () => {
   test('prints the Headers-tab JSON for every credential kind, and the server accepts those headers', async ({
     server,
   }) => {
-    for (const kind of kinds(server)) {
+    for (const kind of cliCredentials(server)) {
       const result = await runCli(['headers', '--url', server.url, ...kind.args], { env: kind.env });
       expect(result.code, `${kind.name}: ${result.stderr}`).toBe(0);
       expect(result.stderr).toBe('');
@@ -83,13 +70,7 @@ describe('weaviate-auth headers', () => {
   });
 
   test('exits 1 on a wrong password and on an unknown key, without printing either', async ({ server }) => {
-    const password = 'wrong-password-for-headers';
-    const wrong = await runCli(['headers', '--url', server.url, '-u', server.users.admin.username], {
-      env: { WEAVIATE_PASSWORD: password },
-    });
-    expect(wrong.code).toBe(1);
-    expect(wrong.stdout).toBe('');
-    expectNoSecrets(wrong.stderr, [password]);
+    await runWithWrongPassword(server, 'headers', 'wrong-password-for-headers');
 
     const key = 'no-such-key-for-headers';
     const unknown = await runCli(['headers', '--url', server.url, '--json'], {

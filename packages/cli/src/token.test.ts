@@ -1,6 +1,12 @@
 import { statusWith, test } from '@auth/test-utils';
 import { beforeAll, describe, expect } from 'vitest';
-import { ensureBuilt, expectNoSecrets, runCli } from './__test__/bin.js';
+import {
+  cliCredentials,
+  ensureBuilt,
+  expectNoSecrets,
+  runCli,
+  runWithWrongPassword,
+} from './__test__/bin.js';
 
 beforeAll(ensureBuilt, 300_000);
 
@@ -22,35 +28,20 @@ describe('weaviate-auth token', () => {
     expectNoSecrets(result.stderr, [server.keys.readOnly]);
   });
 
-  test('prints a fresh access token for a username and password, which the server accepts', async ({
-    server,
-  }) => {
-    const { username, password } = server.users.admin;
-    const before = server.stats.tokenRequests.password;
-    const result = await runCli(['token', '--url', server.url, '--username', username], {
-      env: { WEAVIATE_PASSWORD: password },
-    });
-    expect(result.code).toBe(0);
-    expect(result.stderr).toBe('');
-    const token = result.stdout.trim();
-    expect(token.split('.')).toHaveLength(3);
-    expect(await statusWith(server, token)).toBe(200);
-    expect(server.stats.tokenRequests.password).toBe(before + 1);
-  });
-
-  test('prints an access token for a client secret with --client-id (client credentials grant)', async ({
-    server,
-  }) => {
-    const { clientId, clientSecret } = server.clients.service;
-    const before = server.stats.tokenRequests.client_credentials;
-    const result = await runCli(['token', '--url', server.url, '--client-id', clientId], {
-      env: { WEAVIATE_CLIENT_SECRET: clientSecret },
-    });
-    expect(result.code).toBe(0);
-    expect(result.stderr).toBe('');
-    expect(await statusWith(server, result.stdout.trim())).toBe(200);
-    expect(server.stats.tokenRequests.client_credentials).toBe(before + 1);
-  });
+  test.for(['username + password', 'client secret'])(
+    'prints a fresh access token for a %s (one token request of its grant), which the server accepts',
+    async (name, { server }) => {
+      const { args, env, grant = 'password' } = cliCredentials(server).find((kind) => kind.name === name)!;
+      const before = server.stats.tokenRequests[grant];
+      const result = await runCli(['token', '--url', server.url, ...args], { env });
+      expect(result.code).toBe(0);
+      expect(result.stderr).toBe('');
+      const token = result.stdout.trim();
+      expect(token.split('.')).toHaveLength(3);
+      expect(await statusWith(server, token)).toBe(200);
+      expect(server.stats.tokenRequests[grant]).toBe(before + 1);
+    },
+  );
 
   test('takes the client id from WEAVIATE_CLIENT_ID and the URL from WEAVIATE_URL', async ({ server }) => {
     const { clientId, clientSecret } = server.clients.service;
@@ -83,14 +74,8 @@ describe('weaviate-auth token', () => {
   });
 
   test('exits 1 on a wrong password, saying so without printing it', async ({ server }) => {
-    const password = 'definitely-not-the-password';
-    const result = await runCli(['token', '--url', server.url, '-u', server.users.admin.username], {
-      env: { WEAVIATE_PASSWORD: password },
-    });
-    expect(result.code).toBe(1);
-    expect(result.stdout).toBe('');
+    const result = await runWithWrongPassword(server, 'token', 'definitely-not-the-password');
     expect(result.stderr).toMatch(/refused the username or password .*invalid_grant/);
-    expectNoSecrets(result.stderr, [password]);
   });
 
   test('exits 1 on a wrong client secret, pointing at --client-id and the secret', async ({ server }) => {

@@ -1,4 +1,4 @@
-import { sleep } from '@auth/test-utils';
+import { sleep, test } from '@auth/test-utils';
 import {
   bundleWorker,
   closeAll,
@@ -8,9 +8,10 @@ import {
   total,
   untilOnASecond,
   type Worker,
+  type WorkerCredentials,
 } from '@auth/test-utils/fleet';
-import { type RedisServer, startRedisServer, startWeaviateServer, type WeaviateServer } from '@auth/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { type RedisServer, startRedisServer, type WeaviateServer } from '@auth/testing';
+import { afterAll, afterEach, beforeAll, describe, expect } from 'vitest';
 import { redisStore } from './redis-store.js';
 
 // Real processes (child_process.fork), a real redis-server of our own, the real provider of @auth/testing.
@@ -39,6 +40,21 @@ async function closeFleet(): Promise<void> {
 
 afterEach(closeFleet);
 
+/** Three processes sharing `credentials` through a Redis emptied first. */
+async function startSharingFleet(
+  server: WeaviateServer,
+  credentials: WorkerCredentials,
+  options: { lockTtl?: number } = {},
+): Promise<Worker[]> {
+  await flushRedis(redis.url);
+  fleet = await startFleet(bundle.file, 3, {
+    baseUrl: server.url,
+    redis: { url: redis.url, ...options },
+    credentials,
+  });
+  return fleet;
+}
+
 async function waitFor(check: () => boolean, what: string, ms = 15_000): Promise<void> {
   for (const started = Date.now(); !check(); await sleep(20)) {
     if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}`);
@@ -46,22 +62,13 @@ async function waitFor(check: () => boolean, what: string, ms = 15_000): Promise
 }
 
 describe('a fleet storm at token expiry (8 processes x 200 concurrent requests, one rotating refresh token)', () => {
-  let server: WeaviateServer;
-  beforeAll(async () => {
-    server = await startWeaviateServer({ accessTokenTtl: 2 });
-  });
-  afterAll(async () => {
-    await closeFleet();
-    await server?.close();
-  });
-
   /**
    * Every process gets the same bearer token (one grant, one rotating refresh token). At expiry all 1600
    * requests ask for their credential at once (the storm); the provider's counter is read when all have it.
    * Then they go out (1600 requests take longer than a 2 s token lives on this machine: a token that really
    * expires meanwhile gets 401s, one more refresh and retries, as it would in production).
    */
-  async function storm(useStore: boolean) {
+  async function storm(server: WeaviateServer, useStore: boolean) {
     if (useStore) await flushRedis(redis.url);
     const tokens = await server.issueTokens();
     if (useStore) await seedStore(server.url, tokens, { url: redis.url }, redisStore);
@@ -93,8 +100,11 @@ describe('a fleet storm at token expiry (8 processes x 200 concurrent requests, 
     return result;
   }
 
-  test('with the Redis store: exactly one token request fleet-wide, no failed request, the grant survives', async () => {
-    const { authorized, atExpiry, refreshers, sent, afterSending } = await storm(true);
+  test('with the Redis store: exactly one token request fleet-wide, no failed request, the grant survives', async ({
+    startServer,
+  }) => {
+    const server = await startServer({ accessTokenTtl: 2 });
+    const { authorized, atExpiry, refreshers, sent, afterSending } = await storm(server, true);
 
     expect(authorized).toEqual({ ok: 1600, failed: 0, errors: [] });
     expect(atExpiry).toEqual({ total: 1, refresh_token: 1, password: 0, client_credentials: 0 });
@@ -118,8 +128,11 @@ describe('a fleet storm at token expiry (8 processes x 200 concurrent requests, 
     await closeFleet();
   });
 
-  test('without it (control): every process refreshes with the same refresh token, and the grant is lost', async () => {
-    const { authorized, atExpiry } = await storm(false);
+  test('without it (control): every process refreshes with the same refresh token, and the grant is lost', async ({
+    startServer,
+  }) => {
+    const server = await startServer({ accessTokenTtl: 2 });
+    const { authorized, atExpiry } = await storm(server, false);
 
     expect(atExpiry.refresh_token).toBe(8);
     // The provider rotates refresh tokens: the first process wins, the others present a used one.
@@ -130,23 +143,12 @@ describe('a fleet storm at token expiry (8 processes x 200 concurrent requests, 
 });
 
 describe('the refresh lock holder dies in the middle of a refresh', () => {
-  let server: WeaviateServer;
-  beforeAll(async () => {
-    server = await startWeaviateServer({ accessTokenTtl: 2 });
-  });
-  afterAll(async () => {
-    await closeFleet();
-    await server?.close();
-  });
-
-  test('another process takes the expired lock over and completes the refresh; no request fails', async () => {
-    await flushRedis(redis.url);
+  test('another process takes the expired lock over and completes the refresh; no request fails', async ({
+    startServer,
+  }) => {
+    const server = await startServer({ accessTokenTtl: 2 });
     const { username, password } = server.users.admin;
-    fleet = await startFleet(bundle.file, 3, {
-      baseUrl: server.url,
-      redis: { url: redis.url, lockTtl: 2_000 },
-      credentials: { kind: 'password', username, password },
-    });
+    await startSharingFleet(server, { kind: 'password', username, password }, { lockTtl: 2_000 });
     const [holder, ...others] = fleet as [Worker, Worker, Worker];
     expect(await holder.burst(5)).toEqual({ ok: 5, failed: 0, errors: [] });
     expect(server.stats.tokenRequests).toMatchObject({ total: 1, password: 1 });
@@ -183,24 +185,16 @@ describe('the refresh lock holder dies in the middle of a refresh', () => {
 });
 
 describe('Redis stops during traffic, then comes back', () => {
-  let server: WeaviateServer;
-  beforeAll(async () => {
-    server = await startWeaviateServer({ accessTokenTtl: 2 });
-  });
   afterAll(async () => {
-    await closeFleet();
-    await server?.close();
-    await redis.start();
+    await redis.start(); // should the test have failed during the outage
   });
 
-  test('no request fails during the outage, every process reports it, and sharing resumes afterwards', async () => {
-    await flushRedis(redis.url);
+  test('no request fails during the outage, every process reports it, and sharing resumes afterwards', async ({
+    startServer,
+  }) => {
+    const server = await startServer({ accessTokenTtl: 2 });
     const { clientId, clientSecret } = server.clients.service;
-    fleet = await startFleet(bundle.file, 3, {
-      baseUrl: server.url,
-      redis: { url: redis.url },
-      credentials: { kind: 'client', clientId, clientSecret },
-    });
+    await startSharingFleet(server, { kind: 'client', clientId, clientSecret });
     for (const worker of fleet) worker.startTraffic(4);
     await sleep(1_000);
     await redis.stop();
