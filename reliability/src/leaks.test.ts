@@ -254,7 +254,7 @@ async function group(
     });
     auths.push(auth);
     audit.ours.push(auth);
-    return { auth, client: adapter.create(auth, proxy.url, audit.thrown) };
+    return { auth, client: adapter.create(auth, proxy.url, { thrown: audit.thrown }) };
   };
   // The caller's own secret in a query string must not reach our events or errors either.
   const querySecret = secret('QUERY');

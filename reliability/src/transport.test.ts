@@ -1,6 +1,5 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { withAuth as withAxios } from '@auth/axios';
 import {
   type Auth,
   apiKey,
@@ -11,16 +10,11 @@ import {
   TokenRequestError,
   tokenSource,
 } from '@auth/core';
-import { withAuth as withFetch } from '@auth/fetch';
-import { withAuth as withGraphql } from '@auth/graphql-request';
-import { type KyLike, withAuth as withKy } from '@auth/ky';
+import type { ClientOptions, ClientRequest } from '@auth/test-utils/clients';
 import { type RecordingServer, startRecordingServer } from '@auth/testing';
-import axios, { type AxiosAdapter } from 'axios';
-import { GraphQLClient } from 'graphql-request';
-import ky from 'ky';
-import ky2 from 'ky2';
+import type { AxiosAdapter } from 'axios';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type AdapterName, adapterNames, httpStatusOf } from './harness.js';
+import { type AdapterName, adapterNames, adapters } from './harness.js';
 
 /**
  * Credentials reach the base origin (and `allowedOrigins`) only: absolute URLs, redirects, a base URL with
@@ -67,73 +61,31 @@ function authFor(baseUrl: string, extra: { allowedOrigins?: string[] } = {}): Au
   return auth;
 }
 
-/** GET (POST for GraphQL) an absolute URL through the adapter, on an instance without a base URL. */
-async function send(name: AdapterName, auth: Auth, url: string): Promise<number | Error> {
+const adapterNamed = (name: AdapterName) => adapters.find((adapter) => adapter.name === name)!;
+
+/**
+ * GET (a POST of a GraphQL query for graphql-request) an absolute URL through the adapter, on an instance
+ * without a base URL; `init.method: 'POST'` sends a JSON body instead. The status, or the error thrown.
+ */
+async function send(
+  name: AdapterName,
+  auth: Auth,
+  url: string,
+  init: ClientRequest = {},
+  options: ClientOptions = {},
+): Promise<number | Error> {
   try {
-    switch (name) {
-      case 'fetch': {
-        const response = await withFetch(fetch, auth)(url);
-        await response.arrayBuffer();
-        return response.status;
-      }
-      case 'axios':
-        return (await withAxios(axios.create(), auth).get(url)).status;
-      case 'ky 1':
-        return (await withKy(ky.create({ retry: 1 }), auth).get(url)).status;
-      case 'ky 2':
-        return (
-          await (withKy(ky2.create({ retry: 1 }) as unknown as KyLike, auth) as unknown as typeof ky2).get(
-            url,
-          )
-        ).status;
-      case 'graphql-request':
-        await new GraphQLClient(url, withGraphql({}, auth)).request('{ ok }');
-        return 200;
-    }
+    return await adapterNamed(name)
+      .create(auth, '', options)
+      .request(url, { query: '{ ok }', ...init });
   } catch (error) {
-    const status = httpStatusOf(error);
-    if (status !== undefined) return status;
     return error as Error;
   }
 }
 
 /** POST a JSON body to an absolute URL through the adapter (a GraphQL query for graphql-request). */
-async function post(name: AdapterName, auth: Auth, url: string): Promise<number | Error> {
-  const body = { query: '{ ok }' };
-  try {
-    switch (name) {
-      case 'fetch': {
-        const response = await withFetch(fetch, auth)(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-        });
-        await response.arrayBuffer();
-        return response.status;
-      }
-      case 'axios':
-        return (await withAxios(axios.create(), auth).post(url, body)).status;
-      case 'ky 1':
-        return (await withKy(ky.create({ retry: 0 }), auth).post(url, { json: body })).status;
-      case 'ky 2':
-        return (
-          await (withKy(ky2.create({ retry: 0 }) as unknown as KyLike, auth) as unknown as typeof ky2).post(
-            url,
-            {
-              json: body,
-            },
-          )
-        ).status;
-      case 'graphql-request':
-        await new GraphQLClient(url, withGraphql({}, auth)).request(body.query);
-        return 200;
-    }
-  } catch (error) {
-    const status = httpStatusOf(error);
-    if (status !== undefined) return status;
-    return error as Error;
-  }
-}
+const post = (name: AdapterName, auth: Auth, url: string) =>
+  send(name, auth, url, { method: 'POST', body: { query: '{ ok }' } });
 
 /** The credential headers that reached `recorder` at `path`. */
 const credentialsAt = (recorder: RecordingServer, path?: string) =>
@@ -259,29 +211,10 @@ describe('a baseUrl with a path', () => {
     async (name) => {
       const auth = authFor(`${home.url}/api/v1`);
       const base = `${home.url}/api/v1`;
-      let status: number | Error;
-      switch (name) {
-        case 'fetch':
-          status = (await withFetch(fetch, auth)(new URL('objects', `${base}/`))).status;
-          break;
-        case 'axios':
-          status = (await withAxios(axios.create({ baseURL: base }), auth).get('objects')).status;
-          break;
-        case 'ky 1':
-          status = (await withKy(ky.create({ prefixUrl: base }), auth).get('objects')).status;
-          break;
-        case 'ky 2':
-          status = (
-            await (
-              withKy(ky2.create({ prefix: base }) as unknown as KyLike, auth) as unknown as typeof ky2
-            ).get('objects')
-          ).status;
-          break;
-        case 'graphql-request':
-          await new GraphQLClient(`${base}/graphql`, withGraphql({}, auth)).request('{ ok }');
-          status = 200;
-          break;
-      }
+      // Relative to the instance's base: a REST path, or graphql-request's endpoint.
+      const status = await adapterNamed(name)
+        .create(auth, base)
+        .request(name === 'graphql-request' ? 'graphql' : 'objects', { query: '{ ok }' });
       expect(status).toBe(200);
       expect(await send(name, auth, `${otherPort.url}/api/v1/objects`)).toBe(200);
       const path = name === 'graphql-request' ? '/api/v1/graphql' : '/api/v1/objects';
@@ -314,26 +247,10 @@ describe('IDN hosts (through each adapter with a recording transport: these name
   }
 
   const idn = async (name: AdapterName, auth: Auth, url: string, t: ReturnType<typeof transports>) => {
-    switch (name) {
-      case 'fetch':
-        return (await withFetch(t.recordingFetch, auth)(url)).status;
-      case 'axios':
-        return (await withAxios(axios.create({ adapter: t.axiosAdapter }), auth).get(url)).status;
-      case 'ky 1':
-        return (await withKy(ky.create({ fetch: t.recordingFetch, retry: 0 }), auth).get(url)).status;
-      case 'ky 2':
-        return (
-          await (
-            withKy(
-              ky2.create({ fetch: t.recordingFetch, retry: 0 }) as unknown as KyLike,
-              auth,
-            ) as unknown as typeof ky2
-          ).get(url)
-        ).status;
-      case 'graphql-request':
-        await new GraphQLClient(url, withGraphql({ fetch: t.recordingFetch }, auth)).request('{ ok }');
-        return 200;
-    }
+    const options = { fetch: t.recordingFetch, axios: { adapter: t.axiosAdapter }, ky: { retry: 0 } };
+    const outcome = await send(name, auth, url, {}, options);
+    if (outcome instanceof Error) throw outcome;
+    return outcome;
   };
 
   it.each(adapterNames)(

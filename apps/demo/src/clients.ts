@@ -3,9 +3,14 @@ import type { Auth } from '@auth/core';
 import { withAuth as withFetch } from '@auth/fetch';
 import { withAuth as withGraphqlRequest } from '@auth/graphql-request';
 import { withAuth as withKy } from '@auth/ky';
-import axios from 'axios';
-import { GraphQLClient } from 'graphql-request';
-import ky from 'ky';
+import {
+  type Adapter,
+  axiosAdapter,
+  type Client,
+  fetchAdapter,
+  graphqlRequestAdapter,
+  kyAdapter,
+} from '@auth/test-utils/clients';
 
 /** The adapters the demo exercises, in table order. */
 export const adapters = ['axios', 'ky', 'graphql-request', 'fetch'] as const;
@@ -30,85 +35,38 @@ interface GraphqlAnswer {
   errors?: Array<{ message: string }>;
 }
 
-function graphqlData(answer: GraphqlAnswer): Record<string, unknown> {
-  if (answer.errors?.length) throw new Error(`GraphQL error: ${answer.errors[0]?.message}`);
-  return answer.data ?? {};
-}
+// The shared facades (@auth/test-utils), one per adapter; ky without its retries, as a scenario counts requests.
+const facades: Record<AdapterName, Adapter> = {
+  axios: axiosAdapter(withAxios),
+  ky: kyAdapter(withKy, 'prefixUrl'),
+  'graphql-request': graphqlRequestAdapter(withGraphqlRequest),
+  fetch: fetchAdapter(withFetch),
+};
 
-const ids = (list: ObjectList) => (list.objects ?? []).map((object) => object.id);
-
-function axiosClient(baseUrl: string, auth: Auth): DemoClient {
-  const api = withAxios(
-    axios.create({ baseURL: `${baseUrl}/v1`, validateStatus: (status) => status < 500 }),
-    auth,
-  );
-  const ok = <T>(response: { status: number; data: T }) => {
-    if (response.status >= 400) throw new Error(`HTTP ${response.status}`);
-    return response.data;
-  };
-  return {
-    createObject: async (className, properties) =>
-      (await api.post('/objects', { class: className, properties })).status,
-    listObjects: async (className) =>
-      ids(ok(await api.get<ObjectList>('/objects', { params: { class: className } }))),
-    graphql: async (query) => graphqlData(ok(await api.post<GraphqlAnswer>('/graphql', { query }))),
-  };
-}
-
-function kyClient(baseUrl: string, auth: Auth): DemoClient {
-  const api = withKy(ky.create({ prefixUrl: `${baseUrl}/v1`, throwHttpErrors: false, retry: 0 }), auth);
-  const ok = async <T>(response: Response) => {
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    return (await response.json()) as T;
-  };
-  return {
-    createObject: async (className, properties) =>
-      (await api.post('objects', { json: { class: className, properties } })).status,
-    listObjects: async (className) =>
-      ids(await ok<ObjectList>(await api.get('objects', { searchParams: { class: className } }))),
-    graphql: async (query) =>
-      graphqlData(await ok<GraphqlAnswer>(await api.post('graphql', { json: { query } }))),
-  };
-}
-
-function fetchClient(baseUrl: string, auth: Auth): DemoClient {
-  const authedFetch = withFetch(fetch, auth);
-  const json = async <T>(path: string, init?: RequestInit) => {
-    const response = await authedFetch(`${baseUrl}/v1${path}`, init);
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    return (await response.json()) as T;
-  };
-  const post = (body: unknown): RequestInit => ({
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return {
-    createObject: async (className, properties) =>
-      (await authedFetch(`${baseUrl}/v1/objects`, post({ class: className, properties }))).status,
-    listObjects: async (className) =>
-      ids(await json<ObjectList>(`/objects?class=${encodeURIComponent(className)}`)),
-    graphql: async (query) => graphqlData(await json<GraphqlAnswer>('/graphql', post({ query }))),
-  };
-}
-
-/** graphql-request speaks GraphQL only: its writes and lists go through @auth/fetch on the same `auth`. */
-function graphqlRequestClient(baseUrl: string, auth: Auth): DemoClient {
-  const rest = fetchClient(baseUrl, auth);
-  const client = new GraphQLClient(`${baseUrl}/v1/graphql`, withGraphqlRequest({}, auth));
-  return { ...rest, graphql: (query) => client.request<Record<string, unknown>>(query) };
+/** The body of a 2xx answer; any other status is an error. */
+async function ok<T>(client: Client, target: string, init?: Parameters<Client['send']>[1]): Promise<T> {
+  const { status, body } = await client.send(target, init);
+  if (status >= 400) throw new Error(`HTTP ${status}`);
+  return body as T;
 }
 
 /** Builds the demo client for one adapter on one `auth` object. */
 export function createDemoClient(adapter: AdapterName, baseUrl: string, auth: Auth): DemoClient {
-  switch (adapter) {
-    case 'axios':
-      return axiosClient(baseUrl, auth);
-    case 'ky':
-      return kyClient(baseUrl, auth);
-    case 'graphql-request':
-      return graphqlRequestClient(baseUrl, auth);
-    case 'fetch':
-      return fetchClient(baseUrl, auth);
-  }
+  const client = facades[adapter].create(auth, `${baseUrl}/v1`, { ky: { retry: 0 } });
+  // graphql-request speaks GraphQL only: its writes and lists go through @auth/fetch on the same `auth`.
+  const rest = adapter === 'graphql-request' ? facades.fetch.create(auth, `${baseUrl}/v1`) : client;
+  return {
+    createObject: (className, properties) =>
+      rest.request('/objects', { method: 'POST', body: { class: className, properties } }),
+    listObjects: async (className) =>
+      ((await ok<ObjectList>(rest, `/objects?class=${encodeURIComponent(className)}`)).objects ?? []).map(
+        (object) => object.id,
+      ),
+    graphql: async (query) => {
+      if (adapter === 'graphql-request') return ok(client, '/graphql', { query });
+      const answer = await ok<GraphqlAnswer>(client, '/graphql', { method: 'POST', body: { query } });
+      if (answer.errors?.length) throw new Error(`GraphQL error: ${answer.errors[0]?.message}`);
+      return answer.data ?? {};
+    },
+  };
 }

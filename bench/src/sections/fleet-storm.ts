@@ -1,10 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { bearerToken, createAuth } from '@auth/core';
 import { redisStore } from '@auth/redis-store';
+import {
+  bundleWorker,
+  flushRedis,
+  seedStore,
+  startFleet,
+  total,
+  untilOnASecond,
+  type Worker,
+  type WorkerCredentials,
+} from '@auth/test-utils/fleet';
 import { type RedisServer, startRedisServer, startWeaviateServer, type WeaviateServer } from '@auth/testing';
-import { createClient } from 'redis';
-import { bundleFleetWorker, type FleetWorker, startFleet, total } from '../util/fleet.js';
-import type { FleetWorkerConfig } from '../util/fleet-worker.js';
 import { fmtInt, sleep } from '../util/stats.js';
 import { newTable, type Table } from '../util/table.js';
 
@@ -33,35 +39,6 @@ interface FleetResult {
   after: { ok: number; failed: number; requests: number; tokenRequests: number; password: number };
 }
 
-/** Seeds the shared store from this process, so the token's expiry counts from when it was issued. */
-async function seed(
-  server: WeaviateServer,
-  redis: { url: string; encryptionKey: string },
-  tokens: FleetWorkerConfig['token'],
-) {
-  const client = createClient({ url: redis.url });
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    await client.sendCommand(['FLUSHALL']);
-    const auth = createAuth({
-      baseUrl: server.url,
-      credentials: bearerToken(tokens),
-      store: redisStore({ client, encryptionKey: redis.encryptionKey }),
-    });
-    await auth.authorize('/v1/meta');
-    await auth.close();
-  } finally {
-    client.destroy();
-  }
-}
-
-/** Sleeps until `at` has passed, to just after a whole second (the provider's `exp` is in whole seconds). */
-async function untilOnASecond(at: number): Promise<void> {
-  const target = Math.ceil((Math.max(Date.now(), at) + 100) / 1000) * 1000 + 20;
-  await sleep(target - Date.now());
-}
-
 async function storm(
   server: WeaviateServer,
   file: string,
@@ -71,40 +48,33 @@ async function storm(
   const label = redis
     ? '`redisStore({ client, encryptionKey })`'
     : 'each process on its own (`memoryStore()`)';
-  const tokens = await server.issueTokens();
-  const token = {
-    accessToken: tokens.accessToken,
-    refreshToken: tokens.refreshToken,
-    expiresIn: tokens.expiresIn,
-  };
+  const { accessToken, refreshToken, expiresIn } = await server.issueTokens();
+  const token = { accessToken, refreshToken, expiresIn };
   const issuedAt = Date.now();
-  if (redis) await seed(server, redis, token);
-  let fleet: FleetWorker[] = [];
+  if (redis) {
+    await flushRedis(redis.url);
+    await seedStore(server.url, token, redis, redisStore);
+  }
+  const credentials: WorkerCredentials = { kind: 'bearer', ...token };
+  let fleet: Worker[] = [];
   try {
     fleet = await startFleet(file, options.processes, {
       baseUrl: server.url,
       ...(redis ? { redis } : {}),
-      token,
+      credentials,
     });
-    await Promise.all(fleet.map((worker) => worker.step({ type: 'warmup', count: options.concurrency })));
+    await Promise.all(fleet.map((worker) => worker.warmup(options.concurrency)));
     // Past the expiry every process computed for itself (each was told `expiresIn` when it started).
     await untilOnASecond(Math.max(issuedAt, Date.now()) + token.expiresIn * 1000);
     server.stats.reset();
-    const steps = await Promise.all(
-      fleet.map((worker) => worker.step({ type: 'authorize', count: options.concurrency })),
-    );
+    const authorized = total(await Promise.all(fleet.map((worker) => worker.authorize(options.concurrency))));
     const atExpiry = { ...server.stats.tokenRequests };
-    const authorized = total(steps);
-    const refreshers = steps.filter((step) => step.refreshes > 0).length;
-    const sent = total(
-      await Promise.all(fleet.map((worker) => worker.step({ type: 'send', pool: options.pool }))),
-    );
+    const refreshers = fleet.filter((worker) => worker.count('refresh-started') > 0).length;
+    const sent = total(await Promise.all(fleet.map((worker) => worker.send(options.pool))));
     // The next expiry: does the grant still work, fleet-wide?
     const beforeAfter = { ...server.stats.tokenRequests };
     await sleep(tokenTtl * 1000 + 200);
-    const later = total(
-      await Promise.all(fleet.map((worker) => worker.step({ type: 'burst', count: options.afterRequests }))),
-    );
+    const later = total(await Promise.all(fleet.map((worker) => worker.burst(options.afterRequests))));
     const result: FleetResult = {
       label,
       requests: options.processes * options.concurrency,
@@ -139,10 +109,10 @@ async function storm(
 export async function runFleetStorm(options: FleetStormOptions): Promise<Table> {
   // Fails loudly when redis-server is missing (CI installs it): a skipped section would hide that.
   const redis: RedisServer = await startRedisServer();
-  let bundle: Awaited<ReturnType<typeof bundleFleetWorker>> | undefined;
+  let bundle: Awaited<ReturnType<typeof bundleWorker>> | undefined;
   let server: WeaviateServer | undefined;
   try {
-    bundle = await bundleFleetWorker();
+    bundle = await bundleWorker(new URL('../util/fleet-worker.ts', import.meta.url));
     server = await startWeaviateServer({ accessTokenTtl: tokenTtl });
     options.log(
       `fleet-storm: ${options.processes} processes x ${options.concurrency} requests, redis at ${redis.url}`,

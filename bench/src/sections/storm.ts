@@ -1,15 +1,10 @@
-import { withAuth as withAxiosAuth } from '@auth/axios';
 import { bearerToken, createAuth, tokenSource } from '@auth/core';
 import { withAuth as withFetchAuth } from '@auth/fetch';
-import { withAuth as withGraphQLAuth } from '@auth/graphql-request';
-import { withAuth as withKyAuth } from '@auth/ky';
 import { OAuth2Client as BadgatewayClient, OAuth2Fetch } from '@badgateway/oauth2-client';
 import axios, { type AxiosInstance } from 'axios';
 import { createAuthRefresh } from 'axios-auth-refresh';
-import { GraphQLClient } from 'graphql-request';
-import ky from 'ky';
-import ky2 from 'ky2';
 import weaviate from 'weaviate-client';
+import { facades, ourRowName } from '../util/adapters.js';
 import { limitFetch, pooledAgent } from '../util/limit.js';
 import { fmtInt, fmtMs, median, percentile, sleep } from '../util/stats.js';
 import {
@@ -141,61 +136,28 @@ function contenders(): { specs: ContenderSpec[]; fetchBare: ContenderSpec['bare'
     return async (token: string) =>
       ok(await fetchLimited(`${server.url}${path}`, { headers: { authorization: `Bearer ${token}` } }));
   };
-  const specs: ContenderSpec[] = [
+  // Our adapters through the shared client facade (@auth/test-utils), on the pooled transports.
+  const oursSpecs = facades.map((adapter) =>
     ours(
-      '@auth/fetch',
-      (server, auth, pool) => {
-        const authed = withFetchAuth(limited(pool), auth);
-        return async () =>
-          ok(await authed(`${server.url}${path}`, { signal: AbortSignal.timeout(clientTimeoutMs) }));
-      },
-      fetchBare,
-    ),
-    ours(
-      '@auth/axios',
+      ourRowName[adapter.name],
       (server, auth, pool) => {
         ourAxiosAgent.current ??= pooledAgent(pool);
-        const api = withAxiosAuth(
-          axios.create({ baseURL: server.url, httpAgent: ourAxiosAgent.current, timeout: clientTimeoutMs }),
-          auth,
-        );
-        return () => api.get(path);
+        const client = adapter.create(auth, server.url, {
+          fetch: limited(pool),
+          axios: { httpAgent: ourAxiosAgent.current },
+          timeout: clientTimeoutMs,
+        });
+        const target = adapter.graphql ? '/v1/graphql' : path;
+        return async () => {
+          const status = await client.request(target, { query: gqlQuery });
+          if (status !== 200) throw new Error(`HTTP ${status}`);
+        };
       },
-      axiosBare(ourAxiosAgent),
+      adapter.name === 'axios' ? axiosBare(ourAxiosAgent) : fetchBare,
     ),
-    ours(
-      '@auth/ky on ky 1',
-      (server, auth, pool) => {
-        const api = withKyAuth(
-          ky.create({ prefixUrl: server.url, fetch: limited(pool), timeout: clientTimeoutMs }),
-          auth,
-        );
-        return () => api.get(path.slice(1)).arrayBuffer();
-      },
-      fetchBare,
-    ),
-    ours(
-      '@auth/ky on ky 2',
-      (server, auth, pool) => {
-        const api = withKyAuth(
-          ky2.create({ prefix: server.url, fetch: limited(pool), timeout: clientTimeoutMs }),
-          auth,
-        );
-        return () => api.get(path.slice(1)).arrayBuffer();
-      },
-      fetchBare,
-    ),
-    ours(
-      '@auth/graphql-request',
-      (server, auth, pool) => {
-        const client = new GraphQLClient(
-          `${server.url}/v1/graphql`,
-          withGraphQLAuth({ fetch: limited(pool) }, auth),
-        );
-        return () => client.request(gqlQuery);
-      },
-      fetchBare,
-    ),
+  );
+  const specs: ContenderSpec[] = [
+    ...oursSpecs,
     {
       // Not a separate product: @auth/fetch with the token endpoint handed over, like the peers get it, to
       // show what the discovery on the first refresh costs under load.

@@ -1,12 +1,7 @@
-import { withAuth as withAxiosAuth } from '@auth/axios';
-import { withAuth as withFetchAuth } from '@auth/fetch';
-import { withAuth as withGraphQLAuth } from '@auth/graphql-request';
-import { withAuth as withKyAuth } from '@auth/ky';
+import type { Adapter, AdapterName, Client } from '@auth/test-utils/clients';
 import axios, { type AxiosAdapter } from 'axios';
 import { createAuthRefresh } from 'axios-auth-refresh';
-import { GraphQLClient } from 'graphql-request';
-import ky from 'ky';
-import ky2 from 'ky2';
+import { facades, ourRowName } from '../util/adapters.js';
 import { benchToken, cachedTokenAuth } from '../util/auth-setup.js';
 import { startEchoServer } from '../util/echo-server.js';
 import { fmtInt, fmtNum, fmtRatio, median, range } from '../util/stats.js';
@@ -60,125 +55,84 @@ const cannedTransport: Transport = {
   }),
 };
 
-function axiosFor(url: string, transport: Transport, headers?: Record<string, string>) {
-  return axios.create({
-    baseURL: url,
-    ...(headers ? { headers } : {}),
-    ...(transport.axiosAdapter ? { adapter: transport.axiosAdapter } : {}),
-  });
-}
-
 const staticHeaders = { Authorization: `Bearer ${benchToken}` };
 const query = '{ __typename }';
 
-const contenders: Contender[] = [
-  {
-    name: 'fetch (bare, static header)',
-    baseline: 'fetch (bare, static header)',
-    create: async (url, t) => ({
-      send: async () => (await t.fetch(`${url}/v1/meta`, { headers: staticHeaders })).json(),
-    }),
-  },
-  {
-    name: '@auth/fetch',
-    baseline: 'fetch (bare, static header)',
-    create: async (url, t) => {
-      const auth = cachedTokenAuth(url);
-      const authed = withFetchAuth(t.fetch, auth);
-      return { send: async () => (await authed(`${url}/v1/meta`)).json(), close: () => auth.close() };
+const bareRowName: Record<AdapterName, string> = {
+  fetch: 'fetch (bare, static header)',
+  axios: 'axios (bare, static header)',
+  'ky 1': 'ky 1 (bare, static header)',
+  'ky 2': 'ky 2 (bare, static header)',
+  'graphql-request': 'graphql-request (bare, static header)',
+};
+
+/**
+ * The bare client (a static `Authorization` header on the instance) and the same client with our adapter, both
+ * through the same facade, so that the difference between the rows is the auth layer alone.
+ */
+function pair(adapter: Adapter): Contender[] {
+  const bare = bareRowName[adapter.name];
+  const ours = ourRowName[adapter.name];
+  const options = (t: Transport) => ({
+    fetch: t.fetch,
+    ...(t.axiosAdapter ? { axios: { adapter: t.axiosAdapter } } : {}),
+  });
+  const sender = (client: Client): Send => {
+    const target = adapter.graphql ? '/v1/graphql' : '/v1/meta';
+    return async () => {
+      const { status, body } = await client.send(target, { query });
+      if (status !== 200) throw new Error(`HTTP ${status}`);
+      return body;
+    };
+  };
+  return [
+    {
+      name: bare,
+      baseline: bare,
+      create: async (url, t) => ({
+        send: sender(adapter.create(undefined, url, { ...options(t), headers: staticHeaders })),
+      }),
     },
-  },
-  {
-    name: 'axios (bare, static header)',
-    baseline: 'axios (bare, static header)',
-    create: async (url, t) => {
-      const api = axiosFor(url, t, staticHeaders);
-      return { send: () => api.get('/v1/meta') };
+    {
+      name: ours,
+      baseline: bare,
+      create: async (url, t) => {
+        const auth = cachedTokenAuth(url);
+        return { send: sender(adapter.create(auth, url, options(t))), close: () => auth.close() };
+      },
     },
+  ];
+}
+
+const axiosAuthRefresh: Contender = {
+  name: 'axios + axios-auth-refresh + header interceptor',
+  baseline: 'axios (bare, static header)',
+  create: async (url, t) => {
+    let token = benchToken;
+    const api = axios.create({
+      baseURL: url,
+      ...(t.axiosAdapter ? { adapter: t.axiosAdapter } : {}),
+    });
+    // Wired the way axios-auth-refresh's README shows: a request interceptor reads the current token,
+    // createAuthRefresh() handles 401s with a refresh call.
+    api.interceptors.request.use((request) => {
+      request.headers.Authorization = `Bearer ${token}`;
+      return request;
+    });
+    createAuthRefresh(
+      api,
+      async (failedRequest: { response: { config: { headers: Record<string, string> } } }) => {
+        token = benchToken;
+        failedRequest.response.config.headers.Authorization = `Bearer ${token}`;
+      },
+    );
+    return { send: () => api.get('/v1/meta') };
   },
-  {
-    name: '@auth/axios',
-    baseline: 'axios (bare, static header)',
-    create: async (url, t) => {
-      const auth = cachedTokenAuth(url);
-      const api = withAxiosAuth(axiosFor(url, t), auth);
-      return { send: () => api.get('/v1/meta'), close: () => auth.close() };
-    },
-  },
-  {
-    name: 'axios + axios-auth-refresh + header interceptor',
-    baseline: 'axios (bare, static header)',
-    create: async (url, t) => {
-      let token = benchToken;
-      const api = axiosFor(url, t);
-      // Wired the way axios-auth-refresh's README shows: a request interceptor reads the current token,
-      // createAuthRefresh() handles 401s with a refresh call.
-      api.interceptors.request.use((request) => {
-        request.headers.Authorization = `Bearer ${token}`;
-        return request;
-      });
-      createAuthRefresh(
-        api,
-        async (failedRequest: { response: { config: { headers: Record<string, string> } } }) => {
-          token = benchToken;
-          failedRequest.response.config.headers.Authorization = `Bearer ${token}`;
-        },
-      );
-      return { send: () => api.get('/v1/meta') };
-    },
-  },
-  {
-    name: 'ky 1 (bare, static header)',
-    baseline: 'ky 1 (bare, static header)',
-    create: async (url, t) => {
-      const api = ky.create({ prefixUrl: url, headers: staticHeaders, fetch: t.fetch });
-      return { send: () => api.get('v1/meta').json() };
-    },
-  },
-  {
-    name: '@auth/ky on ky 1',
-    baseline: 'ky 1 (bare, static header)',
-    create: async (url, t) => {
-      const auth = cachedTokenAuth(url);
-      const api = withKyAuth(ky.create({ prefixUrl: url, fetch: t.fetch }), auth);
-      return { send: () => api.get('v1/meta').json(), close: () => auth.close() };
-    },
-  },
-  {
-    name: 'ky 2 (bare, static header)',
-    baseline: 'ky 2 (bare, static header)',
-    create: async (url, t) => {
-      const api = ky2.create({ prefix: url, headers: staticHeaders, fetch: t.fetch });
-      return { send: () => api.get('v1/meta').json() };
-    },
-  },
-  {
-    name: '@auth/ky on ky 2',
-    baseline: 'ky 2 (bare, static header)',
-    create: async (url, t) => {
-      const auth = cachedTokenAuth(url);
-      const api = withKyAuth(ky2.create({ prefix: url, fetch: t.fetch }), auth);
-      return { send: () => api.get('v1/meta').json(), close: () => auth.close() };
-    },
-  },
-  {
-    name: 'graphql-request (bare, static header)',
-    baseline: 'graphql-request (bare, static header)',
-    create: async (url, t) => {
-      const client = new GraphQLClient(`${url}/v1/graphql`, { headers: staticHeaders, fetch: t.fetch });
-      return { send: () => client.request(query) };
-    },
-  },
-  {
-    name: '@auth/graphql-request',
-    baseline: 'graphql-request (bare, static header)',
-    create: async (url, t) => {
-      const auth = cachedTokenAuth(url);
-      const client = new GraphQLClient(`${url}/v1/graphql`, withGraphQLAuth({ fetch: t.fetch }, auth));
-      return { send: () => client.request(query), close: () => auth.close() };
-    },
-  },
-];
+};
+
+const contenders: Contender[] = facades.flatMap((adapter) =>
+  adapter.name === 'axios' ? [...pair(adapter), axiosAuthRefresh] : pair(adapter),
+);
 
 /** One sample: `sequential` requests one by one, then `concurrent` requests `concurrency` at a time. */
 async function sample(send: Send, options: ThroughputOptions): Promise<number> {

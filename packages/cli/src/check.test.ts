@@ -1,26 +1,21 @@
-import { startWeaviateServer, type WeaviateServer } from '@auth/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { test as base } from '@auth/test-utils';
+import { beforeAll, describe, expect } from 'vitest';
 import { ensureBuilt, expectNoSecrets, runCli } from './__test__/bin.js';
 import type { CheckReport } from './commands/check.js';
 
-let server: WeaviateServer;
+beforeAll(ensureBuilt, 300_000);
 
-beforeAll(async () => {
-  await ensureBuilt();
-  server = await startWeaviateServer({ accessTokenTtl: 3 });
-}, 300_000);
-
-afterAll(async () => {
-  await server?.close();
-});
-
-async function check(args: string[], env: Record<string, string>) {
+/** `weaviate-auth check --json` against the file's server. */
+const test = base.extend('check', ({ server }) => async (args: string[], env: Record<string, string>) => {
   const result = await runCli(['check', '--url', server.url, '--json', ...args], { env });
   return { ...result, report: JSON.parse(result.stdout) as CheckReport };
-}
+});
+
+// 3 s tokens: the report's lifetime is checked against the provider's setting.
+test.override('serverOptions', { scope: 'file' }, { accessTokenTtl: 3 });
 
 describe('weaviate-auth check', () => {
-  it('an admin API key: reachable, OIDC announced, who the key is, can read', async () => {
+  test('an admin API key: reachable, OIDC announced, who the key is, can read', async ({ server, check }) => {
     const { code, report, stdout, stderr } = await check([], { WEAVIATE_API_KEY: server.keys.admin });
     expect(code).toBe(0);
     expect(report).toMatchObject({
@@ -38,14 +33,17 @@ describe('weaviate-auth check', () => {
     expectNoSecrets(stdout + stderr, [server.keys.admin]);
   });
 
-  it('a read-only API key: identity with the read-only role, can read', async () => {
+  test('a read-only API key: identity with the read-only role, can read', async ({ server, check }) => {
     const { code, report } = await check(['--api-key', server.keys.readOnly], {});
     expect(code).toBe(0);
     expect(report.identity).toMatchObject({ status: 200, roles: ['read-only'] });
     expect(report.read).toMatchObject({ ok: true });
   });
 
-  it('username + password: discovery from core, the password grant, lifetime and refresh token', async () => {
+  test('username + password: discovery from core, the password grant, lifetime and refresh token', async ({
+    server,
+    check,
+  }) => {
     const { username, password } = server.users.admin;
     const { code, report, stdout, stderr } = await check(['--username', username], {
       WEAVIATE_PASSWORD: password,
@@ -74,7 +72,10 @@ describe('weaviate-auth check', () => {
     expect(stdout).not.toMatch(/eyJ[\w-]+\.[\w-]+\.[\w-]+/);
   });
 
-  it('client credentials with --client-id: the grant, and no offline_access hint (no refresh token is normal)', async () => {
+  test('client credentials with --client-id: the grant, and no offline_access hint (no refresh token is normal)', async ({
+    server,
+    check,
+  }) => {
     const { clientId, clientSecret } = server.clients.service;
     const { code, report, stdout } = await check(['--client-id', clientId], {
       WEAVIATE_CLIENT_SECRET: clientSecret,
@@ -88,7 +89,7 @@ describe('weaviate-auth check', () => {
     expectNoSecrets(stdout, [clientSecret]);
   });
 
-  it('a wrong password: exit 1 and what to do, without the password', async () => {
+  test('a wrong password: exit 1 and what to do, without the password', async ({ server, check }) => {
     const password = 'this-is-the-wrong-one';
     const { code, report, stdout, stderr } = await check(['-u', server.users.readOnly.username], {
       WEAVIATE_PASSWORD: password,
@@ -101,7 +102,7 @@ describe('weaviate-auth check', () => {
     expectNoSecrets(stdout + stderr, [password]);
   });
 
-  it('an unknown API key: the 401 explained, in the human report too', async () => {
+  test('an unknown API key: the 401 explained, in the human report too', async ({ server, check }) => {
     const key = 'an-unknown-api-key-42';
     const { code, report } = await check([], { WEAVIATE_API_KEY: key });
     expect(code).toBe(1);
@@ -117,51 +118,43 @@ describe('weaviate-auth check', () => {
     expectNoSecrets(human.stdout + human.stderr, [key]);
   });
 
-  it('no credential: anonymous access refused with advice, or allowed', async () => {
+  test('no credential: anonymous access refused with advice, or allowed', async ({ check, startServer }) => {
     const refused = await check([], {});
     expect(refused.code).toBe(1);
     expect(refused.report.credential.kind).toBe('none');
     expect(refused.report.problems[0]?.summary).toMatch(/requires authentication/);
 
-    const open = await startWeaviateServer({ anonymousAccess: true, oidc: false });
-    try {
-      const result = await runCli(['check', '--url', open.url, '--json']);
-      expect(result.code).toBe(0);
-      expect(JSON.parse(result.stdout)).toMatchObject({
-        ok: true,
-        oidc: { enabled: false },
-        read: { ok: true },
-      });
-    } finally {
-      await open.close();
-    }
+    const open = await startServer({ anonymousAccess: true, oidc: false });
+    const result = await runCli(['check', '--url', open.url, '--json']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      ok: true,
+      oidc: { enabled: false },
+      read: { ok: true },
+    });
   });
 
-  it('OIDC off: a password is refused up front, an API key works', async () => {
-    const plain = await startWeaviateServer({ oidc: false });
-    try {
-      const password = 'a-password-for-no-oidc';
-      const oidc = await runCli(['check', '--url', plain.url, '--json', '-u', 'someone'], {
-        env: { WEAVIATE_PASSWORD: password },
-      });
-      expect(oidc.code).toBe(1);
-      const report = JSON.parse(oidc.stdout) as CheckReport;
-      expect(report.oidc.enabled).toBe(false);
-      expect(report.problems[0]?.code).toBe('oidc_disabled');
-      expectNoSecrets(oidc.stdout + oidc.stderr, [password]);
+  test('OIDC off: a password is refused up front, an API key works', async ({ startServer }) => {
+    const plain = await startServer({ oidc: false });
+    const password = 'a-password-for-no-oidc';
+    const oidc = await runCli(['check', '--url', plain.url, '--json', '-u', 'someone'], {
+      env: { WEAVIATE_PASSWORD: password },
+    });
+    expect(oidc.code).toBe(1);
+    const report = JSON.parse(oidc.stdout) as CheckReport;
+    expect(report.oidc.enabled).toBe(false);
+    expect(report.problems[0]?.code).toBe('oidc_disabled');
+    expectNoSecrets(oidc.stdout + oidc.stderr, [password]);
 
-      const key = await runCli(['check', '--url', plain.url], {
-        env: { WEAVIATE_API_KEY: plain.keys.readOnly },
-      });
-      expect(key.code).toBe(0);
-      expect(key.stdout).toMatch(/- OIDC +off/);
-      expect(key.stdout).toMatch(/OK: the credential works and can read/);
-    } finally {
-      await plain.close();
-    }
+    const key = await runCli(['check', '--url', plain.url], {
+      env: { WEAVIATE_API_KEY: plain.keys.readOnly },
+    });
+    expect(key.code).toBe(0);
+    expect(key.stdout).toMatch(/- OIDC +off/);
+    expect(key.stdout).toMatch(/OK: the credential works and can read/);
   });
 
-  it('the human report lists each step and never the token or password', async () => {
+  test('the human report lists each step and never the token or password', async ({ server }) => {
     const { username, password } = server.users.admin;
     const result = await runCli(['check', '--url', server.url, '-u', username], {
       env: { WEAVIATE_PASSWORD: password },

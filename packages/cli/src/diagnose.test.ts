@@ -1,5 +1,5 @@
-import { startWeaviateServer, type WeaviateServer } from '@auth/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { test } from '@auth/test-utils';
+import { describe, expect } from 'vitest';
 import { closedPort } from './__test__/bin.js';
 import { formatDuration, refreshTokenNote } from './commands/check.js';
 import { shellQuote } from './commands/headers.js';
@@ -11,16 +11,6 @@ import {
   serverMessage,
 } from './diagnose.js';
 
-let server: WeaviateServer;
-
-beforeAll(async () => {
-  server = await startWeaviateServer();
-});
-
-afterAll(async () => {
-  await server?.close();
-});
-
 const password = {
   kind: 'password',
   username: 'u',
@@ -30,7 +20,9 @@ const password = {
 } as const;
 
 describe('401 and 403 explanations', () => {
-  it('reads the claims of a real access token, and names an audience the server does not expect', async () => {
+  test('reads the claims of a real access token, and names an audience the server does not expect', async ({
+    server,
+  }) => {
     const { accessToken } = await server.issueTokens();
     const claims = decodeClaims(accessToken);
     expect(claims).toMatchObject({ iss: server.issuer });
@@ -56,7 +48,7 @@ describe('401 and 403 explanations', () => {
     expect(JSON.stringify(problem)).not.toContain(accessToken);
   });
 
-  it('names an issuer mismatch and an expired token', async () => {
+  test('names an issuer mismatch and an expired token', async ({ server }) => {
     const { accessToken } = await server.issueTokens();
     const claims = decodeClaims(accessToken);
     const problem = explainUnauthorized({
@@ -75,7 +67,7 @@ describe('401 and 403 explanations', () => {
     expect(problem.todo.join('\n')).toMatch(/clock/);
   });
 
-  it('a token the server should accept but does not points at the server settings', async () => {
+  test('a token the server should accept but does not points at the server settings', async ({ server }) => {
     const { accessToken } = await server.issueTokens();
     const problem = explainUnauthorized({
       credential: password,
@@ -89,7 +81,7 @@ describe('401 and 403 explanations', () => {
     expect(problem.todo.join(' ')).toMatch(/AUTHENTICATION_OIDC_USERNAME_CLAIM/);
   });
 
-  it('an opaque token is not a JWT', () => {
+  test('an opaque token is not a JWT', () => {
     expect(decodeClaims('opaque-token-value')).toBeUndefined();
     const problem = explainUnauthorized({
       credential: password,
@@ -103,7 +95,7 @@ describe('401 and 403 explanations', () => {
     expect(problem.likely[0]).toMatch(/opaque/);
   });
 
-  it('a 403 names the user and the missing read permission', () => {
+  test('a 403 names the user and the missing read permission', () => {
     const body = { error: [{ message: "forbidden: user 'ro' may not read" }] };
     const problem = explainForbidden('/v1/schema', serverMessage(body), 'ro');
     expect(problem.summary).toBe(
@@ -114,7 +106,7 @@ describe('401 and 403 explanations', () => {
 });
 
 describe('network failures', () => {
-  it('a refused connection from fetch is exit 3 and names the address', async () => {
+  test('a refused connection from fetch is exit 3 and names the address', async () => {
     const port = await closedPort();
     const error = await fetch(`http://127.0.0.1:${port}/v1/meta`).catch((e: unknown) => e);
     const problem = networkProblem(error, 'GET /v1/meta');
@@ -124,25 +116,25 @@ describe('network failures', () => {
     );
   });
 
-  it('an abort by timeout is exit 3', async () => {
+  test('an abort by timeout is exit 3', async ({ server }) => {
     const error = await fetch(`${server.url}/v1/meta`, { signal: AbortSignal.timeout(0) }).catch(
       (e: unknown) => e,
     );
     expect(networkProblem(error, 'GET /v1/meta')).toMatchObject({ code: 'timeout', exitCode: 3 });
   });
 
-  it('a port fetch refuses ("bad port") is a usage error', async () => {
+  test('a port fetch refuses ("bad port") is a usage error', async () => {
     const error = await fetch('http://127.0.0.1:1/').catch((e: unknown) => e);
     expect(networkProblem(error, 'GET /')).toMatchObject({ code: 'usage', exitCode: 2 });
   });
 
-  it('anything else is not a network problem', () => {
+  test('anything else is not a network problem', () => {
     expect(networkProblem(new Error('boom'), 'x')).toBeUndefined();
   });
 });
 
 describe('the offline_access note', () => {
-  it('appears only for a password login without a refresh token', () => {
+  test('appears only for a password login without a refresh token', () => {
     expect(refreshTokenNote('password', false, 'weaviate')).toMatch(
       /No refresh token came back.*offline_access.*client 'weaviate'/,
     );
@@ -153,7 +145,7 @@ describe('the offline_access note', () => {
 });
 
 describe('formatting', () => {
-  it('durations', () => {
+  test('durations', () => {
     expect([3, 119, 300, 7200, 9000].map(formatDuration)).toEqual([
       '3 s',
       '119 s',
@@ -163,7 +155,7 @@ describe('formatting', () => {
     ]);
   });
 
-  it('shell quoting survives a single quote', () => {
+  test('shell quoting survives a single quote', () => {
     expect(shellQuote("it's")).toBe("'it'\\''s'");
   });
 });

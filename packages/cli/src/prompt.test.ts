@@ -1,36 +1,23 @@
-import { startWeaviateServer, type WeaviateServer } from '@auth/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { statusWith, test } from '@auth/test-utils';
+import { beforeAll, describe, expect } from 'vitest';
 import { ensureBuilt, expectNoSecrets, runCli, runInPty } from './__test__/bin.js';
 
-let server: WeaviateServer;
-
-beforeAll(async () => {
-  await ensureBuilt();
-  server = await startWeaviateServer();
-}, 300_000);
-
-afterAll(async () => {
-  await server?.close();
-});
-
-async function statusWith(token: string): Promise<number> {
-  const response = await fetch(`${server.url}/v1/schema`, { headers: { authorization: `Bearer ${token}` } });
-  await response.body?.cancel();
-  return response.status;
-}
+beforeAll(ensureBuilt, 300_000);
 
 describe('password input', () => {
-  it('--password-stdin reads the password from a pipe (one trailing newline dropped)', async () => {
+  test('--password-stdin reads the password from a pipe (one trailing newline dropped)', async ({
+    server,
+  }) => {
     const { username, password } = server.users.admin;
     const result = await runCli(['token', '--url', server.url, '-u', username, '--password-stdin'], {
       stdin: `${password}\n`,
     });
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
-    expect(await statusWith(result.stdout.trim())).toBe(200);
+    expect(await statusWith(server, result.stdout.trim())).toBe(200);
   });
 
-  it('--password-stdin with a wrong password exits 1 without printing it', async () => {
+  test('--password-stdin with a wrong password exits 1 without printing it', async ({ server }) => {
     const result = await runCli(
       ['check', '--url', server.url, '-u', server.users.admin.username, '--password-stdin'],
       {
@@ -41,7 +28,7 @@ describe('password input', () => {
     expectNoSecrets(result.stdout + result.stderr, ['wrong-password-on-stdin']);
   });
 
-  it('--password-stdin and --password together are a usage error', async () => {
+  test('--password-stdin and --password together are a usage error', async ({ server }) => {
     const result = await runCli(
       ['token', '--url', server.url, '-u', 'me', '--password-stdin', '--password', 'pw-flag'],
       { stdin: 'pw-stdin' },
@@ -50,7 +37,7 @@ describe('password input', () => {
     expect(result.stderr).toMatch(/--password and --password-stdin both give a password/);
   });
 
-  it('prompts on a terminal without echo, and the typed password works', async () => {
+  test('prompts on a terminal without echo, and the typed password works', async ({ server }) => {
     const { username, password } = server.users.readOnly;
     const pty = runInPty(['token', '--url', server.url, '--username', username]);
     await pty.waitFor(`Password for ${username}: `);
@@ -60,10 +47,12 @@ describe('password input', () => {
     expectNoSecrets(output, [password]);
     const token = /(eyJ[\w-]+\.[\w-]+\.[\w-]+)/.exec(output)?.[1];
     expect(token).toBeDefined();
-    expect(await statusWith(token ?? '')).toBe(200);
+    expect(await statusWith(server, token ?? '')).toBe(200);
   });
 
-  it('the prompt handles backspace, and check reports the password came from the prompt', async () => {
+  test('the prompt handles backspace, and check reports the password came from the prompt', async ({
+    server,
+  }) => {
     const { username, password } = server.users.admin;
     const pty = runInPty(['check', '--url', server.url, '-u', username]);
     await pty.waitFor('Password for');
@@ -75,7 +64,7 @@ describe('password input', () => {
     expectNoSecrets(pty.output(), [password]);
   });
 
-  it('Ctrl-C at the prompt exits 130 and sends nothing', async () => {
+  test('Ctrl-C at the prompt exits 130 and sends nothing', async ({ server }) => {
     const before = server.stats.tokenRequests.total;
     const pty = runInPty(['token', '--url', server.url, '-u', server.users.admin.username]);
     await pty.waitFor('Password for');

@@ -1,20 +1,30 @@
-import { bearerToken, createAuth } from '@auth/core';
-import { type RedisServer, startRedisServer, startWeaviateServer, type WeaviateServer } from '@auth/testing';
-import { createClient } from 'redis';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { bundleWorker, closeAll, startFleet, total, type Worker } from './__test__/fleet.js';
+import { sleep, test } from '@auth/test-utils';
+import {
+  bundleWorker,
+  closeAll,
+  flushRedis,
+  seedStore,
+  startFleet,
+  total,
+  untilOnASecond,
+  type Worker,
+  type WorkerCredentials,
+} from '@auth/test-utils/fleet';
+import { type RedisServer, startRedisServer, type WeaviateServer } from '@auth/testing';
+import { afterAll, afterEach, beforeAll, describe, expect } from 'vitest';
 import { redisStore } from './redis-store.js';
 
 // Real processes (child_process.fork), a real redis-server of our own, the real provider of @auth/testing.
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let redis: RedisServer;
 let bundle: Awaited<ReturnType<typeof bundleWorker>>;
 let fleet: Worker[] = [];
 
 beforeAll(async () => {
-  [redis, bundle] = await Promise.all([startRedisServer(), bundleWorker()]);
+  [redis, bundle] = await Promise.all([
+    startRedisServer(),
+    bundleWorker(new URL('./__test__/fleet-worker.ts', import.meta.url)),
+  ]);
 }, 60_000);
 
 afterAll(async () => {
@@ -30,37 +40,19 @@ async function closeFleet(): Promise<void> {
 
 afterEach(closeFleet);
 
-async function flushRedis(): Promise<void> {
-  const client = createClient({ url: redis.url });
-  client.on('error', () => {});
-  await client.connect();
-  await client.sendCommand(['FLUSHALL']);
-  client.destroy();
-}
-
-/** Seeds the shared store with `tokens` from this process, so their expiry is counted from when they were issued. */
-async function seed(server: WeaviateServer, tokens: Awaited<ReturnType<WeaviateServer['issueTokens']>>) {
-  const client = createClient({ url: redis.url });
-  client.on('error', () => {});
-  await client.connect();
-  const auth = createAuth({
+/** Three processes sharing `credentials` through a Redis emptied first. */
+async function startSharingFleet(
+  server: WeaviateServer,
+  credentials: WorkerCredentials,
+  options: { lockTtl?: number } = {},
+): Promise<Worker[]> {
+  await flushRedis(redis.url);
+  fleet = await startFleet(bundle.file, 3, {
     baseUrl: server.url,
-    credentials: bearerToken(tokens),
-    store: redisStore({ client }),
+    redis: { url: redis.url, ...options },
+    credentials,
   });
-  await auth.authorize('/v1/meta');
-  await auth.close();
-  client.destroy();
-}
-
-/**
- * Sleeps past `expiresAt`, to just after a whole second: the provider's JWTs carry `exp` in whole seconds
- * (`iat` rounded down), so a token issued right after a second boundary really lives its full 2 s, long
- * enough for the whole storm to use it.
- */
-async function untilExpiredOnASecond(expiresAt: number): Promise<void> {
-  const at = Math.ceil((Math.max(Date.now(), expiresAt) + 100) / 1000) * 1000 + 20;
-  await sleep(at - Date.now());
+  return fleet;
 }
 
 async function waitFor(check: () => boolean, what: string, ms = 15_000): Promise<void> {
@@ -70,35 +62,25 @@ async function waitFor(check: () => boolean, what: string, ms = 15_000): Promise
 }
 
 describe('a fleet storm at token expiry (8 processes x 200 concurrent requests, one rotating refresh token)', () => {
-  let server: WeaviateServer;
-  beforeAll(async () => {
-    server = await startWeaviateServer({ accessTokenTtl: 2 });
-  });
-  afterAll(async () => {
-    await closeFleet();
-    await server?.close();
-  });
-
   /**
    * Every process gets the same bearer token (one grant, one rotating refresh token). At expiry all 1600
    * requests ask for their credential at once (the storm); the provider's counter is read when all have it.
    * Then they go out (1600 requests take longer than a 2 s token lives on this machine: a token that really
    * expires meanwhile gets 401s, one more refresh and retries, as it would in production).
    */
-  async function storm(useStore: boolean) {
-    if (useStore) await flushRedis();
+  async function storm(server: WeaviateServer, useStore: boolean) {
+    if (useStore) await flushRedis(redis.url);
     const tokens = await server.issueTokens();
-    if (useStore) await seed(server, tokens);
+    if (useStore) await seedStore(server.url, tokens, { url: redis.url }, redisStore);
     fleet = await startFleet(bundle.file, 8, {
       baseUrl: server.url,
-      redisUrl: redis.url,
-      useStore,
+      ...(useStore ? { redis: { url: redis.url } } : {}),
       credentials: { kind: 'bearer', ...tokens },
     });
     await Promise.all(fleet.map((worker) => worker.warmup(200)));
     // Without the store each process counts the token's lifetime from when it got it, at its own start (a
     // slow start on a busy machine makes that later than the grant): wait until the last of them has expired.
-    await untilExpiredOnASecond(Date.now() + tokens.expiresIn * 1000);
+    await untilOnASecond(Date.now() + tokens.expiresIn * 1000);
     server.stats.reset();
     const authorized = total(await Promise.all(fleet.map((worker) => worker.authorize(200))));
     const atExpiry = { ...server.stats.tokenRequests };
@@ -118,8 +100,11 @@ describe('a fleet storm at token expiry (8 processes x 200 concurrent requests, 
     return result;
   }
 
-  test('with the Redis store: exactly one token request fleet-wide, no failed request, the grant survives', async () => {
-    const { authorized, atExpiry, refreshers, sent, afterSending } = await storm(true);
+  test('with the Redis store: exactly one token request fleet-wide, no failed request, the grant survives', async ({
+    startServer,
+  }) => {
+    const server = await startServer({ accessTokenTtl: 2 });
+    const { authorized, atExpiry, refreshers, sent, afterSending } = await storm(server, true);
 
     expect(authorized).toEqual({ ok: 1600, failed: 0, errors: [] });
     expect(atExpiry).toEqual({ total: 1, refresh_token: 1, password: 0, client_credentials: 0 });
@@ -143,8 +128,11 @@ describe('a fleet storm at token expiry (8 processes x 200 concurrent requests, 
     await closeFleet();
   });
 
-  test('without it (control): every process refreshes with the same refresh token, and the grant is lost', async () => {
-    const { authorized, atExpiry } = await storm(false);
+  test('without it (control): every process refreshes with the same refresh token, and the grant is lost', async ({
+    startServer,
+  }) => {
+    const server = await startServer({ accessTokenTtl: 2 });
+    const { authorized, atExpiry } = await storm(server, false);
 
     expect(atExpiry.refresh_token).toBe(8);
     // The provider rotates refresh tokens: the first process wins, the others present a used one.
@@ -155,25 +143,12 @@ describe('a fleet storm at token expiry (8 processes x 200 concurrent requests, 
 });
 
 describe('the refresh lock holder dies in the middle of a refresh', () => {
-  let server: WeaviateServer;
-  beforeAll(async () => {
-    server = await startWeaviateServer({ accessTokenTtl: 2 });
-  });
-  afterAll(async () => {
-    await closeFleet();
-    await server?.close();
-  });
-
-  test('another process takes the expired lock over and completes the refresh; no request fails', async () => {
-    await flushRedis();
+  test('another process takes the expired lock over and completes the refresh; no request fails', async ({
+    startServer,
+  }) => {
+    const server = await startServer({ accessTokenTtl: 2 });
     const { username, password } = server.users.admin;
-    fleet = await startFleet(bundle.file, 3, {
-      baseUrl: server.url,
-      redisUrl: redis.url,
-      useStore: true,
-      credentials: { kind: 'password', username, password },
-      lockTtl: 2_000,
-    });
+    await startSharingFleet(server, { kind: 'password', username, password }, { lockTtl: 2_000 });
     const [holder, ...others] = fleet as [Worker, Worker, Worker];
     expect(await holder.burst(5)).toEqual({ ok: 5, failed: 0, errors: [] });
     expect(server.stats.tokenRequests).toMatchObject({ total: 1, password: 1 });
@@ -210,25 +185,16 @@ describe('the refresh lock holder dies in the middle of a refresh', () => {
 });
 
 describe('Redis stops during traffic, then comes back', () => {
-  let server: WeaviateServer;
-  beforeAll(async () => {
-    server = await startWeaviateServer({ accessTokenTtl: 2 });
-  });
   afterAll(async () => {
-    await closeFleet();
-    await server?.close();
-    await redis.start();
+    await redis.start(); // should the test have failed during the outage
   });
 
-  test('no request fails during the outage, every process reports it, and sharing resumes afterwards', async () => {
-    await flushRedis();
+  test('no request fails during the outage, every process reports it, and sharing resumes afterwards', async ({
+    startServer,
+  }) => {
+    const server = await startServer({ accessTokenTtl: 2 });
     const { clientId, clientSecret } = server.clients.service;
-    fleet = await startFleet(bundle.file, 3, {
-      baseUrl: server.url,
-      redisUrl: redis.url,
-      useStore: true,
-      credentials: { kind: 'client', clientId, clientSecret },
-    });
+    await startSharingFleet(server, { kind: 'client', clientId, clientSecret });
     for (const worker of fleet) worker.startTraffic(4);
     await sleep(1_000);
     await redis.stop();

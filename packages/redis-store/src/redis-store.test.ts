@@ -12,10 +12,10 @@ import {
   type StoredToken,
   tokenSource,
 } from '@auth/core';
+import { send } from '@auth/test-utils/fleet';
 import { type RedisServer, startRedisServer, startWeaviateServer, type WeaviateServer } from '@auth/testing';
 import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { send } from './__test__/requests.js';
 import { RedisStoreError } from './errors.js';
 import { type RedisStoreOptions, redisStore } from './redis-store.js';
 

@@ -3,6 +3,8 @@ import { mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import type { WeaviateServer } from '@auth/testing';
+import { expect } from 'vitest';
 
 /** The repository root and the built bin the tests run. */
 export const ROOT = resolve(import.meta.dirname, '../../../..');
@@ -231,4 +233,47 @@ export async function closedPort(): Promise<number> {
   await new Promise<void>((done) => server.close(() => done()));
   if (address === null || typeof address === 'string') throw new Error('no port');
   return address.port;
+}
+
+/** The CLI's options and environment for each credential kind it accepts, for the server's accounts. */
+export interface CliCredential {
+  name: string;
+  args: string[];
+  env: Record<string, string>;
+  /** The grant the provider counts for it (none for an API key). */
+  grant?: 'password' | 'client_credentials';
+}
+
+export function cliCredentials(server: WeaviateServer): CliCredential[] {
+  return [
+    { name: 'admin API key', args: [], env: { WEAVIATE_API_KEY: server.keys.admin } },
+    { name: 'read-only API key', args: [], env: { WEAVIATE_API_KEY: server.keys.readOnly } },
+    {
+      name: 'username + password',
+      args: ['--username', server.users.admin.username],
+      env: { WEAVIATE_PASSWORD: server.users.admin.password },
+      grant: 'password',
+    },
+    {
+      name: 'client secret',
+      args: ['--client-id', server.clients.service.clientId],
+      env: { WEAVIATE_CLIENT_SECRET: server.clients.service.clientSecret },
+      grant: 'client_credentials',
+    },
+  ];
+}
+
+/** Runs `command` as the server's admin with a wrong `password`: exit 1, nothing on stdout, the password nowhere. */
+export async function runWithWrongPassword(
+  server: WeaviateServer,
+  command: string,
+  password: string,
+): Promise<CliResult> {
+  const result = await runCli([command, '--url', server.url, '-u', server.users.admin.username], {
+    env: { WEAVIATE_PASSWORD: password },
+  });
+  expect(result.code).toBe(1);
+  expect(result.stdout).toBe('');
+  expectNoSecrets(result.stdout + result.stderr, [password]);
+  return result;
 }

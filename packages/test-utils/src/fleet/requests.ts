@@ -20,11 +20,28 @@ export async function send(
   return retry.status;
 }
 
+/** What a batch of requests came to. */
 export interface Burst {
   ok: number;
   failed: number;
-  /** A few distinct failure descriptions (status or error name + message). */
+  /** A few distinct failure descriptions (status, or error name and message; never a token). */
   errors: string[];
+}
+
+/** An error's name and message. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** Counts the 200s among `requests`, and describes the rest. */
+export async function settle(requests: Promise<number>[]): Promise<Burst> {
+  const errors = new Set<string>();
+  let ok = 0;
+  for (const result of await Promise.allSettled(requests)) {
+    if (result.status === 'fulfilled' && result.value === 200) ok++;
+    else errors.add(result.status === 'fulfilled' ? `HTTP ${result.value}` : describeError(result.reason));
+  }
+  return { ok, failed: requests.length - ok, errors: [...errors].slice(0, 5) };
 }
 
 /** `count` concurrent requests; counts 200s and everything else. */
@@ -32,20 +49,11 @@ export function burst(auth: Auth, count: number): Promise<Burst> {
   return settle(Array.from({ length: count }, () => send(auth)));
 }
 
-/** Counts the 200s among `requests`, and describes the rest. */
-export async function settle(requests: Promise<number>[]): Promise<Burst> {
-  const count = requests.length;
-  const results = await Promise.allSettled(requests);
-  const errors = new Set<string>();
-  let ok = 0;
-  for (const result of results) {
-    if (result.status === 'fulfilled' && result.value === 200) ok++;
-    else
-      errors.add(
-        result.status === 'fulfilled'
-          ? `HTTP ${result.value}`
-          : `${(result.reason as Error)?.name}: ${(result.reason as Error)?.message}`,
-      );
-  }
-  return { ok, failed: count - ok, errors: [...errors].slice(0, 5) };
+/** Sums bursts. */
+export function total(results: Burst[]): Burst {
+  return {
+    ok: results.reduce((sum, r) => sum + r.ok, 0),
+    failed: results.reduce((sum, r) => sum + r.failed, 0),
+    errors: [...new Set(results.flatMap((r) => r.errors))].slice(0, 5),
+  };
 }

@@ -1,0 +1,317 @@
+// One client facade per adapter: "a GET or POST through adapter X, with auth or bare", the same for the
+// adapter contract suite, the demo, the reliability suite and the benchmarks. No Node built-in is imported at
+// the top: the demo bundles this file for the browser.
+import type { Auth } from '@auth/core';
+import axios, { type AxiosInstance, type CreateAxiosDefaults, isAxiosError } from 'axios';
+import { ClientError, GraphQLClient } from 'graphql-request';
+import ky, { HTTPError, type KyInstance } from 'ky';
+import ky2, { HTTPError as HTTPError2 } from 'ky2';
+
+type FetchFunction = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
+type AuthLike = Pick<Auth, 'authorize' | 'handleUnauthorized'>;
+type GraphQLClientOptions = NonNullable<ConstructorParameters<typeof GraphQLClient>[1]>;
+
+/**
+ * The adapters' `withAuth` functions. This package cannot depend on the adapters (their tests depend on it),
+ * so whoever builds a facade hands in the adapter it exercises.
+ */
+export interface WithAuth {
+  fetch: (fetch: FetchFunction, auth: AuthLike) => FetchFunction;
+  axios: (instance: AxiosInstance, auth: AuthLike) => AxiosInstance;
+  ky: (instance: KyInstance, auth: AuthLike) => KyInstance;
+  graphqlRequest: (options: GraphQLClientOptions, auth: AuthLike) => GraphQLClientOptions;
+}
+
+/** The HTTP clients the facades drive. */
+export type AdapterName = 'fetch' | 'axios' | 'ky 1' | 'ky 2' | 'graphql-request';
+
+/** How a ky instance is given its base: ky 1's `prefixUrl`, ky 2's `prefix` or ky 2's `baseUrl`. */
+export type KyBase = 'prefixUrl' | 'prefix' | 'baseUrl';
+
+/** How a client is built, besides its `auth` and base. */
+export interface ClientOptions {
+  /** Headers set on the instance (axios, ky, graphql-request options); fetch adds them to each request. */
+  headers?: Record<string, string>;
+  /** The fetch function under fetch, ky and graphql-request (default: the global one). */
+  fetch?: FetchFunction;
+  /** More options for `axios.create()` (`adapter`, `httpAgent`, `validateStatus`...). */
+  axios?: CreateAxiosDefaults;
+  /** More options for `ky.create()` (`retry`...). */
+  ky?: Record<string, unknown>;
+  /** A timeout per request, in ms: the library's own where it has one, else an `AbortSignal.timeout`. */
+  timeout?: number;
+  /** Every error the library throws is pushed here too. */
+  thrown?: unknown[];
+}
+
+/** One request through a facade. */
+export interface ClientRequest {
+  /** Default `GET`; graphql-request always POSTs its query. */
+  readonly method?: 'GET' | 'POST';
+  /** A JSON body (REST clients). */
+  readonly body?: unknown;
+  /** Send `body` as a one-shot stream (fetch, axios, ky); graphql-request cannot. */
+  readonly stream?: boolean;
+  /** Headers for this request only. */
+  readonly headers?: Record<string, string>;
+  readonly signal?: AbortSignal;
+  /** graphql-request: the query (default: {@link DEFAULT_QUERY}). */
+  readonly query?: string;
+}
+
+/** What the caller got: the status (the library's own HTTP error counts as one) and the parsed body. */
+export interface Reply {
+  readonly status: number;
+  /** The JSON body (graphql-request: the `data`), or its text; `undefined` when the library threw. */
+  readonly body: unknown;
+}
+
+/**
+ * A client with `withAuth` applied (or bare). A target is a path under the base, or an absolute URL sent as
+ * is. Both methods reject with anything that is not an HTTP status (an `AuthError`, an abort, a network error).
+ */
+export interface Client {
+  readonly adapter: AdapterName;
+  /** Sends the request and drains the body: resolves with the status. */
+  request(target: string, init?: ClientRequest): Promise<number>;
+  /** Sends the request and parses the body. */
+  send(target: string, init?: ClientRequest): Promise<Reply>;
+}
+
+/** Builds clients of one HTTP library. */
+export interface Adapter {
+  readonly name: AdapterName;
+  /** The name with how it is set up, e.g. `ky 2 (baseUrl)`. */
+  readonly label: string;
+  /**
+   * graphql-request: every request is a query POSTed to the target when it is absolute or ends in
+   * `/graphql`; any other path means `/v1/graphql` at the base's origin (Weaviate's one GraphQL endpoint).
+   */
+  readonly graphql: boolean;
+  /** Whether `stream: true` is possible. */
+  readonly streams: boolean;
+  /**
+   * A client for `base` (an origin, optionally with a path; `''`: an instance without a base, for absolute
+   * URLs only) with `auth` applied; without `auth`, bare.
+   */
+  create(auth: Auth | undefined, base: string, options?: ClientOptions): Client;
+}
+
+/** The query graphql-request sends when none is given: one that any server answers, objects or none. */
+export const DEFAULT_QUERY = '{ __typename }';
+
+/** The HTTP status inside a library's own HTTP error, or `undefined` for any other error. */
+export function httpStatusOf(error: unknown): number | undefined {
+  if (isAxiosError(error)) return error.response?.status;
+  if (error instanceof HTTPError || error instanceof HTTPError2) return error.response.status;
+  // A ClientError with a 2xx carries GraphQL errors: not an HTTP status.
+  if (error instanceof ClientError && error.response.status >= 300) return error.response.status;
+  return undefined;
+}
+
+const isAbsolute = (target: string): boolean => /^https?:\/\//.test(target);
+
+/** `target` under `base`, or `target` itself when it is absolute. */
+export function resolveTarget(base: string, target: string): string {
+  return isAbsolute(target) ? target : `${base.replace(/\/$/, '')}/${target.replace(/^\//, '')}`;
+}
+
+function signalOf(init: ClientRequest, timeout: number | undefined): AbortSignal | undefined {
+  const signals = [init.signal, timeout === undefined ? undefined : AbortSignal.timeout(timeout)];
+  const given = signals.filter((signal) => signal !== undefined);
+  return given.length > 1 ? AbortSignal.any(given) : given[0];
+}
+
+async function readBody(response: Response, parse: boolean): Promise<unknown> {
+  if (!parse) {
+    await response.arrayBuffer();
+    return undefined;
+  }
+  const text = await response.text();
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+const jsonHeaders = (init: ClientRequest) =>
+  init.body === undefined ? {} : { 'content-type': 'application/json' };
+
+const webStream = (body: unknown) => new Blob([JSON.stringify(body)]).stream();
+
+type Send = (target: string, init: ClientRequest, parse: boolean) => Promise<Reply>;
+
+function facade(adapter: AdapterName, options: ClientOptions, send: Send): Client {
+  const settle = async (target: string, init: ClientRequest, parse: boolean): Promise<Reply> => {
+    try {
+      return await send(target, init, parse);
+    } catch (error) {
+      options.thrown?.push(error);
+      const status = httpStatusOf(error);
+      if (status === undefined) throw error;
+      return { status, body: undefined };
+    }
+  };
+  return {
+    adapter,
+    request: async (target, init = {}) => (await settle(target, init, false)).status,
+    send: (target, init = {}) => settle(target, init, true),
+  };
+}
+
+/** A REST client's adapter: any method, path and body; stream bodies too. */
+const restAdapter = (name: AdapterName, label: string, create: Adapter['create']): Adapter => ({
+  name,
+  label,
+  graphql: false,
+  streams: true,
+  create,
+});
+
+/** The facade over `@auth/fetch`. */
+export function fetchAdapter(withAuth: WithAuth['fetch']): Adapter {
+  return restAdapter('fetch', 'fetch', (auth, base, options = {}) => {
+    const inner = options.fetch ?? globalThis.fetch;
+    const authed = auth ? withAuth(inner, auth) : inner;
+    return facade('fetch', options, async (target, init, parse) => {
+      const signal = signalOf(init, options.timeout);
+      const response = await authed(resolveTarget(base, target), {
+        method: init.method ?? 'GET',
+        headers: { ...jsonHeaders(init), ...options.headers, ...init.headers },
+        ...(init.body === undefined
+          ? {}
+          : { body: init.stream ? webStream(init.body) : JSON.stringify(init.body) }),
+        ...(init.stream ? { duplex: 'half' } : {}),
+        ...(signal ? { signal } : {}),
+      } as RequestInit);
+      return { status: response.status, body: await readBody(response, parse) };
+    });
+  });
+}
+
+/** The facade over `@auth/axios`. */
+export function axiosAdapter(withAuth: WithAuth['axios']): Adapter {
+  return restAdapter('axios', 'axios', (auth, base, options = {}) => {
+    const instance = axios.create({
+      ...(base ? { baseURL: base } : {}),
+      ...(options.headers ? { headers: options.headers } : {}),
+      ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
+      ...options.axios,
+    });
+    const api = auth ? withAuth(instance, auth) : instance;
+    return facade('axios', options, async (target, init, parse) => {
+      let data = init.body;
+      if (init.stream) {
+        // Node only (axios sends a Node stream); loaded here so that the browser bundle never needs it.
+        const { Readable } = await import('node:stream');
+        data = Readable.from([JSON.stringify(init.body)]);
+      }
+      const response = await api.request({
+        url: target,
+        method: init.method ?? 'GET',
+        ...(data === undefined ? {} : { data }),
+        headers: { ...(init.stream ? jsonHeaders(init) : {}), ...init.headers },
+        ...(init.signal ? { signal: init.signal } : {}),
+      });
+      return { status: response.status, body: parse ? response.data : undefined };
+    });
+  });
+}
+
+const kyFactories: Record<KyBase, { name: AdapterName; create: (options: object) => KyInstance }> = {
+  prefixUrl: { name: 'ky 1', create: (options) => ky.create(options) },
+  prefix: { name: 'ky 2', create: (options) => ky2.create(options) as unknown as KyInstance },
+  baseUrl: { name: 'ky 2', create: (options) => ky2.create(options) as unknown as KyInstance },
+};
+
+/** The facade over `@auth/ky`, on ky 1 (`prefixUrl`) or ky 2 (`prefix` or `baseUrl`). */
+export function kyAdapter(withAuth: WithAuth['ky'], base: KyBase): Adapter {
+  const { name, create } = kyFactories[base];
+  return restAdapter(name, `${name} (${base})`, (auth, url, options = {}) => {
+    const instance = create({
+      // Paths go without their leading slash, so a base URL needs its trailing one.
+      ...(url ? { [base]: base === 'baseUrl' ? `${url.replace(/\/$/, '')}/` : url } : {}),
+      ...(options.headers ? { headers: options.headers } : {}),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
+      ...options.ky,
+    });
+    const api = auth ? withAuth(instance, auth) : instance;
+    return facade(name, options, async (target, init, parse) => {
+      const absolute = isAbsolute(target);
+      const headers = { ...(init.stream ? jsonHeaders(init) : {}), ...init.headers };
+      const response = await api(absolute ? target : target.replace(/^\//, ''), {
+        method: init.method ?? 'GET',
+        ...(init.body === undefined
+          ? {}
+          : init.stream
+            ? { body: webStream(init.body) }
+            : { json: init.body }),
+        ...(Object.keys(headers).length > 0 ? { headers } : {}),
+        ...(init.signal ? { signal: init.signal } : {}),
+        // An absolute URL goes where it says, also on an instance with a prefix.
+        ...(absolute && url && base !== 'baseUrl' ? { [base]: '' } : {}),
+      });
+      return { status: response.status, body: await readBody(response, parse) };
+    });
+  });
+}
+
+/** The facade over `@auth/graphql-request`: every request is a GraphQL query. */
+export function graphqlRequestAdapter(withAuth: WithAuth['graphqlRequest']): Adapter {
+  return {
+    name: 'graphql-request',
+    label: 'graphql-request',
+    graphql: true,
+    streams: false,
+    create: (auth, base, options = {}) => {
+      const clientOptions: GraphQLClientOptions = {
+        ...(options.headers ? { headers: options.headers } : {}),
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+      };
+      const authed = auth ? withAuth(clientOptions, auth) : clientOptions;
+      const clients = new Map<string, GraphQLClient>();
+      const clientFor = (endpoint: string) => {
+        let client = clients.get(endpoint);
+        if (!client) {
+          client = new GraphQLClient(endpoint, authed);
+          clients.set(endpoint, client);
+        }
+        return client;
+      };
+      return facade('graphql-request', options, async (target, init) => {
+        if (init.stream) throw new TypeError('graphql-request sends no stream bodies');
+        const endpoint =
+          isAbsolute(target) || /(^|\/)graphql$/.test(target.split('?')[0] ?? '')
+            ? resolveTarget(base, target)
+            : new URL('/v1/graphql', base).href;
+        const signal = signalOf(init, options.timeout);
+        const data = await clientFor(endpoint).request<unknown>({
+          document: init.query ?? DEFAULT_QUERY,
+          ...(init.headers ? { requestHeaders: init.headers } : {}),
+          ...(signal ? { signal } : {}),
+        });
+        return { status: 200, body: data };
+      });
+    },
+  };
+}
+
+/**
+ * The five clients every suite drives, in this order: fetch, axios, ky 1 (`prefixUrl`), ky 2 (`prefix`),
+ * graphql-request. `defaults` apply to every client they create.
+ */
+export function clientAdapters(withAuth: WithAuth, defaults: ClientOptions = {}): readonly Adapter[] {
+  const adapters = [
+    fetchAdapter(withAuth.fetch),
+    axiosAdapter(withAuth.axios),
+    kyAdapter(withAuth.ky, 'prefixUrl'),
+    kyAdapter(withAuth.ky, 'prefix'),
+    graphqlRequestAdapter(withAuth.graphqlRequest),
+  ];
+  return adapters.map((adapter) => ({
+    ...adapter,
+    create: (auth, base, options) => adapter.create(auth, base, { ...defaults, ...options }),
+  }));
+}

@@ -1,0 +1,272 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { type Auth, type AuthOptions, apiKey, bearerToken, ReauthenticationRequiredError } from '@auth/core';
+import type { WeaviateServer } from '@auth/testing';
+import { describe, expect } from 'vitest';
+import type { Adapter, Client } from './clients.js';
+import {
+  credentialKinds,
+  passwordGrant,
+  renewableKinds,
+  revokedCredentials,
+  serviceClient,
+} from './credentials.js';
+import { HOME_KEY, MODULE_SECRET, sleep, test } from './fixture.js';
+
+// Paths on the recording servers end in /graphql, so that graphql-request's queries go to them too (and get
+// the `{"data":...}` answer); the REST clients do not mind.
+const echo = '/echo/graphql';
+const credential = { authorization: `Bearer ${HOME_KEY}`, 'x-module-key': MODULE_SECRET };
+const credentialOf = (headers: IncomingHttpHeaders | undefined) => [
+  headers?.authorization,
+  headers?.['x-module-key'],
+];
+const none = [undefined, undefined];
+
+/**
+ * The behaviours every adapter shares, run against real servers through the adapter's facade: the credential
+ * arrives (every credential kind), a caller's own header wins, another origin gets nothing (instance base,
+ * absolute URL, redirect), a 401 gets one renewal and one retry, a credential that stays invalid gets the 401
+ * after exactly one retry, a revoked grant gets the 401 and then a `ReauthenticationRequiredError`,
+ * concurrent 401s or an expiry make one token request, the caller's signal aborts a token wait, a one-shot
+ * stream body is not re-sent. Call it inside the adapter's own `describe`.
+ */
+export function adapterContract(adapter: Adapter): void {
+  // A path that needs a credential: a REST read, or a GraphQL query.
+  const read = adapter.graphql ? '/v1/graphql' : '/v1/meta';
+  const counts = (client: Client, count: number) =>
+    Promise.all(Array.from({ length: count }, () => client.request(read)));
+
+  /** A client whose cached token the server no longer accepts (the service client's, revoked). */
+  const staleClient = async (server: WeaviateServer, createAuth: (options: AuthOptions) => Auth) => {
+    const client = adapter.create(
+      createAuth({ baseUrl: server.url, credentials: await serviceClient(server) }),
+      server.url,
+    );
+    expect(await client.request(read)).toBe(200);
+    server.faults.revokeAllTokens();
+    return client;
+  };
+
+  describe(`adapter contract (${adapter.label})`, () => {
+    test.for(credentialKinds)('works with %s', async ([, make], { server, createAuth }) => {
+      const auth = createAuth({ baseUrl: server.url, credentials: await make(server) });
+      const client = adapter.create(auth, server.url);
+      if (adapter.graphql) {
+        expect(await client.send(read)).toMatchObject({
+          status: 200,
+          body: { __typename: expect.any(String) },
+        });
+      } else {
+        expect(await client.send('/v1/users/own-info')).toMatchObject({
+          status: 200,
+          body: { roles: [{ name: 'admin' }] },
+        });
+      }
+    });
+
+    test.for(renewableKinds)(
+      'refreshes a 2 s %s token without one failed request',
+      async ([, make], { fast, createAuth }) => {
+        const client = adapter.create(
+          createAuth({ baseUrl: fast.url, credentials: await make(fast) }),
+          fast.url,
+        );
+        const before = fast.stats.tokenRequests.total;
+        const statuses: number[] = [];
+        // Keep requesting until at least two more tokens were issued (two expiries crossed).
+        for (let i = 0; i < 200 && fast.stats.tokenRequests.total < before + 2; i++) {
+          statuses.push(await client.request(read));
+          await sleep(50);
+        }
+        expect(fast.stats.tokenRequests.total).toBeGreaterThanOrEqual(before + 2);
+        expect(new Set(statuses)).toEqual(new Set([200]));
+        // The server served each of them once with a 200 (a token dying early at the server is retried unseen).
+        expect(fast.stats.byPath(read)[200]).toBe(statuses.length);
+      },
+    );
+
+    test('50 concurrent requests at expiry make exactly one token request', async ({ fast, createAuth }) => {
+      const client = adapter.create(
+        createAuth({ baseUrl: fast.url, credentials: await passwordGrant(fast) }),
+        fast.url,
+      );
+      expect(await client.request(read)).toBe(200);
+      await sleep(2200); // the 2 s token has expired
+      const before = fast.stats.tokenRequests.total;
+      expect(await counts(client, 50)).toEqual(Array(50).fill(200));
+      expect(fast.stats.tokenRequests.total - before).toBe(1);
+    });
+
+    test('20 concurrent 401s for one stale token: one refresh, each retried once, all succeed', async ({
+      server,
+      createAuth,
+    }) => {
+      const client = await staleClient(server, createAuth);
+      server.stats.reset();
+      expect(await counts(client, 20)).toEqual(Array(20).fill(200));
+      expect(server.stats.tokenRequests.total).toBe(1);
+      expect(server.stats.byPath(read)).toMatchObject({ total: 40, 401: 20, 200: 20 });
+    });
+
+    test('a deleted API key: the 401 after a single request (a static key is not retried)', async ({
+      server,
+      createAuth,
+    }) => {
+      const key = server.keys.create('admin');
+      server.keys.delete(key);
+      const client = adapter.create(
+        createAuth({ baseUrl: server.url, credentials: apiKey(key) }),
+        server.url,
+      );
+      expect(await client.request(read)).toBe(401);
+      expect(server.stats.byPath(read)).toMatchObject({ total: 1, 401: 1 });
+    });
+
+    test('a credential that stays invalid: the 401 after exactly one retry', async ({
+      server,
+      createAuth,
+    }) => {
+      const auth = createAuth({ baseUrl: server.url, credentials: await revokedCredentials(server) });
+      expect(await adapter.create(auth, server.url).request(read)).toBe(401);
+      expect(server.stats.byPath(read)).toMatchObject({ total: 2, 401: 2 });
+    });
+
+    test('a revoked grant: the 401 as usual, no retry; the next call says reauthentication is required', async ({
+      server,
+      createAuth,
+    }) => {
+      const auth = createAuth({ baseUrl: server.url, credentials: bearerToken(await server.issueTokens()) });
+      const client = adapter.create(auth, server.url);
+      server.faults.revokeAllTokens();
+      expect(await client.request(read)).toBe(401);
+      expect(server.stats.byPath(read)).toMatchObject({ total: 1, 401: 1 });
+      await expect(client.request(read)).rejects.toBeInstanceOf(ReauthenticationRequiredError);
+    });
+
+    if (!adapter.graphql) {
+      test('a read-only key writing gets the 403, with no retry', async ({ server, createAuth }) => {
+        const auth = createAuth({ baseUrl: server.url, credentials: apiKey(server.keys.readOnly) });
+        const status = await adapter.create(auth, server.url).request('/v1/objects', {
+          method: 'POST',
+          body: { class: 'Article', properties: { title: 'no' } },
+        });
+        expect(status).toBe(403);
+        expect(server.stats.byPath('/v1/objects')).toMatchObject({ total: 1, 403: 1 });
+      });
+    }
+
+    describe('origins and headers', () => {
+      test('sends the credential and the extra headers to its own origin', async ({ home, homeAuth }) => {
+        expect(await adapter.create(homeAuth(), home.url).request(echo)).toBe(200);
+        expect(home.seen.map((entry) => entry.path)).toEqual([echo]);
+        expect(home.seen[0]?.headers).toMatchObject(credential);
+      });
+
+      test('sends nothing to another origin: an instance made for it, or an absolute URL', async ({
+        home,
+        foreign,
+        homeAuth,
+      }) => {
+        expect(await adapter.create(homeAuth(), foreign.url).request('/elsewhere/graphql')).toBe(200);
+        expect(await adapter.create(homeAuth(), home.url).request(`${foreign.url}/absolute/graphql`)).toBe(
+          200,
+        );
+        expect(home.seen).toEqual([]);
+        expect(foreign.seen.map((entry) => entry.path)).toEqual(['/elsewhere/graphql', '/absolute/graphql']);
+        expect(foreign.seen.map((entry) => credentialOf(entry.headers))).toEqual([none, none]);
+      });
+
+      test('drops every credential header on a redirect to another origin, keeps them on a same-origin one', async ({
+        home,
+        foreign,
+        homeAuth,
+      }) => {
+        home.redirect('/away/graphql', `${foreign.url}/landed/graphql`, 307);
+        home.redirect('/around/graphql', echo, 307);
+        const client = adapter.create(homeAuth(), home.url);
+        expect(await client.request('/away/graphql')).toBe(200);
+        expect(home.seen[0]?.headers).toMatchObject(credential);
+        expect(foreign.seen.map((entry) => entry.path)).toEqual(['/landed/graphql']);
+        expect(credentialOf(foreign.seen[0]?.headers)).toEqual(none);
+        expect(await client.request('/around/graphql', { headers: { 'X-Trace': '1' } })).toBe(200);
+        expect(home.seen.at(-1)).toMatchObject({ path: echo, headers: { ...credential, 'x-trace': '1' } });
+      });
+
+      test('a POST redirected 302 (so it becomes a GET) to another origin and 307 back gets no credential abroad', async ({
+        home,
+        foreign,
+        homeAuth,
+      }) => {
+        home.redirect('/post/graphql', `${foreign.url}/via/graphql`, 302);
+        foreign.redirect('/via/graphql', `${home.url}/back/graphql`, 307);
+        const client = adapter.create(homeAuth(), home.url);
+        expect(await client.request('/post/graphql', { method: 'POST', body: { n: 1 } })).toBe(200);
+        expect(foreign.seen.map((entry) => [entry.method, entry.path, entry.headers.authorization])).toEqual([
+          ['GET', '/via/graphql', undefined],
+        ]);
+        expect(home.seen.map((entry) => `${entry.method} ${entry.path}`)).toEqual([
+          'POST /post/graphql',
+          'GET /back/graphql',
+        ]);
+        // Back home: none of the old body's headers.
+        expect(home.seen[1]?.headers['content-type']).toBeUndefined();
+      });
+
+      test('a header the caller sets (per request or on the instance) wins over the credential; the others are added', async ({
+        home,
+        homeAuth,
+      }) => {
+        await adapter
+          .create(homeAuth(), home.url)
+          .request(echo, { headers: { Authorization: 'Bearer mine' } });
+        await adapter.create(homeAuth(), home.url, { headers: { 'X-Module-Key': 'instance' } }).request(echo);
+        expect(
+          home.seen.map((entry) => [entry.headers.authorization, entry.headers['x-module-key']]),
+        ).toEqual([
+          ['Bearer mine', MODULE_SECRET],
+          [`Bearer ${HOME_KEY}`, 'instance'],
+        ]);
+      });
+
+      if (!adapter.graphql) {
+        test('against the server, the caller’s own key is the one that counts', async ({
+          server,
+          createAuth,
+        }) => {
+          const auth = createAuth({ baseUrl: server.url, credentials: apiKey(server.keys.admin) });
+          const reply = await adapter
+            .create(auth, server.url)
+            .send('/v1/users/own-info', { headers: { authorization: `Bearer ${server.keys.readOnly}` } });
+          expect(reply).toMatchObject({ status: 200, body: { roles: [{ name: 'read-only' }] } });
+        });
+      }
+    });
+
+    test('the caller’s AbortSignal aborts a request waiting on a hung token request', async ({
+      server,
+      createAuth,
+    }) => {
+      server.faults.hangTokenRequests(20_000);
+      const auth = createAuth({ baseUrl: server.url, credentials: await passwordGrant(server) });
+      const controller = new AbortController();
+      const pending = adapter.create(auth, server.url).request(read, { signal: controller.signal });
+      await sleep(200);
+      controller.abort();
+      await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+      expect(server.stats.byPath(read).total).toBe(0);
+    });
+
+    if (adapter.streams) {
+      test('does not re-send a one-shot stream body: the 401 as is; the stale token is dropped all the same', async ({
+        server,
+        createAuth,
+      }) => {
+        const client = await staleClient(server, createAuth);
+        const body = { class: 'Article', properties: { title: 'stream' } };
+        expect(await client.request('/v1/objects', { method: 'POST', body, stream: true })).toBe(401);
+        expect(server.stats.byPath('/v1/objects')).toMatchObject({ total: 1, 401: 1 });
+        expect(await client.request(read)).toBe(200);
+      });
+    }
+  });
+}
