@@ -35,8 +35,6 @@ export { ReauthenticationRequiredError } from './errors/reauthentication-require
 export { TimeoutError, type TimeoutErrorOptions } from './errors/timeout-error.js';
 export { TokenRequestError, type TokenRequestErrorOptions } from './errors/token-request-error.js';
 export type { AuthEvent, AuthEventListener, Grant, RefreshReason } from './events.js';
-export { discoverWeaviateOidc } from './oidc/discover-weaviate-oidc.js';
-export type { WeaviateOidcConfig } from './oidc/discovery.js';
 export {
   DEFAULT_EXPIRES_IN,
   MAX_EXPIRES_IN,
@@ -45,6 +43,8 @@ export {
   MIN_REFRESH_INTERVAL_MS,
   MIN_SAFETY_MARGIN_MS,
 } from './lifetime.js';
+export { discoverWeaviateOidc } from './oidc/discover-weaviate-oidc.js';
+export type { WeaviateOidcConfig } from './oidc/discovery.js';
 export {
   type MemoryStore,
   memoryStore,
