@@ -1,6 +1,6 @@
 import { AuthClosedError, createAuth, memoryStore, TokenRequestError, tokenSource } from '@auth/core';
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
 /**
  * Property-based tests of the token manager through the public API only: `createAuth` with a
@@ -54,6 +54,13 @@ interface Issued {
   readonly expiresAt: number;
 }
 
+// The token manager's code is loaded on an auth object's first use (an API key never needs it). Load it
+// once with the real clock, so that from then on the fake clock alone drives every run.
+beforeAll(async () => {
+  const auth = createAuth({ baseUrl: BASE, credentials: tokenSource(() => ({ accessToken: 'warm-up' })) });
+  await auth.authorize(URL_);
+  await auth.close();
+});
 beforeEach(() => {
   vi.useFakeTimers();
 });
