@@ -54,4 +54,5 @@ export default defineConfig({
   clean: true,
   fixedExtension: true,
   treeshake: true,
+  unbundle: true,
 });

@@ -118,6 +118,7 @@ class AuthClient extends Redacted implements Auth {
   readonly #credentials: Credentials;
   readonly #provider: TokenProvider;
   readonly #store: TokenStore | undefined;
+  readonly #timeout: number;
   /** Hands out the token: a fixed one, or a token manager's (loaded on first use). */
   #session: TokenSession | Promise<TokenSession> | undefined;
   readonly #extraHeaders: Readonly<Record<string, string>>;
@@ -156,7 +157,7 @@ class AuthClient extends Redacted implements Auth {
     const credentials = options.credentials;
     if (typeof credentials?.bind !== 'function' || typeof credentials.kind !== 'string') {
       throw new ConfigurationError(
-        'createAuth(): `credentials` is missing. Pass apiKey(key), oidcPassword({ username, password }), clientCredentials({ clientSecret }), bearerToken({ accessToken, expiresIn }) or tokenSource(fn).',
+        'createAuth(): `credentials` is missing. Pass one, e.g. apiKey(key) or oidcPassword({ username, password }).',
       );
     }
     const timeout = options.timeout ?? DEFAULT_TIMEOUT;
@@ -165,7 +166,6 @@ class AuthClient extends Redacted implements Auth {
         'createAuth(): `timeout` must be a positive number of milliseconds, e.g. 10000.',
       );
     }
-    const oidc = validateOidc(options.oidc, credentials.kind);
     if (options.onEvent !== undefined && typeof options.onEvent !== 'function') {
       throw new ConfigurationError('createAuth(): `onEvent` must be a function.');
     }
@@ -187,7 +187,7 @@ class AuthClient extends Redacted implements Auth {
       baseUrl: base,
       timeout,
       allowInsecureHttp,
-      oidc,
+      oidc: options.oidc,
       get signal() {
         return lifetime();
       },
@@ -195,6 +195,7 @@ class AuthClient extends Redacted implements Auth {
     };
     this.#provider = credentials.bind(environment);
     this.#store = store;
+    this.#timeout = timeout;
   }
 
   async authorize(url: string | URL, init: AuthorizeOptions = {}): Promise<Record<string, string>> {
@@ -217,9 +218,7 @@ class AuthClient extends Redacted implements Auth {
     const target = this.#target(url);
     if (!target) return false;
     this.#emit({ type: 'unauthorized', url: displayUrl(target) });
-    const sent = this.#sentToken(sentHeaders);
-    if (sent === undefined) return false;
-    return (await this.#tokens()).unauthorized(sent, init.signal);
+    return (await this.#tokens()).unauthorized(sentHeaders, init.signal);
   }
 
   async close(): Promise<void> {
@@ -263,6 +262,7 @@ class AuthClient extends Redacted implements Auth {
                 baseUrl: this.baseUrl,
                 store: this.#store,
                 emit: this.#emit,
+                timeout: this.#timeout,
               });
               this.#session = session;
               return session;
@@ -295,16 +295,6 @@ class AuthClient extends Redacted implements Auth {
 
   #header(): { name: string; scheme?: string | undefined } {
     return this.#provider.header ?? { name: 'Authorization', scheme: 'Bearer' };
-  }
-
-  /** The token a request carried in our credential header, if any. */
-  #sentToken(headers: SentHeaders): string | undefined {
-    const { name, scheme } = this.#header();
-    const value = readHeader(headers, name);
-    if (value === undefined) return undefined;
-    if (!scheme) return value.trim() || undefined;
-    const match = /^(\S+)\s+(\S+)\s*$/.exec(value);
-    return match && match[1]!.toLowerCase() === scheme.toLowerCase() ? match[2] : undefined;
   }
 }
 
@@ -341,44 +331,6 @@ function validateStore(store: TokenStore): void {
       );
     }
   }
-}
-
-function readHeader(headers: SentHeaders, name: string): string | undefined {
-  if (!headers) return undefined;
-  if (typeof (headers as Headers).get === 'function') {
-    const value: unknown = (headers as Headers).get(name);
-    if (typeof value === 'string') return value;
-    if (headers instanceof Headers) return undefined;
-  }
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() !== wanted) continue;
-    const first: unknown = Array.isArray(value) ? value[0] : value;
-    return typeof first === 'string' ? first : undefined;
-  }
-  return undefined;
-}
-
-function validateOidc(oidc: OidcOptions | undefined, kind: string): OidcOptions | undefined {
-  if (oidc === undefined) return undefined;
-  if (kind === 'api_key') {
-    throw new ConfigurationError(
-      'createAuth(): both an API key and `oidc` settings were given. An API key needs no OIDC; remove `oidc`, or use oidcPassword / clientCredentials / bearerToken.',
-    );
-  }
-  if (typeof oidc !== 'object' || oidc === null || typeof oidc.clientId !== 'string' || !oidc.clientId) {
-    throw new ConfigurationError(
-      "createAuth(): `oidc` needs `issuer` and `clientId`, e.g. { issuer: 'https://login.example.com', clientId: 'my-app' }.",
-    );
-  }
-  const issuer = parseHttpUrl(oidc.issuer, 'oidc.issuer');
-  if (
-    oidc.scopes !== undefined &&
-    (!Array.isArray(oidc.scopes) || oidc.scopes.some((s) => typeof s !== 'string'))
-  ) {
-    throw new ConfigurationError('createAuth(): `oidc.scopes` must be an array of strings.');
-  }
-  return Object.freeze({ issuer: issuer.href, clientId: oidc.clientId, scopes: oidc.scopes });
 }
 
 function validateHeaders(headers: Readonly<Record<string, string>> | undefined): Record<string, string> {

@@ -1,3 +1,4 @@
+import { withTimeout } from './abort.js';
 import type { TokenProvider, TokenRequest, TokenSet } from './credentials/credentials.js';
 import type { AuthError } from './errors/auth-error.js';
 import { InvalidTokenResponseError } from './errors/invalid-token-response-error.js';
@@ -16,6 +17,8 @@ export interface GrantRunnerOptions {
   readonly kind: string;
   readonly emit: AuthEventListener;
   readonly now: () => number;
+  /** The auth object's `timeout` (ms), for providers with a `timeoutTarget`. */
+  readonly timeout: number;
   /** Writes this credential's entry in the token store. */
   readonly save: (token: StoredToken) => void | Promise<void>;
 }
@@ -105,11 +108,16 @@ export class GrantRunner {
       },
     };
     emit({ type: 'refresh-started', grant, reason });
+    const { timeoutTarget: target } = this.#options.provider;
+    const { timeout } = this.#options;
+    const call = target
+      ? () => withTimeout((bounded) => send({ ...request, signal: bounded }), { signal, timeout, target })
+      : () => send(request);
     // The refresh token to present next if this request fails: the one held, until an answer says otherwise.
     let next = current?.refreshToken;
     let token: StoredToken;
     try {
-      const set = await send(request);
+      const set = await call();
       answered = nonEmpty((set as Partial<TokenSet> | undefined)?.refreshToken) ?? answered;
       // An answer used up the refresh token it was given, unless a refresh-token grant kept it (no new one).
       next = answered ?? (grant === 'refresh_token' ? current?.refreshToken : undefined);

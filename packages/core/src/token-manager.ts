@@ -1,3 +1,4 @@
+import type { SentHeaders } from './create-auth.js';
 import type { Credentials, TokenProvider } from './credentials/credentials.js';
 import type { AuthError } from './errors/auth-error.js';
 import type { AuthEventListener, RefreshReason } from './events.js';
@@ -15,6 +16,8 @@ export interface TokenManagerOptions {
   /** The token store key (may come later: it holds a fingerprint of the credential, computed asynchronously). */
   readonly key: string | Promise<string>;
   readonly emit: AuthEventListener;
+  /** Bounds each call of a provider with a `timeoutTarget` (ms). @default 10000 */
+  readonly timeout?: number | undefined;
   readonly retry?: RetryPolicy | undefined;
   readonly minRefreshInterval?: number | undefined;
   readonly now?: (() => number) | undefined;
@@ -83,6 +86,7 @@ export class TokenManager {
       kind: options.kind,
       emit: options.emit,
       now: this.#now,
+      timeout: options.timeout ?? 10_000,
       save: async (token) => store.set(await this.#key, token),
     });
   }
@@ -240,8 +244,8 @@ function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
 export interface TokenSession {
   /** The token to send now (synchronously when it is at hand); see {@link TokenManager.tokenNow}. */
   token(signal?: AbortSignal): string | Promise<string>;
-  /** See {@link TokenManager.unauthorized}. */
-  unauthorized(sentToken: string, signal?: AbortSignal): Promise<boolean>;
+  /** After a 401 for a request that carried `sentHeaders`: see {@link TokenManager.unauthorized}. */
+  unauthorized(sentHeaders: SentHeaders, signal?: AbortSignal): Promise<boolean>;
   close(reason: unknown): Promise<void>;
 }
 
@@ -255,8 +259,9 @@ export function startSession(context: {
   readonly baseUrl: string;
   readonly store: TokenStore | undefined;
   readonly emit: AuthEventListener;
+  readonly timeout: number;
 }): TokenSession {
-  const { provider, credentials, baseUrl, emit } = context;
+  const { provider, credentials, baseUrl, emit, timeout } = context;
   // A token that can never change has nothing to share: it stays out of a shared store.
   const shared = context.store !== undefined && provider.renewable ? context.store : undefined;
   const own = shared ? undefined : memoryStore();
@@ -269,6 +274,7 @@ export function startSession(context: {
     // or for a password ~50 ms of PBKDF2, once per auth object).
     key: shared ? storeKey(baseUrl, credentials, provider) : `@auth/core:${baseUrl}:${credentials.kind}`,
     emit,
+    timeout,
   });
   let unbind: unknown;
   try {
@@ -278,7 +284,10 @@ export function startSession(context: {
   }
   return {
     token: (signal) => manager.tokenNow(signal),
-    unauthorized: (sentToken, signal) => manager.unauthorized(sentToken, signal),
+    unauthorized: async (sentHeaders, signal) => {
+      const sent = sentToken(sentHeaders, provider.header ?? { name: 'Authorization', scheme: 'Bearer' });
+      return sent !== undefined && manager.unauthorized(sent, signal);
+    },
     close: async (reason) => {
       try {
         if (typeof unbind === 'function') unbind();
@@ -289,4 +298,32 @@ export function startSession(context: {
       own?.clear();
     },
   };
+}
+
+/** The token a request carried in the credential's header (`Bearer <token>`, or the bare value), if any. */
+function sentToken(
+  headers: SentHeaders,
+  header: { readonly name: string; readonly scheme?: string | undefined },
+): string | undefined {
+  const value = readHeader(headers, header.name);
+  if (value === undefined) return undefined;
+  if (!header.scheme) return value.trim() || undefined;
+  const match = /^(\S+)\s+(\S+)\s*$/.exec(value);
+  return match && match[1]!.toLowerCase() === header.scheme.toLowerCase() ? match[2] : undefined;
+}
+
+function readHeader(headers: SentHeaders, name: string): string | undefined {
+  if (!headers) return undefined;
+  if (typeof (headers as Headers).get === 'function') {
+    const value: unknown = (headers as Headers).get(name);
+    if (typeof value === 'string') return value;
+    if (headers instanceof Headers) return undefined;
+  }
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() !== wanted) continue;
+    const first: unknown = Array.isArray(value) ? value[0] : value;
+    return typeof first === 'string' ? first : undefined;
+  }
+  return undefined;
 }

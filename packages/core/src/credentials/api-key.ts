@@ -1,4 +1,3 @@
-import { withTimeout } from '../abort.js';
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { Redacted, redacted } from '../redact.js';
 import type { CredentialEnvironment, Credentials, TokenProvider } from './credentials.js';
@@ -46,6 +45,11 @@ class ApiKeyCredentials extends Redacted implements Credentials {
   }
 
   bind(env: CredentialEnvironment): TokenProvider {
+    if (env.oidc !== undefined) {
+      throw new ConfigurationError(
+        'createAuth(): both an API key and `oidc` settings were given. An API key needs no OIDC; remove `oidc`, or use oidcPassword / clientCredentials / bearerToken.',
+      );
+    }
     const key = this.#key;
     const header =
       this.#header.toLowerCase() === 'authorization'
@@ -57,7 +61,6 @@ class ApiKeyCredentials extends Redacted implements Credentials {
         renewable: false,
         initial: () => ({ accessToken: key }),
         header,
-        keyMaterial: () => ({ parts: [key, header.name] }),
       };
     }
     // A key function has no stable identity: its token store key holds a random id of this credential.
@@ -65,14 +68,10 @@ class ApiKeyCredentials extends Redacted implements Credentials {
       grant: 'api_key',
       renewable: true,
       header,
-      obtain: async ({ signal }) => {
-        const value = await withTimeout(async () => key(), {
-          signal,
-          timeout: env.timeout,
-          target: 'The apiKey() function',
-        });
-        return { accessToken: requireToken(value, 'apiKey(): the key the function returned', hint) };
-      },
+      timeoutTarget: 'The apiKey() function',
+      obtain: async () => ({
+        accessToken: requireToken(await key(), 'apiKey(): the key the function returned', hint),
+      }),
     };
   }
 

@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../errors/configuration-error.js';
-import { OidcSession } from '../oidc/client.js';
+import { oidcSession } from '../oidc/session.js';
 import { Redacted, redacted } from '../redact.js';
 import type { CredentialEnvironment, Credentials, TokenProvider } from './credentials.js';
 import { requireToken } from './validate.js';
@@ -40,7 +40,7 @@ class BearerTokenCredentials extends Redacted implements Credentials {
   }
 
   bind(env: CredentialEnvironment): TokenProvider {
-    let session: OidcSession | undefined;
+    const session = oidcSession(env);
     return {
       grant: 'refresh_token',
       renewable: this.#refreshToken !== undefined,
@@ -51,10 +51,7 @@ class BearerTokenCredentials extends Redacted implements Credentials {
         expiresIn: Math.max(0, (this.#expiresAt - Date.now()) / 1000),
         refreshToken: this.#refreshToken,
       }),
-      refresh: (refreshToken, request) => {
-        session ??= new OidcSession(env);
-        return session.refresh(refreshToken, request);
-      },
+      refresh: async (refreshToken, request) => (await session()).refresh(refreshToken, request),
     };
   }
 

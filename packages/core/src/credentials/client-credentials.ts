@@ -1,5 +1,5 @@
-import { OidcSession } from '../oidc/client.js';
 import { clientCredentialsScope } from '../oidc/scopes.js';
+import { oidcSession } from '../oidc/session.js';
 import { Redacted, redacted } from '../redact.js';
 import type { CredentialEnvironment, Credentials, TokenProvider } from './credentials.js';
 import { optionalScopes, requireString } from './validate.js';
@@ -41,7 +41,7 @@ class ClientCredentialsCredentials extends Redacted implements Credentials {
   }
 
   bind(env: CredentialEnvironment): TokenProvider {
-    const session = new OidcSession(env);
+    const session = oidcSession(env);
     const client = { clientId: this.#clientId, secret: this.#secret };
     const scopes = this.#scopes;
     let scope: string | undefined;
@@ -52,8 +52,8 @@ class ClientCredentialsCredentials extends Redacted implements Credentials {
       keyMaterial: () => ({
         parts: [client.secret, JSON.stringify(scopes ?? null), JSON.stringify(env.oidc ?? null)],
       }),
-      obtain: (request) =>
-        session.clientCredentials(
+      obtain: async (request) =>
+        (await session()).clientCredentials(
           client,
           (discovered) => {
             scope ??= clientCredentialsScope(
@@ -65,7 +65,7 @@ class ClientCredentialsCredentials extends Redacted implements Credentials {
           },
           request,
         ),
-      refresh: (refreshToken, request) => session.refresh(refreshToken, request, client),
+      refresh: async (refreshToken, request) => (await session()).refresh(refreshToken, request, client),
     };
   }
 

@@ -114,6 +114,12 @@ export interface TokenProvider {
    * credential object or process.
    */
   keyMaterial?(): { readonly parts: readonly string[]; readonly lowEntropy?: boolean | undefined };
+  /**
+   * What `obtain` and `refresh` call, as a timeout names it (e.g. `'The vault'`): when set, the token manager
+   * bounds each call by the auth object's `timeout` (its `signal` aborts then) and rejects with a
+   * `TimeoutError` naming it. Leave it out when the calls bound their own requests.
+   */
+  readonly timeoutTarget?: string | undefined;
   /** Where the token goes: `Authorization: Bearer <token>` unless said otherwise. */
   readonly header?: { readonly name: string; readonly scheme?: string | undefined } | undefined;
   /** Runs the primary grant. Absent when there is none (a bearer token can only be refreshed). */

@@ -1,5 +1,5 @@
-import { OidcSession } from '../oidc/client.js';
 import { joinScopes } from '../oidc/scopes.js';
+import { oidcSession } from '../oidc/session.js';
 import { Redacted, redacted } from '../redact.js';
 import type { CredentialEnvironment, Credentials, TokenProvider } from './credentials.js';
 import { optionalScopes, requireString } from './validate.js';
@@ -30,7 +30,7 @@ class OidcPasswordCredentials extends Redacted implements Credentials {
   }
 
   bind(env: CredentialEnvironment): TokenProvider {
-    const session = new OidcSession(env);
+    const session = oidcSession(env);
     const username = this.#username;
     const password = this.#password;
     const userScopes = this.#scopes;
@@ -44,12 +44,13 @@ class OidcPasswordCredentials extends Redacted implements Credentials {
         lowEntropy: true,
       }),
       obtain: async (request) => {
-        const discovered = await session.discover(request);
+        const oidc = await session();
+        const discovered = await oidc.discover(request);
         // Computed once: the same scope on every request, however often tokens are renewed.
         scope ??= joinScopes(discovered.scopes, userScopes, ['offline_access']);
-        return session.password(username, password, scope, request);
+        return oidc.password(username, password, scope, request);
       },
-      refresh: (refreshToken, request) => session.refresh(refreshToken, request),
+      refresh: async (refreshToken, request) => (await session()).refresh(refreshToken, request),
     };
   }
 

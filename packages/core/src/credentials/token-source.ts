@@ -1,8 +1,7 @@
-import { withTimeout } from '../abort.js';
 import { ConfigurationError } from '../errors/configuration-error.js';
 import type { RefreshReason } from '../events.js';
 import { Redacted } from '../redact.js';
-import type { CredentialEnvironment, Credentials, TokenProvider, TokenSet } from './credentials.js';
+import type { Credentials, TokenProvider, TokenSet } from './credentials.js';
 import { requireString } from './validate.js';
 
 /**
@@ -71,19 +70,15 @@ class TokenSourceCredentials extends Redacted implements Credentials {
           );
   }
 
-  bind(env: CredentialEnvironment): TokenProvider {
+  bind(): TokenProvider {
     const source = this.#source;
     return {
       grant: 'token_source',
       renewable: true,
       // Without a shareKey a function has no stable identity: its key holds a random id of this credential.
       ...(this.#shareKey === undefined ? {} : { identity: this.#shareKey }),
-      obtain: ({ signal, reason, refreshToken }) =>
-        withTimeout((inner) => Promise.resolve(source(inner, { refreshToken, reason })), {
-          signal,
-          timeout: env.timeout,
-          target: 'The tokenSource() function',
-        }),
+      timeoutTarget: 'The tokenSource() function',
+      obtain: async ({ signal, reason, refreshToken }) => source(signal, { refreshToken, reason }),
     };
   }
 

@@ -6,7 +6,12 @@ import type {
   TokenEndpointResponse,
 } from 'openid-client';
 import { linkSignals } from '../abort.js';
-import type { CredentialEnvironment, TokenRequest, TokenSet } from '../credentials/credentials.js';
+import type {
+  CredentialEnvironment,
+  OidcOptions,
+  TokenRequest,
+  TokenSet,
+} from '../credentials/credentials.js';
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { DiscoveryError } from '../errors/discovery-error.js';
 import { InvalidTokenResponseError } from '../errors/invalid-token-response-error.js';
@@ -63,8 +68,13 @@ export class OidcSession {
    */
   #request: TokenRequest | undefined;
 
-  constructor(environment: CredentialEnvironment) {
+  /** The `oidc` option of createAuth, checked: the provider to use instead of asking the Weaviate server. */
+  readonly #oidc: OidcOptions | undefined;
+
+  /** `oidc`: the `oidc` option of createAuth, checked by `oidcOptions()`. */
+  constructor(environment: CredentialEnvironment, oidc: OidcOptions | undefined) {
     this.#env = environment;
+    this.#oidc = oidc;
   }
 
   /** Runs discovery for `request` if it has not succeeded yet; concurrent calls share one run. */
@@ -119,8 +129,9 @@ export class OidcSession {
 
   async #run(signal: AbortSignal): Promise<Internal> {
     const env = this.#env;
-    const { href, clientId, scopes } = env.oidc
-      ? { href: env.oidc.issuer, clientId: env.oidc.clientId, scopes: env.oidc.scopes ?? [] }
+    const oidc = this.#oidc;
+    const { href, clientId, scopes } = oidc
+      ? { href: oidc.issuer, clientId: oidc.clientId, scopes: oidc.scopes ?? [] }
       : await fetchWeaviateOidcConfig(env.baseUrl, { signal, timeout: env.timeout });
     const issuer = issuerOf(href);
     assertSecureTransport(issuer, env.allowInsecureHttp, 'OIDC credentials');

@@ -1,0 +1,27 @@
+import type { CredentialEnvironment } from '../credentials/credentials.js';
+import { ConfigurationError } from '../errors/configuration-error.js';
+import type { OidcSession } from './client.js';
+import { oidcOptions } from './options.js';
+
+/**
+ * The OIDC session of one credential, made on first use: its code and openid-client are loaded with the
+ * first token request, not when the app starts (they are most of an OIDC credential's size). The `oidc`
+ * option is checked at once, so that a bad one fails `createAuth()`.
+ */
+export function oidcSession(env: CredentialEnvironment): () => Promise<OidcSession> {
+  const oidc = oidcOptions(env.oidc);
+  let loading: Promise<OidcSession> | undefined;
+  return () => {
+    loading ??= import('./client.js').then(
+      ({ OidcSession }) => new OidcSession(env, oidc),
+      (error: unknown) => {
+        loading = undefined;
+        throw new ConfigurationError(
+          'Could not load the OIDC support of @auth/core (openid-client). Install it next to @auth/core (npm install openid-client).',
+          { cause: error },
+        );
+      },
+    );
+    return loading;
+  };
+}
