@@ -8,8 +8,8 @@ export {
 } from './create-auth.js';
 export { type ApiKeyOptions, type ApiKeyValue, apiKey } from './credentials/api-key.js';
 export { type BearerTokenOptions, bearerToken } from './credentials/bearer-token.js';
-export type { OidcClientOptions } from './credentials/client-options.js';
 export { type ClientCredentialsOptions, clientCredentials } from './credentials/client-credentials.js';
+export type { OidcClientOptions } from './credentials/client-options.js';
 export type {
   CredentialEnvironment,
   Credentials,

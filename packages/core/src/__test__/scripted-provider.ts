@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
+import type { LeakCheck } from './leaks.js';
 
 /** One answer of a {@link ScriptedProvider}: what a real provider, gateway or proxy could send. */
 export interface Answer {
@@ -93,7 +95,10 @@ export class ScriptedProvider {
       return this.#send(res, entry.seen, entry.script.discovery ?? json(200, document));
     }
     if (match[2] === '/token' && req.method === 'POST') {
-      entry.seen.token.push({ headers: req.headers, form: new URLSearchParams(Buffer.concat(chunks).toString()) });
+      entry.seen.token.push({
+        headers: req.headers,
+        form: new URLSearchParams(Buffer.concat(chunks).toString()),
+      });
       const answer = entry.script.token?.[entry.answered++];
       const n = entry.seen.token.length;
       return this.#send(
@@ -140,4 +145,25 @@ export class ScriptedProvider {
 /** A JSON answer. */
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): Answer {
   return { status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+}
+
+/**
+ * A scripted provider for one test file, started before its tests and closed after them, once `leaks` found
+ * no secret anywhere. Read it through `current` inside tests.
+ */
+export function scriptedProviderForFile(leaks: LeakCheck): { readonly current: ScriptedProvider } {
+  let provider: ScriptedProvider | undefined;
+  beforeAll(async () => {
+    provider = await ScriptedProvider.start();
+  });
+  afterAll(async () => {
+    leaks.assertClean();
+    await provider?.close();
+  });
+  return {
+    get current(): ScriptedProvider {
+      if (!provider) throw new Error('the scripted provider runs only inside tests');
+      return provider;
+    },
+  };
 }

@@ -65,7 +65,10 @@ export function parseClientOptions(options: OidcClientOptions, where: string): P
     options.clientSecret === undefined
       ? undefined
       : requireString(options.clientSecret, `${where}: \`clientSecret\``, hint);
-  const authMethod = optionalAuthMethod(options.tokenEndpointAuthMethod, `${where}: \`tokenEndpointAuthMethod\``);
+  const authMethod = optionalAuthMethod(
+    options.tokenEndpointAuthMethod,
+    `${where}: \`tokenEndpointAuthMethod\``,
+  );
   const extraParams = optionalExtraParams(options.extraParams, `${where}: \`extraParams\``);
   const client =
     clientId === undefined && secret === undefined && authMethod === undefined

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LeakCheck } from '../__test__/leaks.js';
-import { type Answer, json, ScriptedProvider } from '../__test__/scripted-provider.js';
+import { type Answer, json, scriptedProviderForFile } from '../__test__/scripted-provider.js';
 import { type Auth, createAuth } from '../create-auth.js';
 import { oidcPassword } from '../credentials/oidc-password.js';
 import { AuthClosedError } from '../errors/auth-closed-error.js';
@@ -16,15 +16,7 @@ import type { AuthEvent } from '../events.js';
 const PASSWORD = 'answers-password-1';
 const leaks = new LeakCheck();
 leaks.secret(PASSWORD);
-let provider: ScriptedProvider;
-
-beforeAll(async () => {
-  provider = await ScriptedProvider.start();
-});
-afterAll(async () => {
-  leaks.assertClean();
-  await provider.close();
-});
+const scripted = scriptedProviderForFile(leaks);
 
 const html = (status: number, headers: Record<string, string> = {}): Answer => ({
   status,
@@ -40,7 +32,7 @@ const text = (status: number, body: string, headers: Record<string, string> = {}
 function auth(issuer: string, events: AuthEvent[] = []): Auth {
   return leaks.watch(
     createAuth({
-      baseUrl: provider.origin,
+      baseUrl: scripted.current.origin,
       credentials: oidcPassword({ username: 'alice', password: PASSWORD }),
       oidc: { issuer, clientId: 'weaviate' },
       onEvent: (event) => {
@@ -122,7 +114,8 @@ const rows: Row[] = [
     name: '503 text/html with Retry-After as an HTTP date',
     answer: () => html(503, { 'retry-after': inTwoSeconds() }),
     expected: { status: 503, contentType: 'text/html', transient: true },
-    message: /answered 503 with an HTML page: a proxy or login page is in the way\. The provider has a problem/,
+    message:
+      /answered 503 with an HTML page: a proxy or login page is in the way\. The provider has a problem/,
   },
   {
     name: '500 with an empty body',
@@ -144,7 +137,8 @@ const rows: Row[] = [
       error_description: 'Client authentication failed',
       transient: false,
     },
-    message: /was refused: 401 invalid_client \(Client authentication failed\)\. Check the client id and client secret\./,
+    message:
+      /was refused: 401 invalid_client \(Client authentication failed\)\. Check the client id and client secret\./,
   },
   {
     name: '401 without a body, the OAuth error in WWW-Authenticate only',
@@ -161,7 +155,8 @@ const rows: Row[] = [
       error_description: 'The client "x" is unknown',
       error_uri: 'https://provider.example/errors/invalid_client',
     },
-    message: /was refused: 401 invalid_client \(The client "x" is unknown\)\. Check the client id and client secret\./,
+    message:
+      /was refused: 401 invalid_client \(The client "x" is unknown\)\. Check the client id and client secret\./,
   },
   {
     name: '401 text/html with WWW-Authenticate: Basic and no OAuth error (a gateway asking for a login)',
@@ -172,7 +167,10 @@ const rows: Row[] = [
   {
     name: '400 invalid_request with error_uri',
     answer: () =>
-      json(400, { error: 'invalid_request', error_uri: 'https://provider.example/docs/token#errors' }),
+      json(400, {
+        error: 'invalid_request',
+        error_uri: 'https://provider.example/docs/token#errors',
+      }),
     expected: {
       status: 400,
       error: 'invalid_request',
@@ -185,7 +183,8 @@ const rows: Row[] = [
     name: '200 text/html (a login page in the way)',
     answer: () => html(200),
     expected: { status: 200, contentType: 'text/html' },
-    message: /answered 200 with an HTML page: a proxy or login page is in the way\. Check that the URL is the provider's token endpoint\./,
+    message:
+      /answered 200 with an HTML page: a proxy or login page is in the way\. Check that the URL is the provider's token endpoint\./,
     type: InvalidTokenResponseError,
   },
   {
@@ -198,14 +197,15 @@ const rows: Row[] = [
     name: '307 redirect (never followed)',
     answer: () => ({ status: 307, headers: { location: 'http://provider.invalid/token?x=1' } }),
     expected: { status: 307, transient: false },
-    message: /answered 307, a redirect to http:\/\/provider\.invalid\/token\. Token and discovery requests do not follow redirects/,
+    message:
+      /answered 307, a redirect to http:\/\/provider\.invalid\/token\. Token and discovery requests do not follow redirects/,
   },
 ];
 
 describe.concurrent('token endpoint answers, status x content type x headers', () => {
   it.each(rows)('$name', async (row) => {
     const name = row.name.replace(/\W+/g, '-');
-    const { issuer, seen } = provider.issuer(name, { token: [row.answer()] });
+    const { issuer, seen } = scripted.current.issuer(name, { token: [row.answer()] });
     const { error, willRetry } = await firstFailure(issuer);
     expect(error).toBeInstanceOf(row.type ?? TokenRequestError);
     expect(error).toMatchObject({ grant: 'password', ...row.expected });
@@ -215,7 +215,7 @@ describe.concurrent('token endpoint answers, status x content type x headers', (
   });
 
   it('reads an HTTP-date Retry-After as the seconds left until then', async () => {
-    const { issuer } = provider.issuer('retry-date', {
+    const { issuer } = scripted.current.issuer('retry-date', {
       token: [text(503, 'maintenance', { 'retry-after': inTwoSeconds() })],
     });
     const { error } = await firstFailure(issuer);
@@ -225,7 +225,7 @@ describe.concurrent('token endpoint answers, status x content type x headers', (
   });
 
   it('retries a text/plain 429 (no sooner than its Retry-After) and then gets the token', async () => {
-    const { issuer, seen } = provider.issuer('retried-429', {
+    const { issuer, seen } = scripted.current.issuer('retried-429', {
       token: [text(429, 'Too Many Requests', { 'retry-after': '1' })],
     });
     const client = auth(issuer);
@@ -240,7 +240,7 @@ describe.concurrent('token endpoint answers, status x content type x headers', (
   });
 
   it('falls back to the password when a refresh is refused with invalid_grant and a WWW-Authenticate header', async () => {
-    const { issuer, seen } = provider.issuer('refused-refresh', {
+    const { issuer, seen } = scripted.current.issuer('refused-refresh', {
       token: [
         json(200, { access_token: 'first', token_type: 'Bearer', expires_in: 1, refresh_token: 'rt-1' }),
         json(
@@ -277,7 +277,8 @@ describe.concurrent("the provider's discovery answers", () => {
       name: '403 text/html',
       answer: html(403),
       expected: { status: 403, contentType: 'text/html', transient: false },
-      message: /^GET \S+ answered 403 with an HTML page: a proxy or login page is in the way\. Check the issuer URL\.$/,
+      message:
+        /^GET \S+ answered 403 with an HTML page: a proxy or login page is in the way\. Check the issuer URL\.$/,
     },
     {
       name: '200 text/html',
@@ -289,16 +290,18 @@ describe.concurrent("the provider's discovery answers", () => {
       name: '503 text/plain with Retry-After',
       answer: text(503, 'down', { 'retry-after': '3' }),
       expected: { status: 503, transient: true, retryAfter: 3 },
-      message: /answered 503 with a body of type text\/plain, not JSON\. The provider has a problem; the request is retried\./,
+      message:
+        /answered 503 with a body of type text\/plain, not JSON\. The provider has a problem; the request is retried\./,
     },
     {
       name: '302 to plain http (never followed)',
       answer: { status: 302, headers: { location: 'http://login.invalid/.well-known/openid-configuration' } },
       expected: { status: 302, transient: false },
-      message: /answered 302, a redirect to http:\/\/login\.invalid\/\.well-known\/openid-configuration\. Token and discovery requests do not follow redirects/,
+      message:
+        /answered 302, a redirect to http:\/\/login\.invalid\/\.well-known\/openid-configuration\. Token and discovery requests do not follow redirects/,
     },
   ])('$name', async (row) => {
-    const { issuer, seen } = provider.issuer(`discovery-${row.name.replace(/\W+/g, '-')}`, {
+    const { issuer, seen } = scripted.current.issuer(`discovery-${row.name.replace(/\W+/g, '-')}`, {
       discovery: row.answer,
     });
     const { error } = await firstFailure(issuer);
@@ -311,15 +314,19 @@ describe.concurrent("the provider's discovery answers", () => {
   it('accepts the issuer with or without one trailing slash, nothing looser', async () => {
     // Authentik: the document names its issuer with a trailing slash; the caller may write it either way.
     for (const written of ['', '/']) {
-      const slashed = provider.issuer(`slashed${written ? '-s' : ''}`);
-      provider.issuer(`slashed${written ? '-s' : ''}`, { issuer: `${slashed.issuer}/` });
+      const slashed = scripted.current.issuer(`slashed${written ? '-s' : ''}`);
+      scripted.current.issuer(`slashed${written ? '-s' : ''}`, { issuer: `${slashed.issuer}/` });
       const client = auth(`${slashed.issuer}${written}`);
-      expect(leaks.headers(await client.authorize('/v1/meta')).Authorization).toMatch(/^Bearer token-slashed/);
+      expect(leaks.headers(await client.authorize('/v1/meta')).Authorization).toMatch(
+        /^Bearer token-slashed/,
+      );
       await client.close();
     }
-    const other = provider.issuer('looser', { issuer: `${provider.origin}/p/looser/x` });
+    const other = scripted.current.issuer('looser', { issuer: `${scripted.current.origin}/p/looser/x` });
     const { error } = await firstFailure(other.issuer);
     expect(error).toBeInstanceOf(DiscoveryError);
-    expect((error as Error).message).toMatch(/describes the issuer "http:\/\/127\.0\.0\.1:\d+\/p\/looser\/x", not "http:\/\/127\.0\.0\.1:\d+\/p\/looser"/);
+    expect((error as Error).message).toMatch(
+      /describes the issuer "http:\/\/127\.0\.0\.1:\d+\/p\/looser\/x", not "http:\/\/127\.0\.0\.1:\d+\/p\/looser"/,
+    );
   });
 });

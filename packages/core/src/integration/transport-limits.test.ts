@@ -1,4 +1,4 @@
-import { startRecordingServer, type RecordingServer } from '@auth/testing';
+import { type RecordingServer, startRecordingServer } from '@auth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LeakCheck } from '../__test__/leaks.js';
 import { type Answer, ScriptedProvider } from '../__test__/scripted-provider.js';
@@ -116,7 +116,7 @@ describe.concurrent('answers larger than the cap (120 MB) are refused without be
 });
 
 describe('redirects of discovery and token requests', () => {
-  it("refuses a Weaviate discovery redirect to plain http on another host, before any request goes there", async () => {
+  it('refuses a Weaviate discovery redirect to plain http on another host, before any request goes there', async () => {
     const home = await startRecordingServer();
     try {
       home.redirect('/v1/.well-known/openid-configuration', 'http://weaviate-discovery.invalid/oidc');
@@ -126,9 +126,9 @@ describe('redirects of discovery and token requests', () => {
         `Refusing to send a discovery request (redirected from ${home.url}/v1/.well-known/openid-configuration) over plain http to http://weaviate-discovery.invalid: only loopback hosts may use http. Use https, or pass \`allowInsecureHttp: true\` to createAuth if this network is trusted.`,
       );
       // The public helper applies the same rule to an https start; an http start is the caller's own choice.
-      await expect(
-        discoverWeaviateOidc(home.url, { allowInsecureHttp: false }),
-      ).rejects.toBeInstanceOf(InsecureTransportError);
+      await expect(discoverWeaviateOidc(home.url, { allowInsecureHttp: false })).rejects.toBeInstanceOf(
+        InsecureTransportError,
+      );
     } finally {
       await home.close();
     }
@@ -138,9 +138,15 @@ describe('redirects of discovery and token requests', () => {
     const { weaviate, issuer } = provider.issuer('moved');
     const home = await startRecordingServer();
     try {
-      home.redirect('/v1/.well-known/openid-configuration', `${weaviate}/v1/.well-known/openid-configuration`, 308);
+      home.redirect(
+        '/v1/.well-known/openid-configuration',
+        `${weaviate}/v1/.well-known/openid-configuration`,
+        308,
+      );
       const client = auth({ baseUrl: home.url });
-      expect(leaks.headers(await client.authorize('/v1/meta'))).toEqual({ Authorization: 'Bearer token-moved-1' });
+      expect(leaks.headers(await client.authorize('/v1/meta'))).toEqual({
+        Authorization: 'Bearer token-moved-1',
+      });
       await client.close();
       expect(issuer).toMatch(/\/p\/moved$/);
     } finally {

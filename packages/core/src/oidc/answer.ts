@@ -81,7 +81,9 @@ export async function readJsonAnswer(
     // A 200 that carries an OAuth error and no token (some gateways and old providers) is a refusal.
     if (!(typeof object.error === 'string' && object.access_token === undefined)) return { json: object };
   }
-  return { facts: factsOf(response, base, { object, badJson, empty: text === '', tooLarge: !!read.tooLarge }) };
+  return {
+    facts: factsOf(response, base, { object, badJson, empty: text === '', tooLarge: !!read.tooLarge }),
+  };
 }
 
 async function cancelled(response: Response): Promise<CappedText> {
@@ -140,7 +142,9 @@ export function bodyHint(facts: AnswerFacts): string {
         ? `a body that is not valid JSON (though labelled ${facts.contentType})`
         : 'JSON without an OAuth error';
     default:
-      return facts.contentType ? `a body of type ${facts.contentType}, not JSON` : 'a body without a content type';
+      return facts.contentType
+        ? `a body of type ${facts.contentType}, not JSON`
+        : 'a body without a content type';
   }
 }
 

@@ -11,7 +11,7 @@ import { ConfigurationError } from '../errors/configuration-error.js';
 import { DiscoveryError } from '../errors/discovery-error.js';
 import { InvalidTokenResponseError } from '../errors/invalid-token-response-error.js';
 import { DEFAULT_EXPIRES_IN } from '../lifetime.js';
-import { assertSecureTransport, displayUrl, isLoopback } from '../origin.js';
+import { assertSecureTransport, displayUrl } from '../origin.js';
 import { readJsonAnswer, UnusableAnswer } from './answer.js';
 import { fetchWeaviateOidcConfig, providerDiscovery } from './discovery.js';
 import { toDiscoveryError, toTokenRequestError } from './map-errors.js';
@@ -93,7 +93,9 @@ export class OidcSession {
     const d = await this.#discover(request);
     const config = this.#config(d, options.client);
     const params = withExtra({}, options.extraParams);
-    return this.#grant(d, 'refresh_token', request, () => d.oc.refreshTokenGrant(config, refreshToken, params));
+    return this.#grant(d, 'refresh_token', request, () =>
+      d.oc.refreshTokenGrant(config, refreshToken, params),
+    );
   }
 
   /** The client-credentials grant (client_secret_post or client_secret_basic, see {@link authMethodFor}). */
@@ -368,7 +370,9 @@ function tolerateTokenAnswer(
   if ('id_token' in record) delete record.id_token;
   if ('expires_in' in record) {
     const seconds =
-      typeof record.expires_in === 'number' ? record.expires_in : Number.parseFloat(String(record.expires_in));
+      typeof record.expires_in === 'number'
+        ? record.expires_in
+        : Number.parseFloat(String(record.expires_in));
     if (!Number.isFinite(seconds) || seconds < 0) delete record.expires_in;
   }
   return record;

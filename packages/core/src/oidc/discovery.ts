@@ -108,7 +108,11 @@ async function follow(
   for (let hops = 0; ; hops++) {
     const what = from ? `a discovery request (redirected from ${displayUrl(from)})` : 'a discovery request';
     assertSecureTransport(url, allowInsecureHttp, what);
-    const response = await fetch(url, { signal, redirect: 'manual', headers: { accept: 'application/json' } });
+    const response = await fetch(url, {
+      signal,
+      redirect: 'manual',
+      headers: { accept: 'application/json' },
+    });
     const location = response.headers.get('location');
     if (isRedirect(response) && location && hops < MAX_DISCOVERY_REDIRECTS && response.status !== 304) {
       await response.body?.cancel().catch(() => {});

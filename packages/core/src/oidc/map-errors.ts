@@ -37,7 +37,8 @@ export interface RequestContext {
 export function toTokenRequestError(thrown: unknown, context: RequestContext): AuthError {
   if (context.signal.aborted) return context.signal.reason as AuthError;
   if (thrown instanceof AuthError) return thrown;
-  if ((thrown as { cause?: unknown })?.cause instanceof AuthError) return (thrown as { cause: AuthError }).cause;
+  if ((thrown as { cause?: unknown })?.cause instanceof AuthError)
+    return (thrown as { cause: AuthError }).cause;
   const { grant, url } = context;
   const target = `POST ${url} (${grant} grant)`;
   const unusable = unusableAnswerIn(thrown);
@@ -94,7 +95,10 @@ export function tokenAnswerError(
   if (facts.error !== undefined && !facts.tooLarge) {
     const description = facts.error_description ? ` (${facts.error_description})` : '';
     const what = transient ? RETRIED : (advice[facts.error] ?? 'Check the credentials.');
-    return new TokenRequestError(`${target} was refused: ${status} ${facts.error}${description}. ${what}`, fields);
+    return new TokenRequestError(
+      `${target} was refused: ${status} ${facts.error}${description}. ${what}`,
+      fields,
+    );
   }
   if (isRedirectStatus(status)) {
     return new TokenRequestError(
@@ -171,7 +175,10 @@ export function discoveryAnswerError(
   const next = transient ? retried : checkSource[source];
   if (facts.error !== undefined && !facts.tooLarge) {
     const description = facts.error_description ? ` (${facts.error_description})` : '';
-    return new DiscoveryError(`${target} was refused: ${status} ${facts.error}${description}. ${next}`, fields);
+    return new DiscoveryError(
+      `${target} was refused: ${status} ${facts.error}${description}. ${next}`,
+      fields,
+    );
   }
   if (isRedirectStatus(status)) {
     return new DiscoveryError(`${target} answered ${redirectText(facts)}. ${NO_REDIRECTS}. ${next}`, fields);
@@ -184,7 +191,8 @@ export function discoveryAnswerError(
 export function toDiscoveryError(thrown: unknown, context: Omit<RequestContext, 'grant'>): AuthError {
   if (context.signal.aborted) return context.signal.reason as AuthError;
   if (thrown instanceof AuthError) return thrown;
-  if ((thrown as { cause?: unknown })?.cause instanceof AuthError) return (thrown as { cause: AuthError }).cause;
+  if ((thrown as { cause?: unknown })?.cause instanceof AuthError)
+    return (thrown as { cause: AuthError }).cause;
   const target = `GET ${context.url}`;
   const unusable = unusableAnswerIn(thrown);
   if (unusable) return discoveryAnswerError(unusable.facts, context.url, 'provider', thrown);

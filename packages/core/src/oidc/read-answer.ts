@@ -8,7 +8,9 @@
 export const MAX_OIDC_ANSWER_BYTES = 256 * 1024;
 
 /** What {@link readCapped} found: the text, or that the body is larger than the limit (it was cancelled). */
-export type CappedText = { readonly text: string; readonly tooLarge?: undefined } | { readonly tooLarge: true };
+export type CappedText =
+  | { readonly text: string; readonly tooLarge?: undefined }
+  | { readonly tooLarge: true };
 
 /**
  * Reads `response`'s body as UTF-8 text, at most `limit` bytes. A body announced or found to be larger is
