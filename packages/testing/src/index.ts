@@ -7,6 +7,11 @@ export type {
 } from './accounts.js';
 export type { Faults, MalformedKind } from './faults.js';
 export type { ApiKeyOption, ClientOption, Role, UserOption, WeaviateServerOptions } from './options.js';
+export {
+  type ProviderProfile,
+  type ProviderProfileInfo,
+  providerProfiles,
+} from './profiles.js';
 export { type RecordedRequest, type RecordingServer, startRecordingServer } from './recording-server.js';
 export { type RedisServer, startRedisServer } from './redis-server.js';
 export {

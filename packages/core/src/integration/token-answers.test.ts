@@ -138,7 +138,7 @@ const rows: Row[] = [
       transient: false,
     },
     message:
-      /was refused: 401 invalid_client \(Client authentication failed\)\. Check the client id and client secret\./,
+      /was refused: 401 invalid_client \(Client authentication failed\)\. Check the client id and client secret \(if both are right, `tokenEndpointAuthMethod`/,
   },
   {
     name: '401 without a body, the OAuth error in WWW-Authenticate only',
@@ -156,7 +156,29 @@ const rows: Row[] = [
       error_uri: 'https://provider.example/errors/invalid_client',
     },
     message:
-      /was refused: 401 invalid_client \(The client "x" is unknown\)\. Check the client id and client secret\./,
+      /was refused: 401 invalid_client \(The client "x" is unknown\)\. Check the client id and client secret \(if both are right, `tokenEndpointAuthMethod`/,
+  },
+  {
+    name: "401 unauthorized_client (Keycloak's wrong client secret) is reported as invalid_client",
+    answer: () =>
+      json(401, {
+        error: 'unauthorized_client',
+        error_description: 'Invalid client or Invalid client credentials',
+      }),
+    expected: {
+      status: 401,
+      error: 'invalid_client',
+      error_description: 'Invalid client or Invalid client credentials',
+    },
+    message:
+      /was refused: 401 unauthorized_client \(Invalid client or Invalid client credentials\): the client authentication failed \(invalid_client\)\. Check the client id and client secret/,
+  },
+  {
+    name: "401 access_denied (Auth0's wrong client secret) is reported as invalid_client",
+    answer: () => json(401, { error: 'access_denied', error_description: 'Unauthorized' }),
+    expected: { status: 401, error: 'invalid_client' },
+    message:
+      /was refused: 401 access_denied \(Unauthorized\): the client authentication failed \(invalid_client\)\. Check the client id/,
   },
   {
     name: '401 text/html with WWW-Authenticate: Basic and no OAuth error (a gateway asking for a login)',

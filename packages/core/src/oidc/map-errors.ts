@@ -9,7 +9,8 @@ import { type AnswerFacts, bodyHint, unusableAnswerIn } from './answer.js';
 /** What to do about an OAuth error code. */
 const advice: Record<string, string> = {
   invalid_grant: 'Check the username and password (or get a new refresh token).',
-  invalid_client: 'Check the client id and client secret.',
+  invalid_client:
+    'Check the client id and client secret (if both are right, `tokenEndpointAuthMethod`: a client may accept only client_secret_basic or only client_secret_post).',
   unauthorized_client: 'The client may not use this grant; enable it for the client at the provider.',
   unsupported_grant_type:
     'The provider does not support this grant; enable it, or use another credential kind.',
@@ -80,23 +81,25 @@ export function tokenAnswerError(
   const { grant, url } = context;
   const target = `POST ${url} (${grant} grant)`;
   const { status, transient } = facts;
+  const error = clientAuthFailure(facts) ? 'invalid_client' : facts.error;
   const fields = {
     grant,
     url,
     status,
     contentType: facts.contentType,
-    error: facts.error,
+    error,
     error_description: facts.error_description,
     error_uri: facts.error_uri,
     transient,
     retryAfter: transient ? facts.retryAfter : undefined,
     cause,
   };
-  if (facts.error !== undefined && !facts.tooLarge) {
+  if (error !== undefined && facts.error !== undefined && !facts.tooLarge) {
     const description = facts.error_description ? ` (${facts.error_description})` : '';
-    const what = transient ? RETRIED : (advice[facts.error] ?? 'Check the credentials.');
+    const what = transient ? RETRIED : (advice[error] ?? 'Check the credentials.');
+    const meaning = error === facts.error ? '' : `: the client authentication failed (${error})`;
     return new TokenRequestError(
-      `${target} was refused: ${status} ${facts.error}${description}. ${what}`,
+      `${target} was refused: ${status} ${facts.error}${description}${meaning}. ${what}`,
       fields,
     );
   }
@@ -114,6 +117,16 @@ export function tokenAnswerError(
     );
   }
   return new TokenRequestError(`${answered} ${transient ? RETRIED : statusAdvice(status)}`, fields);
+}
+
+/**
+ * A 401 that names `unauthorized_client` (Keycloak) or `access_denied` (Auth0) means the client
+ * authentication failed: RFC 6749 §5.2 answers that with `invalid_client`, and a client that was not
+ * authenticated cannot be "not authorized for this grant". Reported as `invalid_client`; the message keeps
+ * the provider's own code.
+ */
+function clientAuthFailure(facts: AnswerFacts): boolean {
+  return facts.status === 401 && (facts.error === 'unauthorized_client' || facts.error === 'access_denied');
 }
 
 function statusAdvice(status: number): string {
