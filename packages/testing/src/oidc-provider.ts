@@ -143,6 +143,8 @@ export class OidcProviderHost {
   /** JWT access tokens are not stored by oidc-provider; their ids and expiries are kept here for revocation. */
   readonly #issued = new Map<string, number>();
   readonly #timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+  /** Refresh tokens of grants that were issued opaque access tokens (Okta, Auth0 without `audience`). */
+  readonly #opaqueGrants = new Set<string>();
 
   private constructor(
     options: OidcHostOptions,
@@ -499,12 +501,15 @@ export class OidcProviderHost {
       this.#callback(replayRequest(req, body), res);
       return;
     }
-    const screened = screenTokenRequest(profile, form);
+    const screened = screenTokenRequest(profile, form, req.headers.authorization);
     if (screened.refuse) {
       sendAnswer(req, res, screened.refuse);
       return;
     }
-    this.#shape(res, form.get('grant_type') as GrantType, screened.opaque);
+    // A refresh token from a grant that gave an opaque access token keeps giving opaque ones.
+    const refreshed = form.get('refresh_token');
+    const opaque = screened.opaque || (refreshed !== null && this.#opaqueGrants.has(refreshed));
+    this.#shape(res, form.get('grant_type') as GrantType, opaque);
     const replay = replayRequest(req, Buffer.from(form.toString()));
     replay.url = '/token';
     this.#callback(replay, res);
@@ -519,7 +524,10 @@ export class OidcProviderHost {
         return refused ?? { status, body: json };
       }
       let body = { ...json };
-      if (opaque) body.access_token = opaqueToken();
+      if (opaque) {
+        body.access_token = opaqueToken();
+        if (typeof body.refresh_token === 'string') this.#opaqueGrants.add(body.refresh_token);
+      }
       if (grant === 'refresh_token' && !profile.rotatesRefreshTokens) delete body.refresh_token;
       if (profile.shape) body = profile.shape(body, grant, this.#options.refreshTokenTtl);
       return { status, body };

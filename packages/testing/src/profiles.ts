@@ -86,6 +86,11 @@ interface ProfileDefinition extends ProviderProfileInfo {
   readonly missingParam: 'error' | 'opaque-token';
   /** Every token request is answered with an HTML page (a gateway in front of the provider). */
   readonly gateway: boolean;
+  /**
+   * Confidential clients must authenticate with `clientAuthMethod` and no other way (Okta's apps; the embedded
+   * provider itself takes either).
+   */
+  readonly strictClientAuth: boolean;
   /** Fields added to a successful token answer. */
   shape?(json: Record<string, unknown>, grant: GrantType, refreshTokenTtl: number): Record<string, unknown>;
   /** The provider's own way of refusing, from the embedded provider's `error` and the grant. */
@@ -110,6 +115,7 @@ const base = {
   authMethods: ['client_secret_basic', 'client_secret_post', 'none'],
   missingParam: 'error',
   gateway: false,
+  strictClientAuth: false,
 } as const;
 
 const entraError = (code: number, error: string, text: string, status = 400): ProfileAnswer => {
@@ -252,6 +258,7 @@ const definitions: Record<ProviderProfile, ProfileDefinition> = {
     extraParams: { audience: API },
     missingParam: 'opaque-token',
     clientAuthMethod: 'client_secret_basic',
+    strictClientAuth: true,
     refuse: (error, grant) => {
       if (error === 'invalid_client') {
         return {
@@ -405,6 +412,7 @@ export type { GrantType, ProfileDefinition };
 export function screenTokenRequest(
   profile: ProfileDefinition,
   form: URLSearchParams,
+  authorization: string | undefined,
 ): { refuse?: ProfileAnswer; opaque: boolean } {
   if (profile.gateway) {
     return {
@@ -426,6 +434,25 @@ export function screenTokenRequest(
       refuse: {
         status: 400,
         body: { error: 'unsupported_grant_type', error_description: `grant_type ${grant} is not supported` },
+      },
+    };
+  }
+  const sentBasic = authorization?.toLowerCase().startsWith('basic ') === true;
+  const sentPost = form.has('client_secret');
+  if (
+    profile.strictClientAuth &&
+    (sentBasic || sentPost) &&
+    sentBasic !== (profile.clientAuthMethod === 'client_secret_basic')
+  ) {
+    return {
+      opaque: false,
+      refuse: {
+        status: 401,
+        body: {
+          error: 'invalid_client',
+          error_description:
+            'Client authentication failed. Either the client or the client credentials are invalid.',
+        },
       },
     };
   }
