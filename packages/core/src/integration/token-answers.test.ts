@@ -261,15 +261,22 @@ describe.concurrent('token endpoint answers, status x content type x headers', (
     await client.close();
   });
 
-  it('falls back to the password when a refresh is refused with invalid_grant and a WWW-Authenticate header', async () => {
-    const { issuer, seen } = scripted.current.issuer('refused-refresh', {
+  it.each([
+    {
+      name: 'invalid_grant with a WWW-Authenticate header',
+      refusal: json(
+        400,
+        { error: 'invalid_grant', error_description: 'Session not active' },
+        { 'www-authenticate': 'Bearer error="invalid_grant"' },
+      ),
+    },
+    { name: 'an empty 400 (Glewlwyd, a spent refresh token)', refusal: { status: 400 } as Answer },
+  ])('falls back to the password when a refresh is refused: $name', async ({ name, refusal }) => {
+    const issuerName = `refused-refresh-${name.length}`;
+    const { issuer, seen } = scripted.current.issuer(issuerName, {
       token: [
         json(200, { access_token: 'first', token_type: 'Bearer', expires_in: 1, refresh_token: 'rt-1' }),
-        json(
-          400,
-          { error: 'invalid_grant', error_description: 'Session not active' },
-          { 'www-authenticate': 'Bearer error="invalid_grant"' },
-        ),
+        refusal,
       ],
     });
     const events: AuthEvent[] = [];
@@ -279,7 +286,7 @@ describe.concurrent('token endpoint answers, status x content type x headers', (
     // Refused: the refresh token was presented once, then the password grant ran again.
     expect(await client.handleUnauthorized('/v1/meta', { authorization: 'Bearer first' })).toBe(true);
     expect(leaks.headers(await client.authorize('/v1/meta'))).toEqual({
-      Authorization: 'Bearer token-refused-refresh-3',
+      Authorization: `Bearer token-${issuerName}-3`,
     });
     expect(seen.token.map((request) => request.form.get('grant_type'))).toEqual([
       'password',
@@ -288,6 +295,12 @@ describe.concurrent('token endpoint answers, status x content type x headers', (
     ]);
     expect(events).toContainEqual(
       expect.objectContaining({ type: 'refresh-started', grant: 'password', reason: 'invalid_grant' }),
+    );
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        type: 'refresh-failed',
+        error: expect.objectContaining({ status: 400, error: 'invalid_grant' }),
+      }),
     );
     await client.close();
   });

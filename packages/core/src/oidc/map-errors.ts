@@ -81,7 +81,11 @@ export function tokenAnswerError(
   const { grant, url } = context;
   const target = `POST ${url} (${grant} grant)`;
   const { status, transient } = facts;
-  const error = clientAuthFailure(facts) ? 'invalid_client' : facts.error;
+  const error = clientAuthFailure(facts)
+    ? 'invalid_client'
+    : refusedRefresh(facts, grant)
+      ? 'invalid_grant'
+      : facts.error;
   const fields = {
     grant,
     url,
@@ -110,6 +114,12 @@ export function tokenAnswerError(
     );
   }
   const answered = `${target} answered ${status} with ${bodyHint(facts)}.`;
+  if (error === 'invalid_grant') {
+    return new TokenRequestError(
+      `${answered} A 400 to a refresh request without an OAuth error code means the refresh token was refused (read as invalid_grant). ${advice.invalid_grant}`,
+      fields,
+    );
+  }
   if (status >= 200 && status < 300) {
     return new InvalidTokenResponseError(
       `${answered} Check that the URL is the provider's token endpoint.`,
@@ -127,6 +137,22 @@ export function tokenAnswerError(
  */
 function clientAuthFailure(facts: AnswerFacts): boolean {
   return facts.status === 401 && (facts.error === 'unauthorized_client' || facts.error === 'access_denied');
+}
+
+/**
+ * A 400 without an OAuth error code to a refresh request (Glewlwyd answers a spent or revoked refresh token
+ * with an empty 400): the only thing in such a request that can be wrong is the refresh token, so it counts
+ * as `invalid_grant`, and the primary grant runs instead of presenting the same token forever. An HTML page
+ * is a gateway talking, not the provider: it does not count.
+ */
+function refusedRefresh(facts: AnswerFacts, grant: string): boolean {
+  return (
+    grant === 'refresh_token' &&
+    facts.status === 400 &&
+    facts.error === undefined &&
+    facts.kind !== 'html' &&
+    !facts.tooLarge
+  );
 }
 
 function statusAdvice(status: number): string {
