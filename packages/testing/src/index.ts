@@ -6,6 +6,7 @@ export type {
   Users,
 } from './accounts.js';
 export type { Faults, MalformedKind } from './faults.js';
+export { type GlewlwydOptions, type GlewlwydServer, glewlwydInstalled, startGlewlwyd } from './glewlwyd.js';
 export type { ApiKeyOption, ClientOption, Role, UserOption, WeaviateServerOptions } from './options.js';
 export {
   type ProviderProfile,
