@@ -176,8 +176,8 @@ describe.concurrent('token endpoint faults through each adapter', () => {
   });
 
   const rejectedKinds: [MalformedKind, RegExp][] = [
-    ['non-json', /not JSON/],
-    ['html', /not JSON/],
+    ['non-json', /not valid JSON/],
+    ['html', /an HTML page: a proxy or login page is in the way/],
     ['no-access-token', /no access_token/],
     ['token-type-mac', /token_type other than Bearer|token_type "mac"/],
   ];

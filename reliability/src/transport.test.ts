@@ -382,7 +382,11 @@ describe('the token endpoint', () => {
           auths.push(auth);
           const error = await auth.authorize('/v1/meta').catch((caught: unknown) => caught);
           expect(error, String(status)).toBeInstanceOf(TokenRequestError);
-          expect((error as Error).message, String(status)).toMatch(new RegExp(`answered HTTP ${status}`));
+          expect((error as Error).message, String(status)).toMatch(
+            new RegExp(
+              `answered ${status}, a redirect to ${otherHost.url}/stolen\\. Token and discovery requests do not follow redirects`,
+            ),
+          );
         }
       }
       expect(otherHost.seen).toEqual([]);

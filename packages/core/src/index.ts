@@ -9,6 +9,7 @@ export {
 export { type ApiKeyOptions, type ApiKeyValue, apiKey } from './credentials/api-key.js';
 export { type BearerTokenOptions, bearerToken } from './credentials/bearer-token.js';
 export { type ClientCredentialsOptions, clientCredentials } from './credentials/client-credentials.js';
+export type { OidcClientOptions } from './credentials/client-options.js';
 export type {
   CredentialEnvironment,
   Credentials,
@@ -43,8 +44,10 @@ export {
   MIN_REFRESH_INTERVAL_MS,
   MIN_SAFETY_MARGIN_MS,
 } from './lifetime.js';
+export type { TokenEndpointAuthMethod } from './oidc/client.js';
 export { discoverWeaviateOidc } from './oidc/discover-weaviate-oidc.js';
 export type { WeaviateOidcConfig } from './oidc/discovery.js';
+export { MAX_OIDC_ANSWER_BYTES } from './oidc/read-answer.js';
 export {
   type MemoryStore,
   memoryStore,

@@ -6,7 +6,13 @@ export type {
   Users,
 } from './accounts.js';
 export type { Faults, MalformedKind } from './faults.js';
+export { type GlewlwydOptions, type GlewlwydServer, glewlwydInstalled, startGlewlwyd } from './glewlwyd.js';
 export type { ApiKeyOption, ClientOption, Role, UserOption, WeaviateServerOptions } from './options.js';
+export {
+  type ProviderProfile,
+  type ProviderProfileInfo,
+  providerProfiles,
+} from './profiles.js';
 export { type RecordedRequest, type RecordingServer, startRecordingServer } from './recording-server.js';
 export { type RedisServer, startRedisServer } from './redis-server.js';
 export {

@@ -83,7 +83,7 @@ describe('OpenID Provider: grants issue tokens the REST side accepts', () => {
     expect(res.json.error).toBe('invalid_client');
   });
 
-  it('the public client may not use client_credentials, the service client may not use password', async () => {
+  it('the public client may not use client_credentials; a confidential client may use password with its secret', async () => {
     const pub = await tokenRequest(server, { grant_type: 'client_credentials', client_id: server.clientId });
     expect(pub.status).toBe(400);
     const svc = await tokenRequest(server, {
@@ -93,7 +93,8 @@ describe('OpenID Provider: grants issue tokens the REST side accepts', () => {
       username: server.users.admin.username,
       password: server.users.admin.password,
     });
-    expect(svc.status).toBe(400);
+    expect(svc.status).toBe(200);
+    expect(claims(svc.json.access_token as string)).toMatchObject({ aud: 'weaviate', sub: 'admin' });
   });
 
   it('refresh_token grant rotates the refresh token; the new access token is accepted', async () => {

@@ -6,6 +6,15 @@ import type Provider from 'oidc-provider';
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { ClientDirectory, Principal, UserDirectory } from './accounts.js';
 import { isSyntheticKind, type MalformedKind, rewriteTokenResponse, type TokenFaultQueue } from './faults.js';
+import {
+  type GrantType,
+  opaqueToken,
+  type ProfileAnswer,
+  type ProfileDefinition,
+  type ProviderProfile,
+  profileDefinition,
+  screenTokenRequest,
+} from './profiles.js';
 import { loadOidcProvider } from './quiet.js';
 import type { StatsRecorder } from './stats.js';
 import { TokenStore } from './token-store.js';
@@ -26,6 +35,8 @@ export interface OidcHostOptions {
   clients: ClientDirectory;
   stats: StatsRecorder;
   faults: TokenFaultQueue;
+  /** The real provider to answer like (see {@link ProviderProfile}). @default 'oidc-provider' */
+  profile?: ProviderProfile | undefined;
 }
 
 interface PasswordParams {
@@ -121,6 +132,9 @@ export class OidcProviderHost {
   readonly issuer: string;
   readonly port: number;
   readonly #options: OidcHostOptions;
+  readonly #profile: ProfileDefinition;
+  /** `http://host:port`: the issuer without its path. */
+  readonly #origin: string;
   readonly #publicJwk: JWK;
   readonly #store: TokenStore;
   readonly #callback: (req: IncomingMessage, res: ServerResponse) => void;
@@ -129,6 +143,8 @@ export class OidcProviderHost {
   /** JWT access tokens are not stored by oidc-provider; their ids and expiries are kept here for revocation. */
   readonly #issued = new Map<string, number>();
   readonly #timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+  /** Refresh tokens of grants that were issued opaque access tokens (Okta, Auth0 without `audience`). */
+  readonly #opaqueGrants = new Set<string>();
 
   private constructor(
     options: OidcHostOptions,
@@ -139,6 +155,8 @@ export class OidcProviderHost {
     port: number,
   ) {
     this.#options = options;
+    this.#profile = profileDefinition(options.profile);
+    this.#origin = new URL(provider.issuer).origin;
     this.#publicJwk = publicJwk;
     this.#store = store;
     this.#server = server;
@@ -148,6 +166,7 @@ export class OidcProviderHost {
   }
 
   static async start(options: OidcHostOptions): Promise<OidcProviderHost> {
+    const profile = profileDefinition(options.profile);
     const { default: ProviderClass, errors } = await loadOidcProvider();
     let host: OidcProviderHost | undefined;
     const server = createServer((req, res) => {
@@ -159,7 +178,8 @@ export class OidcProviderHost {
       }
     });
     const port = await listen(server, options.host, options.port);
-    const issuer = `http://${urlHost(options.host)}:${port}`;
+    // A profile's issuer may have a path (Keycloak's realm) and a trailing slash (Authentik, Auth0).
+    const issuer = `http://${urlHost(options.host)}:${port}${profile.issuerPath}${profile.trailingSlash ? '/' : ''}`;
 
     const { privateJwk, publicJwk } = await signingKey();
 
@@ -179,11 +199,12 @@ export class OidcProviderHost {
           response_types: [],
           redirect_uris: [],
         },
+        // Confidential clients: client credentials, and the password grant of a confidential client.
         ...clients.all.map((c) => ({
           client_id: c.clientId,
           client_secret: c.clientSecret,
-          token_endpoint_auth_method: 'client_secret_post' as const,
-          grant_types: ['client_credentials'],
+          token_endpoint_auth_method: profile.clientAuthMethod,
+          grant_types: ['client_credentials', 'password', 'refresh_token'],
           response_types: [],
           redirect_uris: [],
         })),
@@ -222,7 +243,7 @@ export class OidcProviderHost {
         },
       },
       clientBasedCORS: () => true,
-      rotateRefreshToken: true,
+      rotateRefreshToken: profile.rotatesRefreshTokens,
       formats: {
         customizers: {
           // oidc-provider sets exp = floor(now) + ttl, so a 1 s token issued at x.999 s would be dead 1 ms
@@ -328,8 +349,12 @@ export class OidcProviderHost {
     return { keys: [this.#publicJwk] };
   }
 
+  /**
+   * The embedded provider's own token endpoint, without the profile's quirks (`issueTokens` uses it). With a
+   * profile, clients find the profile's token endpoint in discovery.
+   */
   get tokenEndpoint(): string {
-    return `${this.issuer}/token`;
+    return `${this.#origin}/token`;
   }
 
   get running(): boolean {
@@ -413,8 +438,26 @@ export class OidcProviderHost {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'POST' || path !== '/token') {
+    const profile = this.#profile;
+    // Weaviate joins an issuer that ends in a slash and the well-known path with another one.
+    const path = (req.url ?? '/').split('?')[0]?.replace(/\/{2,}/g, '/') ?? '/';
+    if (req.method === 'GET' && profile.name !== 'oidc-provider') {
+      if (path === `${profile.issuerPath}/.well-known/openid-configuration`) {
+        req.url = '/.well-known/openid-configuration';
+        rewriteJson(res, (status, json) => ({
+          status,
+          body: {
+            ...json,
+            token_endpoint: `${this.#origin}${profile.tokenPath}`,
+            token_endpoint_auth_methods_supported: profile.authMethods,
+          },
+        }));
+      }
+      this.#callback(req, res);
+      return;
+    }
+    const shaped = profile.name !== 'oidc-provider' && path === profile.tokenPath;
+    if (req.method !== 'POST' || (path !== '/token' && !shaped)) {
       this.#callback(req, res);
       return;
     }
@@ -454,7 +497,41 @@ export class OidcProviderHost {
     if (replace?.type === 'malformed') {
       patchTokenResponse(res, replace.kind);
     }
-    this.#callback(replayRequest(req, body), res);
+    if (!shaped) {
+      this.#callback(replayRequest(req, body), res);
+      return;
+    }
+    const screened = screenTokenRequest(profile, form, req.headers.authorization);
+    if (screened.refuse) {
+      sendAnswer(req, res, screened.refuse);
+      return;
+    }
+    // A refresh token from a grant that gave an opaque access token keeps giving opaque ones.
+    const refreshed = form.get('refresh_token');
+    const opaque = screened.opaque || (refreshed !== null && this.#opaqueGrants.has(refreshed));
+    this.#shape(res, form.get('grant_type') as GrantType, opaque);
+    const replay = replayRequest(req, Buffer.from(form.toString()));
+    replay.url = '/token';
+    this.#callback(replay, res);
+  }
+
+  /** Makes the embedded provider's token answer look like the profile's provider's. */
+  #shape(res: ServerResponse, grant: GrantType, opaque: boolean): void {
+    const profile = this.#profile;
+    rewriteJson(res, (status, json) => {
+      if (status !== 200 || typeof json.access_token !== 'string') {
+        const refused = typeof json.error === 'string' ? profile.refuse?.(json.error, grant) : undefined;
+        return refused ?? { status, body: json };
+      }
+      let body = { ...json };
+      if (opaque) {
+        body.access_token = opaqueToken();
+        if (typeof body.refresh_token === 'string') this.#opaqueGrants.add(body.refresh_token);
+      }
+      if (grant === 'refresh_token' && !profile.rotatesRefreshTokens) delete body.refresh_token;
+      if (profile.shape) body = profile.shape(body, grant, this.#options.refreshTokenTtl);
+      return { status, body };
+    });
   }
 
   #sendMalformed(req: IncomingMessage, res: ServerResponse, kind: MalformedKind): void {
@@ -477,6 +554,49 @@ export class OidcProviderHost {
   async close(): Promise<void> {
     await this.stop();
   }
+}
+
+/** Sends a profile's own answer: JSON, or (a string body) what its headers say. */
+function sendAnswer(req: IncomingMessage, res: ServerResponse, answer: ProfileAnswer): void {
+  if (typeof answer.body !== 'string') {
+    sendJson(req, res, answer.status, answer.body, answer.headers);
+    return;
+  }
+  res.writeHead(answer.status, {
+    ...answer.headers,
+    'content-length': Buffer.byteLength(answer.body),
+    ...corsHeaders(req),
+  });
+  res.end(answer.body);
+}
+
+/**
+ * Rewrites the JSON answer the embedded provider is about to write (status and body), once; anything that is
+ * not a JSON object passes untouched.
+ */
+function rewriteJson(
+  res: ServerResponse,
+  rewrite: (status: number, json: Record<string, unknown>) => ProfileAnswer,
+): void {
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.end = ((...args: unknown[]) => {
+    res.end = end as typeof res.end;
+    const [chunk] = args;
+    if (res.headersSent || !(typeof chunk === 'string' || Buffer.isBuffer(chunk))) return end(...args);
+    let json: unknown;
+    try {
+      json = JSON.parse(chunk.toString());
+    } catch {
+      return end(...args);
+    }
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) return end(...args);
+    const answer = rewrite(res.statusCode, json as Record<string, unknown>);
+    const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
+    res.statusCode = answer.status;
+    for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
+    res.setHeader('content-length', Buffer.byteLength(text));
+    return end(text);
+  }) as typeof res.end;
 }
 
 /** Rewrites the JSON body of a successful token response once, as it is written. */

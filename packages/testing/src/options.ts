@@ -1,3 +1,5 @@
+import type { ProviderProfile } from './profiles.js';
+
 /**
  * What a user, an API key or a service client may do, like Weaviate's adminlist: `admin` reads and writes,
  * `read-only` only reads (a write gets 403).
@@ -115,6 +117,15 @@ export interface WeaviateServerOptions {
   apiKeys?: ApiKeyOption[];
   /** Users for the password grant. @default an admin user and a read-only user, random passwords */
   users?: UserOption[];
-  /** Confidential clients for client_credentials. @default one admin service client, random secret */
+  /**
+   * Confidential clients: the client credentials grant, and the password grant of a confidential client
+   * (with its secret). @default one admin service client, random secret
+   */
   clients?: ClientOption[];
+  /**
+   * Make the OpenID Provider answer like a named real provider (issuer path, token endpoint, answer fields,
+   * errors, supported grants), from its public documentation; see {@link ProviderProfile}.
+   * @default 'oidc-provider'
+   */
+  profile?: ProviderProfile;
 }

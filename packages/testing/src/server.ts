@@ -172,6 +172,7 @@ export async function startWeaviateServer(options: WeaviateServerOptions = {}): 
           clients,
           stats,
           faults: tokenFaults,
+          profile: options.profile,
         });
 
   const authenticator = new Authenticator({

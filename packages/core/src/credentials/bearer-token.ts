@@ -1,13 +1,15 @@
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { oidcSession } from '../oidc/session.js';
 import { Redacted, redacted } from '../redact.js';
+import { type OidcClientOptions, type ParsedClientOptions, parseClientOptions } from './client-options.js';
 import type { CredentialEnvironment, Credentials, TokenProvider } from './credentials.js';
 import { requireToken } from './validate.js';
 
 /**
- * Options of {@link bearerToken}.
+ * Options of {@link bearerToken}. The client options apply to refreshes: a refresh token issued to a
+ * confidential client is refreshed with its `clientId` and `clientSecret`.
  */
-export interface BearerTokenOptions {
+export interface BearerTokenOptions extends OidcClientOptions {
   readonly accessToken: string;
   /** Seconds the access token still lives, counted from the call to `bearerToken()`. */
   readonly expiresIn: number;
@@ -21,6 +23,7 @@ class BearerTokenCredentials extends Redacted implements Credentials {
   readonly #accessToken: string;
   readonly #refreshToken: string | undefined;
   readonly #expiresAt: number;
+  readonly #client: ParsedClientOptions;
 
   constructor(options: BearerTokenOptions) {
     super();
@@ -37,10 +40,12 @@ class BearerTokenCredentials extends Redacted implements Credentials {
       );
     }
     this.#expiresAt = Date.now() + expiresIn * 1000;
+    this.#client = parseClientOptions(options, 'bearerToken()');
   }
 
   bind(env: CredentialEnvironment): TokenProvider {
     const session = oidcSession(env);
+    const { client, extraParams } = this.#client;
     return {
       grant: 'refresh_token',
       renewable: this.#refreshToken !== undefined,
@@ -51,7 +56,8 @@ class BearerTokenCredentials extends Redacted implements Credentials {
         expiresIn: Math.max(0, (this.#expiresAt - Date.now()) / 1000),
         refreshToken: this.#refreshToken,
       }),
-      refresh: async (refreshToken, request) => (await session()).refresh(refreshToken, request),
+      refresh: async (refreshToken, request) =>
+        (await session()).refresh(refreshToken, request, { client, extraParams }),
     };
   }
 
@@ -61,6 +67,7 @@ class BearerTokenCredentials extends Redacted implements Credentials {
       accessToken: redacted,
       refreshToken: this.#refreshToken === undefined ? undefined : redacted,
       expiresAt: new Date(this.#expiresAt).toISOString(),
+      ...this.#client.description,
     };
   }
 }

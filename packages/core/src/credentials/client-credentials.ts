@@ -1,13 +1,14 @@
 import { clientCredentialsScope } from '../oidc/scopes.js';
 import { oidcSession } from '../oidc/session.js';
 import { Redacted, redacted } from '../redact.js';
+import { type OidcClientOptions, type ParsedClientOptions, parseClientOptions } from './client-options.js';
 import type { CredentialEnvironment, Credentials, TokenProvider } from './credentials.js';
 import { optionalScopes, requireString } from './validate.js';
 
 /**
  * Options of {@link clientCredentials}.
  */
-export interface ClientCredentialsOptions {
+export interface ClientCredentialsOptions extends OidcClientOptions {
   readonly clientSecret: string;
   /** The scopes to ask for. None: the provider's default (`<clientId>/.default` on Microsoft Entra ID). */
   readonly scopes?: readonly string[] | undefined;
@@ -21,6 +22,7 @@ class ClientCredentialsCredentials extends Redacted implements Credentials {
   readonly #secret: string;
   readonly #clientId: string | undefined;
   readonly #scopes: readonly string[] | undefined;
+  readonly #options: ParsedClientOptions;
 
   constructor(options: ClientCredentialsOptions) {
     super();
@@ -38,11 +40,17 @@ class ClientCredentialsCredentials extends Redacted implements Credentials {
             'Pass the client id, or leave it out.',
           );
     this.#scopes = optionalScopes(options.scopes, 'clientCredentials(): `scopes`');
+    this.#options = parseClientOptions(options, 'clientCredentials()');
   }
 
   bind(env: CredentialEnvironment): TokenProvider {
     const session = oidcSession(env);
-    const client = { clientId: this.#clientId, secret: this.#secret };
+    const { extraParams, keyParts } = this.#options;
+    const client = {
+      clientId: this.#clientId,
+      secret: this.#secret,
+      authMethod: this.#options.client?.authMethod,
+    };
     const scopes = this.#scopes;
     let scope: string | undefined;
     return {
@@ -50,7 +58,7 @@ class ClientCredentialsCredentials extends Redacted implements Credentials {
       renewable: true,
       identity: client.clientId,
       keyMaterial: () => ({
-        parts: [client.secret, JSON.stringify(scopes ?? null), JSON.stringify(env.oidc ?? null)],
+        parts: [client.secret, JSON.stringify(scopes ?? null), JSON.stringify(env.oidc ?? null), ...keyParts],
       }),
       obtain: async (request) =>
         (await session()).clientCredentials(
@@ -64,8 +72,10 @@ class ClientCredentialsCredentials extends Redacted implements Credentials {
             return scope;
           },
           request,
+          extraParams,
         ),
-      refresh: async (refreshToken, request) => (await session()).refresh(refreshToken, request, client),
+      refresh: async (refreshToken, request) =>
+        (await session()).refresh(refreshToken, request, { client, extraParams }),
     };
   }
 
@@ -75,13 +85,16 @@ class ClientCredentialsCredentials extends Redacted implements Credentials {
       clientId: this.#clientId ?? '(from discovery)',
       clientSecret: redacted,
       scopes: this.#scopes ?? [],
+      ...this.#options.description,
     };
   }
 }
 
 /**
- * A confidential client's secret: the client-credentials grant (client_secret_post), run again at expiry
- * (providers rarely give a refresh token for it).
+ * A confidential client's secret: the client-credentials grant, run again at expiry (providers rarely give a
+ * refresh token for it). The secret goes as `client_secret_post` or `client_secret_basic`, as the provider's
+ * discovery document lists them (or `tokenEndpointAuthMethod` says); `extraParams` adds form parameters
+ * such as Auth0's `audience` or Entra ID v1's `resource`.
  *
  * @example
  * ```ts
@@ -90,6 +103,7 @@ class ClientCredentialsCredentials extends Redacted implements Credentials {
  *   baseUrl: 'https://my-cluster.weaviate.cloud',
  *   credentials: clientCredentials({ clientSecret: process.env.CLIENT_SECRET!, scopes: ['api://weaviate/.default'] }),
  * });
+ * // Auth0: clientCredentials({ clientId, clientSecret, extraParams: { audience: 'https://weaviate.example.com' } })
  * ```
  */
 export function clientCredentials(options: ClientCredentialsOptions): Credentials {

@@ -37,3 +37,57 @@ export function optionalScopes(value: unknown, where: string): readonly string[]
   }
   return Object.freeze([...value]);
 }
+
+/** Form parameters core sets itself: `extraParams` may not set them (each has its own option). */
+const RESERVED_PARAMS: Record<string, string> = {
+  grant_type: 'the credential kind chooses it',
+  client_id: 'use `clientId`',
+  client_secret: 'use `clientSecret`',
+  client_assertion: 'client assertions are not supported',
+  client_assertion_type: 'client assertions are not supported',
+  username: 'use `username`',
+  password: 'use `password`',
+  refresh_token: 'use `refreshToken`',
+  scope: 'use `scopes`',
+};
+
+/**
+ * The `extraParams` option: form parameters added to every token request of a credential, each a string or
+ * an array of strings (sent repeated). Frozen copy.
+ */
+export function optionalExtraParams(
+  value: unknown,
+  where: string,
+): Readonly<Record<string, string | readonly string[]>> | undefined {
+  if (value === undefined) return undefined;
+  const example = "e.g. { audience: 'https://api.example.com' }";
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigurationError(`${where} must be an object of form parameters, ${example}.`);
+  }
+  const params: Record<string, string | readonly string[]> = {};
+  for (const [name, item] of Object.entries(value)) {
+    const reserved = RESERVED_PARAMS[name];
+    if (reserved) throw new ConfigurationError(`${where} must not set \`${name}\`: ${reserved}.`);
+    const valid =
+      typeof item === 'string' ||
+      (Array.isArray(item) && item.length > 0 && item.every((entry) => typeof entry === 'string'));
+    if (!valid) {
+      throw new ConfigurationError(
+        `${where}: \`${name}\` must be a string or a non-empty array of strings, ${example}.`,
+      );
+    }
+    params[name] = typeof item === 'string' ? item : Object.freeze([...(item as string[])]);
+  }
+  return Object.freeze(params);
+}
+
+/** The `tokenEndpointAuthMethod` option: `client_secret_basic`, `client_secret_post`, or absent. */
+export function optionalAuthMethod(
+  value: unknown,
+  where: string,
+): 'client_secret_basic' | 'client_secret_post' | undefined {
+  if (value === undefined || value === 'client_secret_basic' || value === 'client_secret_post') return value;
+  throw new ConfigurationError(
+    `${where} must be 'client_secret_basic' or 'client_secret_post' (or left out: chosen from the provider's discovery document).`,
+  );
+}

@@ -14,6 +14,10 @@ export interface TokenRequestErrorOptions extends AuthErrorOptions {
   error?: string | undefined;
   /** The OAuth `error_description` of the answer. */
   error_description?: string | undefined;
+  /** The OAuth `error_uri` of the answer: a page about the error, when the provider names one. */
+  error_uri?: string | undefined;
+  /** The media type of the answer's body (`application/json`, `text/html`...), when it named one. */
+  contentType?: string | undefined;
   /** Whether trying again later may succeed (network failure, 429, 5xx). @default false */
   transient?: boolean | undefined;
   /**
@@ -26,6 +30,8 @@ export interface TokenRequestErrorOptions extends AuthErrorOptions {
 /**
  * A token request failed: the provider refused it (`error` holds the OAuth code, such as `invalid_grant` or
  * `invalid_client`), answered 5xx, or could not be reached. Transient failures are retried with backoff.
+ * Whatever the body, an answer keeps its `status` and `contentType`, and the OAuth `error`,
+ * `error_description` and `error_uri` of its JSON body or its `WWW-Authenticate` header.
  *
  * @example
  * ```ts
@@ -46,6 +52,10 @@ export class TokenRequestError extends AuthError {
   readonly status: number | undefined;
   readonly error: string | undefined;
   readonly error_description: string | undefined;
+  /** The OAuth `error_uri` of the answer (from its body or its `WWW-Authenticate` header), when it had one. */
+  readonly error_uri: string | undefined;
+  /** The media type of the answer's body (`text/html` for a gateway's page), when it named one. */
+  readonly contentType: string | undefined;
   readonly transient: boolean;
   /** Seconds the provider asked to wait before trying again (`Retry-After`), when it said. */
   readonly retryAfter: number | undefined;
@@ -58,6 +68,8 @@ export class TokenRequestError extends AuthError {
     this.status = options.status;
     this.error = options.error;
     this.error_description = options.error_description;
+    this.error_uri = options.error_uri;
+    this.contentType = options.contentType;
     this.transient = options.transient ?? false;
     this.retryAfter = options.retryAfter;
   }

@@ -188,8 +188,8 @@ describe('oidcPassword against the embedded server and its OpenID Provider', () 
   });
 
   it.each([
-    ['non-json', /not JSON/],
-    ['html', /not JSON/],
+    ['non-json', /answered 200 with a body that is not valid JSON \(though labelled application\/json\)/],
+    ['html', /answered 200 with an HTML page: a proxy or login page is in the way/],
     ['no-access-token', /no access_token/],
     ['token-type-mac', /token_type other than Bearer|only Bearer/],
   ] as const)(
@@ -199,6 +199,7 @@ describe('oidcPassword against the embedded server and its OpenID Provider', () 
       server.faults.malformedTokenResponses(kind, 1);
       const error = await leaks.catching(auth.authorize('/v1/meta')).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(InvalidTokenResponseError);
+      expect(error).toMatchObject({ status: 200 });
       expect((error as Error).message).toMatch(message);
       expect(leaks.headers(await auth.authorize('/v1/meta')).Authorization).toMatch(
         /^Bearer [\w-]+\.[\w-]+\.[\w-]+$/,

@@ -16,8 +16,9 @@ import { ConfigurationError } from '../errors/configuration-error.js';
 import { DiscoveryError } from '../errors/discovery-error.js';
 import { InvalidTokenResponseError } from '../errors/invalid-token-response-error.js';
 import { DEFAULT_EXPIRES_IN } from '../lifetime.js';
-import { assertSecureTransport, displayUrl, isLoopback } from '../origin.js';
-import { fetchWeaviateOidcConfig, issuerOf } from './discovery.js';
+import { assertSecureTransport, displayUrl } from '../origin.js';
+import { readJsonAnswer, UnusableAnswer } from './answer.js';
+import { fetchWeaviateOidcConfig, providerDiscovery } from './discovery.js';
 import { toDiscoveryError, toTokenRequestError } from './map-errors.js';
 
 type OpenidClient = typeof import('openid-client');
@@ -44,12 +45,13 @@ export interface Discovered {
   /** The scopes the server advertises. */
   readonly scopes: readonly string[];
   readonly tokenEndpoint: string;
+  /** The provider's `token_endpoint_auth_methods_supported`, when its discovery document lists them. */
+  readonly authMethods: readonly string[] | undefined;
 }
 
 interface Internal extends Discovered {
   readonly oc: OpenidClient;
   readonly config: Configuration;
-  readonly insecure: boolean;
 }
 
 /**
@@ -59,8 +61,8 @@ interface Internal extends Discovered {
 export class OidcSession {
   readonly #env: CredentialEnvironment;
   #discovered: Promise<Internal> | undefined;
-  /** The client-credentials client: one per auth object, as there is one credential per auth object. */
-  #confidentialConfig: Configuration | undefined;
+  /** The client a credential names (its id, secret, auth method): one per auth object, as is the credential. */
+  #clientConfig: Configuration | undefined;
   /**
    * The token request being served (its signal, and where to report a refresh token as soon as an answer
    * brings one). The token manager runs one token request at a time per auth object, and a session belongs
@@ -82,38 +84,42 @@ export class OidcSession {
     return this.#discover(request);
   }
 
-  /** The password grant, with `scope` as given. */
+  /** The password grant, with `scope` as given; for the public client unless `options.client` names one. */
   async password(
     username: string,
     password: string,
     scope: string,
     request: TokenRequest,
+    options: GrantOptions = {},
   ): Promise<TokenSet> {
     const d = await this.#discover(request);
-    return this.#grant(d, 'password', request, () =>
-      d.oc.genericGrantRequest(d.config, 'password', { username, password, ...(scope ? { scope } : {}) }),
+    const config = this.#config(d, options.client);
+    const params = withExtra({ username, password, ...(scope ? { scope } : {}) }, options.extraParams);
+    return this.#grant(d, 'password', request, () => d.oc.genericGrantRequest(config, 'password', params));
+  }
+
+  /** The refresh-token grant, for the public client or the one `options.client` names. */
+  async refresh(refreshToken: string, request: TokenRequest, options: GrantOptions = {}): Promise<TokenSet> {
+    const d = await this.#discover(request);
+    const config = this.#config(d, options.client);
+    const params = withExtra({}, options.extraParams);
+    return this.#grant(d, 'refresh_token', request, () =>
+      d.oc.refreshTokenGrant(config, refreshToken, params),
     );
   }
 
-  /** The refresh-token grant, for the public client or the given confidential one. */
-  async refresh(refreshToken: string, request: TokenRequest, client?: ConfidentialClient): Promise<TokenSet> {
-    const d = await this.#discover(request);
-    const config = client ? this.#confidential(d, client) : d.config;
-    return this.#grant(d, 'refresh_token', request, () => d.oc.refreshTokenGrant(config, refreshToken));
-  }
-
-  /** The client-credentials grant (client_secret_post). */
+  /** The client-credentials grant (client_secret_post or client_secret_basic, see {@link authMethodFor}). */
   async clientCredentials(
     client: ConfidentialClient,
     scope: (d: Discovered) => string,
     request: TokenRequest,
+    extraParams?: ExtraParams,
   ): Promise<TokenSet> {
     const d = await this.#discover(request);
-    const config = this.#confidential(d, client);
+    const config = this.#config(d, client);
     const value = scope(d);
-    return this.#grant(d, 'client_credentials', request, () =>
-      d.oc.clientCredentialsGrant(config, value ? { scope: value } : {}),
-    );
+    const params = withExtra(value ? { scope: value } : {}, extraParams);
+    return this.#grant(d, 'client_credentials', request, () => d.oc.clientCredentialsGrant(config, params));
   }
 
   #discover(request: TokenRequest): Promise<Internal> {
@@ -132,43 +138,61 @@ export class OidcSession {
     const oidc = this.#oidc;
     const { href, clientId, scopes } = oidc
       ? { href: oidc.issuer, clientId: oidc.clientId, scopes: oidc.scopes ?? [] }
-      : await fetchWeaviateOidcConfig(env.baseUrl, { signal, timeout: env.timeout });
-    const issuer = issuerOf(href);
-    assertSecureTransport(issuer, env.allowInsecureHttp, 'OIDC credentials');
+      : await fetchWeaviateOidcConfig(env.baseUrl, {
+          signal,
+          timeout: env.timeout,
+          allowInsecureHttp: env.allowInsecureHttp,
+        });
+    const { document, issuer } = providerDiscovery(href);
+    assertSecureTransport(document, env.allowInsecureHttp, 'OIDC credentials');
     const oc = await loadOpenidClient();
-    const insecure = issuer.protocol === 'http:' && (env.allowInsecureHttp || isLoopback(issuer));
-    const url = displayUrl(new URL(`${issuer.href.replace(/\/$/, '')}/.well-known/openid-configuration`));
+    const url = displayUrl(document);
     let config: Configuration;
     try {
       config = await oc.discovery(
-        issuer,
+        document,
         clientId,
         clientMetadata(oc),
         oc.None(),
-        this.#options(oc, insecure),
+        this.#options(oc, document.protocol === 'http:'),
       );
     } catch (error) {
       throw toDiscoveryError(error, { url, timeout: env.timeout, signal });
     }
     const metadata = config.serverMetadata();
+    // Exactly the issuer the document's URL was made from, with or without one trailing slash (Authentik's
+    // issuers end in one; Weaviate's `href` joins the issuer and the well-known path with a single slash).
+    if (metadata.issuer !== issuer && metadata.issuer !== `${issuer}/`) {
+      throw new DiscoveryError(
+        `GET ${url} describes the issuer ${JSON.stringify(metadata.issuer)}, not ${JSON.stringify(issuer)} that the document's URL was made from. Check the issuer URL (it must match the provider's \`issuer\`, at most a trailing slash apart).`,
+        { url, status: 200 },
+      );
+    }
     if (!metadata.token_endpoint) {
       throw new DiscoveryError(
         `GET ${url} lists no token_endpoint. The provider cannot issue tokens to this client.`,
-        {
-          url,
-        },
+        { url, status: 200 },
       );
     }
     const tokenEndpoint = new URL(metadata.token_endpoint);
     assertSecureTransport(tokenEndpoint, env.allowInsecureHttp, 'OIDC credentials');
+    if (tokenEndpoint.protocol === 'http:') oc.allowInsecureRequests(config);
+    const methods = metadata.token_endpoint_auth_methods_supported;
     const discovered = {
       issuer: metadata.issuer,
       clientId,
       scopes: Object.freeze([...scopes]),
       tokenEndpoint: displayUrl(tokenEndpoint),
+      authMethods: Array.isArray(methods) ? Object.freeze([...methods]) : undefined,
     };
-    env.emit({ type: 'discovery', ...discovered });
-    return { ...discovered, oc, config, insecure };
+    env.emit({
+      type: 'discovery',
+      issuer: discovered.issuer,
+      clientId,
+      scopes: discovered.scopes,
+      tokenEndpoint: discovered.tokenEndpoint,
+    });
+    return { ...discovered, oc, config };
   }
 
   #options(oc: OpenidClient, insecure: boolean): DiscoveryRequestOptions {
@@ -179,18 +203,26 @@ export class OidcSession {
     };
   }
 
-  #confidential(d: Internal, client: ConfidentialClient): Configuration {
-    if (this.#confidentialConfig) return this.#confidentialConfig;
+  /** The configuration for `client`: the public client of discovery when none is named. */
+  #config(d: Internal, client: ConfidentialClient | undefined): Configuration {
+    if (!client) return d.config;
+    if (this.#clientConfig) return this.#clientConfig;
+    const auth =
+      client.secret === undefined
+        ? d.oc.None()
+        : authMethodFor(client, d) === 'client_secret_basic'
+          ? d.oc.ClientSecretBasic(client.secret)
+          : d.oc.ClientSecretPost(client.secret);
     const config = new d.oc.Configuration(
       d.config.serverMetadata(),
       client.clientId ?? d.clientId,
       clientMetadata(d.oc),
-      d.oc.ClientSecretPost(client.secret),
+      auth,
     );
     config.timeout = this.#env.timeout / 1000;
     config[d.oc.customFetch] = this.#fetch;
-    if (d.insecure) d.oc.allowInsecureRequests(config);
-    this.#confidentialConfig = config;
+    if (new URL(d.tokenEndpoint).protocol === 'http:') d.oc.allowInsecureRequests(config);
+    this.#clientConfig = config;
     return config;
   }
 
@@ -231,27 +263,35 @@ export class OidcSession {
     }
   }
 
-  /** Every request openid-client makes: the token request's signal added, token answers made tolerable. */
+  /**
+   * Every request openid-client makes: the token request's signal added, redirects never followed (the
+   * request's own `redirect: 'manual'`), answers read up to a size limit, an unusable answer turned into an
+   * {@link UnusableAnswer} from its status, headers and body, token answers made tolerable.
+   */
   readonly #fetch: CustomFetch = async (url, options) => {
     const { body, ...rest } = options;
     const request = this.#request;
     // Linked by hand, not with AbortSignal.any(), which on Node 20 keeps every composite on its sources
-    // (nodejs/node#55351). A token answer is read whole below, then the link is undone. A discovery answer
-    // (GET, once per auth object) is read by openid-client after we return, so its link stays until one of
-    // the signals aborts or is collected.
+    // (nodejs/node#55351). Every answer is read whole below, then the link is undone.
     const linked = linkSignals(options.signal, request?.signal);
-    const init: RequestInit = { ...rest, body: (body ?? null) as BodyInit | null, signal: linked.signal };
-    if (options.method !== 'POST') {
-      try {
-        return await fetch(url, init);
-      } catch (error) {
-        linked.dispose();
-        throw error;
-      }
-    }
+    const init: RequestInit = {
+      ...rest,
+      redirect: 'manual',
+      body: (body ?? null) as BodyInit | null,
+      signal: linked.signal,
+    };
     try {
       const response = await fetch(url, init);
-      return await tolerateTokenAnswer(response, (refreshToken) => request?.onRefreshToken?.(refreshToken));
+      const answer = await readJsonAnswer(response, url);
+      if ('facts' in answer) throw new UnusableAnswer(answer.facts);
+      const json =
+        options.method === 'POST'
+          ? tolerateTokenAnswer(answer.json, (refreshToken) => request?.onRefreshToken?.(refreshToken))
+          : answer.json;
+      return new Response(JSON.stringify(json), {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+      });
     } finally {
       linked.dispose();
     }
@@ -272,15 +312,56 @@ function clientMetadata(oc: OpenidClient): Partial<ClientMetadata> {
 /** Seconds: any clock difference (openid-client needs a finite number). */
 const ID_TOKEN_CLOCK_TOLERANCE = 10 * 365 * 24 * 60 * 60;
 
-/** A confidential client, passed along for one call (never stored by the session). */
+/** How a confidential client authenticates at the token endpoint. */
+export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post';
+
+/** Extra form parameters of every token request of a credential (`audience`, `resource`...). */
+export type ExtraParams = Readonly<Record<string, string | readonly string[]>>;
+
+/** A client a credential names, passed along for one call (never stored by the session beyond its config). */
 export interface ConfidentialClient {
   /** Defaults to the client id discovery gave. */
   readonly clientId: string | undefined;
-  readonly secret: string;
+  /** Absent: a public client (no authentication, `client_id` in the body). */
+  readonly secret: string | undefined;
+  /** Absent: chosen from the provider's discovery document (see {@link authMethodFor}). */
+  readonly authMethod?: TokenEndpointAuthMethod | undefined;
 }
 
-/** Statuses whose `Response` must not have a body (fetch never hands out a 1xx). */
-const NULL_BODY_STATUSES = new Set([204, 205, 304]);
+/** What a grant sends besides its own parameters. */
+export interface GrantOptions {
+  /** The client to authenticate as; absent: the public client discovery names. */
+  readonly client?: ConfidentialClient | undefined;
+  readonly extraParams?: ExtraParams | undefined;
+}
+
+/**
+ * The token endpoint auth method for a client secret: the credential's own choice; else, from the provider's
+ * `token_endpoint_auth_methods_supported`, `client_secret_post` when listed (what Weaviate's own clients
+ * send), `client_secret_basic` when only it is listed or nothing is (RFC 8414's default).
+ */
+export function authMethodFor(
+  client: ConfidentialClient,
+  d: Pick<Discovered, 'authMethods' | 'tokenEndpoint'>,
+): TokenEndpointAuthMethod {
+  if (client.authMethod) return client.authMethod;
+  const supported = d.authMethods;
+  if (!supported || supported.length === 0) return 'client_secret_basic';
+  if (supported.includes('client_secret_post')) return 'client_secret_post';
+  if (supported.includes('client_secret_basic')) return 'client_secret_basic';
+  throw new ConfigurationError(
+    `The provider of ${d.tokenEndpoint} lists token_endpoint_auth_methods_supported ${JSON.stringify(supported)}: none is a client secret method (client_secret_basic, client_secret_post). Pass \`tokenEndpointAuthMethod\` to the credential to use one anyway, or get tokens another way (tokenSource()).`,
+  );
+}
+
+/** `params` with the credential's extra parameters added (repeated for an array value). */
+function withExtra(params: Record<string, string>, extra: ExtraParams | undefined): URLSearchParams {
+  const search = new URLSearchParams(params);
+  for (const [name, value] of Object.entries(extra ?? {})) {
+    for (const item of typeof value === 'string' ? [value] : value) search.append(name, item);
+  }
+  return search;
+}
 
 /**
  * A token answer as core uses it, before openid-client checks it:
@@ -292,38 +373,18 @@ const NULL_BODY_STATUSES = new Set([204, 205, 304]);
  *   after the provider already rotated the refresh token.
  * - the `refresh_token` is reported to `onRefreshToken`, so that it is kept even if the answer is rejected.
  */
-async function tolerateTokenAnswer(
-  response: Response,
+function tolerateTokenAnswer(
+  record: Record<string, unknown>,
   onRefreshToken: (refreshToken: string) => void,
-): Promise<Response> {
-  // Read whole here (token answers are small), so that the request's signal is no longer needed afterwards.
-  const text = await response.text();
-  // The body is already decoded by fetch: its length and encoding no longer apply.
-  const headers = new Headers(response.headers);
-  headers.delete('content-length');
-  headers.delete('content-encoding');
-  const init = { status: response.status, statusText: response.statusText, headers };
-  if (!response.ok || !response.headers.get('content-type')?.includes('json')) {
-    return new Response(NULL_BODY_STATUSES.has(response.status) ? null : text, init);
+): Record<string, unknown> {
+  if (typeof record.refresh_token === 'string' && record.refresh_token) onRefreshToken(record.refresh_token);
+  if ('id_token' in record) delete record.id_token;
+  if ('expires_in' in record) {
+    const seconds =
+      typeof record.expires_in === 'number'
+        ? record.expires_in
+        : Number.parseFloat(String(record.expires_in));
+    if (!Number.isFinite(seconds) || seconds < 0) delete record.expires_in;
   }
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  if (body && typeof body === 'object' && !Array.isArray(body)) {
-    const record = body as Record<string, unknown>;
-    if (typeof record.refresh_token === 'string' && record.refresh_token)
-      onRefreshToken(record.refresh_token);
-    if ('id_token' in record) delete record.id_token;
-    if ('expires_in' in record) {
-      const seconds =
-        typeof record.expires_in === 'number'
-          ? record.expires_in
-          : Number.parseFloat(String(record.expires_in));
-      if (!Number.isFinite(seconds) || seconds < 0) delete record.expires_in;
-    }
-  }
-  return new Response(body === undefined ? text : JSON.stringify(body), init);
+  return record;
 }

@@ -15,7 +15,11 @@ import { readWeaviateOidcConfig, WEAVIATE_DISCOVERY_PATH, type WeaviateOidcConfi
  * http(s) URL or a `timeout` that is not a positive number of milliseconds.
  *
  * @param baseUrl - the server's URL, e.g. `'https://my-cluster.weaviate.cloud'`.
- * @param options - `timeout`: the limit in ms (default `DEFAULT_TIMEOUT`, 10000); `signal`: aborts the request.
+ * Redirects are followed hop by hop (at most 5); a hop to plain http on a host other than loopback is refused
+ * with an `InsecureTransportError` unless `allowInsecureHttp` is set (it is for an http `baseUrl`).
+ *
+ * @param options - `timeout`: the limit in ms (default `DEFAULT_TIMEOUT`, 10000); `signal`: aborts the request;
+ *   `allowInsecureHttp`: let redirects go to plain http (default: true for an http `baseUrl`, else false).
  * @example
  * ```ts
  * import { discoverWeaviateOidc } from '@auth/core';
@@ -27,7 +31,11 @@ import { readWeaviateOidcConfig, WEAVIATE_DISCOVERY_PATH, type WeaviateOidcConfi
  */
 export async function discoverWeaviateOidc(
   baseUrl: string | URL,
-  options: { readonly timeout?: number | undefined; readonly signal?: AbortSignal | undefined } = {},
+  options: {
+    readonly timeout?: number | undefined;
+    readonly signal?: AbortSignal | undefined;
+    readonly allowInsecureHttp?: boolean | undefined;
+  } = {},
 ): Promise<WeaviateOidcConfig | undefined> {
   const { timeout = DEFAULT_TIMEOUT, signal = new AbortController().signal } = options;
   if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
@@ -46,5 +54,11 @@ export async function discoverWeaviateOidc(
       "discoverWeaviateOidc(): `baseUrl` must be an absolute http: or https: URL, e.g. 'https://my-cluster.weaviate.cloud' or 'http://localhost:8080'.",
     );
   }
-  return readWeaviateOidcConfig(resolveUrl(WEAVIATE_DISCOVERY_PATH, base), { signal, timeout });
+  // An http `baseUrl` is the caller's explicit choice of plain http; an https one must stay on https.
+  const allowInsecureHttp = options.allowInsecureHttp ?? base.protocol === 'http:';
+  return readWeaviateOidcConfig(resolveUrl(WEAVIATE_DISCOVERY_PATH, base), {
+    signal,
+    timeout,
+    allowInsecureHttp,
+  });
 }

@@ -1,8 +1,10 @@
 import { withTimeout } from '../abort.js';
+import { AuthError } from '../errors/auth-error.js';
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { DiscoveryError } from '../errors/discovery-error.js';
-import { TimeoutError } from '../errors/timeout-error.js';
-import { displayUrl, resolveUrl } from '../origin.js';
+import { assertSecureTransport, displayUrl, resolveUrl } from '../origin.js';
+import { isRedirect, readJsonAnswer } from './answer.js';
+import { discoveryAnswerError } from './map-errors.js';
 
 /** What a Weaviate server says about its OIDC setup (its answer to `GET /v1/.well-known/openid-configuration`). */
 export interface WeaviateOidcConfig {
@@ -17,13 +19,24 @@ export interface WeaviateOidcConfig {
 /** Weaviate's discovery path, relative to the server's base URL. */
 export const WEAVIATE_DISCOVERY_PATH = 'v1/.well-known/openid-configuration';
 
+/** Options of a Weaviate discovery request. */
+export interface WeaviateDiscoveryOptions {
+  readonly signal: AbortSignal;
+  readonly timeout: number;
+  /** Whether a hop may go to plain http on a non-loopback host. */
+  readonly allowInsecureHttp: boolean;
+}
+
+/** Redirects followed at most by Weaviate's discovery (each hop checked). */
+export const MAX_DISCOVERY_REDIRECTS = 5;
+
 /**
  * `GET {baseUrl}/v1/.well-known/openid-configuration`. A 404 means OIDC is off on the server: a
  * {@link ConfigurationError} saying to use an API key. Network failures, timeouts and 5xx are transient.
  */
 export async function fetchWeaviateOidcConfig(
   baseUrl: URL,
-  options: { signal: AbortSignal; timeout: number },
+  options: WeaviateDiscoveryOptions,
 ): Promise<WeaviateOidcConfig> {
   const url = resolveUrl(WEAVIATE_DISCOVERY_PATH, baseUrl);
   const config = await readWeaviateOidcConfig(url, options);
@@ -37,52 +50,45 @@ export async function fetchWeaviateOidcConfig(
 
 /**
  * `GET <url>` (Weaviate's discovery URL) within `timeout`: `undefined` for a 404 (OIDC off), a
- * {@link DiscoveryError} for any other failure. Also behind the public `discoverWeaviateOidc()`.
+ * {@link DiscoveryError} for any other failure. Redirects are followed by hand, at most
+ * {@link MAX_DISCOVERY_REDIRECTS}, and no hop goes to plain http unless the loopback rule or
+ * `allowInsecureHttp` allows it ({@link InsecureTransportError}): a network attacker on such a hop could name
+ * their own provider. The answer is read up to {@link MAX_OIDC_ANSWER_BYTES}. Also behind the public
+ * `discoverWeaviateOidc()`.
  */
 export async function readWeaviateOidcConfig(
   url: URL,
-  options: { signal: AbortSignal; timeout: number },
+  options: WeaviateDiscoveryOptions,
 ): Promise<WeaviateOidcConfig | undefined> {
   const target = `GET ${displayUrl(url)}`;
-  let answer: { status: number; body: unknown };
+  let answer: { at: string; read: Awaited<ReturnType<typeof readJsonAnswer>> } | undefined;
   try {
-    answer = await withTimeout(
-      async (signal) => {
-        const response = await fetch(url, { signal, headers: { accept: 'application/json' } });
-        if (!response.ok) {
-          await response.body?.cancel();
-          return { status: response.status, body: undefined };
-        }
-        return { status: response.status, body: await response.json().catch(() => undefined) };
-      },
-      { ...options, target },
-    );
+    answer = await withTimeout((signal) => follow(url, signal, options.allowInsecureHttp), {
+      ...options,
+      target,
+    });
   } catch (error) {
-    if (options.signal.aborted || error instanceof TimeoutError) throw error;
+    if (options.signal.aborted || error instanceof AuthError) throw error;
     throw new DiscoveryError(
       `${target} failed: the server could not be reached. Check \`baseUrl\` and that the server is running.`,
       { url: displayUrl(url), transient: true, cause: error },
     );
   }
-  const { status, body } = answer;
-  if (status === 404) return undefined;
-  if (status < 200 || status > 299) {
-    const transient = status >= 500 || status === 429;
-    throw new DiscoveryError(
-      `${target} answered ${status}. ${transient ? 'The server has a problem; the request is retried.' : 'Check `baseUrl`.'}`,
-      { url: displayUrl(url), status, transient },
-    );
+  const { at, read } = answer;
+  if ('facts' in read) {
+    if (read.facts.status === 404) return undefined;
+    throw discoveryAnswerError(read.facts, at, 'weaviate');
   }
-  const config = body as { href?: unknown; clientId?: unknown; scopes?: unknown } | undefined;
+  const config = read.json as { href?: unknown; clientId?: unknown; scopes?: unknown };
   if (
-    typeof config?.href !== 'string' ||
+    typeof config.href !== 'string' ||
     !URL.canParse(config.href) ||
     typeof config.clientId !== 'string' ||
     !config.clientId
   ) {
     throw new DiscoveryError(
       `${target} answered without a valid \`href\` and \`clientId\`. Check the server's OIDC settings, or pass \`oidc: { issuer, clientId }\` to createAuth.`,
-      { url: displayUrl(url), status },
+      { url: at, status: 200 },
     );
   }
   const scopes = Array.isArray(config.scopes)
@@ -91,9 +97,46 @@ export async function readWeaviateOidcConfig(
   return { href: config.href, clientId: config.clientId, scopes };
 }
 
-/** The issuer a discovery document URL belongs to: the URL without `/.well-known/openid-configuration`. */
-export function issuerOf(href: string): URL {
+/** GETs `start`, following redirects hop by hop; each hop must pass the transport rule. */
+async function follow(
+  start: URL,
+  signal: AbortSignal,
+  allowInsecureHttp: boolean,
+): Promise<{ at: string; read: Awaited<ReturnType<typeof readJsonAnswer>> }> {
+  let url = start;
+  let from: URL | undefined;
+  for (let hops = 0; ; hops++) {
+    const what = from ? `a discovery request (redirected from ${displayUrl(from)})` : 'a discovery request';
+    assertSecureTransport(url, allowInsecureHttp, what);
+    const response = await fetch(url, {
+      signal,
+      redirect: 'manual',
+      headers: { accept: 'application/json' },
+    });
+    const location = response.headers.get('location');
+    if (isRedirect(response) && location && hops < MAX_DISCOVERY_REDIRECTS && response.status !== 304) {
+      await response.body?.cancel().catch(() => {});
+      from = url;
+      url = new URL(location, url);
+      continue;
+    }
+    return { at: displayUrl(url), read: await readJsonAnswer(response, url.href) };
+  }
+}
+
+/**
+ * Where a provider's discovery document is, and the issuer it must name, from Weaviate's `href` (the
+ * document's URL) or an issuer URL: `issuer` is without a trailing slash; the document may name it with one.
+ */
+export function providerDiscovery(href: string): { document: URL; issuer: string } {
   const url = new URL(href);
-  url.pathname = url.pathname.replace(/\/?\.well-known\/openid-configuration\/?$/, '') || '/';
-  return url;
+  if (/\/\.well-known\/openid-configuration\/?$/.test(url.pathname)) {
+    const issuer = new URL(url.href);
+    issuer.pathname = url.pathname.replace(/\/\.well-known\/openid-configuration\/?$/, '');
+    issuer.search = '';
+    issuer.hash = '';
+    return { document: url, issuer: issuer.href.replace(/\/$/, '') };
+  }
+  const issuer = url.href.replace(/\/$/, '');
+  return { document: new URL(`${issuer}/.well-known/openid-configuration`), issuer };
 }
