@@ -66,6 +66,7 @@ class ClientCredentialsCredentials extends Redacted implements Credentials {
           request,
         ),
       refresh: async (refreshToken, request) => (await session()).refresh(refreshToken, request, client),
+      revoke: async (token, hint, request) => (await session()).revoke(token, hint, request, client),
     };
   }
 

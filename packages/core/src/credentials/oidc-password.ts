@@ -51,6 +51,7 @@ class OidcPasswordCredentials extends Redacted implements Credentials {
         return oidc.password(username, password, scope, request);
       },
       refresh: async (refreshToken, request) => (await session()).refresh(refreshToken, request),
+      revoke: async (token, hint, request) => (await session()).revoke(token, hint, request),
     };
   }
 

@@ -116,6 +116,38 @@ export class OidcSession {
     );
   }
 
+  /**
+   * Revokes `token` at the provider's `revocation_endpoint` (RFC 7009), as the public client or the given
+   * confidential one. A provider without one: a `ConfigurationError` saying so.
+   */
+  async revoke(
+    token: string,
+    hint: 'refresh_token' | 'access_token',
+    request: TokenRequest,
+    client?: ConfidentialClient,
+  ): Promise<void> {
+    const d = await this.#discover(request);
+    const endpoint = d.config.serverMetadata().revocation_endpoint;
+    if (!endpoint) {
+      throw new ConfigurationError(
+        `The OpenID Provider ${d.issuer} has no revocation_endpoint in its discovery document, so its ${hint} cannot be revoked: it was forgotten here, and stays valid at the provider until it expires.`,
+      );
+    }
+    assertSecureTransport(new URL(endpoint), this.#env.allowInsecureHttp, 'OIDC credentials');
+    const config = client ? this.#confidential(d, client) : d.config;
+    const context = {
+      grant: 'revocation',
+      url: displayUrl(endpoint),
+      timeout: this.#env.timeout,
+      signal: request.signal,
+    };
+    try {
+      await this.#serving(request, () => d.oc.tokenRevocation(config, token, { token_type_hint: hint }));
+    } catch (error) {
+      throw toTokenRequestError(error, context);
+    }
+  }
+
   #discover(request: TokenRequest): Promise<Internal> {
     if (!this.#discovered) {
       const pending = this.#serving(request, () => this.#run(request.signal));
