@@ -278,3 +278,38 @@ describe('isAuthError', () => {
     expect(isAuthError('AuthError')).toBe(false);
   });
 });
+
+describe('isAuthFailure', () => {
+  const answer = (status: number, body: unknown = {}) => ({
+    status,
+    headers: new Headers(),
+    json: async () => body,
+  });
+
+  it('is a 401 unless the option says otherwise', async () => {
+    const auth = createAuth({ baseUrl: 'http://localhost:8080', credentials: apiKey('key') });
+    expect(await auth.isAuthFailure(answer(401))).toBe(true);
+    expect(await auth.isAuthFailure(answer(403))).toBe(false);
+    const custom = createAuth({
+      baseUrl: 'http://localhost:8080',
+      credentials: apiKey('key'),
+      isAuthFailure: async (a) =>
+        a.status === 419 ||
+        (a.status === 400 && ((await a.json()) as { error?: string }).error === 'token_expired'),
+    });
+    expect(await custom.isAuthFailure(answer(401))).toBe(false);
+    expect(await custom.isAuthFailure(answer(419))).toBe(true);
+    expect(await custom.isAuthFailure(answer(400, { error: 'token_expired' }))).toBe(true);
+    expect(await custom.isAuthFailure(answer(400, { error: 'bad_request' }))).toBe(false);
+  });
+
+  it('refuses options of the wrong type', () => {
+    const base = { baseUrl: 'http://localhost:8080', credentials: apiKey('key') };
+    expect(() => createAuth({ ...base, isAuthFailure: 401 as never })).toThrow(
+      /`isAuthFailure` must be a function/,
+    );
+    expect(() => createAuth({ ...base, refreshAhead: -1 })).toThrow(
+      /`refreshAhead` must be a number of milliseconds/,
+    );
+  });
+});

@@ -3,10 +3,12 @@ import type {
   Credentials,
   OidcOptions,
   TokenProvider,
+  TokenSet,
 } from './credentials/credentials.js';
 import { requireToken } from './credentials/validate.js';
 import { AuthClosedError } from './errors/auth-closed-error.js';
 import { ConfigurationError } from './errors/configuration-error.js';
+import { SignedOutError } from './errors/signed-out-error.js';
 import { type AuthEventListener, safeEmitter } from './events.js';
 import { assertSecureTransport, clusterUrlHeader, displayUrl, parseHttpUrl, resolveUrl } from './origin.js';
 import { Redacted, redacted } from './redact.js';
@@ -46,6 +48,35 @@ export interface AuthOptions {
    * written to it. @default memoryStore() (one per auth object)
    */
   readonly store?: TokenStore | undefined;
+  /**
+   * How long before a token expires it is renewed in the background (ms), while callers keep getting it:
+   * google-auth-library's `eagerRefreshThresholdMillis`. Never more than half the token's lifetime.
+   * @default the last quarter of the lifetime, at most 5 minutes
+   */
+  readonly refreshAhead?: number | undefined;
+  /**
+   * Which answers mean "the credential was refused": the adapters renew it and send the request once more
+   * for these. Called for 4xx answers only (with the answer's status and headers; `json()` reads a copy of
+   * its body), so that an API that answers an expired token with 403, 419 or a 400 with an error code is
+   * handled like a 401. @default status 401
+   *
+   * @example
+   * ```ts
+   * isAuthFailure: async (answer) =>
+   *   answer.status === 401 || (answer.status === 400 && (await answer.json())?.error === 'token_expired'),
+   * ```
+   */
+  readonly isAuthFailure?: ((answer: AuthFailureCandidate) => boolean | Promise<boolean>) | undefined;
+  /** `close()` signs out first: see {@link Auth.signOut}. @default false */
+  readonly revokeOnClose?: boolean | undefined;
+}
+
+/** An answer that may mean the credential was refused; see {@link AuthOptions.isAuthFailure}. */
+export interface AuthFailureCandidate {
+  readonly status: number;
+  readonly headers: Headers;
+  /** The body parsed as JSON (undefined when it is not JSON); reads a copy, the caller's body stays unread. */
+  json(): Promise<unknown>;
 }
 
 /**
@@ -96,6 +127,19 @@ export interface Auth {
     sentHeaders: SentHeaders,
     init?: { readonly signal?: AbortSignal | undefined },
   ): Promise<boolean>;
+  /**
+   * Whether a 4xx answer means the credential was refused (then the adapter calls `handleUnauthorized`): the
+   * `isAuthFailure` option, or status 401.
+   */
+  isAuthFailure(answer: AuthFailureCandidate): boolean | Promise<boolean>;
+  /**
+   * Signs out: forgets the token (in a shared store, for everyone sharing it), revokes its refresh token at
+   * the provider's `revocation_endpoint` (RFC 7009; `{ revoke: false }` skips that), and closes the auth
+   * object: later calls reject with `SignedOutError`. Rejects when the revocation fails (the token is
+   * forgotten and the object closed all the same). Without a refresh token (an API key, client credentials
+   * without one) there is nothing to revoke: the access token is only forgotten, and expires.
+   */
+  signOut(options?: { readonly revoke?: boolean | undefined }): Promise<void>;
   /** Stops timers and in-flight requests; later calls reject with `AuthClosedError`. */
   close(): Promise<void>;
   /** `await using auth = createAuth(...)` closes it at the end of the scope. */
@@ -117,8 +161,11 @@ class AuthClient extends Redacted implements Auth {
   readonly #origins: ReadonlySet<string>;
   readonly #credentials: Credentials;
   readonly #provider: TokenProvider;
-  readonly #store: TokenStore | undefined;
-  readonly #timeout: number;
+  /** What the token session and `isAuthFailure` need of the options. */
+  readonly #options: Pick<AuthOptions, 'store' | 'refreshAhead' | 'isAuthFailure'> & {
+    readonly timeout: number;
+  };
+  readonly #revokeOnClose: boolean;
   /** Hands out the token: a fixed one, or a token manager's (loaded on first use). */
   #session: TokenSession | Promise<TokenSession> | undefined;
   readonly #extraHeaders: Readonly<Record<string, string>>;
@@ -166,8 +213,16 @@ class AuthClient extends Redacted implements Auth {
         'createAuth(): `timeout` must be a positive number of milliseconds, e.g. 10000.',
       );
     }
-    if (options.onEvent !== undefined && typeof options.onEvent !== 'function') {
-      throw new ConfigurationError('createAuth(): `onEvent` must be a function.');
+    for (const name of ['onEvent', 'isAuthFailure'] as const) {
+      if (options[name] !== undefined && typeof options[name] !== 'function') {
+        throw new ConfigurationError(`createAuth(): \`${name}\` must be a function.`);
+      }
+    }
+    const { refreshAhead } = options;
+    if (refreshAhead !== undefined && !(typeof refreshAhead === 'number' && refreshAhead >= 0)) {
+      throw new ConfigurationError(
+        'createAuth(): `refreshAhead` must be a number of milliseconds (0 or more), e.g. 300000.',
+      );
     }
     const store = options.store;
     if (store !== undefined) validateStore(store);
@@ -194,8 +249,8 @@ class AuthClient extends Redacted implements Auth {
       emit: this.#emit,
     };
     this.#provider = credentials.bind(environment);
-    this.#store = store;
-    this.#timeout = timeout;
+    this.#options = { store, timeout, refreshAhead, isAuthFailure: options.isAuthFailure };
+    this.#revokeOnClose = options.revokeOnClose === true;
   }
 
   async authorize(url: string | URL, init: AuthorizeOptions = {}): Promise<Record<string, string>> {
@@ -221,11 +276,27 @@ class AuthClient extends Redacted implements Auth {
     return (await this.#tokens()).unauthorized(sentHeaders, init.signal);
   }
 
+  isAuthFailure(answer: AuthFailureCandidate): boolean | Promise<boolean> {
+    return this.#options.isAuthFailure ? this.#options.isAuthFailure(answer) : answer.status === 401;
+  }
+
+  async signOut(options: { readonly revoke?: boolean | undefined } = {}): Promise<void> {
+    this.#assertOpen();
+    await this.#end(new SignedOutError(), options.revoke !== false);
+  }
+
   async close(): Promise<void> {
+    if (this.#revokeOnClose && !this.#closed) return this.signOut();
+    await this.#end(new AuthClosedError(), false);
+  }
+
+  /** Closes with `reason` (once): signing out when `revoke` is set. */
+  async #end(reason: AuthClosedError, revoke: boolean): Promise<void> {
     if (this.#closed) return;
-    this.#closed = new AuthClosedError();
-    this.#envController?.abort(this.#closed);
-    await (await this.#session)?.close(this.#closed);
+    this.#closed = reason;
+    this.#envController?.abort(reason);
+    const session = await (revoke ? this.#tokens() : this.#session);
+    await (revoke ? session?.signOut(reason, true) : session?.close(reason));
   }
 
   [asyncDispose](): Promise<void> {
@@ -260,9 +331,8 @@ class AuthClient extends Redacted implements Auth {
                 provider: this.#provider,
                 credentials: this.#credentials,
                 baseUrl: this.baseUrl,
-                store: this.#store,
+                ...this.#options,
                 emit: this.#emit,
-                timeout: this.#timeout,
               });
               this.#session = session;
               return session;
@@ -304,14 +374,15 @@ class AuthClient extends Redacted implements Auth {
  */
 function fixedToken(provider: TokenProvider): string | undefined {
   if (provider.renewable || provider.obtain || provider.refresh || !provider.initial) return undefined;
-  const { accessToken, expiresIn } = provider.initial();
+  const { accessToken, expiresIn } = provider.initial() as Partial<TokenSet>;
   if (expiresIn !== undefined) return undefined;
   const token = typeof accessToken === 'string' ? accessToken.trim() : accessToken;
   return requireToken(token, "The credential's token", 'Return a token from `initial()`.');
 }
 
 function fixedSession(token: string): TokenSession {
-  return { token: () => token, unauthorized: async () => false, close: async () => {} };
+  const nothing = async () => {};
+  return { token: () => token, unauthorized: async () => false, close: nothing, signOut: nothing };
 }
 
 function validateStore(store: TokenStore): void {

@@ -15,8 +15,8 @@ export type Grant =
 /**
  * Why a token request started: no token yet (`initial`), the token is in its refresh-ahead window and is
  * still being served (`refresh-ahead`), it expired (`expired`), the server refused it (`unauthorized`), the
- * refresh token was refused and the primary grant runs instead (`invalid_grant`), or a transient failure is
- * being retried (`retry`).
+ * refresh token was refused and the primary grant runs instead (`invalid_grant`), a transient failure is
+ * being retried (`retry`), or the token is revoked (`sign-out`, for a credential's `revoke`).
  */
 export type RefreshReason =
   | 'initial'
@@ -24,7 +24,8 @@ export type RefreshReason =
   | 'expired'
   | 'unauthorized'
   | 'invalid_grant'
-  | 'retry';
+  | 'retry'
+  | 'sign-out';
 
 /**
  * What the auth object reports through `onEvent`. No event carries a secret: URLs lose their query string,

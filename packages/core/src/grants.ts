@@ -141,6 +141,21 @@ export class GrantRunner {
     return token;
   }
 
+  /**
+   * Revokes the refresh token of `current` at the provider, bounded by the auth's timeout. Nothing to
+   * revoke (no refresh token: an access token just expires, and providers often cannot revoke a JWT), or a
+   * provider that cannot: nothing happens.
+   */
+  async revoke(current: StoredToken | undefined, signal: AbortSignal): Promise<void> {
+    const { provider, timeout, kind } = this.#options;
+    const refreshToken = nonEmpty(current?.refreshToken);
+    if (refreshToken === undefined || !provider.revoke) return;
+    await withTimeout(
+      (bounded) => provider.revoke!(refreshToken, 'refresh_token', { signal: bounded, reason: 'sign-out' }),
+      { signal, timeout, target: `The revocation of the ${kind} credentials' refresh token` },
+    );
+  }
+
   /** Stores `token` after a failure; a failing store must not hide the failure the caller gets. */
   async #save(token: StoredToken): Promise<void> {
     try {
@@ -176,12 +191,21 @@ export class GrantRunner {
 /**
  * A token known up front (a static key, a given bearer token). Its `expiresIn` is what is left of its life,
  * counted by the credential itself: 0 (or less) means it expired already and must never be sent (unlike a
- * token answer's `expires_in`, where 0 means "unknown").
+ * token answer's `expires_in`, where 0 means "unknown"). Only a refresh token: stored as an expired entry
+ * with no access token, so that the first caller waits for the refresh-token grant.
  */
-export function seedToken(set: TokenSet, now: number): StoredToken {
-  const expiresIn = set?.expiresIn;
+export function seedToken(set: ReturnType<NonNullable<TokenProvider['initial']>>, now: number): StoredToken {
+  const refreshToken = nonEmpty(set?.refreshToken);
+  if (set?.accessToken === undefined && refreshToken !== undefined) {
+    return { accessToken: '', refreshToken, obtainedAt: now, expiresAt: now };
+  }
+  const { expiresIn } = set as TokenSet;
   const expired = typeof expiresIn === 'number' && !(expiresIn > 0);
-  const token = toStored(expired ? { ...set, expiresIn: undefined } : set, now, nonEmpty(set?.refreshToken));
+  const token = toStored(
+    expired ? { ...(set as TokenSet), expiresIn: undefined } : (set as TokenSet),
+    now,
+    refreshToken,
+  );
   return expired ? { ...token, expiresAt: now } : token;
 }
 

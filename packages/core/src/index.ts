@@ -33,6 +33,7 @@ export { InsecureTransportError } from './errors/insecure-transport-error.js';
 export { InvalidTokenResponseError } from './errors/invalid-token-response-error.js';
 export { isAuthError } from './errors/is-auth-error.js';
 export { ReauthenticationRequiredError } from './errors/reauthentication-required-error.js';
+export { SignedOutError } from './errors/signed-out-error.js';
 export { TimeoutError, type TimeoutErrorOptions } from './errors/timeout-error.js';
 export { TokenRequestError, type TokenRequestErrorOptions } from './errors/token-request-error.js';
 export type { AuthEvent, AuthEventListener, Grant, RefreshReason } from './events.js';

@@ -33,6 +33,19 @@ describe('timing', () => {
   });
 });
 
+describe('timing with refreshAhead', () => {
+  it('puts the window where refreshAhead says, instead of the last quarter', () => {
+    expect(timing(0, 3_600_000, 600_000)).toEqual({ refreshAt: 2_990_000, expiredAt: 3_590_000 });
+    expect(timing(0, 60_000, 0)).toEqual({ refreshAt: 54_000, expiredAt: 54_000 });
+  });
+
+  it('never lets the window cover more than half the lifetime (no refresh right after a token arrives)', () => {
+    expect(timing(0, 60_000, 3_600_000)).toEqual({ refreshAt: 30_000, expiredAt: 54_000 });
+    expect(decide({ obtainedAt: 0, expiresAt: 60_000 }, 29_999, 3_600_000)).toBe('serve');
+    expect(decide({ obtainedAt: 0, expiresAt: 60_000 }, 30_000, 3_600_000)).toBe('serve-and-refresh');
+  });
+});
+
 describe('decide', () => {
   const token = { obtainedAt: 1_000, expiresAt: 5_000 };
   it.each([

@@ -34,22 +34,35 @@ export interface Timing {
   readonly expiredAt: number;
 }
 
-/** The refresh-ahead math for a token obtained at `obtainedAt` (ms) that expires at `expiresAt` (ms). */
-export function timing(obtainedAt: number, expiresAt: number): Timing {
+/**
+ * The refresh-ahead math for a token obtained at `obtainedAt` (ms) that expires at `expiresAt` (ms). The
+ * window before the safety margin is the last quarter of the lifetime, at most {@link MAX_REFRESH_AHEAD_MS};
+ * `refreshAhead` (ms) replaces that rule, but never covers more than half the lifetime (a token is served at
+ * least that long before it is refreshed, whatever the setting).
+ */
+export function timing(obtainedAt: number, expiresAt: number, refreshAhead?: number): Timing {
   const lifetime = Math.max(0, expiresAt - obtainedAt);
   const margin = Math.min(Math.max(lifetime * 0.1, MIN_SAFETY_MARGIN_MS), MAX_SAFETY_MARGIN_MS, lifetime / 2);
   const expiredAt = expiresAt - margin;
-  return { refreshAt: expiredAt - Math.min(lifetime * 0.25, MAX_REFRESH_AHEAD_MS), expiredAt };
+  const window =
+    refreshAhead === undefined
+      ? Math.min(lifetime * 0.25, MAX_REFRESH_AHEAD_MS)
+      : Math.min(refreshAhead, Math.max(0, expiredAt - obtainedAt - lifetime / 2));
+  return { refreshAt: expiredAt - window, expiredAt };
 }
 
-/** The decision for `token` at `now`; a token without `expiresAt` is served until the server refuses it. */
+/**
+ * The decision for `token` at `now`; a token without `expiresAt` is served until the server refuses it.
+ * `refreshAhead`: see {@link timing}.
+ */
 export function decide(
   token: { readonly obtainedAt: number; readonly expiresAt?: number | undefined } | undefined,
   now: number,
+  refreshAhead?: number,
 ): Decision {
   if (token === undefined) return 'wait';
   if (token.expiresAt === undefined) return 'serve';
-  const { refreshAt, expiredAt } = timing(token.obtainedAt, token.expiresAt);
+  const { refreshAt, expiredAt } = timing(token.obtainedAt, token.expiresAt, refreshAhead);
   if (now >= expiredAt) return 'wait';
   return now >= refreshAt ? 'serve-and-refresh' : 'serve';
 }

@@ -77,6 +77,32 @@ describe('TokenManager', () => {
     expect(provider.stats.obtain).toBe(2);
   });
 
+  it('starts the background refresh where refreshAhead says (google-auth-library eagerRefreshThresholdMillis)', async () => {
+    const provider = fakeProvider({ lifetime: 60 });
+    const events: AuthEvent[] = [];
+    const manager = new TokenManager({
+      provider,
+      kind: 'test',
+      store: memoryStore(),
+      key: 'key',
+      emit: (event) => events.push(event),
+      refreshAhead: 20_000,
+      random: () => 0.5,
+    });
+    const first = manager.token();
+    await vi.advanceTimersByTimeAsync(10);
+    await first;
+    await vi.advanceTimersByTimeAsync(33_000); // the window starts at 34 s (54 s - 20 s), not at 39 s
+    expect(await manager.token()).toBe('access-1');
+    expect(provider.stats.obtain).toBe(1);
+    await vi.advanceTimersByTimeAsync(1_100);
+    expect(await manager.token()).toBe('access-1');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(provider.stats.obtain).toBe(2);
+    expect(events).toContainEqual({ type: 'refresh-started', grant: 'password', reason: 'refresh-ahead' });
+    await manager.close(new AuthClosedError());
+  });
+
   it('makes callers wait only once the token is expired', async () => {
     const provider = fakeProvider({ lifetime: 60 });
     const { manager } = setup(provider);

@@ -16,8 +16,10 @@ export interface TokenManagerOptions {
   /** The token store key (may come later: it holds a fingerprint of the credential, computed asynchronously). */
   readonly key: string | Promise<string>;
   readonly emit: AuthEventListener;
-  /** Bounds each call of a provider with a `timeoutTarget` (ms). @default 10000 */
+  /** Bounds each call of a provider with a `timeoutTarget`, and a revocation (ms). @default 10000 */
   readonly timeout?: number | undefined;
+  /** The refresh-ahead window (ms), in place of the default rule; see {@link decide}. */
+  readonly refreshAhead?: number | undefined;
   readonly retry?: RetryPolicy | undefined;
   readonly minRefreshInterval?: number | undefined;
   readonly now?: (() => number) | undefined;
@@ -37,6 +39,7 @@ export class TokenManager {
   readonly #store: TokenStore;
   readonly #emit: AuthEventListener;
   readonly #now: () => number;
+  readonly #refreshAhead: number | undefined;
   readonly #refresher: Refresher<StoredToken>;
   readonly #grants: GrantRunner;
   #key: string | Promise<string>;
@@ -57,6 +60,7 @@ export class TokenManager {
     this.#store = options.store;
     this.#emit = options.emit;
     this.#now = options.now ?? Date.now;
+    this.#refreshAhead = options.refreshAhead;
     this.#key = options.key;
     if (typeof options.key !== 'string') {
       void options.key.then((key) => {
@@ -108,7 +112,7 @@ export class TokenManager {
       signal?.throwIfAborted();
       if (typeof this.#key !== 'string') return this.#token(signal, 'expired');
       const read = this.#store.get(this.#key);
-      if (!isPromiseLike(read) && read && decide(read, this.#now()) === 'serve') return this.#hand(read);
+      if (!isPromiseLike(read) && read && this.#decide(read) === 'serve') return this.#hand(read);
       return this.#token(signal, 'expired', read);
     } catch (error) {
       return Promise.reject(error);
@@ -143,6 +147,18 @@ export class TokenManager {
     return this.#hand(token) !== sentToken;
   }
 
+  /**
+   * Signs out: stops like {@link close}, removes the token from the store (for everyone sharing it), then
+   * revokes its refresh token at the provider when `revoke` is set (see `TokenProvider.revoke`).
+   */
+  async signOut(reason: unknown, revoke: boolean): Promise<void> {
+    await this.close(reason);
+    const key = await this.#key;
+    const current = await this.#store.get(key);
+    await this.#store.delete(key);
+    if (revoke) await this.#grants.revoke(current, new AbortController().signal);
+  }
+
   /** Stops: aborts a token request in flight (its waiters reject with `reason`); later calls reject too. */
   async close(reason: unknown): Promise<void> {
     this.#closed ??= reason;
@@ -159,7 +175,7 @@ export class TokenManager {
     this.#assertOpen();
     signal?.throwIfAborted();
     const current = await this.#current(read);
-    switch (decide(current, this.#now())) {
+    switch (this.#decide(current)) {
       case 'serve':
         return this.#hand(current!);
       case 'serve-and-refresh':
@@ -170,6 +186,10 @@ export class TokenManager {
           await this.#refresher.wait(this.#refresh(current ? reason : 'initial', current), signal),
         );
     }
+  }
+
+  #decide(token: StoredToken | undefined) {
+    return decide(token, this.#now(), this.#refreshAhead);
   }
 
   #assertOpen(): void {
@@ -228,7 +248,7 @@ export class TokenManager {
   ): Promise<StoredToken> {
     const current = await this.#store.get(await this.#key);
     // Another auth object or process sharing the store may have refreshed while this one waited for the lock.
-    if (current && current.accessToken !== stale?.accessToken && decide(current, this.#now()) === 'serve') {
+    if (current && current.accessToken !== stale?.accessToken && this.#decide(current) === 'serve') {
       return current;
     }
     signal.throwIfAborted();
@@ -247,6 +267,8 @@ export interface TokenSession {
   /** After a 401 for a request that carried `sentHeaders`: see {@link TokenManager.unauthorized}. */
   unauthorized(sentHeaders: SentHeaders, signal?: AbortSignal): Promise<boolean>;
   close(reason: unknown): Promise<void>;
+  /** See {@link TokenManager.signOut}. */
+  signOut(reason: unknown, revoke: boolean): Promise<void>;
 }
 
 /**
@@ -257,11 +279,12 @@ export function startSession(context: {
   readonly provider: TokenProvider;
   readonly credentials: Credentials;
   readonly baseUrl: string;
-  readonly store: TokenStore | undefined;
+  readonly store?: TokenStore | undefined;
   readonly emit: AuthEventListener;
   readonly timeout: number;
+  readonly refreshAhead?: number | undefined;
 }): TokenSession {
-  const { provider, credentials, baseUrl, emit, timeout } = context;
+  const { provider, credentials, baseUrl, emit, timeout, refreshAhead } = context;
   // A token that can never change has nothing to share: it stays out of a shared store.
   const shared = context.store !== undefined && provider.renewable ? context.store : undefined;
   const own = shared ? undefined : memoryStore();
@@ -275,6 +298,7 @@ export function startSession(context: {
     key: shared ? storeKey(baseUrl, credentials, provider) : `@auth/core:${baseUrl}:${credentials.kind}`,
     emit,
     timeout,
+    refreshAhead,
   });
   let unbind: unknown;
   try {
@@ -288,16 +312,21 @@ export function startSession(context: {
       const sent = sentToken(sentHeaders, provider.header ?? { name: 'Authorization', scheme: 'Bearer' });
       return sent !== undefined && manager.unauthorized(sent, signal);
     },
-    close: async (reason) => {
-      try {
-        if (typeof unbind === 'function') unbind();
-      } catch {
-        // Ignored like a throwing event listener.
-      }
-      await manager.close(reason);
-      own?.clear();
-    },
+    close: (reason) => stop(() => manager.close(reason)),
+    signOut: (reason, revoke) => stop(() => manager.signOut(reason, revoke)),
   };
+  async function stop(ending: () => Promise<void>): Promise<void> {
+    try {
+      if (typeof unbind === 'function') unbind();
+    } catch {
+      // Ignored like a throwing event listener.
+    }
+    try {
+      await ending();
+    } finally {
+      own?.clear();
+    }
+  }
 }
 
 /** The token a request carried in the credential's header (`Bearer <token>`, or the bare value), if any. */

@@ -10,9 +10,10 @@ import { requireToken } from './validate.js';
  * confidential client is refreshed with its `clientId` and `clientSecret`.
  */
 export interface BearerTokenOptions extends OidcClientOptions {
-  readonly accessToken: string;
-  /** Seconds the access token still lives, counted from the call to `bearerToken()`. */
-  readonly expiresIn: number;
+  /** The access token. Leave it out to start from a refresh token alone (the first request refreshes). */
+  readonly accessToken?: string | undefined;
+  /** Seconds the access token still lives, counted from the call to `bearerToken()` (with `accessToken`). */
+  readonly expiresIn?: number | undefined;
   /** Renews the access token (through the provider the server's discovery names). */
   readonly refreshToken?: string | undefined;
 }
@@ -20,26 +21,32 @@ export interface BearerTokenOptions extends OidcClientOptions {
 class BearerTokenCredentials extends Redacted implements Credentials {
   readonly kind = 'bearer_token';
   protected readonly label = 'BearerTokenCredentials';
-  readonly #accessToken: string;
+  readonly #accessToken: string | undefined;
   readonly #refreshToken: string | undefined;
   readonly #expiresAt: number;
   readonly #client: ParsedClientOptions;
 
   constructor(options: BearerTokenOptions) {
     super();
-    const hint = 'Pass bearerToken({ accessToken, expiresIn, refreshToken? }).';
-    this.#accessToken = requireToken(options?.accessToken, 'bearerToken(): `accessToken`', hint);
-    this.#refreshToken =
-      options.refreshToken === undefined
-        ? undefined
-        : requireToken(options.refreshToken, 'bearerToken(): `refreshToken`', hint);
+    const hint =
+      'Pass bearerToken({ accessToken, expiresIn, refreshToken? }), or bearerToken({ refreshToken }) to start from a refresh token alone.';
+    const given = (value: unknown, name: string) =>
+      value === undefined ? undefined : requireToken(value, `bearerToken(): \`${name}\``, hint);
+    this.#refreshToken = given(options?.refreshToken, 'refreshToken');
+    this.#accessToken =
+      this.#refreshToken === undefined || options.accessToken !== undefined
+        ? requireToken(options?.accessToken, 'bearerToken(): `accessToken`', hint)
+        : undefined;
     const { expiresIn } = options;
-    if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn < 0) {
+    if (
+      this.#accessToken !== undefined &&
+      (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn < 0)
+    ) {
       throw new ConfigurationError(
         'bearerToken(): `expiresIn` must be the number of seconds the access token still lives (0 or more), e.g. the `expires_in` of the token response.',
       );
     }
-    this.#expiresAt = Date.now() + expiresIn * 1000;
+    this.#expiresAt = Date.now() + (expiresIn ?? 0) * 1000;
     this.#client = parseClientOptions(options, 'bearerToken()');
   }
 
@@ -50,23 +57,28 @@ class BearerTokenCredentials extends Redacted implements Credentials {
       grant: 'refresh_token',
       renewable: this.#refreshToken !== undefined,
       // Processes given the same token (and refresh token) share it; different ones never do.
-      keyMaterial: () => ({ parts: [this.#refreshToken ?? this.#accessToken] }),
-      initial: () => ({
-        accessToken: this.#accessToken,
-        expiresIn: Math.max(0, (this.#expiresAt - Date.now()) / 1000),
-        refreshToken: this.#refreshToken,
-      }),
+      keyMaterial: () => ({ parts: [(this.#refreshToken ?? this.#accessToken)!] }),
+      initial: () =>
+        this.#accessToken === undefined
+          ? { refreshToken: this.#refreshToken! }
+          : {
+              accessToken: this.#accessToken,
+              expiresIn: Math.max(0, (this.#expiresAt - Date.now()) / 1000),
+              refreshToken: this.#refreshToken,
+            },
       refresh: async (refreshToken, request) =>
         (await session()).refresh(refreshToken, request, { client, extraParams }),
+      revoke: async (token, hint, request) =>
+        (await session()).revoke(token, hint, request, { client, extraParams }),
     };
   }
 
   protected describe(): Record<string, unknown> {
     return {
       kind: this.kind,
-      accessToken: redacted,
+      accessToken: this.#accessToken === undefined ? undefined : redacted,
       refreshToken: this.#refreshToken === undefined ? undefined : redacted,
-      expiresAt: new Date(this.#expiresAt).toISOString(),
+      expiresAt: this.#accessToken === undefined ? undefined : new Date(this.#expiresAt).toISOString(),
       ...this.#client.description,
     };
   }
@@ -75,6 +87,7 @@ class BearerTokenCredentials extends Redacted implements Credentials {
 /**
  * A token you already have (from a login page, another library). Refreshed with its refresh token; without
  * one, requests fail with `ReauthenticationRequiredError` once it expires (an expired token is never sent).
+ * A refresh token alone (a CLI or a job that stored one) works too: `bearerToken({ refreshToken })`.
  *
  * @example
  * ```ts

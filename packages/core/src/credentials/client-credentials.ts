@@ -76,6 +76,8 @@ class ClientCredentialsCredentials extends Redacted implements Credentials {
         ),
       refresh: async (refreshToken, request) =>
         (await session()).refresh(refreshToken, request, { client, extraParams }),
+      revoke: async (token, hint, request) =>
+        (await session()).revoke(token, hint, request, { client, extraParams }),
     };
   }
 

@@ -93,9 +93,10 @@ export interface TokenProvider {
   /**
    * A token known without any request (a static key, a given bearer token); read once, when first needed.
    * Its `expiresIn` is what is left of its life: 0 means it has expired already (unlike a token request's
-   * answer, where 0 counts as unknown).
+   * answer, where 0 counts as unknown). Only a refresh token (no `accessToken`): the first `authorize()`
+   * runs the refresh-token grant.
    */
-  initial?(): TokenSet;
+  initial?(): TokenSet | { readonly accessToken?: undefined; readonly refreshToken: string };
   /**
    * A non-secret name for the identity (a user name, a client id). Part of what the token store key is a
    * fingerprint of (see {@link TokenProvider.keyMaterial}); alone, it makes credentials with the same identity
@@ -126,6 +127,11 @@ export interface TokenProvider {
   obtain?(request: TokenRequest): Promise<TokenSet>;
   /** Runs the refresh-token grant; tried first whenever a refresh token is held. */
   refresh?(refreshToken: string, request: TokenRequest): Promise<TokenSet>;
+  /**
+   * Revokes `token` at the provider (RFC 7009), for `auth.signOut()`: the refresh token the credential holds
+   * (`hint` says which kind it is). Absent: signing out only forgets the token.
+   */
+  revoke?(token: string, hint: 'refresh_token' | 'access_token', request: TokenRequest): Promise<void>;
 }
 
 /**

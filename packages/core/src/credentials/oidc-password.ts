@@ -57,6 +57,7 @@ class OidcPasswordCredentials extends Redacted implements Credentials {
         return oidc.password(username, password, scope, request, grant);
       },
       refresh: async (refreshToken, request) => (await session()).refresh(refreshToken, request, grant),
+      revoke: async (token, hint, request) => (await session()).revoke(token, hint, request, grant),
     };
   }
 

@@ -6,10 +6,10 @@ import { AuthError } from './auth-error.js';
 export class AuthClosedError extends AuthError {
   override name = 'AuthClosedError';
 
-  constructor() {
-    super(
-      'This auth object was closed; it gives out no more credentials. Create a new one with createAuth().',
-      'AUTH_CLOSED',
-    );
+  constructor(
+    message = 'This auth object was closed; it gives out no more credentials. Create a new one with createAuth().',
+    code = 'AUTH_CLOSED',
+  ) {
+    super(message, code);
   }
 }

@@ -10,6 +10,7 @@ const names = new Set([
   'ReauthenticationRequiredError',
   'InsecureTransportError',
   'AuthClosedError',
+  'SignedOutError',
 ]);
 
 /**

@@ -69,6 +69,8 @@ export class OidcSession {
    * to one auth object; openid-client's calls take no per-call signal, so its fetch reads it from here.
    */
   #request: TokenRequest | undefined;
+  /** A revocation is running: its success answer has no JSON body to read. */
+  #revoking = false;
 
   /** The `oidc` option of createAuth, checked: the provider to use instead of asking the Weaviate server. */
   readonly #oidc: OidcOptions | undefined;
@@ -120,6 +122,41 @@ export class OidcSession {
     const value = scope(d);
     const params = withExtra(value ? { scope: value } : {}, extraParams);
     return this.#grant(d, 'client_credentials', request, () => d.oc.clientCredentialsGrant(config, params));
+  }
+
+  /**
+   * Revokes `token` at the provider's `revocation_endpoint` (RFC 7009), as the client the credential's
+   * grants go out as. A provider without one: a `ConfigurationError` saying so.
+   */
+  async revoke(
+    token: string,
+    hint: 'refresh_token' | 'access_token',
+    request: TokenRequest,
+    options: GrantOptions = {},
+  ): Promise<void> {
+    const d = await this.#discover(request);
+    const endpoint = d.config.serverMetadata().revocation_endpoint;
+    if (!endpoint) {
+      throw new ConfigurationError(
+        `The OpenID Provider ${d.issuer} has no revocation_endpoint in its discovery document, so its ${hint} cannot be revoked: it was forgotten here, and stays valid at the provider until it expires.`,
+      );
+    }
+    assertSecureTransport(new URL(endpoint), this.#env.allowInsecureHttp, 'OIDC credentials');
+    const config = this.#config(d, options.client);
+    const context = {
+      grant: 'revocation',
+      url: displayUrl(endpoint),
+      timeout: this.#env.timeout,
+      signal: request.signal,
+    };
+    this.#revoking = true;
+    try {
+      await this.#serving(request, () => d.oc.tokenRevocation(config, token, { token_type_hint: hint }));
+    } catch (error) {
+      throw toTokenRequestError(error, context);
+    } finally {
+      this.#revoking = false;
+    }
   }
 
   #discover(request: TokenRequest): Promise<Internal> {
@@ -282,6 +319,11 @@ export class OidcSession {
     };
     try {
       const response = await fetch(url, init);
+      if (this.#revoking && response.ok) {
+        // RFC 7009 §2.2: the body of a revocation's success is ignored (often empty).
+        await response.body?.cancel();
+        return new Response(null, { status: 200 });
+      }
       const answer = await readJsonAnswer(response, url);
       if ('facts' in answer) throw new UnusableAnswer(answer.facts);
       const json =
