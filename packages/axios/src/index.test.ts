@@ -26,6 +26,7 @@ async function failure(promise: Promise<unknown>): Promise<AxiosError> {
 
 describe('withAuth(axios instance, auth)', () => {
   adapterContract(axiosAdapter(withAuth));
+  adapterContract(axiosAdapter(withAuth, 'fetch'));
 
   test('returns the same instance, typed as it was', ({ server, createAuth }) => {
     const auth = createAuth({ baseUrl: server.url, credentials: apiKey(server.keys.admin) });
