@@ -50,7 +50,8 @@ export function redirectSafeFetch(fetch: FetchFunction, options: RedirectSafeFet
   return async (input, init) => {
     if (!(input instanceof Request) || !shouldFollowRedirects(input.redirect)) {
       const response = await fetch(input, init);
-      if (onAnswer) answered(onAnswer, response.url || (input instanceof Request ? input.url : String(input)));
+      if (onAnswer)
+        answered(onAnswer, response.url || (input instanceof Request ? input.url : String(input)));
       return response;
     }
     const { redirect: _asked, ...extra } = init ?? {};
