@@ -4,6 +4,7 @@ import type { AuthEventListener, RefreshReason } from './events.js';
 import { GrantRunner, seedToken } from './grants.js';
 import { decide } from './lifetime.js';
 import { type Lock, Refresher, type RetryPolicy } from './refresher.js';
+import type { SecretSet } from './secrets.js';
 import { memoryStore, type StoredToken, type TokenStore } from './store.js';
 import { storeKey } from './store-key.js';
 
@@ -15,6 +16,8 @@ export interface TokenManagerOptions {
   /** The token store key (may come later: it holds a fingerprint of the credential, computed asynchronously). */
   readonly key: string | Promise<string>;
   readonly emit: AuthEventListener;
+  /** Told of every token this manager obtains or hands out, so that it is scrubbed from errors and events. */
+  readonly secrets?: SecretSet | undefined;
   readonly retry?: RetryPolicy | undefined;
   readonly minRefreshInterval?: number | undefined;
   readonly now?: (() => number) | undefined;
@@ -36,6 +39,7 @@ export class TokenManager {
   readonly #now: () => number;
   readonly #refresher: Refresher<StoredToken>;
   readonly #grants: GrantRunner;
+  readonly #secrets: SecretSet | undefined;
   #key: string | Promise<string>;
   /** Whether the token known up front (if any) was put in the store: once, never again. */
   #seeded = false;
@@ -54,6 +58,7 @@ export class TokenManager {
     this.#store = options.store;
     this.#emit = options.emit;
     this.#now = options.now ?? Date.now;
+    this.#secrets = options.secrets;
     this.#key = options.key;
     if (typeof options.key !== 'string') {
       void options.key.then((key) => {
@@ -84,6 +89,7 @@ export class TokenManager {
       emit: options.emit,
       now: this.#now,
       save: async (token) => store.set(await this.#key, token),
+      secrets: options.secrets,
     });
   }
 
@@ -174,6 +180,8 @@ export class TokenManager {
 
   #hand(token: StoredToken): string {
     if (this.#issued.at(-1) !== token.accessToken) {
+      // A token another process stored is as secret as one this manager obtained.
+      this.#secrets?.remember(token.accessToken);
       this.#issued.push(token.accessToken);
       if (this.#issued.length > RECENT_TOKENS) this.#issued.shift();
     }
@@ -187,6 +195,8 @@ export class TokenManager {
     if (stored || this.#seeded || !this.#provider.initial) return stored;
     this.#seeded = true;
     const seed = seedToken(this.#provider.initial(), this.#now());
+    this.#secrets?.remember(seed.accessToken);
+    this.#secrets?.remember(seed.refreshToken);
     await this.#store.set(key, seed, { ifAbsent: true });
     // Another process sharing the store may have stored a newer token meanwhile: that one wins.
     return (await this.#store.get(key)) ?? seed;
@@ -255,8 +265,9 @@ export function startSession(context: {
   readonly baseUrl: string;
   readonly store: TokenStore | undefined;
   readonly emit: AuthEventListener;
+  readonly secrets?: SecretSet | undefined;
 }): TokenSession {
-  const { provider, credentials, baseUrl, emit } = context;
+  const { provider, credentials, baseUrl, emit, secrets } = context;
   // A token that can never change has nothing to share: it stays out of a shared store.
   const shared = context.store !== undefined && provider.renewable ? context.store : undefined;
   const own = shared ? undefined : memoryStore();
@@ -269,6 +280,7 @@ export function startSession(context: {
     // or for a password ~50 ms of PBKDF2, once per auth object).
     key: shared ? storeKey(baseUrl, credentials, provider) : `@auth/core:${baseUrl}:${credentials.kind}`,
     emit,
+    secrets,
   });
   let unbind: unknown;
   try {

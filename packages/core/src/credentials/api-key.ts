@@ -58,6 +58,7 @@ class ApiKeyCredentials extends Redacted implements Credentials {
         initial: () => ({ accessToken: key }),
         header,
         keyMaterial: () => ({ parts: [key, header.name] }),
+        secrets: () => [key],
       };
     }
     // A key function has no stable identity: its token store key holds a random id of this credential.

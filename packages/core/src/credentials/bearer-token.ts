@@ -46,6 +46,7 @@ class BearerTokenCredentials extends Redacted implements Credentials {
       renewable: this.#refreshToken !== undefined,
       // Processes given the same token (and refresh token) share it; different ones never do.
       keyMaterial: () => ({ parts: [this.#refreshToken ?? this.#accessToken] }),
+      secrets: () => [this.#accessToken, ...(this.#refreshToken === undefined ? [] : [this.#refreshToken])],
       initial: () => ({
         accessToken: this.#accessToken,
         expiresIn: Math.max(0, (this.#expiresAt - Date.now()) / 1000),

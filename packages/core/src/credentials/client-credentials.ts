@@ -52,6 +52,7 @@ class ClientCredentialsCredentials extends Redacted implements Credentials {
       keyMaterial: () => ({
         parts: [client.secret, JSON.stringify(scopes ?? null), JSON.stringify(env.oidc ?? null)],
       }),
+      secrets: () => [client.secret],
       obtain: (request) =>
         session.clientCredentials(
           client,

@@ -43,6 +43,7 @@ class OidcPasswordCredentials extends Redacted implements Credentials {
         parts: [password, JSON.stringify(userScopes ?? []), JSON.stringify(env.oidc ?? null)],
         lowEntropy: true,
       }),
+      secrets: () => [password],
       obtain: async (request) => {
         const discovered = await session.discover(request);
         // Computed once: the same scope on every request, however often tokens are renewed.
