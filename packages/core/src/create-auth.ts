@@ -1,3 +1,4 @@
+import { MAX_TIMER_DELAY } from './abort.js';
 import type {
   CredentialEnvironment,
   Credentials,
@@ -118,7 +119,7 @@ export const DEFAULT_TIMEOUT = 10_000;
  * The longest `timeout` (ms): 2^31 - 1, about 24.8 days, the longest delay a timer can wait (a longer one
  * fires after 1 ms).
  */
-export const MAX_TIMEOUT = 2_147_483_647;
+export const MAX_TIMEOUT: number = MAX_TIMER_DELAY;
 
 const asyncDispose: typeof Symbol.asyncDispose =
   Symbol.asyncDispose ?? (Symbol.for('nodejs.asyncDispose') as typeof Symbol.asyncDispose);
