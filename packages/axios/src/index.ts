@@ -216,15 +216,16 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
     for (const [name, value] of Object.entries(config.headers.toJSON(true))) {
       if (value === redacted) config.headers.delete(name);
     }
-    let target: string;
     let url: URL | undefined;
     let credential: Record<string, string> = {};
-    do {
-      target = targetOf(config);
+    // Checked again when the URL changed while the token was fetched; a URL that keeps changing gets nothing.
+    for (let tries = 0; ; tries++) {
+      const target = targetOf(config);
       url = targetUrl(config);
       const method = (config.method ?? 'get').toUpperCase();
-      credential = url ? await auth.authorize(url, { method, ...signalOf(config) }) : {};
-    } while (target !== targetOf(config)); // changed while the token was fetched: check the new URL
+      credential = url && tries < 3 ? await auth.authorize(url, { method, ...signalOf(config) }) : {};
+      if (target === targetOf(config)) break;
+    }
     const added: string[] = [];
     for (const [name, value] of Object.entries(credential)) {
       if (!config.headers.has(name)) {
