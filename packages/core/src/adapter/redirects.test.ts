@@ -318,12 +318,8 @@ describe('isRedirect', () => {
 });
 
 describe('redirectSafeFetch', () => {
-  const authorized = async (auth: Auth, url: string, init: RequestInit = {}) =>
-    new Request(url, { ...init, headers: { ...(await auth.authorize(url)), Cookie: 'session=mine' } });
-
-  it('follows a Request’s redirects with the follower: nothing from auth abroad, the credential back home; tells which URL answered', async () => {
-    home.redirect('/out', `${elsewhere.url}/via`, 307);
-    elsewhere.redirect('/via', `${home.url}/back`, 307);
+  /** A fetch wrapped for `homeAuth()`, and the URLs that answered. */
+  const wrapped = () => {
     const auth = homeAuth();
     const answered: string[] = [];
     const safeFetch = redirectSafeFetch((input, init) => fetch(input, init), {
@@ -331,6 +327,15 @@ describe('redirectSafeFetch', () => {
       auth,
       onAnswer: (url) => answered.push(url.href),
     });
+    return { auth, answered, safeFetch };
+  };
+  const authorized = async (auth: Auth, url: string, init: RequestInit = {}) =>
+    new Request(url, { ...init, headers: { ...(await auth.authorize(url)), Cookie: 'session=mine' } });
+
+  it('follows a Request’s redirects with the follower: nothing from auth abroad, the credential back home; tells which URL answered', async () => {
+    home.redirect('/out', `${elsewhere.url}/via`, 307);
+    elsewhere.redirect('/via', `${home.url}/back`, 307);
+    const { auth, answered, safeFetch } = wrapped();
     // A `redirect` in the second argument (a library's options) cannot make fetch follow on its own.
     const response = await safeFetch(await authorized(auth, `${home.url}/out`), { redirect: 'follow' });
     expect(response.status).toBe(200);
@@ -348,13 +353,7 @@ describe('redirectSafeFetch', () => {
 
   it('leaves a Request that asks for redirect "manual" (or "error") alone, and tells the URL it went to', async () => {
     home.redirect('/out', `${elsewhere.url}/via`, 302);
-    const auth = homeAuth();
-    const answered: string[] = [];
-    const safeFetch = redirectSafeFetch((input, init) => fetch(input, init), {
-      adapter: 'kit-test',
-      auth,
-      onAnswer: (url) => answered.push(url.href),
-    });
+    const { auth, answered, safeFetch } = wrapped();
     const response = await safeFetch(await authorized(auth, `${home.url}/out`, { redirect: 'manual' }));
     expect(response.status).toBe(302);
     expect(answered).toEqual([`${home.url}/out`]);
