@@ -1,6 +1,13 @@
 import { inspect } from 'node:util';
-import { apiKey, tokenSource } from '@auth/core';
-import { adapterContract, MODULE_SECRET, numberedTokens, serviceClient, test } from '@auth/test-utils';
+import { apiKey } from '@auth/core';
+import {
+  adapterContract,
+  heldTokenSource,
+  MODULE_SECRET,
+  numberedTokens,
+  serviceClient,
+  test,
+} from '@auth/test-utils';
 import { axiosAdapter } from '@auth/test-utils/clients';
 import axios, {
   type AxiosError,
@@ -182,28 +189,13 @@ describe('withAuth(axios instance, auth)', () => {
       foreign,
       createAuth,
     }) => {
-      let asked = (): void => {};
-      const fetching = new Promise<void>((resolve) => {
-        asked = resolve;
-      });
-      let release = (): void => {};
-      const gate = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      const auth = createAuth({
-        baseUrl: home.url,
-        credentials: tokenSource(async () => {
-          asked();
-          await gate;
-          return { accessToken: 'token-1', expiresIn: 60 };
-        }),
-      });
-      const api = withAuth(create({}), auth);
+      const held = heldTokenSource('token-1');
+      const api = withAuth(create({}), createAuth({ baseUrl: home.url, credentials: held.credentials }));
       const url = new URL('/mine', home.url);
       const pending = api.get(url as unknown as string);
-      await fetching;
+      await held.asked;
       url.href = `${foreign.url}/theirs`;
-      release();
+      held.release();
       expect((await pending).status).toBe(200);
       expect(foreign.seen).toEqual([]);
       expect(home.seen.map((entry) => [entry.path, entry.headers.authorization])).toEqual([
