@@ -71,3 +71,26 @@ it('a program whose last step waits for a renewal finishes it (the pause it wait
     await server.close();
   }
 }, 20_000);
+
+/**
+ * An async `onEvent` listener that rejects is ignored, like one that throws: the rejection must not reach
+ * Node's unhandled-rejection handler, which ends the process.
+ */
+it('a program whose async onEvent listener rejects on every event keeps running and exits 0', async () => {
+  const child = fork(fileURLToPath(new URL('./fixtures/rejecting-listener.ts', import.meta.url)), [], {
+    execArgv: ['--conditions=@auth/source', '--import', 'tsx'],
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  let output = '';
+  let errors = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    errors += chunk.toString('utf8');
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  expect({ code, errors }).toEqual({ code: 0, errors: '' });
+  expect(JSON.parse(output)).toEqual({ headers: { Authorization: 'Bearer token-0123456789' }, events: 2 });
+}, 20_000);

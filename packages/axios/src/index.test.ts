@@ -1,10 +1,18 @@
 import { inspect } from 'node:util';
 import { apiKey } from '@auth/core';
-import { adapterContract, MODULE_SECRET, numberedTokens, serviceClient, test } from '@auth/test-utils';
+import {
+  adapterContract,
+  heldTokenSource,
+  MODULE_SECRET,
+  numberedTokens,
+  serviceClient,
+  test,
+} from '@auth/test-utils';
 import { axiosAdapter } from '@auth/test-utils/clients';
 import axios, {
   type AxiosError,
   type AxiosInstance,
+  type CreateAxiosDefaults,
   type InternalAxiosRequestConfig,
   isAxiosError,
 } from 'axios';
@@ -26,6 +34,7 @@ async function failure(promise: Promise<unknown>): Promise<AxiosError> {
 
 describe('withAuth(axios instance, auth)', () => {
   adapterContract(axiosAdapter(withAuth));
+  adapterContract(axiosAdapter(withAuth, 'fetch'));
 
   test('returns the same instance, typed as it was', ({ server, createAuth }) => {
     const auth = createAuth({ baseUrl: server.url, credentials: apiKey(server.keys.admin) });
@@ -113,6 +122,85 @@ describe('withAuth(axios instance, auth)', () => {
         authorization: 'Bearer home-key',
         'x-module-key': 'from-defaults',
       });
+    });
+  });
+
+  describe.each([
+    ['http', {}],
+    ['fetch', { adapter: 'fetch' }],
+  ] as const)('the origin is checked on the URL that is sent (%s adapter)', (_kind, defaults) => {
+    const create = (options: CreateAxiosDefaults) => axios.create({ ...options, ...defaults });
+    type Rewrite = (config: InternalAxiosRequestConfig, to: string) => void;
+    const rewrites: [string, Rewrite][] = [
+      [
+        'baseURL',
+        (config, to) => {
+          config.baseURL = to;
+        },
+      ],
+      [
+        'url (made absolute)',
+        (config, to) => {
+          config.url = `${to}${config.url}`;
+        },
+      ],
+    ];
+
+    describe.each(rewrites)('an interceptor that rewrites %s (a failover)', (_what, rewrite) => {
+      test.for(['before', 'after'] as const)(
+        'added %s withAuth: another origin gets nothing, an allowed one gets the credential',
+        async (when, { home, foreign, createAuth }) => {
+          const send = async (allowed: string[]) => {
+            const instance = create({ baseURL: home.url });
+            const failover = (config: InternalAxiosRequestConfig) => {
+              rewrite(config, foreign.url);
+              return config;
+            };
+            if (when === 'before') instance.interceptors.request.use(failover);
+            const auth = createAuth({
+              baseUrl: home.url,
+              allowedOrigins: allowed,
+              credentials: apiKey('home-key'),
+              headers: { 'X-Module-Key': MODULE_SECRET },
+            });
+            withAuth(instance, auth);
+            if (when === 'after') instance.interceptors.request.use(failover);
+            expect((await instance.get('/moved')).status).toBe(200);
+          };
+          await send([]);
+          await send([foreign.url]);
+          expect(home.seen).toEqual([]);
+          expect(
+            foreign.seen.map((entry) => [
+              entry.path,
+              entry.headers.authorization,
+              entry.headers['x-module-key'],
+            ]),
+          ).toEqual([
+            ['/moved', undefined, undefined],
+            ['/moved', 'Bearer home-key', MODULE_SECRET],
+          ]);
+        },
+      );
+    });
+
+    test('a URL object changed while the first token is fetched: the request goes where it pointed', async ({
+      home,
+      foreign,
+      createAuth,
+    }) => {
+      const held = heldTokenSource('token-1');
+      const api = withAuth(create({}), createAuth({ baseUrl: home.url, credentials: held.credentials }));
+      const url = new URL('/mine', home.url);
+      const pending = api.get(url as unknown as string);
+      await held.asked;
+      url.href = `${foreign.url}/theirs`;
+      held.release();
+      expect((await pending).status).toBe(200);
+      expect(foreign.seen).toEqual([]);
+      expect(home.seen.map((entry) => [entry.path, entry.headers.authorization])).toEqual([
+        ['/mine', 'Bearer token-1'],
+      ]);
     });
   });
 

@@ -1,27 +1,48 @@
 import {
   type AuthLike,
   checkAdapterArguments,
+  crossOriginDropped,
   isOneShotBody,
+  redirectSafeFetch,
   renewAfterUnauthorized,
 } from '@auth/core/adapter';
-import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
+import axios, {
+  type AxiosAdapter,
+  type AxiosError,
+  type AxiosInstance,
+  type AxiosResponse,
+  type InternalAxiosRequestConfig,
+} from 'axios';
 
 /** The two methods of an `auth` object (from `createAuth()` in `@auth/core`) that the interceptors call. */
 export type { AuthLike };
 
+type FetchFunction = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
 type RedirectHook = NonNullable<InternalAxiosRequestConfig['beforeRedirect']>;
-/** What the interceptors remember about one request; kept on the config so that it survives the retry. */
-type State = { url: string; added: string[]; retried: boolean; beforeRedirect: RedirectHook | undefined };
+/**
+ * What the adapter remembers about one request; kept on the config so that it survives the retry. `adapter`
+ * is the one the request asked for (the instance's, or its own `adapter` option), which ours sends through.
+ */
+type State = {
+  adapter: InternalAxiosRequestConfig['adapter'];
+  url: string | undefined;
+  /** The URL that answered, when the fetch adapter followed redirects. */
+  finalUrl: string | undefined;
+  added: string[];
+  retried: boolean;
+};
 type WithState = InternalAxiosRequestConfig & { [stateKey]?: State };
 
 const stateKey = '@auth/axios';
 /**
  * What a credential header the adapter added reads on an error that reaches the caller. A config carrying
- * it can be sent again (`instance.request(error.config)`, axios-retry): the request interceptor replaces it
- * with a fresh credential.
+ * it can be sent again (`instance.request(error.config)`, axios-retry): the adapter replaces it with a fresh
+ * credential.
  */
 const redacted = '[redacted by @auth/axios]';
-const installed = new WeakMap<AxiosInstance, { request: number; response: number }>();
+const installed = new WeakMap<AxiosInstance, { request: number; response: number; adapter: AxiosAdapter }>();
+/** Our adapters: a config that carries one already (a retry, a re-sent config) keeps the one it asked for. */
+const ours = new WeakSet<object>();
 
 /** The absolute URL axios will request: `baseURL` + `url` unless `url` is absolute (and absolute URLs are allowed). */
 function targetUrl(config: InternalAxiosRequestConfig): URL | undefined {
@@ -37,6 +58,10 @@ function targetUrl(config: InternalAxiosRequestConfig): URL | undefined {
     return undefined; // axios reports the bad URL itself
   }
 }
+
+/** What the target URL is made of: when it changes, the origin is checked again. */
+const targetOf = (config: InternalAxiosRequestConfig): string =>
+  `${config.baseURL}\n${config.url}\n${config.allowAbsoluteUrls}`;
 
 /** The URL that answered: after redirects, the last hop's (Node: follow-redirects; browsers: XHR). */
 function finalUrl(response: AxiosResponse): string | undefined {
@@ -73,7 +98,8 @@ function hide(target: object, key: string): void {
 /**
  * Makes an error that reaches the caller safe to log: the values of the headers `auth` added are replaced by
  * a marker in `error.config.headers` (also `error.response.config`), and the underlying request object
- * (Node's `ClientRequest`, whose raw head holds the headers as sent) is kept only behind a getter.
+ * (Node's `ClientRequest`, whose raw head holds the headers as sent; the fetch adapter's `Request`) is kept
+ * only behind a getter.
  */
 function redact(error: AxiosError): AxiosError {
   const config = (error as { config?: WithState } | undefined)?.config;
@@ -88,13 +114,50 @@ function redact(error: AxiosError): AxiosError {
 const signalOf = (config: InternalAxiosRequestConfig): { signal?: AbortSignal } =>
   config.signal instanceof AbortSignal ? { signal: config.signal } : {};
 
+/** Carries, through axios' `fetchOptions`, what the fetch adapter's fetch needs about one request. */
+class FetchContext {
+  constructor(
+    readonly auth: AuthLike,
+    readonly state: State,
+    /** The `env.fetch` the caller configured, if any. */
+    readonly fetch: FetchFunction | undefined,
+  ) {}
+}
+const contextKey = '@auth/axios';
+
+/**
+ * The fetch axios' fetch adapter calls (`env.fetch`), one for every instance: it follows redirects one hop at
+ * a time (a hop to another origin carries no credential), for the request whose {@link FetchContext} rides in
+ * its options, through the caller's own `env.fetch` or the global fetch.
+ */
+const authFetch: FetchFunction = (input, init) => {
+  const { [contextKey]: context, ...rest } = (init ?? {}) as RequestInit & { [contextKey]?: unknown };
+  if (!(context instanceof FetchContext)) return globalThis.fetch(input, rest);
+  const inner = context.fetch ?? ((i: RequestInfo | URL, o?: RequestInit) => globalThis.fetch(i, o));
+  const { state } = context;
+  const send = redirectSafeFetch(inner, {
+    adapter: '@auth/axios',
+    auth: context.auth,
+    fromAuth: () => state.added.map((name) => name.toLowerCase()),
+    onAnswer: (url) => {
+      state.finalUrl = url.href;
+    },
+  });
+  return send(input instanceof Request ? input : new Request(input, rest), rest);
+};
+
 /**
  * Adds a request and a response interceptor to an axios instance so that every request to the auth's
  * origins carries its credential, and a 401 is retried once with a fresh credential. Returns the instance.
  *
- * - The target URL is resolved the way axios does (`baseURL` + `url`, absolute URLs, `allowAbsoluteUrls`);
- *   `auth.authorize()` gives no headers for another origin, so an absolute URL elsewhere carries no credential.
- * - **A header you set yourself** (request `headers`, instance defaults, an earlier interceptor) **wins**: only
+ * - The credential is put on the request by an adapter that wraps the one the request uses (axios' own
+ *   `http`, `xhr` or `fetch`, or yours), so the origin is checked on the URL that is actually sent: after
+ *   **every** request interceptor, whatever their order (one that rewrites `baseURL` or `url` for a failover
+ *   is checked too). It resolves `baseURL` + `url` the way axios does (absolute URLs, `allowAbsoluteUrls`);
+ *   `auth.authorize()` gives no headers for another origin, so a URL elsewhere carries no credential. A `url`
+ *   given as a `URL` object is read once, there: changing it while a token is fetched changes nothing. (An
+ *   interceptor that replaces `config.adapter` after ours has run sends without the credential.)
+ * - **A header you set yourself** (request `headers`, instance defaults, any interceptor) **wins**: only
  *   missing header names are added.
  * - After a 401, `auth.handleUnauthorized()` decides; when it returns `true` the request is sent again once,
  *   through the instance (so your other interceptors run again). A stream body (`data` is a Node stream or a
@@ -103,8 +166,11 @@ const signalOf = (config: InternalAxiosRequestConfig): { signal?: AbortSignal } 
  * - An `AxiosError` that reaches you is safe to log: the headers `auth` added read `'[redacted by @auth/axios]'`
  *   in `error.config.headers`, and `error.request` is hidden from `console.log` (still readable). Re-sending
  *   `error.config` (yourself or with axios-retry) gets a fresh credential.
- * - Redirects in Node (followed by axios' http adapter): a hop to another origin loses every header `auth`
- *   added (axios itself drops `Authorization`); your own `beforeRedirect` still runs.
+ * - Redirects: a hop to another origin loses `Authorization`, `Cookie`, `Proxy-Authorization` (whoever set
+ *   them) and every header `auth` added. The `http` adapter (Node) follows redirects with a `beforeRedirect`
+ *   that removes them (your own `beforeRedirect` still runs after it); the `fetch` adapter (Node) gets a fetch
+ *   (`env.fetch`, wrapping yours if you set one) that follows redirects one hop at a time. In browsers, the
+ *   browser follows redirects (`xhr` and `fetch`) and drops `Authorization` on cross-origin hops itself.
  * - `config.signal` also aborts a token request the call is waiting on.
  *
  * Calling `withAuth` again on the same instance replaces the interceptors; {@link withoutAuth} removes them.
@@ -132,40 +198,69 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
   });
   withoutAuth(instance);
 
-  const request = instance.interceptors.request.use(async (config: WithState) => {
-    const previous = config[stateKey];
-    const url = targetUrl(config);
-    if (!url) return config;
-    // On the retry, drop what the first attempt added so that the fresh credential replaces it; the same for
-    // a config re-sent from an error (its credential headers were redacted), even if our state was lost.
-    if (previous) config.headers.delete(previous.added);
+  /** Sends one request through the adapter it asked for, with the credential for the URL it goes to. */
+  const adapter: AxiosAdapter = async (config: WithState) => {
+    const state = config[stateKey];
+    const asked =
+      state?.adapter ??
+      (ours.has(instance.defaults.adapter as object) ? undefined : instance.defaults.adapter);
+    // Resolved when it is called: axios' fetch adapter reads `config.env` then.
+    const send = (ready: InternalAxiosRequestConfig) =>
+      axios.getAdapter(asked ?? axios.defaults.adapter, ready)(ready);
+    if (!state) return send(config); // not through our interceptor (withoutAuth ran meanwhile)
+    // One snapshot: a `URL` object is read here, once; the string is what axios resolves and sends.
+    if (config.url !== undefined && typeof config.url !== 'string') config.url = String(config.url);
+    // Drop what an earlier attempt added, so that a fresh credential replaces it; the same for a config
+    // re-sent from an error (its credential headers were redacted), even if our state was lost.
+    config.headers.delete(state.added);
     for (const [name, value] of Object.entries(config.headers.toJSON(true))) {
       if (value === redacted) config.headers.delete(name);
     }
-    const fromAuth = await auth.authorize(url, {
-      method: (config.method ?? 'get').toUpperCase(),
-      ...signalOf(config),
-    });
+    let url: URL | undefined;
+    let credential: Record<string, string> = {};
+    // Checked again when the URL changed while the token was fetched; a URL that keeps changing gets nothing.
+    for (let tries = 0; ; tries++) {
+      const target = targetOf(config);
+      url = targetUrl(config);
+      const method = (config.method ?? 'get').toUpperCase();
+      credential = url && tries < 3 ? await auth.authorize(url, { method, ...signalOf(config) }) : {};
+      if (target === targetOf(config)) break;
+    }
     const added: string[] = [];
-    for (const [name, value] of Object.entries(fromAuth)) {
+    for (const [name, value] of Object.entries(credential)) {
       if (!config.headers.has(name)) {
         config.headers.set(name, value);
         added.push(name);
       }
     }
-    const beforeRedirect = previous ? previous.beforeRedirect : config.beforeRedirect;
-    config[stateKey] = { url: url.href, added, retried: previous?.retried ?? false, beforeRedirect };
-    if (added.length > 0) {
-      config.beforeRedirect = (options, response, requestDetails) => {
-        if (typeof options.href !== 'string' || new URL(options.href).origin !== url.origin) {
-          const names = new Set(added.map((name) => name.toLowerCase()));
-          for (const key of Object.keys(options.headers ?? {})) {
-            if (names.has(key.toLowerCase())) delete options.headers[key];
-          }
-        }
-        beforeRedirect?.(options, response, requestDetails);
-      };
+    Object.assign(state, { url: url?.href, finalUrl: undefined, added });
+    if (added.length === 0 || !url) return send(config);
+    const { beforeRedirect, env, fetchOptions } = config;
+    config.beforeRedirect = dropAbroad(url, added, beforeRedirect);
+    config.env = { ...env, fetch: authFetch };
+    config.fetchOptions = {
+      ...fetchOptions,
+      [contextKey]: new FetchContext(auth, state, env?.fetch === authFetch ? undefined : env?.fetch),
+    } as NonNullable<typeof fetchOptions>;
+    try {
+      return await send(config);
+    } finally {
+      // What the caller sees on the response and on errors is their own config again.
+      Object.assign(config, { beforeRedirect, env, fetchOptions });
     }
+  };
+  ours.add(adapter);
+
+  const request = instance.interceptors.request.use((config: WithState) => {
+    const previous = config[stateKey];
+    config[stateKey] = {
+      adapter: ours.has(config.adapter as object) ? previous?.adapter : config.adapter,
+      url: previous?.url,
+      finalUrl: undefined,
+      added: previous?.added ?? [],
+      retried: previous?.retried ?? false,
+    };
+    config.adapter = adapter;
     return config;
   });
 
@@ -174,9 +269,9 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
     response: AxiosResponse | undefined,
   ): Promise<AxiosResponse | undefined> => {
     const state = config?.[stateKey];
-    if (response?.status !== 401 || !config || !state || state.retried) return undefined;
+    if (response?.status !== 401 || !config || !state?.url || state.retried) return undefined;
     // After redirects the 401 may come from another origin (which got no credential): not ours to renew.
-    const url = finalUrl(response) ?? state.url;
+    const url = state.finalUrl ?? finalUrl(response) ?? state.url;
     if (!sameOrigin(url, state.url)) return undefined;
     // When no new credential can be had, the caller gets axios' 401 error as usual (`auth` reports why).
     const renewed = await renewAfterUnauthorized(auth, url, config.headers.toJSON(true), signalOf(config));
@@ -193,8 +288,25 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
       throw redact(error);
     },
   );
-  installed.set(instance, { request, response });
+  installed.set(instance, { request, response, adapter });
   return instance;
+}
+
+/**
+ * The `beforeRedirect` of axios' http adapter (follow-redirects) for one request: a hop to another origin
+ * loses {@link crossOriginDropped} and every header from auth; then the caller's own hook runs.
+ */
+function dropAbroad(url: URL, added: readonly string[], own: RedirectHook | undefined): RedirectHook {
+  const names = new Set([...crossOriginDropped, ...added.map((name) => name.toLowerCase())]);
+  return (options, response, request) => {
+    const from = typeof request?.url === 'string' ? request.url : url.href;
+    if (typeof options.href !== 'string' || !sameOrigin(options.href, from)) {
+      for (const key of Object.keys(options.headers ?? {})) {
+        if (names.has(key.toLowerCase())) delete options.headers[key];
+      }
+    }
+    own?.(options, response, request);
+  };
 }
 
 /**

@@ -3,6 +3,17 @@ import { abortable, keepAlive, sleep, withTimeout } from './abort.js';
 import { TimeoutError } from './errors/timeout-error.js';
 
 describe('timers', () => {
+  it('a timeout above what a timer can wait (2^31 ms and more) waits, instead of firing after 1 ms', async () => {
+    const signal = new AbortController().signal;
+    const slowTask = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      return 'done';
+    };
+    for (const timeout of [2 ** 31, 2 ** 40, Number.MAX_SAFE_INTEGER]) {
+      expect(await withTimeout(slowTask, { signal, timeout, target: 'a task' })).toBe('done');
+    }
+  });
+
   it('does not let a backoff timer keep the process alive, unless a caller waits on it', async () => {
     const created: NodeJS.Timeout[] = [];
     const original = globalThis.setTimeout;

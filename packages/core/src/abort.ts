@@ -100,9 +100,13 @@ export function unref(timer: unknown): void {
   (timer as { unref?: () => void } | undefined)?.unref?.();
 }
 
+/** The longest delay a timer waits (ms): a longer one fires after 1 ms. */
+export const MAX_TIMER_DELAY = 2_147_483_647;
+
 /**
  * Runs `task` with a signal that aborts after `ms` or when `signal` aborts; a task that ignores its signal
- * still loses the race. A timeout rejects with {@link TimeoutError} naming `target`.
+ * still loses the race. A timeout rejects with {@link TimeoutError} naming `target`. A timeout longer than
+ * {@link MAX_TIMER_DELAY} waits that long (never the 1 ms a timer would make of it).
  */
 export async function withTimeout<T>(
   task: (signal: AbortSignal) => Promise<T>,
@@ -113,7 +117,7 @@ export async function withTimeout<T>(
   const timeout = new AbortController();
   const timer = setTimeout(
     () => timeout.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
-    options.timeout,
+    Math.min(options.timeout, MAX_TIMER_DELAY),
   );
   unref(timer);
   const linked = linkSignals(options.signal, timeout.signal);

@@ -61,6 +61,21 @@ describe('createAuth validation', () => {
       /without line breaks/,
     ],
     [
+      'a header value with a character above U+00FF',
+      { baseUrl: 'http://localhost:8080', credentials: apiKey(key), headers: { 'X-A': 'sk-\u20ac-1' } },
+      /the `X-A` header .*a character an HTTP header cannot carry/,
+    ],
+    [
+      'a timeout of 2^31 ms (a timer would fire after 1 ms)',
+      { baseUrl: 'http://localhost:8080', credentials: apiKey(key), timeout: 2 ** 31 },
+      /`timeout` is 2147483648 ms; it can be at most 2147483647 ms/,
+    ],
+    [
+      'a timeout of a year',
+      { baseUrl: 'http://localhost:8080', credentials: apiKey(key), timeout: 365 * 24 * 3600 * 1000 },
+      /it can be at most 2147483647 ms/,
+    ],
+    [
       'a bad origin',
       { baseUrl: 'http://localhost:8080', credentials: apiKey(key), allowedOrigins: ['nope'] },
       /allowedOrigins/,
@@ -76,6 +91,16 @@ describe('createAuth validation', () => {
     ['an empty key', () => apiKey(''), /the key is empty.*environment variable/],
     ['a missing key', () => apiKey(undefined as unknown as string), /the key is missing/],
     ['a key with a newline', () => apiKey(`${key}\n`), /whitespace or control characters/],
+    [
+      'a key with a character above U+00FF',
+      () => apiKey('key-\u2603-0123456789'),
+      /the key contains .*a character an HTTP header cannot carry/,
+    ],
+    [
+      'a bearer token with a character above U+00FF',
+      () => bearerToken({ accessToken: 'a.b.\u20ac', expiresIn: 60 }),
+      /`accessToken` contains .*a character an HTTP header cannot carry/,
+    ],
     [
       'an empty password',
       () => oidcPassword({ username: 'u', password: '' }),
@@ -195,6 +220,21 @@ describe('authorize', () => {
       onEvent: () => {
         calls++;
         throw new Error('listener bug');
+      },
+    });
+    expect(await auth.authorize('/')).toEqual({ Authorization: 'Bearer tok-123456' });
+    expect(calls).toBe(2);
+    await auth.close();
+  });
+
+  it('survives an async onEvent listener that rejects (no unhandled rejection)', async () => {
+    let calls = 0;
+    const auth = createAuth({
+      baseUrl: 'http://localhost:1',
+      credentials: tokenSource(() => ({ accessToken: 'tok-123456', expiresIn: 60 })),
+      onEvent: async () => {
+        calls++;
+        throw new Error('async listener bug');
       },
     });
     expect(await auth.authorize('/')).toEqual({ Authorization: 'Bearer tok-123456' });

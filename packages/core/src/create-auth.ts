@@ -1,3 +1,4 @@
+import { MAX_TIMER_DELAY } from './abort.js';
 import type {
   CredentialEnvironment,
   Credentials,
@@ -12,6 +13,7 @@ import { SignedOutError } from './errors/signed-out-error.js';
 import { type AuthEventListener, safeEmitter } from './events.js';
 import { assertSecureTransport, clusterUrlHeader, displayUrl, parseHttpUrl, resolveUrl } from './origin.js';
 import { Redacted, redacted } from './redact.js';
+import { SecretSet } from './secrets.js';
 import type { TokenStore } from './store.js';
 import type { TokenSession } from './token-manager.js';
 
@@ -35,9 +37,15 @@ export interface AuthOptions {
   readonly allowedOrigins?: readonly (string | URL)[] | undefined;
   /** Allow credentials over plain http to hosts that are not loopback. @default false */
   readonly allowInsecureHttp?: boolean | undefined;
-  /** Receives refresh, discovery and unauthorized events; never a secret. A throwing listener is ignored. */
+  /**
+   * Receives refresh, discovery and unauthorized events; never a secret. A throwing listener, or an async
+   * one that rejects, is ignored.
+   */
   readonly onEvent?: AuthEventListener | undefined;
-  /** Limit for each token and discovery request, in ms. @default 10000 */
+  /**
+   * Limit for each token and discovery request, in ms: more than 0, at most {@link MAX_TIMEOUT} (a timer
+   * cannot wait longer). @default 10000
+   */
   readonly timeout?: number | undefined;
   /** Use this OpenID Provider directly instead of asking the Weaviate server (for other APIs). */
   readonly oidc?: OidcOptions | undefined;
@@ -151,6 +159,12 @@ export interface Auth {
  */
 export const DEFAULT_TIMEOUT = 10_000;
 
+/**
+ * The longest `timeout` (ms): 2^31 - 1, about 24.8 days, the longest delay a timer can wait (a longer one
+ * fires after 1 ms).
+ */
+export const MAX_TIMEOUT: number = MAX_TIMER_DELAY;
+
 const asyncDispose: typeof Symbol.asyncDispose =
   Symbol.asyncDispose ?? (Symbol.for('nodejs.asyncDispose') as typeof Symbol.asyncDispose);
 
@@ -170,6 +184,8 @@ class AuthClient extends Redacted implements Auth {
   #session: TokenSession | Promise<TokenSession> | undefined;
   readonly #extraHeaders: Readonly<Record<string, string>>;
   readonly #emit: AuthEventListener;
+  /** Every secret this auth object holds, scrubbed from the errors and events it surfaces. */
+  readonly #secrets = new SecretSet();
   /** Why the auth object was closed (an `AuthClosedError`), once it is. */
   #closed: AuthClosedError | undefined;
   /** The credential environment's `signal`, made on first use (nothing long-lived is made up front). */
@@ -213,6 +229,11 @@ class AuthClient extends Redacted implements Auth {
         'createAuth(): `timeout` must be a positive number of milliseconds, e.g. 10000.',
       );
     }
+    if (timeout > MAX_TIMEOUT) {
+      throw new ConfigurationError(
+        `createAuth(): \`timeout\` is ${timeout} ms; it can be at most ${MAX_TIMEOUT} ms (about 24.8 days, the longest a timer waits). Pass a number of milliseconds, e.g. 10000.`,
+      );
+    }
     for (const name of ['onEvent', 'isAuthFailure'] as const) {
       if (options[name] !== undefined && typeof options[name] !== 'function') {
         throw new ConfigurationError(`createAuth(): \`${name}\` must be a function.`);
@@ -231,8 +252,11 @@ class AuthClient extends Redacted implements Auth {
     this.baseUrl = base.href.replace(/\/$/, '');
     this.#origins = origins;
     this.#credentials = credentials;
-    this.#extraHeaders = Object.freeze({ ...clusterUrlHeader(base), ...validateHeaders(options.headers) });
-    this.#emit = safeEmitter(options.onEvent);
+    const extraHeaders = validateHeaders(options.headers);
+    for (const value of Object.values(extraHeaders)) this.#secrets.fix(value);
+    this.#extraHeaders = Object.freeze({ ...clusterUrlHeader(base), ...extraHeaders });
+    const secrets = this.#secrets;
+    this.#emit = safeEmitter(options.onEvent, (event) => secrets.scrubEvent(event));
     const lifetime = (): AbortSignal => {
       this.#envController ??= new AbortController();
       if (this.#closed) this.#envController.abort(this.#closed);
@@ -249,6 +273,7 @@ class AuthClient extends Redacted implements Auth {
       emit: this.#emit,
     };
     this.#provider = credentials.bind(environment);
+    for (const value of this.#provider.secrets?.() ?? []) this.#secrets.fix(value);
     this.#options = { store, timeout, refreshAhead, isAuthFailure: options.isAuthFailure };
     this.#revokeOnClose = options.revokeOnClose === true;
   }
@@ -256,10 +281,15 @@ class AuthClient extends Redacted implements Auth {
   async authorize(url: string | URL, init: AuthorizeOptions = {}): Promise<Record<string, string>> {
     this.#assertOpen();
     if (!this.#allowed(url)) return {};
-    // A fresh token in a synchronous store comes back as a string: no await on the hot path.
-    const session = this.#tokens();
-    const now = ('then' in session ? await session : session).token(init.signal);
-    const token = typeof now === 'string' ? now : await now;
+    let token: string;
+    try {
+      // A fresh token in a synchronous store comes back as a string: no await on the hot path.
+      const session = this.#tokens();
+      const now = ('then' in session ? await session : session).token(init.signal);
+      token = typeof now === 'string' ? now : await now;
+    } catch (error) {
+      throw this.#secrets.scrubError(error);
+    }
     const { name, scheme } = this.#header();
     return { ...this.#extraHeaders, [name]: scheme ? `${scheme} ${token}` : token };
   }
@@ -273,7 +303,11 @@ class AuthClient extends Redacted implements Auth {
     const target = this.#target(url);
     if (!target) return false;
     this.#emit({ type: 'unauthorized', url: displayUrl(target) });
-    return (await this.#tokens()).unauthorized(sentHeaders, init.signal);
+    try {
+      return await (await this.#tokens()).unauthorized(sentHeaders, init.signal);
+    } catch (error) {
+      throw this.#secrets.scrubError(error);
+    }
   }
 
   isAuthFailure(answer: AuthFailureCandidate): boolean | Promise<boolean> {
@@ -282,7 +316,11 @@ class AuthClient extends Redacted implements Auth {
 
   async signOut(options: { readonly revoke?: boolean | undefined } = {}): Promise<void> {
     this.#assertOpen();
-    await this.#end(new SignedOutError(), options.revoke !== false);
+    try {
+      await this.#end(new SignedOutError(), options.revoke !== false);
+    } catch (error) {
+      throw this.#secrets.scrubError(error);
+    }
   }
 
   async close(): Promise<void> {
@@ -333,11 +371,12 @@ class AuthClient extends Redacted implements Auth {
                 baseUrl: this.baseUrl,
                 ...this.#options,
                 emit: this.#emit,
+                secrets: this.#secrets,
               });
               this.#session = session;
               return session;
             })
-          : fixedSession(fixed);
+          : fixedSession(fixed, this.#secrets);
     }
     return this.#session;
   }
@@ -380,7 +419,8 @@ function fixedToken(provider: TokenProvider): string | undefined {
   return requireToken(token, "The credential's token", 'Return a token from `initial()`.');
 }
 
-function fixedSession(token: string): TokenSession {
+function fixedSession(token: string, secrets: SecretSet): TokenSession {
+  secrets.fix(token);
   const nothing = async () => {};
   return { token: () => token, unauthorized: async () => false, close: nothing, signOut: nothing };
 }
@@ -419,6 +459,11 @@ function validateHeaders(headers: Readonly<Record<string, string>> | undefined):
     if (typeof value !== 'string' || /[\r\n]/.test(value)) {
       throw new ConfigurationError(
         `createAuth(): the \`${name}\` header must be a string without line breaks.`,
+      );
+    }
+    if (/[^\t\u0020-\u007e\u00a0-\u00ff]/.test(value)) {
+      throw new ConfigurationError(
+        `createAuth(): the \`${name}\` header has a character an HTTP header cannot carry (a control character, or one above U+00FF).`,
       );
     }
     valid[name] = value;

@@ -89,16 +89,27 @@ export type AuthEvent =
     };
 
 /**
- * Receives {@link AuthEvent}s. A listener that throws is ignored; it cannot break authentication.
+ * Receives {@link AuthEvent}s. A listener that throws, or an async one that rejects, is ignored; it cannot
+ * break authentication (nor end the process with an unhandled rejection).
  */
 export type AuthEventListener = (event: AuthEvent) => void;
 
-/** Wraps a listener so that its exceptions never reach the token manager. */
-export function safeEmitter(listener: AuthEventListener | undefined): AuthEventListener {
+/**
+ * Wraps a listener so that its exceptions and rejections never reach the token manager. `prepare` makes
+ * each event what the listener may see (e.g. scrubbed of secrets); it runs only when there is a listener.
+ */
+export function safeEmitter(
+  listener: AuthEventListener | undefined,
+  prepare: (event: AuthEvent) => AuthEvent = (event) => event,
+): AuthEventListener {
   if (!listener) return () => {};
   return (event) => {
     try {
-      listener(Object.freeze(event));
+      const result: unknown = listener(Object.freeze(prepare(event)));
+      // A rejection nobody handles would end the process (Node's default): it is ignored like a throw.
+      if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
+        (result as PromiseLike<unknown>).then(undefined, () => {});
+      }
     } catch {
       // A broken listener must not break authentication.
     }

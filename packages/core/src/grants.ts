@@ -1,5 +1,6 @@
 import { withTimeout } from './abort.js';
 import type { TokenProvider, TokenRequest, TokenSet } from './credentials/credentials.js';
+import { NOT_IN_A_HEADER, WHITESPACE_OR_CONTROL } from './credentials/validate.js';
 import type { AuthError } from './errors/auth-error.js';
 import { InvalidTokenResponseError } from './errors/invalid-token-response-error.js';
 import { isAuthError } from './errors/is-auth-error.js';
@@ -7,6 +8,7 @@ import { ReauthenticationRequiredError } from './errors/reauthentication-require
 import { TokenRequestError } from './errors/token-request-error.js';
 import type { AuthEventListener, Grant, RefreshReason } from './events.js';
 import { normalizeExpiresIn } from './lifetime.js';
+import type { SecretSet } from './secrets.js';
 import type { StoredToken } from './store.js';
 
 const REFUSED = 'the provider refused the refresh token (invalid_grant)';
@@ -21,6 +23,8 @@ export interface GrantRunnerOptions {
   readonly timeout: number;
   /** Writes this credential's entry in the token store. */
   readonly save: (token: StoredToken) => void | Promise<void>;
+  /** Told of every token presented or obtained, so that an answer that echoes one shows it nowhere. */
+  readonly secrets?: SecretSet | undefined;
 }
 
 /**
@@ -94,9 +98,11 @@ export class GrantRunner {
     signal: AbortSignal,
     send: (request: TokenRequest) => Promise<TokenSet>,
   ): Promise<StoredToken> {
-    const { emit, now } = this.#options;
+    const { emit, now, secrets } = this.#options;
     this.grant = grant;
     const startedAt = now();
+    secrets?.remember(current?.accessToken);
+    secrets?.remember(current?.refreshToken);
     // The refresh token of the answer, reported as soon as it arrives: kept even when the answer is rejected.
     let answered: string | undefined;
     const request: TokenRequest = {
@@ -118,12 +124,15 @@ export class GrantRunner {
     let token: StoredToken;
     try {
       const set = await call();
+      secrets?.remember((set as Partial<TokenSet> | undefined)?.accessToken);
       answered = nonEmpty((set as Partial<TokenSet> | undefined)?.refreshToken) ?? answered;
+      secrets?.remember(answered);
       // An answer used up the refresh token it was given, unless a refresh-token grant kept it (no new one).
       next = answered ?? (grant === 'refresh_token' ? current?.refreshToken : undefined);
       token = toStored(set, startedAt, next, grant);
       this.#assertAlive(token, startedAt, grant);
     } catch (error) {
+      secrets?.remember(answered);
       next = answered ?? next;
       if (current && next !== current.refreshToken && !signal.aborted) {
         await this.#save({ ...current, refreshToken: next });
@@ -226,12 +235,17 @@ function toStored(
       { grant: grant ?? 'token_source' },
     );
   }
-  // A line break or a control character cannot go in a header (HTTP clients throw an error that shows the
-  // value, or mangle it); the same rule as for API keys. Never show the token itself.
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
-  if (/[\s\u0000-\u001f\u007f]/.test(accessToken)) {
+  // A line break, a control character or a character above U+00FF cannot go in a header (HTTP clients throw
+  // an error that shows the value, or send other bytes); the same rule as for API keys. Never show the token.
+  if (WHITESPACE_OR_CONTROL.test(accessToken)) {
     throw new InvalidTokenResponseError(
       `The ${source} answer has an access token with whitespace or control characters inside (a line break?), which cannot be sent in an HTTP header. Check what the token source or provider returns.`,
+      { grant: grant ?? 'token_source' },
+    );
+  }
+  if (NOT_IN_A_HEADER.test(accessToken)) {
+    throw new InvalidTokenResponseError(
+      `The ${source} answer has an access token with a character an HTTP header cannot carry (a control character, or one above U+00FF). Check what the token source or provider returns.`,
       { grant: grant ?? 'token_source' },
     );
   }

@@ -4,6 +4,7 @@ export {
   type AuthorizeOptions,
   createAuth,
   DEFAULT_TIMEOUT,
+  MAX_TIMEOUT,
   type SentHeaders,
 } from './create-auth.js';
 export { type ApiKeyOptions, type ApiKeyValue, apiKey } from './credentials/api-key.js';

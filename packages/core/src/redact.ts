@@ -50,7 +50,7 @@ export function safeCause(cause: unknown, depth = 0): unknown {
   for (const field of keptFields) {
     const value: unknown = (cause as unknown as Record<string, unknown>)[field];
     if (typeof value === 'string' || typeof value === 'number') {
-      Object.defineProperty(copy, field, { value, enumerable: true });
+      Object.defineProperty(copy, field, { value, enumerable: true, writable: true, configurable: true });
     }
   }
   return copy;

@@ -5,6 +5,7 @@ import type { AuthEventListener, RefreshReason } from './events.js';
 import { GrantRunner, seedToken } from './grants.js';
 import { decide } from './lifetime.js';
 import { type Lock, Refresher, type RetryPolicy } from './refresher.js';
+import type { SecretSet } from './secrets.js';
 import { memoryStore, type StoredToken, type TokenStore } from './store.js';
 import { storeKey } from './store-key.js';
 
@@ -20,6 +21,8 @@ export interface TokenManagerOptions {
   readonly timeout?: number | undefined;
   /** The refresh-ahead window (ms), in place of the default rule; see {@link decide}. */
   readonly refreshAhead?: number | undefined;
+  /** Told of every token this manager obtains or hands out, so that it is scrubbed from errors and events. */
+  readonly secrets?: SecretSet | undefined;
   readonly retry?: RetryPolicy | undefined;
   readonly minRefreshInterval?: number | undefined;
   readonly now?: (() => number) | undefined;
@@ -42,6 +45,7 @@ export class TokenManager {
   readonly #refreshAhead: number | undefined;
   readonly #refresher: Refresher<StoredToken>;
   readonly #grants: GrantRunner;
+  readonly #secrets: SecretSet | undefined;
   #key: string | Promise<string>;
   /** Whether the token known up front (if any) was put in the store: once, never again. */
   #seeded = false;
@@ -61,6 +65,7 @@ export class TokenManager {
     this.#emit = options.emit;
     this.#now = options.now ?? Date.now;
     this.#refreshAhead = options.refreshAhead;
+    this.#secrets = options.secrets;
     this.#key = options.key;
     if (typeof options.key !== 'string') {
       void options.key.then((key) => {
@@ -92,6 +97,7 @@ export class TokenManager {
       now: this.#now,
       timeout: options.timeout ?? 10_000,
       save: async (token) => store.set(await this.#key, token),
+      secrets: options.secrets,
     });
   }
 
@@ -198,6 +204,8 @@ export class TokenManager {
 
   #hand(token: StoredToken): string {
     if (this.#issued.at(-1) !== token.accessToken) {
+      // A token another process stored is as secret as one this manager obtained.
+      this.#secrets?.remember(token.accessToken);
       this.#issued.push(token.accessToken);
       if (this.#issued.length > RECENT_TOKENS) this.#issued.shift();
     }
@@ -211,6 +219,8 @@ export class TokenManager {
     if (stored || this.#seeded || !this.#provider.initial) return stored;
     this.#seeded = true;
     const seed = seedToken(this.#provider.initial(), this.#now());
+    this.#secrets?.remember(seed.accessToken);
+    this.#secrets?.remember(seed.refreshToken);
     await this.#store.set(key, seed, { ifAbsent: true });
     // Another process sharing the store may have stored a newer token meanwhile: that one wins.
     return (await this.#store.get(key)) ?? seed;
@@ -283,8 +293,9 @@ export function startSession(context: {
   readonly emit: AuthEventListener;
   readonly timeout: number;
   readonly refreshAhead?: number | undefined;
+  readonly secrets?: SecretSet | undefined;
 }): TokenSession {
-  const { provider, credentials, baseUrl, emit, timeout, refreshAhead } = context;
+  const { provider, credentials, baseUrl, emit, timeout, refreshAhead, secrets } = context;
   // A token that can never change has nothing to share: it stays out of a shared store.
   const shared = context.store !== undefined && provider.renewable ? context.store : undefined;
   const own = shared ? undefined : memoryStore();
@@ -299,6 +310,7 @@ export function startSession(context: {
     emit,
     timeout,
     refreshAhead,
+    secrets,
   });
   let unbind: unknown;
   try {

@@ -1,5 +1,12 @@
 import { apiKey } from '@auth/core';
-import { adapterContract, serviceClient, test } from '@auth/test-utils';
+import {
+  adapterContract,
+  HOME_KEY,
+  MODULE_SECRET,
+  numberedTokens,
+  serviceClient,
+  test,
+} from '@auth/test-utils';
 import { fetchAdapter } from '@auth/test-utils/clients';
 import { describe, expect, expectTypeOf } from 'vitest';
 import { withAuth } from './index.js';
@@ -31,6 +38,44 @@ describe('withAuth(fetch, auth)', () => {
       'kept for the retry',
     );
     expect(server.stats.byPath('/v1/objects')).toMatchObject({ total: 2, 401: 1, 200: 1 });
+  });
+
+  describe('one URL snapshot: the URL checked is the URL sent', () => {
+    test('a URL object changed right after the call: the request goes where it pointed, the new host gets nothing', async ({
+      home,
+      foreign,
+      homeAuth,
+    }) => {
+      const authedFetch = withAuth(fetch, homeAuth());
+      const url = new URL('/mine', home.url);
+      const pending = authedFetch(url);
+      url.href = `${foreign.url}/theirs`;
+      expect((await pending).status).toBe(200);
+      expect(foreign.seen).toEqual([]);
+      expect(
+        home.seen.map((entry) => [entry.path, entry.headers.authorization, entry.headers['x-module-key']]),
+      ).toEqual([['/mine', `Bearer ${HOME_KEY}`, MODULE_SECRET]]);
+    });
+
+    test('three DELETEs through one reused URL, while the first token is fetched, go to their own paths', async ({
+      home,
+      createAuth,
+    }) => {
+      const auth = createAuth({ baseUrl: home.url, credentials: numberedTokens().credentials });
+      const authedFetch = withAuth(fetch, auth);
+      const url = new URL(home.url);
+      const pending = ['/objects/1', '/objects/2', '/objects/3'].map((path) => {
+        url.pathname = path;
+        return authedFetch(url, { method: 'DELETE' });
+      });
+      url.pathname = '/objects/all';
+      expect((await Promise.all(pending)).map((response) => response.status)).toEqual([200, 200, 200]);
+      expect(home.seen.map((entry) => `${entry.method} ${entry.path}`).sort()).toEqual([
+        'DELETE /objects/1',
+        'DELETE /objects/2',
+        'DELETE /objects/3',
+      ]);
+    });
   });
 
   test('a POST redirected abroad and back gets the credential back home; within one origin 302 makes it a GET, a 307 alone keeps the POST and its body', async ({

@@ -24,9 +24,12 @@ type FetchFunction = (input: RequestInfo | URL, init?: RequestInit) => Promise<R
  * - After a 401 it calls `auth.handleUnauthorized(...)` and, only when that returns `true`, sends the request
  *   once more. A one-shot body (a `ReadableStream` or Node stream in `init.body`) is never re-sent: that 401
  *   is returned as is.
+ * - The URL is read once, when you call: the origin is checked on it and the request goes to it (a `URL`
+ *   object you change afterwards, even while a token is being fetched, changes nothing).
  * - Other origins get no credential: redirects are followed hop by hop (`redirect: 'manual'` underneath)
- *   and a hop to another origin loses `Authorization` and every header from `auth`. In browsers, which hide
- *   redirect targets, the browser follows redirects and drops `Authorization` on cross-origin hops itself.
+ *   and a hop to another origin loses `Authorization`, `Cookie`, `Proxy-Authorization` (whoever set them)
+ *   and every header from `auth`. In browsers, which hide redirect targets, the browser follows redirects
+ *   and drops `Authorization` on cross-origin hops itself.
  * - The request's `signal` also aborts a token request the call is waiting on.
  *
  * @param fetchFn - the fetch to wrap, e.g. `globalThis.fetch`; it is called with the same argument shapes.
@@ -80,8 +83,9 @@ export function withAuth<F extends FetchFunction>(fetchFn: F, auth: AuthLike): F
           : undefined;
 
     const send = async (): Promise<SentRequest> => {
-      // Send a clone of a Request with a body, so that the original stays readable for a retry.
-      const target = request && bodyFromRequest ? request.clone() : input;
+      // Send a clone of a Request with a body, so that the original stays readable for a retry. Anything
+      // else goes to the very URL that was checked: a `URL` object the caller changes meanwhile is not read again.
+      const target = request ? (bodyFromRequest ? request.clone() : request) : url.href;
       const response = await fetchFn(target, { ...init, headers, redirect: manual ? 'manual' : redirect });
       const sent = { response, url, method, headers };
       if (!manual || !isRedirect(response)) return sent;

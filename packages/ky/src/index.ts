@@ -3,11 +3,9 @@ import {
   type AuthLike,
   applyAuthHeaders,
   checkAdapterArguments,
-  followRedirects,
   isOneShotBody,
-  isRedirect,
+  redirectSafeFetch,
   renewAfterUnauthorized,
-  shouldFollowRedirects,
 } from '@auth/core/adapter';
 
 /** The two methods of an `auth` object (from `createAuth()` in `@auth/core`) that the hooks call. */
@@ -88,9 +86,13 @@ const optionsOf = (error: Error): { options?: HookOptions } => {
  *   without a retry. A stream `body` is not re-sent.
  * - An `AuthError` from `authorize()` is not retried by ky (core already retried what can be retried; a wrong
  *   password must reach the provider once); other errors follow your `retry` settings and `shouldRetry`.
- * - Errors are safe to log: `beforeError` redacts the headers `auth` added in `error.request.headers`.
+ * - Errors are safe to log, whichever ky throws (`HTTPError`, `TimeoutError`, ky 2's `NetworkError`...): the
+ *   headers `auth` added read `[redacted by @auth/ky]` in `error.request.headers`. The request ky hands to
+ *   `fetch` is sent as a copy and redacted at once (ky 1 throws its `TimeoutError` without `beforeError`);
+ *   `beforeError` redacts the others.
  * - Redirects are followed hop by hop by a wrapper around the instance's `fetch`: a hop to another origin
- *   loses `Authorization` and every header from `auth` (outside browsers; browsers follow redirects themselves).
+ *   loses `Authorization`, `Cookie`, `Proxy-Authorization` (whoever set them) and every header from `auth`
+ *   (outside browsers; browsers follow redirects themselves).
  * - The request's `signal` also aborts a token request it waits on.
  *
  * @param instance - a ky instance (`ky`, `ky.create(...)`, `ky.extend(...)`), ky 1.14+ or 2.x.
@@ -118,15 +120,23 @@ export function withAuth<T extends KyLike>(instance: T, auth: AuthLike): T {
       needs: 'a ky instance (ky 1.14+ or 2), e.g. ky.create({ ... })',
     },
   });
-  // Per call: the header names we set, and whether the 401 retry was used. ky keeps one `options.headers`
-  // object for a call and all its retries.
-  const calls = new WeakMap<Headers, { fromAuth: Set<string>; retried: boolean }>();
+  // Per call: the header names we set, what they carried, and whether the 401 retry was used. ky keeps one
+  // `options.headers` object for a call and all its retries.
+  const calls = new WeakMap<
+    Headers,
+    { fromAuth: Set<string>; sent: Record<string, string>; retried: boolean }
+  >();
+  // The headers from auth on each request a hook authorized: the request ky hands to fetch.
+  const authorized = new WeakMap<Request, Set<string>>();
 
   const authorize = async ({ request, options }: HookState): Promise<void> => {
-    const call = calls.get(options.headers) ?? { fromAuth: new Set<string>(), retried: false };
+    const call = calls.get(options.headers) ?? { fromAuth: new Set<string>(), sent: {}, retried: false };
     calls.set(options.headers, call);
     const credential = await auth.authorize(request.url, { method: request.method, signal: request.signal });
     applyAuthHeaders(request.headers, credential, call.fromAuth);
+    // What a 401 is judged by: the request object itself may read `[redacted by @auth/ky]` by then.
+    call.sent = Object.fromEntries([...call.fromAuth].map((name) => [name, request.headers.get(name) ?? '']));
+    authorized.set(request, call.fromAuth);
   };
 
   const afterResponse = async (...args: unknown[]): Promise<unknown> => {
@@ -135,33 +145,28 @@ export function withAuth<T extends KyLike>(instance: T, auth: AuthLike): T {
     if (response?.status !== 401 || !call || call.retried) return undefined;
     const url = response.url || request.url;
     // When no new credential can be had, the caller gets ky's HTTPError as usual (`auth` reports why).
-    const renewed = await renewAfterUnauthorized(auth, url, request.headers, { signal: request.signal });
+    const renewed = await renewAfterUnauthorized(auth, url, call.sent, { signal: request.signal });
     // A stream body cannot be re-sent; past `retry.limit` ky would turn a forced retry into an error.
     if (!renewed || isOneShotBody(options.body) || retryCount >= options.retry.limit) return undefined;
     call.retried = true;
     return kyInstance.retry({ delay: 0, code: 'UNAUTHORIZED' });
   };
 
-  /** Follows redirects one hop at a time so that a hop to another origin carries no credential. */
-  const safeRedirects =
-    (inner: FetchFunction): FetchFunction =>
-    async (input, init) => {
-      if (!(input instanceof Request) || !shouldFollowRedirects(input.redirect)) return inner(input, init);
-      const spare = input.body ? input.clone() : undefined;
-      const { signal } = input;
-      const response = await inner(new Request(input, { redirect: 'manual' }), init);
-      if (!isRedirect(response)) return response;
-      const first = { response, url: new URL(input.url), method: input.method, headers: input.headers };
-      const last = await followRedirects(first, {
-        adapter: '@auth/ky',
-        auth,
-        signal,
-        body: spare ? () => spare.clone().body : undefined,
-        fromAuth: async (from, method) => Object.keys(await auth.authorize(from, { method, signal })),
-        send: (href, hop) => inner(new Request(href, hop), init),
-      });
-      return last.response;
+  /**
+   * The instance's fetch: follows redirects one hop at a time (a hop to another origin carries no
+   * credential), and sends a copy of the request ky hands it, whose own headers from auth then read
+   * `[redacted by @auth/ky]`: ky puts that request in errors no hook sees (ky 1's `TimeoutError`).
+   */
+  const sending = (inner: FetchFunction): FetchFunction => {
+    const send = redirectSafeFetch(inner, { adapter: '@auth/ky', auth });
+    return (input, init) => {
+      const names = input instanceof Request ? authorized.get(input) : undefined;
+      if (!names || names.size === 0) return send(input, init);
+      const copy = new Request(input as Request);
+      for (const name of names) if (copy.headers.has(name)) (input as Request).headers.set(name, redacted);
+      return send(copy, init);
     };
+  };
 
   /** Hides the values of the headers `auth` added on the request an error carries (`console.log(error)`). */
   const redact = (...args: unknown[]): Error => {
@@ -183,7 +188,7 @@ export function withAuth<T extends KyLike>(instance: T, auth: AuthLike): T {
     const shouldRetry: ShouldRetry = (state) =>
       isAuthError(state.error) ? false : inherited ? inherited(state) : undefined;
     return {
-      fetch: safeRedirects(parent.fetch ?? ((input, init) => globalThis.fetch(input, init))),
+      fetch: sending(parent.fetch ?? ((input, init) => globalThis.fetch(input, init))),
       retry: typeof parentRetry === 'number' ? { limit: parentRetry, shouldRetry } : { shouldRetry },
       hooks: {
         beforeRequest: [async (...args: unknown[]) => authorize(stateOf(args))],

@@ -190,13 +190,21 @@ export function fetchAdapter(withAuth: WithAuth['fetch']): Adapter {
   });
 }
 
-/** The facade over `@auth/axios`. */
-export function axiosAdapter(withAuth: WithAuth['axios']): Adapter {
-  return restAdapter('axios', 'axios', (auth, base, options = {}) => {
+/**
+ * The axios adapters (transports) a facade can use: axios' default (Node's http module in Node, XHR in
+ * browsers) or its fetch adapter.
+ */
+export type AxiosKind = 'default' | 'fetch';
+
+/** The facade over `@auth/axios`, on axios' default adapter or its fetch adapter. */
+export function axiosAdapter(withAuth: WithAuth['axios'], kind: AxiosKind = 'default'): Adapter {
+  const label = kind === 'fetch' ? 'axios (fetch adapter)' : 'axios';
+  return restAdapter('axios', label, (auth, base, options = {}) => {
     const instance = axios.create({
       ...(base ? { baseURL: base } : {}),
       ...(options.headers ? { headers: options.headers } : {}),
       ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
+      ...(kind === 'fetch' ? { adapter: 'fetch' } : {}),
       ...options.axios,
     });
     const api = auth ? withAuth(instance, auth) : instance;

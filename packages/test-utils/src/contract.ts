@@ -1,10 +1,12 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { inspect } from 'node:util';
 import { type Auth, type AuthOptions, apiKey, bearerToken, ReauthenticationRequiredError } from '@auth/core';
 import type { WeaviateServer } from '@auth/testing';
 import { describe, expect } from 'vitest';
 import type { Adapter, Client } from './clients.js';
 import {
   credentialKinds,
+  numberedTokens,
   passwordGrant,
   renewableKinds,
   revokedCredentials,
@@ -21,6 +23,31 @@ const credentialOf = (headers: IncomingHttpHeaders | undefined) => [
   headers?.['x-module-key'],
 ];
 const none = [undefined, undefined];
+
+/** What a hop to another origin must lose: the Fetch standard's list, whoever set it, and every header from auth. */
+const callersOwn = {
+  Authorization: 'Bearer callers-own-token',
+  Cookie: 'session=callers-own-cookie',
+  'Proxy-Authorization': 'Basic callers-own-proxy',
+};
+const dropped = ['authorization', 'cookie', 'proxy-authorization', 'x-api-key', 'x-module-key'];
+const CUSTOM_HEADER_KEY = 'key-in-a-custom-header';
+
+/** Every way a logger can show an error (its cause chain too); `getters` are not invoked, as console.log does not. */
+function renderings(error: unknown): string[] {
+  const out: string[] = [];
+  for (let current = error, depth = 0; current !== undefined && depth < 6; depth++) {
+    let json = '';
+    try {
+      json = JSON.stringify(current) ?? '';
+    } catch {
+      // circular: inspect covers it
+    }
+    out.push(String(current), json, inspect(current), inspect(current, { depth: 12, showHidden: true }));
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return out;
+}
 
 /**
  * The behaviours every adapter shares, run against real servers through the adapter's facade: the credential
@@ -212,6 +239,48 @@ export function adapterContract(adapter: Adapter): void {
         expect(home.seen[1]?.headers['content-type']).toBeUndefined();
       });
 
+      test.for([301, 302, 303, 307, 308] as const)(
+        'a %i to another origin drops the Fetch standard’s list (Authorization, Cookie, Proxy-Authorization), whoever set it, and every header from auth',
+        async (status, { home, foreign, createAuth }) => {
+          const auth = createAuth({
+            baseUrl: home.url,
+            credentials: apiKey(CUSTOM_HEADER_KEY, { header: 'X-Api-Key' }),
+            headers: { 'X-Module-Key': MODULE_SECRET },
+          });
+          home.redirect('/away/graphql', `${foreign.url}/landed/graphql`, status);
+          const headers = { ...callersOwn, 'X-Trace': 'kept' };
+          expect(await adapter.create(auth, home.url).request('/away/graphql', { headers })).toBe(200);
+          expect(home.seen[0]?.headers).toMatchObject({
+            authorization: callersOwn.Authorization,
+            cookie: callersOwn.Cookie,
+            'proxy-authorization': callersOwn['Proxy-Authorization'],
+            'x-api-key': CUSTOM_HEADER_KEY,
+            'x-module-key': MODULE_SECRET,
+          });
+          expect(foreign.seen.map((entry) => entry.path)).toEqual(['/landed/graphql']);
+          const abroad = foreign.seen[0]?.headers ?? {};
+          expect(dropped.filter((name) => name in abroad)).toEqual([]);
+          expect(abroad['x-trace']).toBe('kept');
+        },
+      );
+
+      test('a 401 from another origin a redirect led to renews nothing and is not retried', async ({
+        home,
+        foreign,
+        createAuth,
+      }) => {
+        const tokens = numberedTokens();
+        const auth = createAuth({ baseUrl: home.url, credentials: tokens.credentials });
+        home.redirect('/away/graphql', `${foreign.url}/denied/graphql`, 307);
+        foreign.respond('/denied/graphql', 401);
+        expect(await adapter.create(auth, home.url).request('/away/graphql')).toBe(401);
+        expect(tokens.issued()).toBe(1);
+        expect(home.seen.map((entry) => entry.path)).toEqual(['/away/graphql']);
+        expect(foreign.seen.map((entry) => [entry.path, entry.headers.authorization])).toEqual([
+          ['/denied/graphql', undefined],
+        ]);
+      });
+
       test('a header the caller sets (per request or on the instance) wins over the credential; the others are added', async ({
         home,
         homeAuth,
@@ -242,6 +311,29 @@ export function adapterContract(adapter: Adapter): void {
       }
     });
 
+    test('the error a request that times out rejects with carries no credential (console.log, a deep inspect, JSON)', async ({
+      stalling,
+      createAuth,
+    }) => {
+      const auth = createAuth({
+        baseUrl: stalling.url,
+        credentials: apiKey(HOME_KEY),
+        headers: { 'X-Module-Key': MODULE_SECRET },
+      });
+      const thrown: unknown[] = [];
+      const client = adapter.create(auth, stalling.url, { timeout: 300, thrown });
+      await expect(client.request('/slow/graphql')).rejects.toBeDefined();
+      // It was sent with the credential, and the error came from the HTTP library.
+      expect(stalling.seen.map((headers) => credentialOf(headers))).toEqual([
+        [`Bearer ${HOME_KEY}`, MODULE_SECRET],
+      ]);
+      expect(thrown).toHaveLength(1);
+      for (const text of renderings(thrown[0])) {
+        expect(text).not.toContain(HOME_KEY);
+        expect(text).not.toContain(MODULE_SECRET);
+      }
+    });
+
     test('the caller’s AbortSignal aborts a request waiting on a hung token request', async ({
       server,
       createAuth,
@@ -252,7 +344,12 @@ export function adapterContract(adapter: Adapter): void {
       const pending = adapter.create(auth, server.url).request(read, { signal: controller.signal });
       await sleep(200);
       controller.abort();
-      await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+      // The abort reason, or the library's own error for an aborted request (axios' CanceledError).
+      const error = await pending.then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      expect(['AbortError', 'CanceledError']).toContain((error as Error | undefined)?.name);
       expect(server.stats.byPath(read).total).toBe(0);
     });
 

@@ -99,3 +99,28 @@ export async function statusWith(
   await response.body?.cancel();
   return response.status;
 }
+
+/**
+ * A token source whose first call waits until `release()`; `asked` resolves as soon as that call began (a token
+ * is being fetched). For changing something while the first token is fetched. Browser-safe.
+ */
+export function heldTokenSource(accessToken: string): {
+  credentials: Credentials;
+  asked: Promise<void>;
+  release(): void;
+} {
+  let asked = (): void => {};
+  let release = (): void => {};
+  const began = new Promise<void>((resolve) => {
+    asked = resolve;
+  });
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const credentials = tokenSource(async () => {
+    asked();
+    await gate;
+    return { accessToken, expiresIn: 60 };
+  });
+  return { credentials, asked: began, release };
+}

@@ -1,3 +1,5 @@
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { type Auth, type AuthOptions, apiKey, createAuth } from '@auth/core';
 import {
   type RecordingServer,
@@ -27,6 +29,33 @@ const resetting = (server: WeaviateServer, onCleanup: (fn: () => void) => void) 
   return server;
 };
 
+/** A server that takes every request and never answers (for timeouts); it records what arrived. */
+export interface StallingServer {
+  readonly url: string;
+  /** The headers of every request that arrived, oldest first. */
+  readonly seen: IncomingHttpHeaders[];
+  close(): Promise<void>;
+}
+
+/** Starts a {@link StallingServer} on 127.0.0.1. */
+export async function startStallingServer(): Promise<StallingServer> {
+  const seen: IncomingHttpHeaders[] = [];
+  const server = createServer((request) => {
+    seen.push({ ...request.headers });
+    request.resume();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    seen,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 /**
  * vitest's `test` with the servers the integration tests share, each started once per file on first use and
  * closed after it, and reset after every test that used it:
@@ -35,6 +64,7 @@ const resetting = (server: WeaviateServer, onCleanup: (fn: () => void) => void) 
  *   `test.override('serverOptions', { scope: 'file' }, {...})`); its faults and stats are reset after each test;
  * - `fast`: the same with 2 s tokens (oidc-provider sets `exp = floor(now) + ttl`: a token lives 1-2 s);
  * - `home` and `foreign`: two recording servers (two origins), reset after each test;
+ * - `stalling`: a server that never answers (a {@link StallingServer}), its record cleared after each test;
  * - `createAuth(options)`: core's `createAuth`, every object closed after the test;
  * - `startServer(options)`: one more embedded Weaviate for this test only (e.g. with OIDC off), closed after it;
  * - `homeAuth()`: an API key for `home` plus an `X-Module-Key` header, both of which must reach `home` only.
@@ -55,6 +85,18 @@ export const test = base
     const [home, foreign] = await Promise.all([startRecordingServer(), startRecordingServer()]);
     onCleanup(() => Promise.all([home.close(), foreign.close()]).then(() => undefined));
     return { home, foreign };
+  })
+  // biome-ignore lint/correctness/noEmptyPattern: vitest reads a fixture's dependencies from this pattern
+  .extend('stallingServer', { scope: 'file' }, async ({}, { onCleanup }) => {
+    const server = await startStallingServer();
+    onCleanup(() => server.close());
+    return server;
+  })
+  .extend('stalling', ({ stallingServer }, { onCleanup }): StallingServer => {
+    onCleanup(() => {
+      stallingServer.seen.length = 0;
+    });
+    return stallingServer;
   })
   .extend('server', ({ weaviate }, { onCleanup }) => resetting(weaviate, onCleanup))
   .extend('fast', ({ weaviateFast }, { onCleanup }) => resetting(weaviateFast, onCleanup))

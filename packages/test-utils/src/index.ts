@@ -2,6 +2,7 @@ export { adapterContract } from './contract.js';
 export {
   type CredentialKind,
   credentialKinds,
+  heldTokenSource,
   numberedTokens,
   passwordGrant,
   renewableKinds,

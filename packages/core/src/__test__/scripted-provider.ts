@@ -13,8 +13,11 @@ export interface Answer {
 
 /** What one issuer of the scripted provider does. */
 export interface Script {
-  /** Answers of the token endpoint, in order; after them, a token. */
-  readonly token?: readonly Answer[];
+  /**
+   * Answers of the token endpoint, in order (after them, a token); or one answer made from each request's
+   * form and raw body (e.g. a provider that echoes what it was sent).
+   */
+  readonly token?: readonly Answer[] | ((form: URLSearchParams, raw: string) => Answer);
   /** The answer to the discovery request; default: a document naming the issuer and its token endpoint. */
   readonly discovery?: Answer;
   /** The issuer the default discovery document names (default: the issuer's URL). */
@@ -95,11 +98,11 @@ export class ScriptedProvider {
       return this.#send(res, entry.seen, entry.script.discovery ?? json(200, document));
     }
     if (match[2] === '/token' && req.method === 'POST') {
-      entry.seen.token.push({
-        headers: req.headers,
-        form: new URLSearchParams(Buffer.concat(chunks).toString()),
-      });
-      const answer = entry.script.token?.[entry.answered++];
+      const raw = Buffer.concat(chunks).toString();
+      const form = new URLSearchParams(raw);
+      entry.seen.token.push({ headers: req.headers, form });
+      const { token } = entry.script;
+      const answer = typeof token === 'function' ? token(form, raw) : token?.[entry.answered++];
       const n = entry.seen.token.length;
       return this.#send(
         res,
@@ -165,5 +168,39 @@ export function scriptedProviderForFile(leaks: LeakCheck): { readonly current: S
       if (!provider) throw new Error('the scripted provider runs only inside tests');
       return provider;
     },
+  };
+}
+
+/** A token answer made from what the request sent: a status, a content type, a body (JSON unless a string). */
+export type AnswerFrom = (
+  form: URLSearchParams,
+  raw: string,
+) => { status: number; type?: string; body: unknown };
+
+/**
+ * A {@link ScriptedProvider} with one issuer whose token endpoint answers every request with what the test
+ * last set with `answer()` (e.g. by echoing what it was sent). Give it to `createAuth` with
+ * `oidc: { issuer: provider.url, clientId }`.
+ */
+export async function startAnsweringProvider(): Promise<{
+  readonly url: string;
+  answer(next: AnswerFrom): void;
+  close(): Promise<void>;
+}> {
+  const provider = await ScriptedProvider.start();
+  let current: AnswerFrom = () => ({ status: 500, body: { error: 'server_error' } });
+  const { issuer } = provider.issuer('answering', {
+    token: (form, raw) => {
+      const { status, type = 'application/json', body } = current(form, raw);
+      const text = typeof body === 'string' ? body : JSON.stringify(body);
+      return { status, headers: { 'content-type': type, 'cache-control': 'no-store' }, body: text };
+    },
+  });
+  return {
+    url: issuer,
+    answer: (next) => {
+      current = next;
+    },
+    close: () => provider.close(),
   };
 }

@@ -3,7 +3,9 @@ export { sleep, unref } from '../abort.js';
 export { type AdapterArguments, type AuthLike, checkAdapterArguments } from './auth-like.js';
 export { applyAuthHeaders } from './headers.js';
 export { isOneShotBody } from './one-shot.js';
+export { type RedirectSafeFetchOptions, redirectSafeFetch } from './redirect-safe-fetch.js';
 export {
+  crossOriginDropped,
   type FollowRedirectsOptions,
   followRedirects,
   isRedirect,

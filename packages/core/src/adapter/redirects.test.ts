@@ -7,7 +7,9 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Auth, apiKey, createAuth } from '../index.js';
 import { applyAuthHeaders } from './headers.js';
+import { redirectSafeFetch } from './redirect-safe-fetch.js';
 import {
+  crossOriginDropped,
   type FollowRedirectsOptions,
   followRedirects,
   isRedirect,
@@ -162,6 +164,26 @@ describe('followRedirects', () => {
     expect(elsewhere.seen[0]?.headers['x-trace']).toBe('kept');
   });
 
+  it('a hop abroad drops what Node’s fetch drops there (Authorization, Cookie, Proxy-Authorization, Host), whoever set them; a hop within the origin keeps them', async () => {
+    expect(crossOriginDropped).toEqual(['authorization', 'cookie', 'proxy-authorization', 'host']);
+    home.redirect('/out', `${elsewhere.url}/via`, 307);
+    home.redirect('/around', '/echo', 307);
+    const headers = { Cookie: 'session=mine', 'Proxy-Authorization': 'Basic mine', 'X-Trace': 'kept' };
+    await send(homeAuth(), `${home.url}/around`, { headers });
+    await send(homeAuth(), `${home.url}/out`, { headers });
+    expect(home.seen[1]?.headers).toMatchObject({
+      cookie: 'session=mine',
+      'proxy-authorization': 'Basic mine',
+    });
+    const abroad = elsewhere.seen[0]?.headers ?? {};
+    expect(
+      ['authorization', 'cookie', 'proxy-authorization', 'x-module-key'].filter((name) => name in abroad),
+    ).toEqual([]);
+    expect(abroad['x-trace']).toBe('kept');
+    // The Host header that arrived is the new origin's own.
+    expect(abroad.host).toBe(new URL(elsewhere.url).host);
+  });
+
   it.each([
     // status, method, method of the next hop, whether it re-sends the body
     [303, 'POST', 'GET', false],
@@ -292,6 +314,50 @@ describe('isRedirect', () => {
     expect(isRedirect(await answer('/no-location'))).toBe(false);
     expect(isRedirect(await answer('/not-modified'))).toBe(false);
     expect(isRedirect(await answer('/ok'))).toBe(false);
+  });
+});
+
+describe('redirectSafeFetch', () => {
+  /** A fetch wrapped for `homeAuth()`, and the URLs that answered. */
+  const wrapped = () => {
+    const auth = homeAuth();
+    const answered: string[] = [];
+    const safeFetch = redirectSafeFetch((input, init) => fetch(input, init), {
+      adapter: 'kit-test',
+      auth,
+      onAnswer: (url) => answered.push(url.href),
+    });
+    return { auth, answered, safeFetch };
+  };
+  const authorized = async (auth: Auth, url: string, init: RequestInit = {}) =>
+    new Request(url, { ...init, headers: { ...(await auth.authorize(url)), Cookie: 'session=mine' } });
+
+  it('follows a Request’s redirects with the follower: nothing from auth abroad, the credential back home; tells which URL answered', async () => {
+    home.redirect('/out', `${elsewhere.url}/via`, 307);
+    elsewhere.redirect('/via', `${home.url}/back`, 307);
+    const { auth, answered, safeFetch } = wrapped();
+    // A `redirect` in the second argument (a library's options) cannot make fetch follow on its own.
+    const response = await safeFetch(await authorized(auth, `${home.url}/out`), { redirect: 'follow' });
+    expect(response.status).toBe(200);
+    expect(answered).toEqual([`${home.url}/back`]);
+    expect(
+      ['authorization', 'cookie', 'x-module-key'].filter(
+        (name) => name in (elsewhere.seen[0]?.headers ?? {}),
+      ),
+    ).toEqual([]);
+    expect(home.seen[1]?.headers).toMatchObject({
+      authorization: 'Bearer home-key',
+      'x-module-key': 'module-secret',
+    });
+  });
+
+  it('leaves a Request that asks for redirect "manual" (or "error") alone, and tells the URL it went to', async () => {
+    home.redirect('/out', `${elsewhere.url}/via`, 302);
+    const { auth, answered, safeFetch } = wrapped();
+    const response = await safeFetch(await authorized(auth, `${home.url}/out`, { redirect: 'manual' }));
+    expect(response.status).toBe(302);
+    expect(answered).toEqual([`${home.url}/out`]);
+    expect(elsewhere.seen).toEqual([]);
   });
 });
 

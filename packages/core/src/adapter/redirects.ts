@@ -12,8 +12,19 @@ const bodyHeaders = [
   'content-language',
   'content-location',
 ];
-/** What a hop to another origin loses, besides every header that came from `auth`. */
-const crossOriginDropped: readonly string[] = ['authorization'];
+/**
+ * What a hop to another origin loses, whoever set it (lower case), besides every header that came from `auth`:
+ * what the Fetch standard drops there (`Authorization`; `Cookie` and `Proxy-Authorization` are forbidden
+ * request headers in browsers, which add their own per hop) as Node's fetch applies it: `Authorization`,
+ * `Cookie`, `Proxy-Authorization` and `Host`. An adapter that follows redirects itself is never less safe
+ * than the fetch it wraps.
+ */
+export const crossOriginDropped: readonly string[] = Object.freeze([
+  'authorization',
+  'cookie',
+  'proxy-authorization',
+  'host',
+]);
 
 // Browsers hide the target of a `redirect: 'manual'` response, so there the browser follows redirects itself.
 const inBrowser =
@@ -84,7 +95,8 @@ export interface FollowRedirectsOptions {
 
 /**
  * Follows redirects one hop at a time, as fetch would (`redirect: 'follow'`), so that a hop to another
- * origin carries no credential: it drops `Authorization` and every header that came from `auth`, and asks
+ * origin carries no credential: it drops {@link crossOriginDropped} (`Authorization`, `Cookie`,
+ * `Proxy-Authorization`, `Host`) and every header that came from `auth`, and asks
  * `auth.authorize()` for each new URL (so a hop back to an allowed origin gets the credential again). Call it
  * with the answer to a request sent with `redirect: 'manual'`; outside browsers only
  * ({@link shouldFollowRedirects}).

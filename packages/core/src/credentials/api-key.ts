@@ -61,6 +61,7 @@ class ApiKeyCredentials extends Redacted implements Credentials {
         renewable: false,
         initial: () => ({ accessToken: key }),
         header,
+        secrets: () => [key],
       };
     }
     // A key function has no stable identity: its token store key holds a random id of this credential.

@@ -58,6 +58,7 @@ class BearerTokenCredentials extends Redacted implements Credentials {
       renewable: this.#refreshToken !== undefined,
       // Processes given the same token (and refresh token) share it; different ones never do.
       keyMaterial: () => ({ parts: [(this.#refreshToken ?? this.#accessToken)!] }),
+      secrets: () => [this.#accessToken ?? '', this.#refreshToken ?? '', client?.secret ?? ''],
       initial: () =>
         this.#accessToken === undefined
           ? { refreshToken: this.#refreshToken! }

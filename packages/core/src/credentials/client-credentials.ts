@@ -60,6 +60,7 @@ class ClientCredentialsCredentials extends Redacted implements Credentials {
       keyMaterial: () => ({
         parts: [client.secret, JSON.stringify(scopes ?? null), JSON.stringify(env.oidc ?? null), ...keyParts],
       }),
+      secrets: () => [client.secret],
       obtain: async (request) =>
         (await session()).clientCredentials(
           client,

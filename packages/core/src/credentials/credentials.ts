@@ -121,6 +121,13 @@ export interface TokenProvider {
    * `TimeoutError` naming it. Leave it out when the calls bound their own requests.
    */
   readonly timeoutTarget?: string | undefined;
+  /**
+   * The secret values the credential holds: the API key, the password, the client secret, a token it was
+   * given. The auth object replaces each exact value with `[redacted]` in every error and event it surfaces,
+   * should a provider or a function echo one back (tokens it obtains are added by the auth object itself).
+   * Called once per auth object. Values shorter than 4 characters are not looked for.
+   */
+  secrets?(): readonly string[];
   /** Where the token goes: `Authorization: Bearer <token>` unless said otherwise. */
   readonly header?: { readonly name: string; readonly scheme?: string | undefined } | undefined;
   /** Runs the primary grant. Absent when there is none (a bearer token can only be refreshed). */

@@ -49,6 +49,7 @@ class OidcPasswordCredentials extends Redacted implements Credentials {
         parts: [password, JSON.stringify(userScopes ?? []), JSON.stringify(env.oidc ?? null), ...keyParts],
         lowEntropy: true,
       }),
+      secrets: () => [password, client?.secret ?? ''],
       obtain: async (request) => {
         const oidc = await session();
         const discovered = await oidc.discover(request);

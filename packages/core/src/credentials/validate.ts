@@ -1,8 +1,19 @@
 import { ConfigurationError } from '../errors/configuration-error.js';
 
+/** Whitespace and ASCII control characters: a line break read from a file is the usual one. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+export const WHITESPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f]/;
 /**
- * A secret or name that must be a non-empty string without whitespace or control characters (a trailing
- * newline from a file is the usual culprit). The message never shows the value.
+ * Anything but visible ASCII and Latin-1 characters: what a token sent as an HTTP header value cannot hold.
+ * fetch refuses a character above U+00FF (a `TypeError`), Node's http module sends other bytes than the
+ * ones meant; C1 control characters (U+0080-U+009F) are control characters all the same.
+ */
+export const NOT_IN_A_HEADER = /[^\u0021-\u007e\u00a1-\u00ff]/;
+
+/**
+ * A secret or name that must be a non-empty string an HTTP header can carry as it is: no whitespace or control
+ * characters (a trailing newline from a file is the usual culprit), nothing above U+00FF. The message never
+ * shows the value.
  */
 export function requireToken(value: unknown, where: string, hint: string): string {
   if (typeof value !== 'string' || value.trim() === '') {
@@ -10,10 +21,14 @@ export function requireToken(value: unknown, where: string, hint: string): strin
       `${where} is ${value === undefined ? 'missing' : typeof value !== 'string' ? `a ${typeof value}, not a string` : 'empty'}. ${hint}`,
     );
   }
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
-  if (/[\s\u0000-\u001f\u007f]/.test(value)) {
+  if (WHITESPACE_OR_CONTROL.test(value)) {
     throw new ConfigurationError(
       `${where} contains whitespace or control characters (a trailing newline?). Trim the value before passing it.`,
+    );
+  }
+  if (NOT_IN_A_HEADER.test(value)) {
+    throw new ConfigurationError(
+      `${where} contains a character an HTTP header cannot carry (a control character, or one above U+00FF). Pass the value exactly as it was issued.`,
     );
   }
   return value;

@@ -1,0 +1,186 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { LeakCheck } from '../__test__/leaks.js';
+import { type AnswerFrom, startAnsweringProvider } from '../__test__/scripted-provider.js';
+import { type Auth, type AuthOptions, createAuth } from '../create-auth.js';
+import { apiKey } from '../credentials/api-key.js';
+import { bearerToken } from '../credentials/bearer-token.js';
+import { clientCredentials } from '../credentials/client-credentials.js';
+import { oidcPassword } from '../credentials/oidc-password.js';
+import { tokenSource } from '../credentials/token-source.js';
+import { ReauthenticationRequiredError } from '../errors/reauthentication-required-error.js';
+import { TokenRequestError } from '../errors/token-request-error.js';
+
+let provider: Awaited<ReturnType<typeof startAnsweringProvider>>;
+let leaks: LeakCheck;
+const auths: Auth[] = [];
+const API = 'http://127.0.0.1:9/api'; // never contacted: the provider is given with `oidc`
+// Characters a form or JSON escapes: the echo must be found in each spelling.
+const PASSWORD = 'p@ss w0rd"\\secret';
+const CLIENT_SECRET = 'client-secret-3f9a1c';
+const MODULE_KEY = 'module-key-77c2e0';
+
+const make = (options: Omit<AuthOptions, 'baseUrl' | 'onEvent' | 'headers'>): Auth => {
+  const auth = leaks.watch(
+    createAuth({
+      baseUrl: API,
+      onEvent: leaks.onEvent,
+      headers: { 'X-OpenAI-Api-Key': MODULE_KEY },
+      timeout: 2_000,
+      ...options,
+    }),
+  );
+  auths.push(auth);
+  return auth;
+};
+const oidc = () => ({ issuer: provider.url, clientId: 'app' });
+const failure = (promise: Promise<unknown>) =>
+  leaks.catching(promise).then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (error: unknown) => error,
+  );
+
+beforeAll(async () => {
+  provider = await startAnsweringProvider();
+});
+afterEach(async () => {
+  await Promise.all(auths.splice(0).map((auth) => auth.close()));
+  // Every error, event and auth object of the test: no rendering shows any secret it handled.
+  leaks.assertClean();
+});
+afterAll(async () => {
+  await provider.close();
+});
+
+describe('a provider that echoes the secrets it was sent', () => {
+  it('the password, raw and as the form spelled it, in error_description: the error, its cause and the events show none of it', async () => {
+    leaks = new LeakCheck();
+    leaks.secret(PASSWORD, new URLSearchParams({ password: PASSWORD }).toString(), MODULE_KEY);
+    provider.answer((form, raw) => ({
+      status: 400,
+      body: {
+        error: 'invalid_grant',
+        error_description: `wrong password ${form.get('password')} (you sent ${raw}; ${JSON.stringify(form.get('password'))})`,
+      },
+    }));
+    const auth = make({ credentials: oidcPassword({ username: 'alice', password: PASSWORD }), oidc: oidc() });
+    const error = await failure(auth.authorize('/v1/meta'));
+    expect(error).toBeInstanceOf(TokenRequestError);
+    // What is not secret is still there: the OAuth code, the user name, where the secret was.
+    expect(error).toMatchObject({ error: 'invalid_grant', status: 400 });
+    expect(String(error)).toContain('[redacted]');
+    expect((error as TokenRequestError).error_description).toMatch(/^wrong password \[redacted\]/);
+  });
+
+  it('the password in an HTML page (a 400 and a 200)', async () => {
+    leaks = new LeakCheck();
+    leaks.secret(PASSWORD, MODULE_KEY);
+    const page = (form: URLSearchParams) =>
+      `<html><body>Login failed for ${form.get('password')}</body></html>`;
+    provider.answer((form) => ({ status: 400, type: 'text/html', body: page(form) }));
+    const auth = make({ credentials: oidcPassword({ username: 'alice', password: PASSWORD }), oidc: oidc() });
+    await failure(auth.authorize('/v1/meta'));
+    provider.answer((form) => ({ status: 200, type: 'text/html', body: page(form) }));
+    await failure(auth.authorize('/v1/meta'));
+  });
+
+  it('the password in the error_description of 503s (retried: every refresh-failed event)', async () => {
+    leaks = new LeakCheck();
+    leaks.secret(PASSWORD, MODULE_KEY);
+    provider.answer((form) => ({
+      status: 503,
+      body: {
+        error: 'temporarily_unavailable',
+        error_description: `busy; will keep ${form.get('password')}`,
+      },
+    }));
+    const auth = make({ credentials: oidcPassword({ username: 'alice', password: PASSWORD }), oidc: oidc() });
+    await failure(auth.authorize('/v1/meta'));
+  });
+
+  it('the client secret in error_description and in the error code itself', async () => {
+    leaks = new LeakCheck();
+    leaks.secret(CLIENT_SECRET, MODULE_KEY);
+    provider.answer((form) => ({
+      status: 401,
+      body: {
+        error: `invalid_client_${form.get('client_secret')}`,
+        error_description: `client secret ${form.get('client_secret')} is wrong`,
+      },
+    }));
+    const auth = make({ credentials: clientCredentials({ clientSecret: CLIENT_SECRET }), oidc: oidc() });
+    const error = await failure(auth.authorize('/v1/meta'));
+    expect(error).toBeInstanceOf(TokenRequestError);
+  });
+
+  it('the refresh token (given, then obtained) and the access token, echoed on refresh; the password on the fallback', async () => {
+    leaks = new LeakCheck();
+    const refreshing = bearerToken({
+      accessToken: 'given-access-4e1b',
+      expiresIn: 0,
+      refreshToken: 'given-refresh-9d2c',
+    });
+    leaks.secret('given-access-4e1b', 'given-refresh-9d2c', PASSWORD, MODULE_KEY);
+    const echo: AnswerFrom = (form) => ({
+      status: 400,
+      body: {
+        error: 'invalid_grant',
+        error_description: `refresh token ${form.get('refresh_token')} was revoked`,
+      },
+    });
+    provider.answer(echo);
+    const bearer = make({ credentials: refreshing, oidc: oidc() });
+    expect(await failure(bearer.authorize('/v1/meta'))).toBeInstanceOf(ReauthenticationRequiredError);
+
+    // A password grant that gives a 1 s token and a refresh token; at expiry the refresh is refused with an
+    // echo of both tokens; the password grant that follows is refused with an echo of the password.
+    leaks.secret('obtained-access-51aa', 'obtained-refresh-8b3f');
+    provider.answer(() => ({
+      status: 200,
+      body: {
+        access_token: 'obtained-access-51aa',
+        refresh_token: 'obtained-refresh-8b3f',
+        token_type: 'bearer',
+        expires_in: 1,
+      },
+    }));
+    const user = make({ credentials: oidcPassword({ username: 'alice', password: PASSWORD }), oidc: oidc() });
+    expect(await user.authorize('/v1/meta')).toMatchObject({ Authorization: 'Bearer obtained-access-51aa' });
+    provider.answer((form, raw) =>
+      form.get('grant_type') === 'refresh_token'
+        ? {
+            status: 400,
+            body: { error: 'invalid_grant', error_description: `${raw} for obtained-access-51aa` },
+          }
+        : { status: 400, body: { error: 'invalid_grant', error_description: `not ${form.get('password')}` } },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect(await failure(user.authorize('/v1/meta'))).toBeInstanceOf(TokenRequestError);
+  });
+
+  it('the key a key function returned, and a token a token source returned, in what the function throws next', async () => {
+    leaks = new LeakCheck();
+    leaks.secret('rotated-key-0a7d', 'sourced-token-6c3e', MODULE_KEY);
+    let keys = 0;
+    const keyed = make({
+      credentials: apiKey(() => {
+        keys++;
+        if (keys === 1) return 'rotated-key-0a7d';
+        throw new Error(`vault: rotated-key-0a7d has expired (module key ${MODULE_KEY})`);
+      }),
+    });
+    const sent = leaks.headers(await keyed.authorize('/v1/meta'));
+    await failure(keyed.handleUnauthorized('/v1/meta', sent));
+    let tokens = 0;
+    const sourced = make({
+      credentials: tokenSource(() => {
+        tokens++;
+        if (tokens === 1) return { accessToken: 'sourced-token-6c3e', expiresIn: 60 };
+        throw new TypeError('cannot renew sourced-token-6c3e');
+      }),
+    });
+    const withToken = leaks.headers(await sourced.authorize('/v1/meta'));
+    await failure(sourced.handleUnauthorized('/v1/meta', withToken));
+  });
+});
