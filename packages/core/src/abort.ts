@@ -1,3 +1,4 @@
+import { MAX_TIMER_DELAY } from './credentials/validate.js';
 import { TimeoutError } from './errors/timeout-error.js';
 
 /**
@@ -99,9 +100,6 @@ export function keepAlive(timer: unknown, alive: boolean): void {
 export function unref(timer: unknown): void {
   (timer as { unref?: () => void } | undefined)?.unref?.();
 }
-
-/** The longest delay a timer waits (ms): a longer one fires after 1 ms. */
-export const MAX_TIMER_DELAY = 2_147_483_647;
 
 /**
  * Runs `task` with a signal that aborts after `ms` or when `signal` aborts; a task that ignores its signal

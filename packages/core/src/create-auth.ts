@@ -1,4 +1,3 @@
-import { MAX_TIMER_DELAY } from './abort.js';
 import type {
   CredentialEnvironment,
   Credentials,
@@ -6,7 +5,7 @@ import type {
   TokenProvider,
   TokenSet,
 } from './credentials/credentials.js';
-import { requireToken } from './credentials/validate.js';
+import { MAX_TIMER_DELAY, requireToken } from './credentials/validate.js';
 import { AuthClosedError } from './errors/auth-closed-error.js';
 import { ConfigurationError } from './errors/configuration-error.js';
 import { SignedOutError } from './errors/signed-out-error.js';

@@ -1,5 +1,8 @@
 import { ConfigurationError } from '../errors/configuration-error.js';
 
+/** The longest delay a timer waits (ms): a longer one fires after 1 ms. */
+export const MAX_TIMER_DELAY = 2_147_483_647;
+
 /** Whitespace and ASCII control characters: a line break read from a file is the usual one. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 export const WHITESPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f]/;
