@@ -6,7 +6,14 @@ export type {
   Users,
 } from './accounts.js';
 export type { Faults, MalformedKind } from './faults.js';
-export type { ApiKeyOption, ClientOption, Role, UserOption, WeaviateServerOptions } from './options.js';
+export type {
+  ApiKeyOption,
+  AuthorizationMode,
+  ClientOption,
+  Role,
+  UserOption,
+  WeaviateServerOptions,
+} from './options.js';
 export { type RecordedRequest, type RecordingServer, startRecordingServer } from './recording-server.js';
 export { type RedisServer, startRedisServer } from './redis-server.js';
 export {
