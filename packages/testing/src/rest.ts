@@ -305,7 +305,8 @@ export function createRestHandler(options: RestOptions): (req: IncomingMessage, 
           return send(200, links(options.url()));
         case 'discovery': {
           if (!options.oidc) return send(404);
-          // Empty fields are omitted (`omitempty`): no `scopes` when none are configured.
+          // Empty fields are omitted (`omitempty` in the generated model; adapters/handlers/rest/
+          // handlers_misc.go): no `scopes` when none are configured, and no default.
           return send(200, {
             href: `${options.oidc.issuer}/.well-known/openid-configuration`,
             ...(options.clientId === '' ? {} : { clientId: options.clientId }),
@@ -313,7 +314,7 @@ export function createRestHandler(options: RestOptions): (req: IncomingMessage, 
           });
         }
         case 'meta':
-          // No authorization in Weaviate's meta handler: any authenticated caller may read it.
+          // No authorization in Weaviate's meta handler (handlers_misc.go): any caller may read it.
           return send(200, { hostname: options.url(), version: WEAVIATE_VERSION, modules: {} });
         case 'own-info':
           return reply(users.ownInfo(caller));
@@ -322,7 +323,8 @@ export function createRestHandler(options: RestOptions): (req: IncomingMessage, 
             class: className,
             properties: [...props].map(([name, values]) => ({ name, dataType: [dataTypeOf(values)] })),
           }));
-          // Weaviate filters the classes the caller may read instead of refusing (`filter.Filter`).
+          // Weaviate filters the classes the caller may read instead of refusing (usecases/schema/handler.go,
+          // `filter.Filter`): a caller who may read none gets `classes: null`, not a 403.
           const readable = classes.length === 0 || !authorizer.check(caller, 'R', [resources.collections()]);
           return send(200, { classes: readable ? classes : null });
         }
