@@ -95,6 +95,16 @@ describe('weaviate-auth keys', () => {
     );
   });
 
+  test('an OIDC login works as the admin credential too', async ({ server }) => {
+    const { username, password } = server.users.admin;
+    const result = await runCli(['keys', 'list', '--json', '--url', server.url, '-u', username], {
+      env: { WEAVIATE_PASSWORD: password },
+    });
+    expect(result.code).toBe(0);
+    expect(json(result).users).toContainEqual(expect.objectContaining({ user: 'admin', type: 'static' }));
+    expectNoSecrets(result.stdout + result.stderr, [password]);
+  });
+
   test('rotate: the old key gets 401 from the next request on, the new one works', async ({
     server,
     keys,
