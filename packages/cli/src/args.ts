@@ -2,9 +2,9 @@ import { parseArgs } from 'node:util';
 import { usageError } from './cli-error.js';
 
 /** The commands `weaviate-auth` knows. */
-export type CommandName = 'token' | 'headers' | 'check';
+export type CommandName = 'token' | 'headers' | 'check' | 'keys';
 
-export const COMMANDS: readonly CommandName[] = ['token', 'headers', 'check'];
+export const COMMANDS: readonly CommandName[] = ['token', 'headers', 'check', 'keys'];
 
 const options = {
   url: { type: 'string' },
@@ -20,6 +20,9 @@ const options = {
   'no-verify': { type: 'boolean' },
   'allow-insecure-http': { type: 'boolean' },
   timeout: { type: 'string' },
+  role: { type: 'string' },
+  yes: { type: 'boolean', short: 'y' },
+  'revoke-key': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -44,6 +47,14 @@ export interface ParsedArgs {
   allowInsecureHttp: boolean;
   /** Milliseconds. */
   timeout: number | undefined;
+  /** `keys`: the words after the command (the subcommand and the user); [] for the other commands. */
+  operands: string[];
+  /** `keys create --role`. */
+  role: string | undefined;
+  /** `keys delete --yes`. */
+  yes: boolean;
+  /** `keys deactivate --revoke-key`. */
+  revokeKey: boolean;
 }
 
 /** Parses argv (without the node and script paths). Throws a usage `CliError` for any mistake. */
@@ -74,7 +85,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
     }
     command = first as CommandName;
   }
-  if (extra.length > 0) {
+  if (extra.length > 0 && command !== 'keys') {
     throw usageError(
       `${extra.length} unexpected argument${extra.length > 1 ? 's' : ''} after '${first}' (not shown, in case it is a secret).`,
       ['Options take the form --name value; the cluster URL goes after --url.'],
@@ -92,6 +103,15 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
 
   if (values.curl && command !== undefined && command !== 'headers') {
     throw usageError(`--curl only applies to the headers command, not to ${command}.`);
+  }
+  for (const [flag, given] of [
+    ['--role', values.role !== undefined],
+    ['--yes', values.yes],
+    ['--revoke-key', values['revoke-key']],
+  ] as const) {
+    if (given && command !== undefined && command !== 'keys') {
+      throw usageError(`${flag} only applies to the keys command, not to ${command}.`);
+    }
   }
   if (values['no-verify'] && command === 'check') {
     throw usageError('--no-verify does not apply to check: checking with the server is its purpose.');
@@ -114,5 +134,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
     verify: !(values['no-verify'] ?? false),
     allowInsecureHttp: values['allow-insecure-http'] ?? false,
     timeout,
+    operands: command === 'keys' ? extra : [],
+    role: values.role,
+    yes: values.yes ?? false,
+    revokeKey: values['revoke-key'] ?? false,
   };
 }

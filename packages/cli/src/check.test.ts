@@ -25,7 +25,8 @@ describe('weaviate-auth check', () => {
       oidc: { enabled: true, issuer: server.issuer, clientId: server.clientId, source: 'server' },
       credential: { kind: 'api-key', source: 'WEAVIATE_API_KEY' },
       token: { grant: 'api_key', expiresIn: null },
-      identity: { status: 200, roles: ['admin'] },
+      // The admin list reports no roles (own-info's roles: null).
+      identity: { status: 200, username: 'admin' },
       read: { path: '/v1/schema', status: 200, ok: true },
       problems: [],
     });
@@ -33,10 +34,19 @@ describe('weaviate-auth check', () => {
     expectNoSecrets(stdout + stderr, [server.keys.admin]);
   });
 
-  test('a read-only API key: identity with the read-only role, can read', async ({ server, check }) => {
-    const { code, report } = await check(['--api-key', server.keys.readOnly], {});
+  test('a read-only API key under RBAC: identity with the viewer role, can read', async ({ startServer }) => {
+    const rbac = await startServer({ authorization: 'rbac' });
+    const { code, stdout } = await runCli([
+      'check',
+      '--url',
+      rbac.url,
+      '--json',
+      '--api-key',
+      rbac.keys.readOnly,
+    ]);
     expect(code).toBe(0);
-    expect(report.identity).toMatchObject({ status: 200, roles: ['read-only'] });
+    const report = JSON.parse(stdout) as CheckReport;
+    expect(report.identity).toMatchObject({ status: 200, username: 'reader', roles: ['viewer'] });
     expect(report.read).toMatchObject({ ok: true });
   });
 
@@ -65,7 +75,7 @@ describe('weaviate-auth check', () => {
     expect(report.token?.expiresIn).toBeGreaterThan(0);
     expect(report.token?.expiresIn).toBeLessThanOrEqual(3);
     expect(report.token?.claims).toMatchObject({ iss: server.issuer });
-    expect(report.identity).toMatchObject({ status: 200, username, roles: ['admin'] });
+    expect(report.identity).toMatchObject({ status: 200, username });
     expect(report.notes.join(' ')).not.toMatch(/offline_access/);
     expectNoSecrets(stdout + stderr, [password]);
     // No token in a check report: every string that looks like a JWT is absent.

@@ -29,6 +29,10 @@ export type CliErrorCode =
   | 'discovery_failed'
   | 'unauthorized'
   | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'unsupported'
+  | 'refused'
   | 'interrupted'
   | 'unexpected';
 

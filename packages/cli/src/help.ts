@@ -1,5 +1,6 @@
 import { DEFAULT_TIMEOUT } from '@auth/core';
 import type { CommandName } from './args.js';
+import { keysHelp } from './commands/keys-help.js';
 
 const CREDENTIALS = `Credentials (give one kind; flags win over the environment)
   --api-key <key>            WEAVIATE_API_KEY         an API key
@@ -35,6 +36,7 @@ Commands
   headers   print the headers JSON for the Weaviate console's Headers tab (--curl: curl flags)
   check     diagnose: OIDC discovery, the grant and token lifetime, who you are, whether you can read,
             and what a 401 or 403 most likely means
+  keys      the cluster's API keys (database users): list, create, rotate, deactivate, activate, delete
 
 ${CREDENTIALS}
 
@@ -120,6 +122,7 @@ Examples
   WEAVIATE_API_KEY=... weaviate-auth check --url http://localhost:8080 --json | jq .problems
   weaviate-auth check --url http://localhost:8080          # is anonymous access on? is OIDC on?
 `,
+  keys: keysHelp(CREDENTIALS, OPTIONS, EXIT_CODES),
 };
 
 /** The help text for a command, or the overview. */

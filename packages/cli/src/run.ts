@@ -2,6 +2,7 @@ import { parseCommandLine } from './args.js';
 import { CliError } from './cli-error.js';
 import { checkCommand } from './commands/check.js';
 import { headersCommand } from './commands/headers.js';
+import { keysCommand } from './commands/keys.js';
 import { tokenCommand } from './commands/token.js';
 import type { CommandContext } from './context.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
@@ -36,7 +37,12 @@ export interface CliIo {
   env: Record<string, string | undefined>;
 }
 
-const commands = { token: tokenCommand, headers: headersCommand, check: checkCommand } as const;
+const commands = {
+  token: tokenCommand,
+  headers: headersCommand,
+  check: checkCommand,
+  keys: keysCommand,
+} as const;
 
 /**
  * Runs `weaviate-auth` with the given arguments (without `node` and the script path) and resolves to the exit
@@ -74,7 +80,7 @@ export async function run(argv: readonly string[], io: Partial<CliIo> = {}): Pro
         return ExitCode.Ok;
       }
       output.err(helpText(undefined));
-      throw new CliError('usage', 'no command given: use token, headers or check.');
+      throw new CliError('usage', 'no command given: use token, headers, check or keys.');
     }
     if (args.help) {
       output.payload(helpText(args.command));

@@ -1,5 +1,6 @@
 import { type Auth, type AuthEvent, apiKey, clientCredentials, createAuth, oidcPassword } from '@auth/core';
 import { renewAfterUnauthorized } from '@auth/core/adapter';
+import { withAuth } from '@auth/fetch';
 import type { CredentialSpec } from './credentials.js';
 import { networkProblem } from './diagnose.js';
 import type { Output } from './output.js';
@@ -101,6 +102,21 @@ export class Session {
       }
     }
     return { status: response.status, body: await readBody(response), retried, sent: headers };
+  }
+
+  /**
+   * A fetch that carries this credential, through `@auth/fetch` (the same 401 rule as every adapter); a
+   * network failure becomes the CLI's explained error.
+   */
+  fetch(): (input: string, init?: RequestInit) => Promise<Response> {
+    const send = this.#auth === undefined ? fetch : withAuth(fetch, this.#auth);
+    return async (input, init) => {
+      try {
+        return await send(input, { ...init, redirect: 'manual' });
+      } catch (error) {
+        throw networkProblem(error, `${init?.method ?? 'GET'} ${input}`) ?? error;
+      }
+    };
   }
 
   async close(): Promise<void> {

@@ -159,6 +159,24 @@ export class ApiKeyRegistry implements ApiKeys {
     }
   }
 
+  /**
+   * The users the static keys belong to (Weaviate's `AUTHENTICATION_APIKEY_USERS`), each once, in the order of
+   * their first key; a user with an admin key and a read-only key is an admin.
+   */
+  users(): Principal[] {
+    const byName = new Map<string, Principal>();
+    for (const { principal } of this.#entries) {
+      const seen = byName.get(principal.username);
+      if (!seen || principal.role === 'admin') byName.set(principal.username, principal);
+    }
+    return [...byName.values()];
+  }
+
+  /** The role of a static key's user, or undefined when no static key belongs to `username`. */
+  roleOf(username: string): Role | undefined {
+    return this.users().find((user) => user.username === username)?.role;
+  }
+
   /** The principal of a presented key, or undefined. Every key is compared, in constant time each. */
   lookup(presented: string): Principal | undefined {
     let found: Principal | undefined;

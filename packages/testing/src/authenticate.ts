@@ -1,25 +1,74 @@
 import type { IncomingMessage } from 'node:http';
-import { createLocalJWKSet, errors as joseErrors, jwtVerify } from 'jose';
-import type { ApiKeyRegistry, ClientDirectory, Principal, UserDirectory } from './accounts.js';
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, type JWTPayload, jwtVerify } from 'jose';
+import type { ApiKeyRegistry, ClientDirectory, UserDirectory } from './accounts.js';
+import type { Caller } from './authorization.js';
+import type { DbUserStore } from './db-users.js';
 import type { OidcProviderHost } from './oidc-provider.js';
 
-export type AuthOutcome = { ok: true; principal: Principal } | { ok: false; message: string };
+/** An authenticated caller, or Weaviate's refusal: `{"code": status, "message": message}`. */
+export type AuthOutcome = { ok: true; caller: Caller } | { ok: false; status: 401 | 500; message: string };
 
 export interface AuthenticatorOptions {
   keys: ApiKeyRegistry;
+  dbUsers: DbUserStore;
   users: UserDirectory;
   clients: ClientDirectory;
   clientId: string;
   oidc: OidcProviderHost | undefined;
-  anonymousAccess: () => boolean;
 }
 
-const ANONYMOUS: Principal = { username: 'anonymous', role: 'read-only' };
+/**
+ * The credential of a request, read as go-openapi's `BearerAuth` reads it (`security/authenticator.go`, which
+ * Weaviate's anonymous middleware copies): after the exact, case-sensitive prefix `Bearer ` (one space; a
+ * second space belongs to the credential), else from `?access_token=`, else from a form field `access_token`
+ * of an `application/x-www-form-urlencoded` body. `bearer x` is no credential at all.
+ */
+export function presentedToken(req: IncomingMessage, url: URL, body: Buffer): string | undefined {
+  const header = req.headers.authorization ?? '';
+  let token = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
+  if (token === '') token = url.searchParams.get('access_token') ?? '';
+  const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (token === '' && contentType === 'application/x-www-form-urlencoded') {
+    token = new URLSearchParams(body.toString('utf8')).get('access_token') ?? '';
+  }
+  return token === '' ? undefined : token;
+}
 
 /**
- * Weaviate's authentication: `Authorization: Bearer <credential>` is an API key (compared in constant time
- * against every key) or an OIDC access token (a JWT checked with jose against the provider's JWKS:
- * signature, `iss`, `aud` containing the client id, `exp` with no leeway). Messages never echo the credential.
+ * Whether golang-jwt's `jwt.Parse` would find `token` well formed: three segments, the first two unpadded
+ * base64url of JSON objects. Weaviate picks the scheme this way when API keys and OIDC are both on
+ * (`usecases/auth/authentication/composer/token_validation.go`): such a credential goes to OIDC only.
+ */
+export function parsesAsJwt(token: string): boolean {
+  const segments = token.split('.');
+  if (segments.length !== 3) return false;
+  return segments.slice(0, 2).every((segment) => {
+    if (!/^[A-Za-z0-9_-]*$/.test(segment) || segment.length % 4 === 1) return false;
+    try {
+      const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+      return value === null || (typeof value === 'object' && !Array.isArray(value));
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Go's `%q` of a string slice: `["a" "b"]`. */
+function goQuoted(values: string[]): string {
+  return `[${values.map((value) => JSON.stringify(value)).join(' ')}]`;
+}
+
+/** Go's default `time.Time` format in UTC: `2026-01-02 15:04:05 +0000 UTC`. */
+function goTime(seconds: number): string {
+  return `${new Date(seconds * 1000).toISOString().slice(0, 19).replace('T', ' ')} +0000 UTC`;
+}
+
+/**
+ * Weaviate's authentication (1.34). An API key is a database user's key (`unauthorized: invalid api key:
+ * invalid token`, `... user deactivated`, `... key is revoked`) or a static key (`unauthorized: invalid api
+ * key`); an OIDC token is checked as go-oidc checks it (issuer, audience, expiry, then the signature against
+ * the provider's JWKS), its `sub` is the username and its `groups` claim the groups. Messages never echo the
+ * credential.
  */
 export class Authenticator {
   readonly #options: AuthenticatorOptions;
@@ -30,52 +79,93 @@ export class Authenticator {
     this.#jwks = options.oidc ? createLocalJWKSet(options.oidc.jwks) : undefined;
   }
 
-  async authenticate(req: IncomingMessage): Promise<AuthOutcome> {
-    const header = req.headers.authorization;
-    if (header === undefined || header === '') {
-      if (this.#options.anonymousAccess()) return { ok: true, principal: ANONYMOUS };
+  /** The methods the anonymous middleware lists when a request has no credential. */
+  get methods(): string[] {
+    return this.#options.oidc ? ['API-keys', 'OIDC'] : ['API-keys'];
+  }
+
+  async authenticate(token: string): Promise<AuthOutcome> {
+    if (this.#options.oidc && parsesAsJwt(token)) return this.#oidc(token);
+    return this.#apiKey(token);
+  }
+
+  #apiKey(token: string): AuthOutcome {
+    const refused = (reason: string): AuthOutcome => ({
+      ok: false,
+      status: 401,
+      message: `unauthorized: ${reason}`,
+    });
+    const dbUser = this.#options.dbUsers.authenticate(token);
+    if (dbUser && 'refused' in dbUser) return refused(`invalid api key: ${dbUser.refused}`);
+    if (dbUser)
       return {
-        ok: false,
-        message: 'anonymous access not enabled, please provide an auth scheme such as OIDC or an API key',
+        ok: true,
+        caller: { username: dbUser.user.id, userType: 'db', groups: null, role: undefined },
       };
-    }
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match?.[1]) {
-      return { ok: false, message: 'the Authorization header must be of the form "Bearer <token>"' };
-    }
-    const credential = match[1];
+    const account = this.#options.keys.lookup(token);
+    if (!account) return refused('invalid api key');
+    return {
+      ok: true,
+      caller: { username: account.username, userType: 'db', groups: null, role: account.role },
+    };
+  }
 
-    const keyPrincipal = this.#options.keys.lookup(credential);
-    if (keyPrincipal) return { ok: true, principal: keyPrincipal };
-
-    const looksLikeJwt = credential.split('.').length === 3;
-    if (!looksLikeJwt) return { ok: false, message: 'invalid api key' };
+  async #oidc(token: string): Promise<AuthOutcome> {
     const oidc = this.#options.oidc;
-    if (!oidc || !this.#jwks)
-      return { ok: false, message: 'invalid api key (OIDC is not enabled on this server)' };
-
+    const refused = (reason: string): AuthOutcome => ({
+      ok: false,
+      status: 401,
+      message: `unauthorized: ${reason}`,
+    });
+    if (!oidc || !this.#jwks) return refused('oidc auth is not configured');
+    let payload: JWTPayload;
     try {
-      const { payload } = await jwtVerify(credential, this.#jwks, {
-        issuer: oidc.issuer,
-        audience: this.#options.clientId,
-        algorithms: ['RS256'],
-        clockTolerance: 0,
-      });
-      if (oidc.isRevoked(payload.jti)) return { ok: false, message: 'oidc: token has been revoked' };
-      const sub = payload.sub;
-      const principal =
-        sub === undefined ? undefined : (this.#options.users.find(sub) ?? this.#options.clients.find(sub));
-      if (!principal) return { ok: false, message: 'oidc: token subject is not a known user' };
-      return { ok: true, principal };
+      payload = decodeJwt(token);
     } catch (error) {
-      if (error instanceof joseErrors.JWTExpired) return { ok: false, message: 'oidc: token is expired' };
-      if (error instanceof joseErrors.JWTClaimValidationFailed) {
-        return { ok: false, message: `oidc: token claim "${error.claim}" is not valid (${error.reason})` };
-      }
-      if (error instanceof joseErrors.JOSEError) {
-        return { ok: false, message: `oidc: token verification failed (${error.code})` };
-      }
-      return { ok: false, message: 'oidc: token verification failed' };
+      return refused(`oidc: malformed jwt: ${(error as Error).message}`);
     }
+    if (payload.iss !== oidc.issuer) {
+      return refused(
+        `oidc: id token issued by a different provider, expected ${JSON.stringify(oidc.issuer)} got ${JSON.stringify(payload.iss ?? '')}`,
+      );
+    }
+    const audience = typeof payload.aud === 'string' ? [payload.aud] : (payload.aud ?? []);
+    if (!audience.includes(this.#options.clientId)) {
+      return refused(
+        `oidc: expected audience ${JSON.stringify(this.#options.clientId)} got ${goQuoted(audience)}`,
+      );
+    }
+    const exp = typeof payload.exp === 'number' ? payload.exp : -62135596800; // Go's zero time
+    // go-oidc: expired once `exp` is before now, with no leeway.
+    if (exp * 1000 <= Date.now()) return refused(`oidc: token is expired (Token Expiry: ${goTime(exp)})`);
+    const alg = (() => {
+      try {
+        return decodeProtectedHeader(token).alg;
+      } catch {
+        return undefined;
+      }
+    })();
+    if (alg !== 'RS256') {
+      return refused(
+        `oidc: id token signed with unsupported algorithm, expected ["RS256"] got ${JSON.stringify(alg ?? '')}`,
+      );
+    }
+    try {
+      await jwtVerify(token, this.#jwks, { algorithms: ['RS256'] });
+    } catch {
+      return refused('failed to verify signature: failed to verify id token signature');
+    }
+    if (oidc.isRevoked(payload.jti)) return refused('oidc: token has been revoked');
+    if (typeof payload.sub !== 'string') {
+      return { ok: false, status: 500, message: "oidc: token doesn't contain required claim 'sub'" };
+    }
+    const groupsClaim = payload.groups;
+    const groups = Array.isArray(groupsClaim)
+      ? groupsClaim.filter((group): group is string => typeof group === 'string')
+      : typeof groupsClaim === 'string'
+        ? [groupsClaim]
+        : null;
+    const account = this.#options.users.find(payload.sub) ?? this.#options.clients.find(payload.sub);
+    return { ok: true, caller: { username: payload.sub, userType: 'oidc', groups, role: account?.role } };
   }
 }

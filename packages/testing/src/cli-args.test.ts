@@ -64,6 +64,16 @@ describe('weaviate-auth-server flags', () => {
     });
   });
 
+  it('--rbac, --db-users and --no-scopes', () => {
+    expect(parseCliArgs(['--rbac', '--no-db-users', '--no-scopes'])?.options).toMatchObject({
+      authorization: 'rbac',
+      dbUsers: false,
+      scopes: [],
+    });
+    expect(parseCliArgs(['--db-users'])?.options).toMatchObject({ dbUsers: true });
+    expect(() => parseCliArgs(['--no-scopes', '--scope', 'openid'])).toThrow(/contradict/);
+  });
+
   it('--help returns nothing to start and the help names every flag', () => {
     expect(parseCliArgs(['--help'])).toBeUndefined();
     expect(parseCliArgs(['-h'])).toBeUndefined();

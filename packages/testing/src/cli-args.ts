@@ -14,6 +14,9 @@ Options:
   --refresh-ttl <seconds>  refresh token lifetime (default 3600)
   --client-id <id>         public OIDC client id, also the token audience (default weaviate)
   --scope <scope>          scope advertised by discovery; repeat for several (default openid, email)
+  --no-scopes              advertise no scopes (discovery omits them, as on Weaviate Cloud)
+  --rbac                   RBAC authorization (roles; admins are root users) instead of the admin list
+  --db-users               the database-user API (/v1/users/db); on by default with --rbac (--no-db-users)
   --admin-key <key>        a fixed admin API key (default: random)
   --read-only-key <key>    a fixed read-only API key (default: random)
   --admin-password <pw>    a fixed password for the admin user (default: random)
@@ -53,6 +56,9 @@ export function parseCliArgs(argv: string[]): { options: WeaviateServerOptions; 
       'refresh-ttl': { type: 'string' },
       'client-id': { type: 'string' },
       scope: { type: 'string', multiple: true },
+      scopes: { type: 'boolean', default: true },
+      rbac: { type: 'boolean', default: false },
+      'db-users': { type: 'boolean' },
       'admin-key': { type: 'string' },
       'read-only-key': { type: 'string' },
       'admin-password': { type: 'string' },
@@ -78,6 +84,12 @@ export function parseCliArgs(argv: string[]): { options: WeaviateServerOptions; 
   if (refreshTtl !== undefined) options.refreshTokenTtl = refreshTtl;
   if (values['client-id'] !== undefined) options.clientId = values['client-id'];
   if (values.scope !== undefined) options.scopes = values.scope;
+  if (!values.scopes) {
+    if (values.scope !== undefined) throw new UsageError('--no-scopes and --scope contradict each other');
+    options.scopes = [];
+  }
+  if (values.rbac) options.authorization = 'rbac';
+  if (values['db-users'] !== undefined) options.dbUsers = values['db-users'];
 
   const apiKeys: NonNullable<WeaviateServerOptions['apiKeys']> = [];
   if (values['admin-key'] !== undefined) apiKeys.push({ key: values['admin-key'], role: 'admin' });

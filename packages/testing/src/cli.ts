@@ -9,6 +9,8 @@ function describe(server: WeaviateServer): Record<string, unknown> {
     tokenEndpoint: server.tokenEndpoint || null,
     clientId: server.clientId,
     scopes: server.scopes,
+    authorization: server.authorization,
+    dbUsers: server.dbUsers,
     anonymousAccess: server.anonymousAccess,
     apiKeys: { admin: server.keys.admin, readOnly: server.keys.readOnly },
     users: {
@@ -23,7 +25,7 @@ function print(server: WeaviateServer): void {
   const lines = [
     `Weaviate REST   ${server.url}`,
     server.issuer
-      ? `OIDC issuer     ${server.issuer}\nToken endpoint  ${server.tokenEndpoint}\nClient id       ${server.clientId} (scopes: ${server.scopes.join(' ')})`
+      ? `OIDC issuer     ${server.issuer}\nToken endpoint  ${server.tokenEndpoint}\nClient id       ${server.clientId} (scopes: ${server.scopes.join(' ') || 'none'})`
       : 'OIDC            off',
     `Admin key       ${server.keys.admin}`,
     `Read-only key   ${server.keys.readOnly}`,
@@ -35,7 +37,12 @@ function print(server: WeaviateServer): void {
       `Service client  ${server.clients.service.clientId} / ${server.clients.service.clientSecret}`,
     );
   }
-  lines.push(`Anonymous       ${server.anonymousAccess ? 'on (read-only)' : 'off'}`, '', 'Ctrl+C to stop.');
+  lines.push(
+    `Authorization   ${server.authorization === 'rbac' ? 'RBAC (admins are root users)' : 'admin list'}${server.dbUsers ? ', database users on (/v1/users/db)' : ''}`,
+    `Anonymous       ${server.anonymousAccess ? (server.authorization === 'rbac' ? 'on (no permissions under RBAC)' : 'on (read-only)') : 'off'}`,
+    '',
+    'Ctrl+C to stop.',
+  );
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

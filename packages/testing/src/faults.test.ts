@@ -134,7 +134,7 @@ describe('faults on the token endpoint', () => {
 
     const refused = await rest(server, '/v1/objects', user.accessToken);
     expect(refused.status).toBe(401);
-    expect(refused.json).toEqual({ code: 401, message: 'oidc: token has been revoked' });
+    expect(refused.json).toEqual({ code: 401, message: 'unauthorized: oidc: token has been revoked' });
     expect((await rest(server, '/v1/objects', serviceToken)).status).toBe(401);
     const refresh = await refreshGrant(server, user.refreshToken);
     expect(refresh.status).toBe(400);

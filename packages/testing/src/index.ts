@@ -7,7 +7,14 @@ export type {
 } from './accounts.js';
 export type { Faults, MalformedKind } from './faults.js';
 export { type GlewlwydOptions, type GlewlwydServer, glewlwydInstalled, startGlewlwyd } from './glewlwyd.js';
-export type { ApiKeyOption, ClientOption, Role, UserOption, WeaviateServerOptions } from './options.js';
+export type {
+  ApiKeyOption,
+  AuthorizationMode,
+  ClientOption,
+  Role,
+  UserOption,
+  WeaviateServerOptions,
+} from './options.js';
 export {
   type ProviderProfile,
   type ProviderProfileInfo,

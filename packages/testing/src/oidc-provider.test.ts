@@ -34,7 +34,7 @@ describe('OpenID Provider: grants issue tokens the REST side accepts', () => {
     expect(claims(accessToken)).toMatchObject({ iss: server.issuer, aud: 'weaviate', sub: 'admin' });
     const info = await rest(server, '/v1/users/own-info', accessToken);
     expect(info.status).toBe(200);
-    expect(info.json).toMatchObject({ username: 'admin', roles: [{ name: 'admin' }] });
+    expect(info.json).toEqual({ username: 'admin', roles: null, groups: null });
   });
 
   it('password grant for the read-only user: reads pass, writes get 403', async () => {
@@ -66,7 +66,7 @@ describe('OpenID Provider: grants issue tokens the REST side accepts', () => {
     expect(claims(token)).toMatchObject({ aud: 'weaviate', sub: server.clients.service.clientId });
     expect((await rest(server, '/v1/users/own-info', token)).json).toMatchObject({
       username: server.clients.service.clientId,
-      roles: [{ name: 'admin' }],
+      roles: null,
     });
     expect(
       (await rest(server, '/v1/objects', token, { method: 'POST', body: { class: 'Svc' } })).status,
@@ -237,7 +237,10 @@ describe('short lifetimes, real time', () => {
       await sleep(exp * 1000 - Date.now() + 50);
       const expired = await rest(server, '/v1/objects', accessToken);
       expect(expired.status).toBe(401);
-      expect(expired.json).toEqual({ code: 401, message: 'oidc: token is expired' });
+      expect(expired.json).toEqual({
+        code: 401,
+        message: expect.stringMatching(/^unauthorized: oidc: token is expired/),
+      });
       const refreshed = await refreshGrant(server, refreshToken);
       expect(refreshed.status).toBe(200);
       expect((await rest(server, '/v1/objects', refreshed.json.access_token as string)).status).toBe(200);

@@ -1,8 +1,11 @@
 import type { ProviderProfile } from './profiles.js';
 
 /**
- * What a user, an API key or a service client may do, like Weaviate's adminlist: `admin` reads and writes,
- * `read-only` only reads (a write gets 403).
+ * What a configured user, API key or service client may do: `admin` reads and writes, `read-only` only reads
+ * (a write gets 403). With `authorization: 'adminlist'` these are Weaviate's two lists
+ * (`AUTHORIZATION_ADMINLIST_USERS`, `AUTHORIZATION_ADMINLIST_READONLY_USERS`); with `'rbac'` an admin is a
+ * root user (`AUTHORIZATION_RBAC_ROOT_USERS`, role `root`) and a read-only account a viewer
+ * (`EXPERIMENTAL_AUTHORIZATION_RBAC_READONLY_USERS`, role `viewer`).
  *
  * @example
  * ```ts
@@ -76,6 +79,26 @@ export interface ClientOption {
 }
 
 /**
+ * How the server decides what an authenticated user may do, as Weaviate's two authorization modules:
+ *
+ * - `'adminlist'`: admin and read-only users; `GET /v1/users/own-info` answers `roles: null`; 403 messages
+ *   start with `adminlist:`;
+ * - `'rbac'`: built-in roles with permissions (`root` and `admin` do everything, `viewer` and `read-only`
+ *   read); own-info lists each role with its `permissions`; 403 messages start with `rbac:`; roles are
+ *   assigned to database users through `/v1/authz`.
+ *
+ * @example
+ * ```ts
+ * import { startWeaviateServer, type AuthorizationMode } from '@auth/testing';
+ *
+ * const authorization: AuthorizationMode = 'rbac';
+ * const server = await startWeaviateServer({ authorization });
+ * await server.close();
+ * ```
+ */
+export type AuthorizationMode = 'adminlist' | 'rbac';
+
+/**
  * Options of {@link startWeaviateServer}. Every field is optional.
  *
  * @example
@@ -111,8 +134,21 @@ export interface WeaviateServerOptions {
    * @default 'weaviate'
    */
   clientId?: string;
-  /** Scopes the Weaviate discovery endpoint advertises. @default ['openid', 'email'] */
+  /**
+   * Scopes the Weaviate discovery endpoint advertises (`AUTHENTICATION_OIDC_SCOPES`). `[]` is a server
+   * configured without scopes, as Weaviate Cloud is: discovery then omits `scopes` altogether.
+   * @default ['openid', 'email']
+   */
   scopes?: string[];
+  /** Weaviate's authorization module: admin list or RBAC. See {@link AuthorizationMode}. @default 'adminlist' */
+  authorization?: AuthorizationMode;
+  /**
+   * The database-user API (`/v1/users/db`, Weaviate 1.30+, `AUTHENTICATION_DB_USERS_ENABLED`): users created,
+   * rotated, deactivated and deleted at run time, each with its own API key. When off, Weaviate's answers
+   * for a server without it (an empty list; 422 `db user management is not enabled`).
+   * @default true with `authorization: 'rbac'`, false with `'adminlist'`
+   */
+  dbUsers?: boolean;
   /** API keys. @default one admin key and one read-only key, both random */
   apiKeys?: ApiKeyOption[];
   /** Users for the password grant. @default an admin user and a read-only user, random passwords */

@@ -9,12 +9,15 @@ import {
   type Users,
 } from './accounts.js';
 import { Authenticator } from './authenticate.js';
+import { Authorizer } from './authorization.js';
+import { DbUserStore } from './db-users.js';
 import { type Faults, type MalformedKind, TokenFaultQueue } from './faults.js';
 import { ObjectStore } from './object-store.js';
 import { closeServer, listen, OidcProviderHost } from './oidc-provider.js';
-import type { Role, WeaviateServerOptions } from './options.js';
+import type { AuthorizationMode, Role, WeaviateServerOptions } from './options.js';
 import { createRestHandler } from './rest.js';
 import { type ServerStats, StatsRecorder } from './stats.js';
+import { UsersApi } from './users-api.js';
 
 /**
  * Tokens from a real password grant, as {@link WeaviateServer.issueTokens} returns them.
@@ -75,8 +78,12 @@ export interface WeaviateServer {
   readonly tokenEndpoint: string;
   /** The public client id; also the `aud` of every access token. */
   readonly clientId: string;
-  /** The scopes the discovery endpoint advertises. */
+  /** The scopes the discovery endpoint advertises (none: discovery omits `scopes`). */
   readonly scopes: readonly string[];
+  /** The authorization module: `'adminlist'` or `'rbac'`. */
+  readonly authorization: AuthorizationMode;
+  /** Whether the database-user API (`/v1/users/db`) is on. */
+  readonly dbUsers: boolean;
   readonly keys: ApiKeys;
   readonly users: Users;
   readonly clients: Clients;
@@ -150,6 +157,17 @@ export async function startWeaviateServer(options: WeaviateServerOptions = {}): 
     }
   }
 
+  const authorization = options.authorization ?? 'adminlist';
+  if (authorization !== 'adminlist' && authorization !== 'rbac') {
+    throw new TypeError(
+      `startWeaviateServer: authorization must be 'adminlist' or 'rbac', got ${JSON.stringify(authorization)}.`,
+    );
+  }
+  const dbUsersEnabled = options.dbUsers ?? authorization === 'rbac';
+  if (typeof dbUsersEnabled !== 'boolean') {
+    throw new TypeError('startWeaviateServer: dbUsers must be true or false.');
+  }
+
   const keys = new ApiKeyRegistry(options.apiKeys);
   const users = new UserDirectory(options.users);
   const clients = new ClientDirectory(options.clients, clientId);
@@ -175,18 +193,31 @@ export async function startWeaviateServer(options: WeaviateServerOptions = {}): 
           profile: options.profile,
         });
 
-  const authenticator = new Authenticator({
-    keys,
-    users,
-    clients,
-    clientId,
-    oidc,
-    anonymousAccess: () => anonymousAccess,
+  const dbUsers = new DbUserStore(dbUsersEnabled);
+  const authenticator = new Authenticator({ keys, dbUsers, users, clients, clientId, oidc });
+  const authorizer = new Authorizer({
+    mode: authorization,
+    accountRole: (username, userType) =>
+      userType === 'db'
+        ? keys.roleOf(username)
+        : oidc && (users.find(username)?.role ?? clients.find(username)?.role),
   });
+  const usersApi = new UsersApi({ keys, dbUsers, authorizer, oidc: oidc !== undefined });
 
   let url = '';
   const rest = createServer(
-    createRestHandler({ store, stats, authenticator, oidc, clientId, scopes, url: () => url }),
+    createRestHandler({
+      store,
+      stats,
+      authenticator,
+      authorizer,
+      users: usersApi,
+      oidc,
+      clientId,
+      scopes,
+      anonymousAccess: () => anonymousAccess,
+      url: () => url,
+    }),
   );
   let restPort: number;
   try {
@@ -276,6 +307,8 @@ export async function startWeaviateServer(options: WeaviateServerOptions = {}): 
     tokenEndpoint: oidc?.tokenEndpoint ?? '',
     clientId,
     scopes,
+    authorization,
+    dbUsers: dbUsersEnabled,
     keys,
     users: users.public,
     clients: clients.public,

@@ -32,15 +32,17 @@ function mtime(path: string): number {
   }
 }
 
-/** True when dist/cli.mjs or core's dist is missing or older than their sources. */
+/** True when dist/cli.mjs or the dist of what it runs on (core, fetch) is missing or older than its sources. */
 function isStale(): boolean {
   const cli = mtime(BIN);
-  const core = mtime(join(ROOT, 'packages/core/dist/index.mjs'));
+  const deps = ['core', 'fetch'].map((name) => ({
+    built: mtime(join(ROOT, `packages/${name}/dist/index.mjs`)),
+    source: join(ROOT, `packages/${name}/src`),
+  }));
   return (
     cli === 0 ||
-    core === 0 ||
     cli < newestMtime(join(ROOT, 'packages/cli/src')) ||
-    core < newestMtime(join(ROOT, 'packages/core/src'))
+    deps.some(({ built, source }) => built === 0 || built < newestMtime(source))
   );
 }
 

@@ -29,7 +29,7 @@ describe('apiKey against the embedded Weaviate server', () => {
     expect(await admin.authorize('/v1/meta')).toEqual({ Authorization: `Bearer ${server.keys.admin}` });
     const response = await send(admin, leaks, '/v1/users/own-info');
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ roles: expect.arrayContaining([expect.anything()]) });
+    expect(await response.json()).toMatchObject({ username: 'admin' });
     expect(server.stats.tokenRequests.total).toBe(0);
     expect(server.stats.discoveryRequests).toBe(0);
     await admin.close();
