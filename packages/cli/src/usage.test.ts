@@ -30,8 +30,8 @@ describe('weaviate-auth usage', () => {
   it('exits 2 on usage mistakes, with a message that says what to do', async () => {
     const cases: Array<[string[], Record<string, string>, RegExp]> = [
       [[], {}, /no command given/],
-      [['tokn'], {}, /unknown command 'tokn'/],
-      [['token', '--api-kee', 'x'], {}, /Unknown option '--api-kee'/],
+      [['tokn'], {}, /unknown command: did you mean 'token'\?/],
+      [['token', '--api-kee', 'x'], {}, /unknown option '--api-kee'/],
       [['token', '--api-key', 'key-one'], {}, /no cluster URL: pass --url/],
       [['token', '--url', 'http://127.0.0.1:1'], {}, /no credentials given/],
       [
