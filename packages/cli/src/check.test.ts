@@ -1,14 +1,13 @@
 import { startWeaviateServer, type WeaviateServer } from '@auth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, expectNoSecrets, runCli } from './__test__/bin.js';
+import { expectNoSecrets, runCli } from './__test__/bin.js';
 import type { CheckReport } from './commands/check.js';
 
 let server: WeaviateServer;
 
 beforeAll(async () => {
-  await ensureBuilt();
   server = await startWeaviateServer({ accessTokenTtl: 3 });
-}, 300_000);
+}, 60_000);
 
 afterAll(async () => {
   await server?.close();

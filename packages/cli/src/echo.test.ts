@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { startWeaviateServer, type WeaviateServer } from '@auth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, expectNoSecrets, runCli } from './__test__/bin.js';
+import { expectNoSecrets, runCli } from './__test__/bin.js';
 
 // What the CLI shows of text it did not write: server answers are scrubbed of the run's secrets, the CLI's
 // own sentences are left alone, and words typed by the user are echoed only when they cannot be a secret.
@@ -31,10 +31,9 @@ async function startEchoingServer(): Promise<void> {
 }
 
 beforeAll(async () => {
-  await ensureBuilt();
   server = await startWeaviateServer();
   await startEchoingServer();
-}, 300_000);
+}, 60_000);
 
 afterAll(async () => {
   await server?.close();

@@ -2,14 +2,13 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startWeaviateServer, type WeaviateServer } from '@auth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, expectNoSecrets, runCli } from './__test__/bin.js';
+import { expectNoSecrets, runCli } from './__test__/bin.js';
 
 let server: WeaviateServer;
 
 beforeAll(async () => {
-  await ensureBuilt();
   server = await startWeaviateServer();
-}, 300_000);
+}, 60_000);
 
 afterAll(async () => {
   await server?.close();

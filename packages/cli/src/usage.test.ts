@@ -1,9 +1,5 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { closedPort, ensureBuilt, expectNoSecrets, runCli } from './__test__/bin.js';
-
-beforeAll(async () => {
-  await ensureBuilt();
-}, 300_000);
+import { describe, expect, it } from 'vitest';
+import { closedPort, expectNoSecrets, runCli } from './__test__/bin.js';
 
 describe('weaviate-auth usage', () => {
   it('--help prints the overview with every command, the exit codes and examples; each command has its own', async () => {
