@@ -79,7 +79,10 @@ export class Output {
       // The target is the receiver, so getters that read private fields keep working.
       get: (target, key) => {
         const item: unknown = Reflect.get(target, key);
-        return typeof item === 'function' ? item : this.scrubbed(item);
+        // A proxy must return a frozen property as it is (and a method is no text).
+        const own = Object.getOwnPropertyDescriptor(target, key);
+        const fixed = own !== undefined && own.configurable === false && own.writable === false;
+        return typeof item === 'function' || fixed ? item : this.scrubbed(item);
       },
     });
     this.#views.set(error, view);
