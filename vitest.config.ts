@@ -7,7 +7,10 @@ import { defineConfig } from 'vitest/config';
 // The rest is Vite's default list for server code (`defaultServerConditions`).
 const conditions = ['@auth/source', 'module', 'node', 'development|production'];
 
-// Absolute, so that a package's own `test` script (`vitest run --config ../../vitest.config.ts`) works too.
+// One vitest run for the whole repository (`pnpm test`), a project per package: `vitest run --project
+// @auth/fetch` runs one package's tests. On 2 cores it runs one test file at a time (vitest's default of
+// cores - 1 workers): several at once made timing-sensitive tests fail (reliability's faults and soak, the
+// fleet storm). Absolute, so that vitest started from a package folder finds the same projects.
 const repo = fileURLToPath(new URL('.', import.meta.url));
 const workspaces = ['packages', 'apps', 'bench', 'reliability', 'docs']
   .map((folder) => join(repo, folder))
