@@ -7,9 +7,12 @@ import { defineConfig } from 'vitest/config';
 // The rest is Vite's default list for server code (`defaultServerConditions`).
 const conditions = ['@auth/source', 'module', 'node', 'development|production'];
 
-// Absolute, so that a package's own `test` script (`vitest run --config ../../vitest.config.ts`) works too.
+// One vitest run for the whole repository (`pnpm test`), a project per package: `vitest run --project
+// @auth/fetch` runs one package's tests. On 2 cores it runs one test file at a time (vitest's default of
+// cores - 1 workers): several at once made timing-sensitive tests fail (reliability's faults and soak, the
+// fleet storm). Absolute, so that vitest started from a package folder finds the same projects.
 const repo = fileURLToPath(new URL('.', import.meta.url));
-const workspaces = ['packages', 'apps', 'bench', 'reliability']
+const workspaces = ['packages', 'apps', 'bench', 'reliability', 'docs']
   .map((folder) => join(repo, folder))
   .filter((folder) => existsSync(folder))
   .flatMap((folder) =>
@@ -18,6 +21,9 @@ const workspaces = ['packages', 'apps', 'bench', 'reliability']
       : readdirSync(folder).map((name) => join(folder, name)),
   )
   .filter((dir) => existsSync(join(dir, 'package.json')));
+
+// Their tests run our packages as built (the CLI's bin; the README examples), so those are built first.
+const builtForTests = new Set(['@auth/cli', '@auth/docs']);
 
 export default defineConfig({
   root: repo,
@@ -28,15 +34,19 @@ export default defineConfig({
     reporters: process.env.CI
       ? ['default', ['json', { outputFile: 'test-results/vitest.json' }]]
       : ['default'],
-    projects: workspaces.map((dir) => ({
-      extends: true,
-      test: {
-        name: JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name,
-        root: dir,
-        include: ['src/**/*.test.ts'],
-        testTimeout: 30_000,
-        hookTimeout: 30_000,
-      },
-    })),
+    projects: workspaces.map((dir) => {
+      const name: string = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name;
+      return {
+        extends: true,
+        test: {
+          name,
+          root: dir,
+          include: ['src/**/*.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+          ...(builtForTests.has(name) ? { globalSetup: [join(repo, 'scripts/build-for-tests.ts')] } : {}),
+        },
+      };
+    }),
   },
 });

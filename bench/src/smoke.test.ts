@@ -114,7 +114,7 @@ describe('bench --smoke', () => {
 
     const markdown = renderReport(result);
     for (const entry of result.tables) expect(markdown).toContain(entry.title);
-    expect(markdown).toContain('npx pnpm@12.4.2 bench');
+    expect(markdown).toContain('npx --yes pnpm@12.4.2 bench');
     expect(markdown).toContain('## Where we lose, and why');
   });
 });

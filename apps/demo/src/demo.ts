@@ -52,6 +52,26 @@ export function embeddedTarget(server: WeaviateServer, pause: number): Target {
   };
 }
 
+/**
+ * Hands rows to `emit` in table order (by adapter, then by credential kind), each as soon as every row before
+ * it is done: scenarios run concurrently and end in any order.
+ */
+export function inTableOrder(
+  emit: (row: Row) => void,
+  kinds: readonly CredentialKind[] = credentialKinds,
+): (row: Row) => void {
+  const order = adapters.flatMap((adapter) => kinds.map((kind) => `${adapter}/${kind}`));
+  const done = new Map<string, Row>();
+  let next = 0;
+  return (row) => {
+    done.set(`${row.adapter}/${row.credential}`, row);
+    for (let ready = done.get(order[next]!); ready !== undefined; ready = done.get(order[next]!)) {
+      emit(ready);
+      next++;
+    }
+  };
+}
+
 /** Counts by outcome. */
 export function summarize(rows: Row[]) {
   const count = (outcome: Row['outcome']) => rows.filter((row) => row.outcome === outcome).length;

@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import { startWeaviateServer } from '@auth/testing';
-import { embeddedTarget, runAll, summarize } from './demo.js';
+import { embeddedTarget, inTableOrder, runAll, summarize } from './demo.js';
 import type { Row, Target } from './scenario.js';
-import { formatHeader, formatRow } from './table.js';
+import { formatHeader, formatRow, legend } from './table.js';
 
-const usage = `Usage: pnpm demo [options]
+const usage = `Usage: pnpm demo [options]       (pnpm demo -- [options] works too)
 
 Runs every adapter (axios, ky, graphql-request, fetch) with every credential kind against an embedded
 Weaviate-compatible server, or against your cluster when --url is given.
@@ -25,24 +25,42 @@ Options:
   -h, --help               this text`;
 
 const string = { type: 'string' } as const;
-const { values } = parseArgs({
-  options: {
-    json: { type: 'boolean', default: false },
-    browser: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
-    url: string,
-    'api-key': string,
-    'read-only-key': string,
-    username: string,
-    password: string,
-    'client-secret': string,
-    'client-id': string,
-    'access-token': string,
-    'refresh-token': string,
-    'expires-in': string,
-    pause: string,
-  },
-});
+const options = {
+  json: { type: 'boolean', default: false },
+  browser: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+  url: string,
+  'api-key': string,
+  'read-only-key': string,
+  username: string,
+  password: string,
+  'client-secret': string,
+  'client-id': string,
+  'access-token': string,
+  'refresh-token': string,
+  'expires-in': string,
+  pause: string,
+} as const;
+
+/** Our own words for a command-line mistake: the option's name, never a value (it may be a secret). */
+function mistake(error: unknown): string {
+  const message = error instanceof Error ? error.message : '';
+  const option = /'(--?[a-z][a-z-]*)/i.exec(message)?.[1];
+  if (/Unknown option/.test(message) && option) return `unknown option '${option}'`;
+  if (/argument missing|ambiguous/.test(message) && option) return `${option} needs a value`;
+  if (/does not take an argument/.test(message) && option) return `${option} takes no value`;
+  return 'unexpected argument (not shown, in case it is a secret)';
+}
+
+// `pnpm demo -- --help` hands the script a literal `--`; the demo takes no positional arguments.
+const args = process.argv.slice(2).filter((arg) => arg !== '--');
+let values: ReturnType<typeof parseArgs<{ options: typeof options }>>['values'];
+try {
+  values = parseArgs({ args, options }).values;
+} catch (error) {
+  console.error(`demo: ${mistake(error)}. Run 'pnpm demo --help' for the options.`);
+  process.exit(2);
+}
 
 if (values.help) {
   console.log(usage);
@@ -52,7 +70,13 @@ if (values.help) {
 const env = process.env;
 const tokenLifetime = 3;
 
-async function targetFromArguments(): Promise<{ target: Target; close: () => Promise<void>; where: string }> {
+async function targetFromArguments(): Promise<{
+  target: Target;
+  close: () => Promise<void>;
+  where: string;
+  /** The tokens' lifetime in seconds, when the demo knows it (the embedded server's). */
+  lifetime?: number;
+}> {
   const url = values.url ?? env.WEAVIATE_URL;
   if (!url) {
     const server = await startWeaviateServer({ accessTokenTtl: tokenLifetime });
@@ -61,6 +85,7 @@ async function targetFromArguments(): Promise<{ target: Target; close: () => Pro
       target,
       close: () => server.close(),
       where: `embedded server ${server.url} (tokens live ${tokenLifetime} s)`,
+      lifetime: tokenLifetime,
     };
   }
   const accessToken = values['access-token'] ?? env.WEAVIATE_ACCESS_TOKEN;
@@ -82,34 +107,94 @@ async function targetFromArguments(): Promise<{ target: Target; close: () => Pro
   return { target, close: async () => {}, where: new URL(target.url).origin };
 }
 
+/**
+ * Stops cleanly on Ctrl-C (and SIGTERM): `stop`, then exit 0. On a terminal Ctrl-C is read as a key rather
+ * than left to become SIGINT, which the terminal would also send to pnpm: pnpm 12.4 then reports
+ * "ELIFECYCLE Command failed" whatever the demo does. Returns a function that stops listening.
+ */
+function onCtrlC(stop: () => Promise<void>): () => void {
+  let stopping = false;
+  const handle = () => {
+    if (stopping) return;
+    stopping = true;
+    void stop().finally(() => process.exit(0));
+  };
+  const onKey = (data: Buffer) => {
+    if (data.includes(3)) handle();
+  };
+  process.once('SIGINT', handle);
+  process.once('SIGTERM', handle);
+  const terminal = process.stdin.isTTY;
+  if (terminal) {
+    process.stdin.setRawMode(true);
+    process.stdin.on('data', onKey).resume();
+  }
+  return () => {
+    process.off('SIGINT', handle);
+    process.off('SIGTERM', handle);
+    if (terminal) {
+      process.stdin.off('data', onKey).setRawMode(false);
+      process.stdin.pause();
+    }
+  };
+}
+
+// Listening from the start: a Ctrl-C typed before the terminal is in raw mode would reach pnpm as SIGINT.
+let stopWork = async () => {};
+const stopListening = onCtrlC(() => stopWork());
+
 if (values.browser) {
   const { startBrowserDemo } = await import('./browser-server.js');
   const demo = await startBrowserDemo({ tokenLifetime });
+  stopWork = async () => {
+    console.log('Stopping the page server and the embedded server.');
+    await demo.close();
+  };
   console.log(`Browser demo: open ${demo.pageUrl}  (embedded server ${demo.server.url}; Ctrl-C to stop)`);
-  const stop = () => void demo.close().then(() => process.exit(0));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
 } else {
-  const { target, close, where } = await targetFromArguments();
+  const { target, close, where, lifetime } = await targetFromArguments();
+  stopWork = async () => {
+    if (!values.json) console.log('\nStopped (Ctrl-C) before every scenario had finished.');
+    await close();
+  };
   const started = Date.now();
+  const elapsed = () => ((Date.now() - started) / 1000).toFixed(1);
+  let paused = false;
+  target.onPause = () => {
+    if (paused || values.json) return;
+    paused = true;
+    console.log(
+      lifetime === undefined
+        ? `[${elapsed()} s] first round done; waiting ${target.pause} s before the second round`
+        : `[${elapsed()} s] first round done; waiting ${target.pause} s, past the ${lifetime} s token lifetime, so that every OIDC token has to be renewed`,
+    );
+  };
   if (!values.json) {
     console.log(`Running 4 adapters x 5 credential kinds against ${where}\n`);
     console.log(formatHeader());
   }
   let rows: Row[] = [];
+  let previous: Row | undefined;
+  const print = inTableOrder((row) => {
+    if (previous !== undefined && previous.adapter !== row.adapter) console.log('');
+    console.log(formatRow(row, previous?.adapter !== row.adapter));
+    previous = row;
+  });
   try {
     rows = await runAll(target, (row) => {
-      if (!values.json) console.log(formatRow(row));
+      if (!values.json) print(row);
     });
   } finally {
+    stopListening();
     await close();
   }
   const summary = summarize(rows);
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const seconds = elapsed();
   const failed = rows.filter((row) => row.outcome === 'failed');
   if (values.json) {
     console.log(JSON.stringify({ target: where, seconds: Number(seconds), summary, rows }, null, 2));
   } else {
+    console.log(`\n${legend}`);
     console.log(
       `\n${summary.passed} passed, ${summary.failed} failed, ${summary.skipped} skipped in ${seconds} s`,
     );

@@ -40,6 +40,8 @@ export interface Target {
   sharedClass?: string | undefined;
   /** Sees every auth event of every scenario (events never carry a secret). */
   observe?: ((row: Row, event: AuthEvent) => void) | undefined;
+  /** Called when a scenario starts its pause between the two rounds. */
+  onPause?: (() => void) | undefined;
 }
 
 /** One row of the demo's table. */
@@ -156,6 +158,7 @@ export async function runScenario(
 
   try {
     await round(readOnly ? 1 : 2);
+    target.onPause?.();
     await sleep(target.pause);
     await round(1);
     const count = readable ? await countObjects(client, readable) : 0;

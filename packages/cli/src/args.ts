@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { usageError } from './cli-error.js';
+import { type CliError, usageError } from './cli-error.js';
 
 /** The commands `weaviate-auth` knows. */
 export type CommandName = 'token' | 'headers' | 'check' | 'keys';
@@ -57,15 +57,78 @@ export interface ParsedArgs {
   revokeKey: boolean;
 }
 
+/** The closest of `candidates` to `word` when it is a likely typo (at most 2 edits, fewer for short words). */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: { candidate: string; distance: number } | undefined;
+  for (const candidate of candidates) {
+    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (
+      distance <= Math.min(2, Math.floor(candidate.length / 3)) &&
+      (best === undefined || distance < best.distance)
+    ) {
+      best = { candidate, distance };
+    }
+  }
+  return best?.candidate;
+}
+
+/** Levenshtein distance, with a swap of two neighbours counting as one edit. */
+function editDistance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const row = rows[i]!;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row[j] = Math.min(rows[i - 1]![j]! + 1, row[j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        row[j] = Math.min(row[j]!, rows[i - 2]![j - 2]! + 1);
+      }
+    }
+  }
+  return rows[a.length]![b.length]!;
+}
+
+const OPTION_NAMES = Object.entries(options).flatMap(([name, option]) => [
+  `--${name}`,
+  ...('short' in option ? [`-${option.short}`] : []),
+]);
+
+/** Our own message for a mistake Node's `parseArgs` found; it names an option, never a value. */
+function parseError(error: unknown): CliError {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  const message = error instanceof Error ? error.message : '';
+  // Node's message quotes the option as typed (without any `=value`); show it only when it looks like one.
+  const typed = /'(-{1,2}[^'\s<]+)/.exec(message)?.[1];
+  const option = typed !== undefined && /^--?[a-z][a-z0-9-]{0,30}$/i.test(typed) ? typed : undefined;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const guess = option === undefined ? undefined : closest(option, OPTION_NAMES);
+    return usageError(
+      option === undefined
+        ? 'unknown option (not shown, in case it is a secret).'
+        : `unknown option '${option}'${guess === undefined ? '.' : `: did you mean '${guess}'?`}`,
+    );
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option !== undefined) {
+    if (message.includes('does not take an argument')) return usageError(`${option} takes no value.`);
+    return usageError(
+      `${option} needs a value: ${option} <value>.`,
+      message.includes('ambiguous')
+        ? [`A value that starts with '-' goes after an equals sign: ${option}=-value.`]
+        : [],
+    );
+  }
+  return usageError('the command line could not be read.');
+}
+
 /** Parses argv (without the node and script paths). Throws a usage `CliError` for any mistake. */
 export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true; strict: true }>>;
   try {
     parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
   } catch (error) {
-    // Node's messages name the option and never its value, except for a value given to a boolean flag
-    // (`--json=x`), which is not a secret option.
-    throw usageError(error instanceof Error ? error.message : String(error));
+    throw parseError(error);
   }
   const { values, positionals } = parsed;
 
@@ -75,15 +138,30 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
     help = true;
     rest = rest.slice(1);
   }
+  const isCommand = (word: string): word is CommandName => (COMMANDS as readonly string[]).includes(word);
   const [first, ...extra] = rest;
   let command: CommandName | undefined;
+  // A word that is not a command may be a password typed without its flag: it is never shown.
   if (first !== undefined) {
-    if (!(COMMANDS as readonly string[]).includes(first)) {
-      // Print the word only when it looks like a mistyped command, not like a secret typed without its flag.
-      const shown = /^[a-z][a-z-]{0,15}$/i.test(first) ? `'${first}'` : '(not shown)';
-      throw usageError(`unknown command ${shown}. The commands are: ${COMMANDS.join(', ')}.`);
+    if (!isCommand(first)) {
+      const later = rest.find(isCommand);
+      if (later !== undefined) {
+        const stray = rest.indexOf(later);
+        throw usageError(
+          `${stray === 1 ? 'a stray word' : `${stray} stray words`} before the command '${later}' (not shown, in case it is a password typed without its flag).`,
+          [
+            'Options take the form --name value; a password goes in WEAVIATE_PASSWORD, --password-stdin or the prompt.',
+          ],
+        );
+      }
+      const guess = closest(first, COMMANDS);
+      throw usageError(
+        guess === undefined
+          ? `unknown command (not shown, in case it is a secret). The commands are: ${COMMANDS.join(', ')}.`
+          : `unknown command: did you mean '${guess}'? The commands are: ${COMMANDS.join(', ')}.`,
+      );
     }
-    command = first as CommandName;
+    command = first;
   }
   if (extra.length > 0 && command !== 'keys') {
     throw usageError(
@@ -96,7 +174,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   if (values.timeout !== undefined) {
     const seconds = Number(values.timeout);
     if (!Number.isFinite(seconds) || seconds <= 0) {
-      throw usageError(`--timeout must be a positive number of seconds, not '${values.timeout}'.`);
+      throw usageError('--timeout must be a positive number of seconds, e.g. --timeout 30.');
     }
     timeout = Math.round(seconds * 1000);
   }

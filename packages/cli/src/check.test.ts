@@ -1,9 +1,7 @@
 import { test as base } from '@auth/test-utils';
-import { beforeAll, describe, expect } from 'vitest';
-import { ensureBuilt, expectNoSecrets, runCli } from './__test__/bin.js';
+import { describe, expect } from 'vitest';
+import { expectNoSecrets, runCli } from './__test__/bin.js';
 import type { CheckReport } from './commands/check.js';
-
-beforeAll(ensureBuilt, 300_000);
 
 /** `weaviate-auth check --json` against the file's server. */
 const test = base.extend('check', ({ server }) => async (args: string[], env: Record<string, string>) => {

@@ -79,3 +79,12 @@ export function usageError(message: string, hints: readonly string[] = []): CliE
     hints: [...hints, 'Run `weaviate-auth --help` for the options and examples.'],
   });
 }
+
+/** The same error with one more hint. */
+export function withHint(error: CliError, hint: string): CliError {
+  return new CliError(error.code, error.message, {
+    exitCode: error.exitCode,
+    hints: [...error.hints, hint],
+    cause: error.cause,
+  });
+}

@@ -4,7 +4,7 @@ import { type CredentialSpec, resolveClientId, resolveCredentials, resolveUrl } 
 import { type DiscoveryProbe, explainFailure, probeDiscovery } from './diagnose.js';
 import type { Output } from './output.js';
 import type { CliInput } from './prompt.js';
-import { Session } from './session.js';
+import { type DiscoveryInfo, type ServerAnswer, Session } from './session.js';
 
 /** Everything a command needs: the parsed arguments, the environment, stdin and the output. */
 export interface CommandContext {
@@ -14,7 +14,10 @@ export interface CommandContext {
   output: Output;
 }
 
-/** A resolved URL + credential and the core `auth` for them. */
+/**
+ * A resolved URL + credential and the core `auth` for them. Everything it passes on from outside (server
+ * answers, discovery, errors) is scrubbed of the run's secrets: commands read the server through it.
+ */
 export interface Prepared {
   baseUrl: string;
   credential: CredentialSpec;
@@ -25,6 +28,10 @@ export interface Prepared {
   probe: () => Promise<DiscoveryProbe>;
   /** Core's credential headers; a failure becomes an explained `CliError`. */
   headers: () => Promise<Record<string, string>>;
+  /** GET `path` with the credential (one retry after a 401 when core has a new one); the body scrubbed. */
+  get: (path: string) => Promise<ServerAnswer>;
+  /** What core's discovery reported, once it ran. */
+  discovery: () => DiscoveryInfo | undefined;
 }
 
 export async function prepare(context: CommandContext, options: { allowNone: boolean }): Promise<Prepared> {
@@ -35,16 +42,22 @@ export async function prepare(context: CommandContext, options: { allowNone: boo
   const timeout = args.timeout ?? DEFAULT_TIMEOUT;
   let probed: Promise<DiscoveryProbe> | undefined;
   const probe = () => {
-    probed ??= probeDiscovery(baseUrl, timeout);
+    probed ??= probeDiscovery(baseUrl, timeout).then(
+      (answer) => output.scrubbed(answer),
+      (error: unknown) => Promise.reject(output.scrubbed(error)),
+    );
     return probed;
   };
   let session: Session | undefined;
   const explain = (error: unknown) =>
-    explainFailure(error, {
+    explainFailure(output.scrubbed(error), {
       baseUrl,
-      credential,
+      credential:
+        credential.kind === 'password'
+          ? { ...credential, username: output.scrub(credential.username) }
+          : credential,
       clientId: clientId?.clientId,
-      announcedClientId: () => session?.discovery?.clientId,
+      announcedClientId: () => output.scrubbed(session?.discovery?.clientId),
       timeout,
       probe,
     });
@@ -70,5 +83,14 @@ export async function prepare(context: CommandContext, options: { allowNone: boo
       throw await explain(error);
     }
   };
-  return { baseUrl, credential, clientId, timeout, session: created, probe, headers };
+  const get = async (path: string): Promise<ServerAnswer> => {
+    try {
+      const answer = await created.get(path);
+      return { ...answer, body: output.scrubbed(answer.body) };
+    } catch (error) {
+      throw output.scrubbed(error);
+    }
+  };
+  const discovery = () => output.scrubbed(created.discovery);
+  return { baseUrl, credential, clientId, timeout, session: created, probe, headers, get, discovery };
 }

@@ -34,7 +34,30 @@ function fromEnv(env: Env, name: string): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
-/** The cluster URL from `--url` or `WEAVIATE_URL`, normalised: `https://` assumed, no trailing slash or `/v1`. */
+/** `localhost`, `*.localhost`, 127.0.0.0/8 and `[::1]`: core's loopback hosts, where plain http stays on the machine. */
+function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host === '[::1]' ||
+    /^127(?:\.\d{1,3}){3}$/.test(host)
+  );
+}
+
+/** A URL as typed, safe to echo: no user name or password (`https://***@host`). */
+function withoutUserInfo(url: string): string {
+  return url.replace(
+    /^([a-z][a-z0-9+.-]*:\/\/)?[^/?#]*@/i,
+    (_, scheme: string | undefined) => `${scheme ?? ''}***@`,
+  );
+}
+
+/**
+ * The cluster URL from `--url` or `WEAVIATE_URL`, normalised: no trailing slash or `/v1`. Without a scheme,
+ * `http://` is assumed for a loopback host (a local server; core allows plain http only there) and
+ * `https://` for any other. Never echoes a user name or password written into the URL.
+ */
 export function resolveUrl(args: ParsedArgs, env: Env): string {
   const raw = args.url ?? fromEnv(env, 'WEAVIATE_URL');
   if (raw === undefined || raw.trim() === '') {
@@ -43,12 +66,16 @@ export function resolveUrl(args: ParsedArgs, env: Env): string {
     ]);
   }
   const trimmed = raw.trim();
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`;
-  let url: URL;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    throw usageError(`the cluster URL is not a valid URL: '${trimmed}'.`);
+  let withScheme = trimmed;
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) {
+    const host = URL.parse(`http://${trimmed}`)?.hostname;
+    withScheme = `${host !== undefined && isLoopbackHost(host) ? 'http' : 'https'}://${trimmed}`;
+  }
+  const url = URL.parse(withScheme);
+  if (url === null) {
+    throw usageError(`the cluster URL is not a valid URL: '${withoutUserInfo(trimmed)}'.`, [
+      'Example: --url https://my-cluster.weaviate.cloud or --url http://localhost:8080',
+    ]);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw usageError(`the cluster URL must be http:// or https://, not ${url.protocol}//.`);
@@ -61,6 +88,15 @@ export function resolveUrl(args: ParsedArgs, env: Env): string {
   }
   const path = url.pathname.replace(/\/+$/, '').replace(/\/v1$/, '');
   return `${url.origin}${path}`;
+}
+
+/** When `--url` has no scheme and `https://` was assumed: the hint for a server that cannot be reached. */
+export function assumedHttpsHint(args: ParsedArgs, env: Env): string | undefined {
+  const raw = (args.url ?? fromEnv(env, 'WEAVIATE_URL'))?.trim();
+  if (raw === undefined || /^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) return undefined;
+  const host = URL.parse(`http://${raw}`)?.hostname;
+  if (host === undefined || isLoopbackHost(host)) return undefined;
+  return 'The URL has no scheme, so https:// was assumed; for a server that speaks plain http, write http:// (with --allow-insecure-http for a host that is not loopback).';
 }
 
 /** The OIDC client id from `--client-id` or `WEAVIATE_CLIENT_ID`, if any. */

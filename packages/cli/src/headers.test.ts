@@ -1,16 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { statusWith, test } from '@auth/test-utils';
-import { beforeAll, describe, expect } from 'vitest';
-import {
-  cliCredentials,
-  ensureBuilt,
-  expectNoSecrets,
-  runCli,
-  runWithWrongPassword,
-} from './__test__/bin.js';
-
-beforeAll(ensureBuilt, 300_000);
+import { describe, expect } from 'vitest';
+import { cliCredentials, expectNoSecrets, runCli, runWithWrongPassword } from './__test__/bin.js';
 
 describe('weaviate-auth headers', () => {
   test('prints the Headers-tab JSON for every credential kind, and the server accepts those headers', async ({

@@ -15,7 +15,8 @@ const CREDENTIALS = `Credentials (give one kind; flags win over the environment)
   --scope <scope>            an extra OIDC scope; repeat for more`;
 
 const OPTIONS = `Options
-  --url <url>                WEAVIATE_URL             the cluster; https:// is assumed without a scheme
+  --url <url>                WEAVIATE_URL             the cluster; without a scheme, http:// is assumed for
+                                                      localhost and 127.x, https:// for any other host
   --json                     print one JSON document on stdout (errors too)
   --timeout <seconds>        per request (default ${DEFAULT_TIMEOUT / 1000})
   --allow-insecure-http      allow a credential over plain http to a non-loopback host
@@ -23,8 +24,9 @@ const OPTIONS = `Options
   -v, --version              the version`;
 
 const EXIT_CODES = `Exit codes
-  0  ok            1  authentication failed (a credential was refused, a 401/403)
-  2  usage error   3  server or OpenID Provider unreachable (or no answer in time)`;
+  0    ok            1  authentication failed (a credential was refused, a 401/403)
+  2    usage error   3  server or OpenID Provider unreachable (or no answer in time)
+  130  the password prompt was interrupted (Ctrl-C)`;
 
 const MAIN = `weaviate-auth: fresh credentials for a Weaviate cluster, and a doctor for 401s
 

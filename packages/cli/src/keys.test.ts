@@ -1,8 +1,6 @@
 import { test as base, statusWith } from '@auth/test-utils';
-import { beforeAll, describe, expect } from 'vitest';
-import { type CliResult, ensureBuilt, expectNoSecrets, runCli, runInPty } from './__test__/bin.js';
-
-beforeAll(ensureBuilt, 300_000);
+import { describe, expect } from 'vitest';
+import { type CliResult, expectNoSecrets, runCli, runInPty } from './__test__/bin.js';
 
 /** `weaviate-auth keys ...args` against the file's server, with the admin key unless `key` says otherwise. */
 const test = base.extend(

@@ -1,4 +1,4 @@
-import type { CliError } from './cli-error.js';
+import { CliError } from './cli-error.js';
 
 /**
  * Something text can be written to: `process.stdout`, `process.stderr`, or a collector.
@@ -20,27 +20,33 @@ export interface TextSink {
 const MIN_SECRET_LENGTH = 4;
 
 /**
- * Writes to stdout and stderr, and removes every secret it has been told about from anything it writes,
- * except the payload of `token` and `headers` (written with {@link Output.payload}), whose purpose is to print
- * a credential.
+ * Writes to stdout and stderr, and knows every secret of the run (the credential, and each token core
+ * hands out) so that text from outside can be scrubbed of them.
+ *
+ * The CLI's own sentences are written as they are: they never hold a secret, and rewriting them would garble
+ * them (with the password `wrong`, "A wrong password" would read "A *** password" and give the password
+ * away). What came from outside (server answers, errors thrown by core or Node, the user's own input echoed
+ * back) goes through {@link Output.scrubbed} where it enters, before it is put into a sentence or a JSON
+ * document: JSON escaping can then no longer hide a secret from the scrubber.
  */
 export class Output {
   readonly #stdout: TextSink;
   readonly #stderr: TextSink;
   readonly #secrets = new Set<string>();
+  readonly #views = new WeakMap<object, object>();
 
   constructor(stdout: TextSink, stderr: TextSink) {
     this.#stdout = stdout;
     this.#stderr = stderr;
   }
 
-  /** Remembers a secret so that no later message, warning or report can print it. */
+  /** Remembers a secret so that text from outside can be scrubbed of it. */
   addSecret(secret: string | undefined): void {
     if (secret !== undefined && secret.length >= MIN_SECRET_LENGTH) this.#secrets.add(secret);
   }
 
-  /** Replaces every known secret in `text` with `***`. */
-  redact(text: string): string {
+  /** `text` with every exact occurrence of a known secret replaced with `***`. */
+  scrub(text: string): string {
     let result = text;
     // Longest first, so that a secret containing another one is removed whole.
     for (const secret of [...this.#secrets].sort((a, b) => b.length - a.length)) {
@@ -49,21 +55,53 @@ export class Output {
     return result;
   }
 
-  /** Writes the credential a command exists to print (`token`, `headers`): not redacted. */
+  /**
+   * A value from outside with every string in it scrubbed: a copy of plain data (a server's JSON answer, an
+   * event's fields), and for an error a view whose strings (message, cause chain, fields) read scrubbed while
+   * `instanceof` still holds. A `CliError` is the CLI's own sentence and is returned as it is.
+   */
+  scrubbed<T>(value: T): T {
+    if (typeof value === 'string') return this.scrub(value) as T;
+    if (typeof value !== 'object' || value === null) return value;
+    // A CliError is the CLI's own sentence, built from parts that were scrubbed where they entered.
+    if (value instanceof CliError) return value;
+    if (value instanceof Error) return this.#errorView(value) as T;
+    if (Array.isArray(value)) return value.map((item: unknown) => this.scrubbed(item)) as T;
+    const prototype = Object.getPrototypeOf(value);
+    if (prototype !== Object.prototype && prototype !== null) return value;
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, this.scrubbed(item)])) as T;
+  }
+
+  #errorView(error: Error): Error {
+    const cached = this.#views.get(error);
+    if (cached !== undefined) return cached as Error;
+    const view = new Proxy(error, {
+      // The target is the receiver, so getters that read private fields keep working.
+      get: (target, key) => {
+        const item: unknown = Reflect.get(target, key);
+        // A proxy must return a frozen property as it is (and a method is no text).
+        const own = Object.getOwnPropertyDescriptor(target, key);
+        const fixed = own !== undefined && own.configurable === false && own.writable === false;
+        return typeof item === 'function' || fixed ? item : this.scrubbed(item);
+      },
+    });
+    this.#views.set(error, view);
+    return view;
+  }
+
+  /** Writes the credential a command exists to print (`token`, `headers`). */
   payload(text: string): void {
     this.#stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   }
 
-  /** Writes a report line to stdout, redacted. */
+  /** Writes a report line to stdout. */
   out(text: string): void {
-    const redacted = this.redact(text);
-    this.#stdout.write(redacted.endsWith('\n') ? redacted : `${redacted}\n`);
+    this.#stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   }
 
-  /** Writes a diagnostic line to stderr, redacted. */
+  /** Writes a diagnostic line to stderr. */
   err(text: string): void {
-    const redacted = this.redact(text);
-    this.#stderr.write(redacted.endsWith('\n') ? redacted : `${redacted}\n`);
+    this.#stderr.write(text.endsWith('\n') ? text : `${text}\n`);
   }
 
   /** Writes raw text to stderr (the password prompt), without a newline. */
@@ -75,11 +113,9 @@ export class Output {
     this.err(`weaviate-auth: warning: ${text}`);
   }
 
-  /** Writes `value` as one JSON document on stdout, redacted unless `isPayload`. */
-  json(value: unknown, isPayload = false): void {
-    const text = JSON.stringify(value, null, 2);
-    if (isPayload) this.payload(text);
-    else this.out(text);
+  /** Writes `value` as one JSON document on stdout. */
+  json(value: unknown): void {
+    this.out(JSON.stringify(value, null, 2));
   }
 
   /** Reports a failure: a JSON document on stdout with `--json`, otherwise a message and hints on stderr. */

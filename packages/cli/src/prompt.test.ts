@@ -1,8 +1,6 @@
 import { statusWith, test } from '@auth/test-utils';
-import { beforeAll, describe, expect } from 'vitest';
-import { ensureBuilt, expectNoSecrets, runCli, runInPty } from './__test__/bin.js';
-
-beforeAll(ensureBuilt, 300_000);
+import { describe, expect } from 'vitest';
+import { expectNoSecrets, runCli, runInPty } from './__test__/bin.js';
 
 describe('password input', () => {
   test('--password-stdin reads the password from a pipe (one trailing newline dropped)', async ({

@@ -5,10 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type AuthEvent, apiKey } from '@auth/core';
 import { withAuth } from '@auth/fetch';
 import { statusWith, test } from '@auth/test-utils';
-import { beforeAll, describe, expect } from 'vitest';
-import { ensureBuilt, runCli } from './__test__/bin.js';
-
-beforeAll(ensureBuilt, 300_000);
+import { describe, expect } from 'vitest';
+import { runCli } from './__test__/bin.js';
 
 test.override('serverOptions', { scope: 'file' }, { authorization: 'rbac' });
 

@@ -1,10 +1,11 @@
-import { parseCommandLine } from './args.js';
-import { CliError } from './cli-error.js';
+import { type ParsedArgs, parseCommandLine } from './args.js';
+import { CliError, withHint } from './cli-error.js';
 import { checkCommand } from './commands/check.js';
 import { headersCommand } from './commands/headers.js';
 import { keysCommand } from './commands/keys.js';
 import { tokenCommand } from './commands/token.js';
 import type { CommandContext } from './context.js';
+import { assumedHttpsHint } from './credentials.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { helpText } from './help.js';
 import { Output, type TextSink } from './output.js';
@@ -67,8 +68,9 @@ export async function run(argv: readonly string[], io: Partial<CliIo> = {}): Pro
   const input = io.stdin ?? process.stdin;
   // Known before parsing, so that even a usage error comes out as JSON.
   let json = argv.includes('--json');
+  let args: ParsedArgs | undefined;
   try {
-    const args = parseCommandLine(argv);
+    args = parseCommandLine(argv);
     json = args.json;
     if (args.version) {
       output.payload(VERSION);
@@ -89,14 +91,20 @@ export async function run(argv: readonly string[], io: Partial<CliIo> = {}): Pro
     const context: CommandContext = { args, env, input, output };
     return await commands[args.command](context);
   } catch (error) {
+    // Anything but a CliError came from outside the CLI's sentences (core, Node): scrubbed before it is shown.
+    const seen = output.scrubbed(error);
     const cliError =
-      error instanceof CliError
-        ? error
+      seen instanceof CliError
+        ? seen
         : new CliError(
             'unexpected',
-            `unexpected error: ${error instanceof Error ? error.message : String(error)}`,
+            `unexpected error: ${seen instanceof Error ? seen.message : String(seen)}`,
           );
-    output.failure(cliError, json);
+    const hint = args === undefined ? undefined : assumedHttpsHint(args, env);
+    output.failure(
+      hint !== undefined && cliError.exitCode === ExitCode.Unreachable ? withHint(cliError, hint) : cliError,
+      json,
+    );
     return cliError.exitCode;
   }
 }

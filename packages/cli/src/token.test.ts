@@ -1,14 +1,6 @@
 import { statusWith, test } from '@auth/test-utils';
-import { beforeAll, describe, expect } from 'vitest';
-import {
-  cliCredentials,
-  ensureBuilt,
-  expectNoSecrets,
-  runCli,
-  runWithWrongPassword,
-} from './__test__/bin.js';
-
-beforeAll(ensureBuilt, 300_000);
+import { describe, expect } from 'vitest';
+import { cliCredentials, expectNoSecrets, runCli, runWithWrongPassword } from './__test__/bin.js';
 
 describe('weaviate-auth token', () => {
   test('prints the admin API key, and only it, on stdout', async ({ server }) => {

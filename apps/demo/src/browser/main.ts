@@ -1,5 +1,5 @@
 import type { AuthEvent } from '@auth/core';
-import { runAll, summarize } from '../demo.js';
+import { inTableOrder, runAll, summarize } from '../demo.js';
 import { credentialKinds, type Row, type Target } from '../scenario.js';
 
 /** What /demo/config answers: the embedded server's target (without functions) and its token lifetime. */
@@ -49,7 +49,8 @@ async function run() {
     bearerTokens: async () => (await fetch('/demo/tokens')).json(),
     observe: logEvent,
   };
-  const result = await runAll(target, renderRow, only === 'all' ? undefined : [only as Row['credential']]);
+  const kinds = only === 'all' ? credentialKinds : [only as Row['credential']];
+  const result = await runAll(target, inTableOrder(renderRow, kinds), kinds);
   const summary = summarize(result);
   summaryText.textContent = `${summary.passed} passed, ${summary.failed} failed, ${summary.skipped} skipped`;
   document.body.dataset.state = 'done';

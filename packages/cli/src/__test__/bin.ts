@@ -1,95 +1,12 @@
-import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import type { WeaviateServer } from '@auth/testing';
 import { expect } from 'vitest';
 
-/** The repository root and the built bin the tests run. */
+/** The repository root and the built bin the tests run (vitest's globalSetup builds it: scripts/build-for-tests.ts). */
 export const ROOT = resolve(import.meta.dirname, '../../../..');
 export const BIN = join(ROOT, 'packages/cli/dist/cli.mjs');
-
-const LOCK = join(ROOT, 'packages/cli/node_modules/.cli-build.lock');
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
-    else if (!entry.name.endsWith('.test.ts') && !path.includes('__test__')) {
-      newest = Math.max(newest, statSync(path).mtimeMs);
-    }
-  }
-  return newest;
-}
-
-function mtime(path: string): number {
-  try {
-    return statSync(path).mtimeMs;
-  } catch {
-    return 0;
-  }
-}
-
-/** True when dist/cli.mjs or the dist of what it runs on (core, fetch) is missing or older than its sources. */
-function isStale(): boolean {
-  const cli = mtime(BIN);
-  const deps = ['core', 'fetch'].map((name) => ({
-    built: mtime(join(ROOT, `packages/${name}/dist/index.mjs`)),
-    source: join(ROOT, `packages/${name}/src`),
-  }));
-  return (
-    cli === 0 ||
-    cli < newestMtime(join(ROOT, 'packages/cli/src')) ||
-    deps.some(({ built, source }) => built === 0 || built < newestMtime(source))
-  );
-}
-
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
-
-/**
- * Builds the bin and what it needs at run time (@auth/core's dist) when missing or stale, with turbo (which
- * caches). Several test files call this at once: a lock directory makes one of them build.
- */
-export async function ensureBuilt(): Promise<void> {
-  if (!isStale()) return;
-  for (;;) {
-    try {
-      mkdirSync(LOCK);
-      break;
-    } catch {
-      // Another test file is building; a lock older than 5 minutes belongs to a dead run.
-      if (Date.now() - mtime(LOCK) > 300_000) rmdirSync(LOCK);
-      await sleep(250);
-    }
-  }
-  try {
-    if (isStale()) {
-      // Through pnpm: turbo needs the package manager on PATH to run the packages' build scripts.
-      await promisify(execFile)(
-        'npx',
-        [
-          '--yes',
-          'pnpm@12.4.2',
-          'exec',
-          'turbo',
-          'run',
-          'build',
-          '--filter=@auth/cli...',
-          '--output-logs=errors-only',
-        ],
-        {
-          cwd: ROOT,
-          env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' },
-          maxBuffer: 16 * 1024 * 1024,
-        },
-      );
-    }
-  } finally {
-    rmdirSync(LOCK);
-  }
-}
 
 export interface CliResult {
   code: number | null;

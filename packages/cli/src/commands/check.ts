@@ -1,6 +1,6 @@
 import { CliError } from '../cli-error.js';
 import { type CommandContext, type Prepared, prepare } from '../context.js';
-import { KIND_LABEL } from '../credentials.js';
+import { assumedHttpsHint, KIND_LABEL } from '../credentials.js';
 import {
   type DiscoveryProbe,
   decodeClaims,
@@ -68,6 +68,9 @@ export async function checkCommand(context: CommandContext): Promise<ExitCodeVal
   const prepared = await prepare(context, { allowNone: true });
   try {
     const report = await diagnose(prepared);
+    const hint = assumedHttpsHint(args, context.env);
+    if (hint !== undefined && report.exitCode === ExitCode.Unreachable)
+      report.problems.at(-1)?.todo.push(hint);
     if (args.json) output.json(report);
     else render(report, output);
     return report.exitCode;
@@ -154,7 +157,7 @@ async function diagnose(prepared: Prepared): Promise<CheckReport> {
       fail(fromCliError(cliError), cliError.exitCode);
       return finish();
     }
-    const discovery = prepared.session.discovery;
+    const discovery = prepared.discovery();
     if (discovery !== undefined) {
       report.oidc = {
         ...report.oidc,
@@ -190,7 +193,7 @@ async function diagnose(prepared: Prepared): Promise<CheckReport> {
   const ownInfo =
     credential.kind === 'none'
       ? null
-      : await prepared.session.get('/v1/users/own-info').catch((error: unknown) => {
+      : await prepared.get('/v1/users/own-info').catch((error: unknown) => {
           const cliError = toCliError(error);
           fail(fromCliError(cliError), cliError.exitCode);
           return undefined;
@@ -212,7 +215,7 @@ async function diagnose(prepared: Prepared): Promise<CheckReport> {
 
   // 4. Whether the credential can read.
   const username = report.identity?.username;
-  let readAnswer = await prepared.session.get('/v1/schema').catch((error: unknown) => {
+  let readAnswer = await prepared.get('/v1/schema').catch((error: unknown) => {
     const cliError = toCliError(error);
     fail(fromCliError(cliError), cliError.exitCode);
     return undefined;
@@ -221,7 +224,7 @@ async function diagnose(prepared: Prepared): Promise<CheckReport> {
   let path = '/v1/schema';
   if (readAnswer.status === 403) {
     // With RBAC a user may read data without reading the schema.
-    const objects = await prepared.session.get('/v1/objects?limit=1').catch(() => undefined);
+    const objects = await prepared.get('/v1/objects?limit=1').catch(() => undefined);
     if (objects?.status === 200) {
       report.notes.push('GET /v1/schema is forbidden for this user, but reading objects works.');
       readAnswer = objects;

@@ -27,17 +27,14 @@ export async function headersCommand(context: CommandContext): Promise<ExitCodeV
     }
     const verification = args.verify ? await verifyWithServer(prepared, output) : undefined;
     if (args.json) {
-      output.json(
-        {
-          ok: true,
-          headers,
-          ...(args.curl ? { curl: curlFlags(headers) } : {}),
-          credential: prepared.credential.kind,
-          ...lifetime(prepared),
-          verified: verification?.verified ?? null,
-        },
-        true,
-      );
+      output.json({
+        ok: true,
+        headers,
+        ...(args.curl ? { curl: curlFlags(headers) } : {}),
+        credential: prepared.credential.kind,
+        ...lifetime(prepared),
+        verified: verification?.verified ?? null,
+      });
     } else if (args.curl) {
       output.payload(curlFlags(headers));
     } else {

@@ -167,7 +167,7 @@ function printKey(
   apiKey: string,
   note: string,
 ) {
-  if (json) output.json({ ok: true, ...document, apiKey }, true);
+  if (json) output.json({ ok: true, ...document, apiKey });
   else {
     output.payload(apiKey);
     output.err(`weaviate-auth: ${note} Store the key now: it is not shown again.`);

@@ -44,7 +44,7 @@ export async function unauthorizedProblem(
   const token = authorization === undefined ? undefined : bearerValue(authorization);
   const isOidc = prepared.credential.kind === 'password' || prepared.credential.kind === 'client-credentials';
   const claims = isOidc && token !== undefined ? decodeClaims(token) : undefined;
-  const discovery = prepared.session.discovery;
+  const discovery = prepared.discovery();
   let server: { oidc: boolean | undefined; issuer: string | undefined; clientId: string | undefined } = {
     oidc: discovery === undefined ? undefined : true,
     issuer: discovery?.issuer,
@@ -80,10 +80,10 @@ export interface Verification {
  */
 export async function verifyWithServer(prepared: Prepared, output: Output): Promise<Verification> {
   let path = '/v1/users/own-info';
-  let answer = await prepared.session.get(path);
+  let answer = await prepared.get(path);
   if (answer.status === 404 || answer.status === 405) {
     path = '/v1/meta';
-    answer = await prepared.session.get(path);
+    answer = await prepared.get(path);
   }
   if (answer.status === 401) throw problemToError(await unauthorizedProblem(prepared, path, answer));
   const ok = (answer.status >= 200 && answer.status < 300) || answer.status === 403;

@@ -17,17 +17,14 @@ export async function tokenCommand(context: CommandContext): Promise<ExitCodeVal
     const verification = args.verify ? await verifyWithServer(prepared, output) : undefined;
     const token = bearerValue(authorization) ?? authorization;
     if (args.json) {
-      output.json(
-        {
-          ok: true,
-          token,
-          type: bearerValue(authorization) === undefined ? null : 'Bearer',
-          credential: prepared.credential.kind,
-          ...lifetime(prepared),
-          verified: verification?.verified ?? null,
-        },
-        true,
-      );
+      output.json({
+        ok: true,
+        token,
+        type: bearerValue(authorization) === undefined ? null : 'Bearer',
+        credential: prepared.credential.kind,
+        ...lifetime(prepared),
+        verified: verification?.verified ?? null,
+      });
     } else {
       output.payload(token);
     }

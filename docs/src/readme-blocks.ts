@@ -1,0 +1,107 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+/**
+ * How the README test treats a block, from an HTML comment on the line right above its fence:
+ * `<!-- example: partial NAME -->` or `<!-- example: test-file -->`. Without one, a block is `whole`.
+ *
+ * - `whole`: compiled and run as written.
+ * - `partial`: a deliberate fragment. `src/partials/NAME.ts` holds what it leaves out (imports, declared
+ *   values); the test puts that file in front of the block, then compiles and runs both.
+ * - `test-file`: a test file for the reader's own test runner (vitest); compiled, and run with vitest.
+ */
+export type BlockKind = { kind: 'whole' } | { kind: 'partial'; harness: string } | { kind: 'test-file' };
+
+/** One `ts` or `js` code block of a README. */
+export interface ReadmeBlock {
+  /** The README, relative to the repository root. */
+  readme: string;
+  /** The line of the opening fence (1-based). */
+  line: number;
+  /** The nearest heading above the block. */
+  heading: string;
+  language: 'ts' | 'js';
+  code: string;
+  mode: BlockKind;
+}
+
+const SKIP = new Set([
+  'node_modules',
+  '.git',
+  'dist',
+  '.turbo',
+  'test-results',
+  'coverage',
+  '.examples',
+  '.pack',
+]);
+
+/** Every README.md below `root`, sorted. */
+export function findReadmes(root: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory()) {
+        if (!SKIP.has(entry.name)) walk(join(dir, entry.name));
+      } else if (entry.name === 'README.md') {
+        found.push(relative(root, join(dir, entry.name)));
+      }
+    }
+  };
+  walk(root);
+  return found.sort();
+}
+
+const FENCE = /^```(\S*)/;
+const LANGUAGES: Record<string, ReadmeBlock['language']> = {
+  ts: 'ts',
+  typescript: 'ts',
+  js: 'js',
+  javascript: 'js',
+  mjs: 'js',
+};
+
+function markerOf(line: string | undefined, where: string): BlockKind {
+  const match = /^<!--\s*example:\s*(.*?)\s*-->$/.exec(line?.trim() ?? '');
+  if (match === null) return { kind: 'whole' };
+  const [word, name] = match[1]!.split(/\s+/);
+  if (word === 'test-file') return { kind: 'test-file' };
+  if (word === 'partial' && name !== undefined) return { kind: 'partial', harness: name };
+  throw new Error(`${where}: unknown example marker '${match[1]}' (partial NAME, or test-file)`);
+}
+
+/** The `ts` and `js` blocks of one README (fences of other languages are left alone). */
+export function readmeBlocks(root: string, readme: string): ReadmeBlock[] {
+  const lines = readFileSync(join(root, readme), 'utf8').split('\n');
+  const blocks: ReadmeBlock[] = [];
+  let heading = '';
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (/^#{1,6} /.test(line)) heading = line.replace(/^#+ /, '');
+    const fence = FENCE.exec(line);
+    if (fence === null) continue;
+    const end = lines.findIndex((candidate, j) => j > i && candidate.startsWith('```'));
+    if (end === -1) throw new Error(`${readme}:${i + 1}: a code block that never closes`);
+    const language = LANGUAGES[fence[1]!];
+    if (language !== undefined) {
+      blocks.push({
+        readme,
+        line: i + 1,
+        heading,
+        language,
+        code: `${lines.slice(i + 1, end).join('\n')}\n`,
+        mode: markerOf(lines[i - 1], `${readme}:${i}`),
+      });
+    }
+    i = end;
+  }
+  return blocks;
+}
+
+/** The harness of a partial block: what the block leaves out, put in front of it. */
+export function partialHarness(docs: string, name: string): string {
+  const path = join(docs, 'src/partials', `${name}.ts`);
+  if (!existsSync(path))
+    throw new Error(`no harness ${relative(docs, path)} for a block marked partial ${name}`);
+  return readFileSync(path, 'utf8');
+}
