@@ -4,8 +4,10 @@ import {
   ConfigurationError,
   type StoredToken,
   type TokenStore,
+  type TokenStoreSetOptions,
 } from '@auth/core';
 import { sleep, unref } from '@auth/core/adapter';
+import { connectionOf, type RedisClient, type RedisConnection } from './client.js';
 import {
   asServed,
   type Cipher,
@@ -25,27 +27,6 @@ import { RedisStoreError } from './errors.js';
 import { INVALIDATE, RELEASE, RENEW, WRITE } from './scripts.js';
 
 /**
- * The part of a Redis client the store uses: node-redis's `sendCommand` and `isReady`. A client from
- * `createClient()` of the `redis` package (node-redis, 6.3 tested) fits as it is.
- *
- * @example
- * ```ts
- * import { createClient } from 'redis';
- * import type { RedisClientLike } from '@auth/redis-store';
- * const client = createClient({ url: process.env.REDIS_URL });
- * client.on('error', () => {}); // node-redis throws unhandled 'error' events; the store reports outages itself
- * await client.connect();
- * const like: RedisClientLike = client;
- * ```
- */
-export interface RedisClientLike {
-  /** Sends one command, e.g. `['SET', key, value, 'NX', 'PX', '10000']`. */
-  sendCommand(args: string[]): Promise<unknown>;
-  /** True while the connection is up (false while connecting or reconnecting). */
-  readonly isReady: boolean;
-}
-
-/**
  * Options of {@link redisStore}.
  *
  * @example
@@ -60,9 +41,16 @@ export interface RedisClientLike {
  * ```
  */
 export interface RedisStoreOptions {
-  /** A connected node-redis client (`createClient()` from `redis`), shared with the rest of your app if you like. */
-  readonly client: RedisClientLike;
-  /** Prepended to every Redis key. @default 'auth:' */
+  /**
+   * A connected client, shared with the rest of your app if you like: node-redis's `createClient()`,
+   * `createCluster()` or `createSentinel()`, or ioredis's `new Redis()` (one node, or Sentinel) or
+   * `new Cluster()`.
+   */
+  readonly client: RedisClient;
+  /**
+   * Prepended to every Redis key. No `{` or `}`: the store puts each credential's keys in one Redis Cluster
+   * hash slot with a hash tag of its own. @default 'auth:'
+   */
   readonly prefix?: string | undefined;
   /**
    * 32 random bytes (a `Uint8Array`, or base64 as `openssl rand -base64 32` prints it). When given, tokens
@@ -113,7 +101,7 @@ export interface RedisStoreOptions {
  */
 export interface RedisStore extends TokenStore {
   get(key: string): Promise<StoredToken | undefined>;
-  set(key: string, token: StoredToken): Promise<void>;
+  set(key: string, token: StoredToken, options?: TokenStoreSetOptions): Promise<void>;
   delete(key: string): Promise<void>;
   /** `task`'s signal aborts (with a `RedisStoreError` `AUTH_REDIS_LOCK_LOST`) when this process loses the lock. */
   lock<T>(key: string, task: (signal?: AbortSignal) => Promise<T>, signal: AbortSignal): Promise<T>;
@@ -134,14 +122,19 @@ interface LocalEntry {
   token: StoredToken;
   /** Not yet in Redis (written while it was unavailable): written back when it answers. */
   dirty: boolean;
+  /** A token known up front (`ifAbsent`): written only where Redis holds nothing, now or later. */
+  seed?: boolean;
 }
+
+/** How the write script treats a stored token (see `WRITE`). */
+type WriteMode = 'seed' | 'refused' | 'write';
 
 class CommandTimeout extends Error {
   override name = 'CommandTimeout';
 }
 
 class RedisTokenStore implements RedisStore {
-  readonly #client: RedisClientLike;
+  readonly #client: RedisConnection;
   readonly #prefix: string;
   readonly #cipher: Promise<Cipher> | undefined;
   readonly #lockTtl: number;
@@ -170,15 +163,12 @@ class RedisTokenStore implements RedisStore {
     if (typeof options !== 'object' || options === null) {
       throw new ConfigurationError('redisStore(): pass an options object, e.g. redisStore({ client }).');
     }
-    const client = options.client;
-    if (typeof client?.sendCommand !== 'function') {
-      throw new ConfigurationError(
-        "redisStore(): `client` must be a node-redis client: `const client = createClient({ url }); await client.connect();` (import { createClient } from 'redis').",
-      );
-    }
+    const client = connectionOf(options.client);
     const prefix = options.prefix ?? 'auth:';
-    if (typeof prefix !== 'string') {
-      throw new ConfigurationError("redisStore(): `prefix` must be a string, e.g. 'my-app:auth:'.");
+    if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
+      throw new ConfigurationError(
+        "redisStore(): `prefix` must be a string without `{` or `}` (the store adds a Redis Cluster hash tag of its own to each key), e.g. 'my-app:auth:'.",
+      );
     }
     if ((options as { onEvent?: unknown }).onEvent !== undefined) {
       throw new ConfigurationError(
@@ -199,7 +189,7 @@ class RedisTokenStore implements RedisStore {
   }
 
   get available(): boolean {
-    return this.#down === undefined && this.#client.isReady;
+    return this.#down === undefined && this.#client.ready;
   }
 
   async get(key: string): Promise<StoredToken | undefined> {
@@ -213,7 +203,9 @@ class RedisTokenStore implements RedisStore {
     }
     const header = raw === null ? undefined : parseHeader(raw);
     // Redis lost the value (restarted, flushed) or never got ours (written during an outage): put ours back.
-    if (local && (raw === null || (local.dirty && (header?.obtainedAt ?? -1) < local.token.obtainedAt))) {
+    // A seed never goes over a stored token, however new its obtainedAt.
+    const newer = local?.dirty && !local.seed && (header?.obtainedAt ?? -1) < local.token.obtainedAt;
+    if (local && (raw === null || newer)) {
       await this.#writeBack(keys, local);
       return local.token;
     }
@@ -224,14 +216,21 @@ class RedisTokenStore implements RedisStore {
     return token;
   }
 
-  async set(key: string, token: StoredToken): Promise<void> {
+  async set(key: string, token: StoredToken, options?: TokenStoreSetOptions): Promise<void> {
     const keys = await this.#keysFor(key);
     this.#writeSeq.set(keys.id, (this.#writeSeq.get(keys.id) ?? 0) + 1);
-    const entry: LocalEntry = { token, dirty: true };
+    const seed = options?.ifAbsent === true;
+    const entry: LocalEntry = { token, dirty: true, seed };
+    const previous = this.#local.get(keys.id);
     this.#local.set(keys.id, entry);
     try {
-      await this.#write(keys, token, this.#held.get(keys.id) ?? '');
+      const written = await this.#write(keys, token, this.#held.get(keys.id) ?? '', writeMode(token, seed));
       entry.dirty = false;
+      // A seed that found a token there is no token of this process's: the next get() reads Redis.
+      if (!written && seed && this.#local.get(keys.id) === entry) {
+        if (previous) this.#local.set(keys.id, previous);
+        else this.#local.delete(keys.id);
+      }
     } catch {
       // Redis is unavailable (reported once): the token stays dirty and is written back when it answers.
     }
@@ -242,7 +241,7 @@ class RedisTokenStore implements RedisStore {
     this.#writeSeq.set(keys.id, (this.#writeSeq.get(keys.id) ?? 0) + 1);
     this.#local.delete(keys.id);
     this.#decoded.delete(keys.id);
-    await this.#command(['DEL', keys.token]).catch(() => {});
+    await this.#command(keys, ['DEL', keys.token]).catch(() => {});
   }
 
   async invalidate(key: string, staleAccessToken: string): Promise<void> {
@@ -255,7 +254,7 @@ class RedisTokenStore implements RedisStore {
       local.token = { ...local.token, expiresAt: local.token.obtainedAt };
     }
     const hash = await tokenHash(keys.token, staleAccessToken);
-    await this.#command(['EVAL', INVALIDATE, '1', keys.token, hash]).catch(() => {});
+    await this.#command(keys, ['EVAL', INVALIDATE, '1', keys.token, hash]).catch(() => {});
   }
 
   bind(emit: AuthEventListener): () => void {
@@ -308,7 +307,14 @@ class RedisTokenStore implements RedisStore {
         if (lost.signal.aborted) return;
         const sentAt = Date.now();
         try {
-          const reply = await this.#command(['EVAL', RENEW, '1', keys.lock, owner, String(this.#lockTtl)]);
+          const reply = await this.#command(keys, [
+            'EVAL',
+            RENEW,
+            '1',
+            keys.lock,
+            owner,
+            String(this.#lockTtl),
+          ]);
           if (Number(reply) !== 1) lose('its lease expired and Redis no longer holds it for this process');
           else if (!lost.signal.aborted) expireAt(sentAt + this.#lockTtl);
         } catch {
@@ -323,7 +329,7 @@ class RedisTokenStore implements RedisStore {
         clearInterval(renewal);
         clearTimeout(expiry);
         if (this.#held.get(keys.id) === owner) this.#held.delete(keys.id);
-        await this.#command(['EVAL', RELEASE, '1', keys.lock, owner]).catch(() => {});
+        await this.#command(keys, ['EVAL', RELEASE, '1', keys.lock, owner]).catch(() => {});
       }
     });
   }
@@ -353,7 +359,7 @@ class RedisTokenStore implements RedisStore {
     const seq = this.#writeSeq.get(keys.id) ?? 0;
     const pending = this.#reads.get(keys.id);
     if (pending && pending.seq === seq) return pending.promise;
-    const promise: Promise<string | null> = this.#command(['GET', keys.token])
+    const promise: Promise<string | null> = this.#command(keys, ['GET', keys.token])
       .then(asString)
       .finally(() => {
         if (this.#reads.get(keys.id)?.promise === promise) this.#reads.delete(keys.id);
@@ -389,10 +395,10 @@ class RedisTokenStore implements RedisStore {
     return token;
   }
 
-  async #write(keys: RedisKeys, token: StoredToken, owner: string): Promise<boolean> {
+  async #write(keys: RedisKeys, token: StoredToken, owner: string, mode: WriteMode): Promise<boolean> {
     const value = await encode(token, keys.token, await this.#cipher);
     const ttl = Math.max(1_000, Math.round((token.expiresAt ?? Date.now()) - Date.now() + this.#retention));
-    const reply = await this.#command([
+    const reply = await this.#command(keys, [
       'EVAL',
       WRITE,
       '2',
@@ -402,13 +408,14 @@ class RedisTokenStore implements RedisStore {
       String(Math.floor(token.obtainedAt)),
       owner,
       String(ttl),
+      mode,
     ]);
     return Number(reply) === 1;
   }
 
   async #writeBack(keys: RedisKeys, entry: LocalEntry): Promise<void> {
     try {
-      await this.#write(keys, entry.token, '');
+      await this.#write(keys, entry.token, '', writeMode(entry.token, entry.seed === true));
       entry.dirty = false;
     } catch {
       // Still unavailable; try again on the next read.
@@ -423,11 +430,12 @@ class RedisTokenStore implements RedisStore {
       signal.throwIfAborted();
       const sentAt = Date.now();
       const reply = await this.#command(
+        keys,
         ['SET', keys.lock, owner, 'NX', 'PX', String(this.#lockTtl)],
         // A SET that timed out here may still land later: release that lock at once.
         (late) => {
           if (asString(late) === 'OK')
-            this.#client.sendCommand(['EVAL', RELEASE, '1', keys.lock, owner]).catch(() => {});
+            this.#client.send(keys.token, ['EVAL', RELEASE, '1', keys.lock, owner]).catch(() => {});
         },
       );
       if (asString(reply) === 'OK') return { owner, sentAt };
@@ -457,8 +465,9 @@ class RedisTokenStore implements RedisStore {
     return result;
   }
 
-  async #command(args: string[], onLate?: (reply: unknown) => void): Promise<unknown> {
-    if (!this.#client.isReady) {
+  /** One command to the node that serves `keys` (a token and its lock share a hash slot). */
+  async #command(keys: RedisKeys, args: string[], onLate?: (reply: unknown) => void): Promise<unknown> {
+    if (!this.#client.ready) {
       throw this.#unavailable(
         'the client is not connected (call `await client.connect()` before use), or it is reconnecting',
       );
@@ -466,7 +475,7 @@ class RedisTokenStore implements RedisStore {
     if (this.#down && Date.now() < this.#retryAt) throw this.#down;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let timedOut = false;
-    const sent = this.#client.sendCommand(args);
+    const sent = this.#client.send(keys.token, args);
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         timedOut = true;
@@ -517,6 +526,10 @@ class RedisTokenStore implements RedisStore {
       }
     }
   }
+}
+
+function writeMode(token: StoredToken, seed: boolean): WriteMode {
+  return seed ? 'seed' : token.refused ? 'refused' : 'write';
 }
 
 function positive(value: number | undefined, fallback: number, name: string): number {

@@ -12,19 +12,31 @@ return 0`;
 
 /**
  * KEYS[1] = token, KEYS[2] = lock; ARGV[1] = value, ARGV[2] = its obtainedAt, ARGV[3] = owner ('' when the
- * writer holds no lock), ARGV[4] = time to live (ms). The holder of the refresh lock writes; anyone else
- * (a seed, a write-back after an outage, a holder whose lock expired) writes only over nothing or over an
- * older token, so a newer token is never replaced by an older one. Returns 1 when written.
+ * writer holds no lock), ARGV[4] = time to live (ms), ARGV[5] = mode. Every mode writes where nothing is
+ * stored. Over a stored token:
+ * - `seed` (a token known up front, `ifAbsent`) never writes (SET NX): whatever is there is newer than what
+ *   the process was handed at start, whatever the clocks say;
+ * - the holder of the refresh lock writes;
+ * - anyone else (a write-back after an outage, a holder whose lock expired) writes only over an older token
+ *   (by obtainedAt), so a newer token is never replaced by an older one;
+ * - `refused` (the provider refused the stored token's refresh token) also writes over the same token (same
+ *   obtainedAt and access-token hash), which it only marks: nobody presents that refresh token again.
+ * Returns 1 when written.
  */
 export const WRITE = `local function put()
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[4])
   return 1
 end
-if ARGV[3] ~= '' and redis.call('GET', KEYS[2]) == ARGV[3] then return put() end
 local current = redis.call('GET', KEYS[1])
 if not current then return put() end
-local at = tonumber(string.match(current, '^v2|(%d+)|') or string.match(current, '^r|v2|(%d+)|'))
-if not at or at < tonumber(ARGV[2]) then return put() end
+if ARGV[5] == 'seed' then return 0 end
+if ARGV[3] ~= '' and redis.call('GET', KEYS[2]) == ARGV[3] then return put() end
+if string.sub(current, 1, 2) == 'r|' then current = string.sub(current, 3) end
+local at, hash = string.match(current, '^v2|(%d+)|%d*|(%x+)|')
+if not at or tonumber(at) < tonumber(ARGV[2]) then return put() end
+if ARGV[5] == 'refused' and tonumber(at) == tonumber(ARGV[2]) and hash == string.match(ARGV[1], '^v2|%d+|%d*|(%x+)|') then
+  return put()
+end
 return 0`;
 
 /**
