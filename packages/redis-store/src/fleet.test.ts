@@ -5,6 +5,7 @@ import {
   flushRedis,
   seedStore,
   startFleet,
+  startHoldingProxy,
   total,
   untilOnASecond,
   type Worker,
@@ -138,6 +139,88 @@ describe('a fleet storm at token expiry (8 processes x 200 concurrent requests, 
     // The provider rotates refresh tokens: the first process wins, the others present a used one.
     expect(authorized.ok).toBeLessThan(1600);
     expect(authorized.errors.join('\n')).toContain('ReauthenticationRequiredError');
+    await closeFleet();
+  });
+});
+
+describe('the races that revoked a fleet’s grant', () => {
+  const ok = (count: number) => ({ ok: count, failed: 0, errors: [] });
+
+  /** An empty Redis and one grant issued now, handed to the fleet as a bearer token. */
+  async function freshGrant(server: WeaviateServer) {
+    await flushRedis(redis.url);
+    const tokens = await server.issueTokens();
+    return { tokens, issuedAt: Date.now(), credentials: { kind: 'bearer', ...tokens } as const };
+  }
+
+  test('a process that stalls after finding nothing never writes its start-up token over the fleet’s newer one', async ({
+    startServer,
+  }) => {
+    const server = await startServer({ accessTokenTtl: 2 });
+    const { tokens, issuedAt, credentials } = await freshGrant(server);
+    const proxy = await startHoldingProxy(redis.url);
+    try {
+      const config = { baseUrl: server.url, credentials };
+      // The stalled process reaches Redis through a proxy that can hold its answers back.
+      const [stalled] = await startFleet(bundle.file, 1, {
+        ...config,
+        redis: { url: proxy.url, commandTimeout: 30_000 },
+      });
+      const [other] = await startFleet(bundle.file, 1, { ...config, redis: { url: redis.url } });
+      fleet = [stalled!, other!];
+      proxy.hold();
+      // Its first GET finds nothing; the answer reaches it only much later.
+      const first = stalled!.burst(1);
+      await proxy.holding();
+      // Meanwhile the other process seeds the token, and at its expiry refreshes it: the refresh token rotates.
+      expect(await other!.burst(5)).toEqual(ok(5));
+      await untilOnASecond(issuedAt + tokens.expiresIn * 1000);
+      server.stats.reset();
+      expect(await other!.burst(5)).toEqual(ok(5));
+      expect(server.stats.tokenRequests).toMatchObject({ total: 1, refresh_token: 1 });
+
+      proxy.release();
+      expect(await first).toEqual(ok(1));
+      expect(server.stats.tokenRequests).toMatchObject({ total: 1, refresh_token: 1 });
+      // And at the next expiry the grant still works for both.
+      await sleep(2_100);
+      expect(total(await Promise.all(fleet.map((worker) => worker.burst(5))))).toEqual(ok(10));
+      expect(server.stats.tokenRequests.password).toBe(0);
+      expect(fleet.flatMap((worker) => worker.events).some((e) => e.event === 'refresh-failed')).toBe(false);
+    } finally {
+      proxy.release();
+      await closeFleet();
+      await proxy.close();
+    }
+  });
+
+  test('after invalid_grant, nobody presents the refused refresh token again: 8 processes, 1 refused request', async ({
+    startServer,
+  }) => {
+    const server = await startServer({ accessTokenTtl: 2 });
+    const { tokens, issuedAt, credentials } = await freshGrant(server);
+    await seedStore(server.url, tokens, { url: redis.url }, redisStore);
+    const config = { baseUrl: server.url, redis: { url: redis.url }, credentials };
+    fleet = await startFleet(bundle.file, 8, config);
+    // Every process holds the token (and its refresh token) in memory.
+    expect(total(await Promise.all(fleet.map((worker) => worker.burst(5))))).toEqual(ok(40));
+    await untilOnASecond(issuedAt + tokens.expiresIn * 1000);
+    server.stats.reset();
+    server.faults.invalidGrant(8);
+
+    const refused = 'refused the refresh token (invalid_grant)';
+    const storm = total(await Promise.all(fleet.map((worker) => worker.authorize(50))));
+    expect(storm.ok).toBe(0);
+    expect(storm.errors).toEqual([expect.stringContaining(refused)]);
+    expect(server.stats.tokenRequests).toMatchObject({ total: 1, refresh_token: 1 });
+
+    // Later calls, and a process that starts now with the same bearer token, fail the same way at once.
+    const [late] = await startFleet(bundle.file, 1, config);
+    fleet.push(late!);
+    const after = total(await Promise.all(fleet.map((worker) => worker.authorize(5))));
+    expect(after.ok).toBe(0);
+    expect(after.errors).toEqual([expect.stringContaining(refused)]);
+    expect(server.stats.tokenRequests.total).toBe(1);
     await closeFleet();
   });
 });

@@ -620,6 +620,65 @@ describe('a 401 in one process marks the token rejected for all (invalidate)', (
   });
 });
 
+describe('seeds and refused refresh tokens: what a process must never write over', () => {
+  const at = (accessToken: string, refreshToken: string | undefined, obtainedAt: number): StoredToken => ({
+    accessToken,
+    refreshToken,
+    obtainedAt,
+    expiresAt: obtainedAt + 60_000,
+  });
+  const holding = (store: Member['store'], task: () => Promise<void>) =>
+    store.lock('k', task, new AbortController().signal);
+
+  test('a seed (`ifAbsent`) goes only where Redis holds nothing, however new its obtainedAt', async () => {
+    const a = await member();
+    const late = await member();
+    const now = Date.now();
+    await a.store.set('k', at('seed', 'rt-seed', now), { ifAbsent: true });
+    expect(await late.store.get('k')).toMatchObject({ accessToken: 'seed' });
+    // The fleet refreshes; a process that stalled after finding nothing seeds afterwards, with a later clock.
+    await holding(a.store, () => a.store.set('k', at('fresh', 'rt-fresh', now + 100)));
+    await late.store.set('k', at('seed', 'rt-seed', now + 5_000), { ifAbsent: true });
+    expect(await late.store.get('k')).toMatchObject({ accessToken: 'fresh', refreshToken: 'rt-fresh' });
+    expect(await storedValue()).toContain('rt-fresh');
+    // Nor later, from its memory, once Redis answers again (a seed stays a seed).
+    expect(await a.store.get('k')).toMatchObject({ accessToken: 'fresh' });
+  });
+
+  test.each([
+    ['in clear', {}],
+    ['encrypted', { encryptionKey: KEY_A }],
+  ])(
+    '`refused` round-trips %s, and marks the same token even without the lock, never a newer one',
+    async (_, options) => {
+      const a = await member(options);
+      const b = await member(options);
+      const now = Date.now();
+      await holding(a.store, () => a.store.set('k', at('at-1', 'rt-1', now)));
+      // B's lease ran out mid-request: it writes the mark without the lock, over the very token it refreshed.
+      await b.store.set('k', { ...at('at-1', undefined, now), expiresAt: now, refused: true });
+      expect(await a.store.get('k')).toEqual({
+        accessToken: 'at-1',
+        refreshToken: undefined,
+        obtainedAt: now,
+        expiresAt: now,
+        refused: true,
+      });
+      expect(await storedValue()).not.toContain('rt-1');
+      // A copy of the unmarked token (same obtainedAt) written back from another process's memory: refused.
+      await a.store.set('k', at('at-1', 'rt-1', now));
+      expect(await b.store.get('k')).toMatchObject({ refused: true, refreshToken: undefined });
+      // A mark for an older token never replaces a newer one.
+      await holding(a.store, () => a.store.set('k', at('at-2', 'rt-2', now + 10)));
+      await b.store.set('k', { ...at('at-1', undefined, now), refused: true });
+      expect(await b.store.get('k')).toMatchObject({ accessToken: 'at-2', refreshToken: 'rt-2' });
+      expect((await b.store.get('k'))?.refused).toBeUndefined();
+      expect(a.events).toEqual([]);
+      expect(b.events).toEqual([]);
+    },
+  );
+});
+
 describe('errors', () => {
   test('RedisStoreError is an AuthError that isAuthError() recognises, and carries the cross-copy brand', () => {
     const error = new RedisStoreError('Redis is unavailable (test). Check it.', 'AUTH_REDIS_UNAVAILABLE');

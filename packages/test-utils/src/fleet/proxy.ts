@@ -6,6 +6,8 @@ export interface HoldingProxy {
   readonly url: string;
   /** From now on, what the server answers is kept back (requests still reach it, in order). */
   hold(): void;
+  /** Resolves once an answer is kept back (the server has run a command the client does not know about). */
+  holding(): Promise<void>;
   /** Delivers everything kept back, and stops holding. */
   release(): void;
   close(): Promise<void>;
@@ -20,6 +22,7 @@ export interface HoldingProxy {
 export async function startHoldingProxy(target: string): Promise<HoldingProxy> {
   const { hostname, port } = new URL(target);
   let held: (() => void)[] | undefined;
+  let onHeld: (() => void) | undefined;
   const sockets = new Set<Socket>();
   const server = createServer((client) => {
     const upstream = createConnection({ host: hostname, port: Number(port) });
@@ -27,8 +30,9 @@ export async function startHoldingProxy(target: string): Promise<HoldingProxy> {
     client.pipe(upstream);
     upstream.on('data', (chunk) => {
       const deliver = () => client.write(chunk);
-      if (held) held.push(deliver);
-      else deliver();
+      if (!held) return void deliver();
+      held.push(deliver);
+      onHeld?.();
     });
     const end = () => {
       client.destroy();
@@ -47,6 +51,14 @@ export async function startHoldingProxy(target: string): Promise<HoldingProxy> {
     hold: () => {
       held ??= [];
     },
+    holding: () =>
+      new Promise<void>((resolve) => {
+        if (held?.length) return resolve();
+        onHeld = () => {
+          onHeld = undefined;
+          resolve();
+        };
+      }),
     release: () => {
       const pending = held ?? [];
       held = undefined;
