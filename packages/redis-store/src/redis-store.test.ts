@@ -479,7 +479,7 @@ describe('losing the lock: the task’s signal', () => {
   });
 
   test('aborts once the lease runs out while Redis does not answer renewals', async () => {
-    const { store } = await member({ lockTtl: 400, commandTimeout: 100 });
+    const { store } = await member({ lockTtl: 400, commandTimeout: 100, failoverWait: 0 });
     try {
       const reason = await store.lock(
         'k',
@@ -713,7 +713,7 @@ describe('when Redis is unavailable', () => {
     const client = newClient();
     opened.push({ client });
     const events: RedisStoreEvent[] = [];
-    const store = redisStore({ client });
+    const store = redisStore({ client, failoverWait: 0 });
     const auth = createAuth({
       baseUrl: server.url,
       credentials: oidcPassword(server.users.admin),
@@ -764,9 +764,35 @@ describe('when Redis is unavailable', () => {
     expect(server.stats.tokenRequests.total).toBe(1);
   });
 
+  test.each([
+    ['waits for a short outage (a failover) to end: one refresh for the fleet', {}, 2],
+    // Both present the same refresh token: the provider refuses the second, and the password grant stands in.
+    [
+      'with failoverWait: 0 refreshes on its own at once: the refresh token presented twice',
+      { failoverWait: 0 },
+      4,
+    ],
+  ])('a refresh due during an outage %s', async (_, options, tokenRequests) => {
+    const a = await member(options);
+    const b = await member(options);
+    const first = bearer(await a.auth.authorize('/v1/meta'));
+    expect(bearer(await b.auth.authorize('/v1/meta'))).toBe(first);
+    await redis.stop();
+    await sleep(2_100); // expired: both must refresh
+    const both = Promise.all([a.auth.authorize('/v1/meta'), b.auth.authorize('/v1/meta')]);
+    await sleep(1_000);
+    await redis.start();
+    const [headersA, headersB] = await both;
+    expect(server.stats.tokenRequests.total).toBe(tokenRequests);
+    if (tokenRequests === 2) expect(headersA).toEqual(headersB);
+    admin = await reconnectAdmin();
+    expect(await send(a.auth)).toBe(200);
+    expect(await send(b.auth)).toBe(200);
+  });
+
   test('a token refreshed during the outage goes back to Redis when it answers again (Redis restarted empty)', async () => {
-    const a = await member();
-    const b = await member();
+    const a = await member({ failoverWait: 0 });
+    const b = await member({ failoverWait: 0 });
     const first = bearer(await a.auth.authorize('/v1/meta'));
     expect(bearer(await b.auth.authorize('/v1/meta'))).toBe(first);
     await redis.stop();
@@ -788,8 +814,8 @@ describe('when Redis is unavailable', () => {
   test('Redis hangs (no answers, data kept): commands time out, the process goes on alone, its newer token wins after', async () => {
     // Tokens of 3 s here: the second one must outlive the pause's aftermath.
     await using slow = await startWeaviateServer({ accessTokenTtl: 3 });
-    const a = await member({ commandTimeout: 200 }, oidcPassword(slow.users.admin), slow);
-    const b = await member({ commandTimeout: 200 }, oidcPassword(slow.users.admin), slow);
+    const a = await member({ commandTimeout: 200, failoverWait: 0 }, oidcPassword(slow.users.admin), slow);
+    const b = await member({ commandTimeout: 200, failoverWait: 0 }, oidcPassword(slow.users.admin), slow);
     const first = bearer(await a.auth.authorize('/v1/meta'));
     expect(bearer(await b.auth.authorize('/v1/meta'))).toBe(first);
     redis.pause();

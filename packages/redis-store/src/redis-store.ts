@@ -69,6 +69,13 @@ export interface RedisStoreOptions {
    * @default 60000
    */
   readonly lockWait?: number | undefined;
+  /**
+   * How long a process that must refresh waits for an unavailable Redis to answer again, counted from the
+   * start of the outage, in ms, before it refreshes on its own. A failover (Sentinel, a cluster replica taking
+   * over) takes a second or two: waiting for it keeps one refresh for the fleet, so that a rotating refresh
+   * token is not presented twice. `0` refreshes on its own at once. @default 5000
+   */
+  readonly failoverWait?: number | undefined;
   /** A Redis command that takes longer than this (ms) counts as Redis being unavailable. @default 2000 */
   readonly commandTimeout?: number | undefined;
   /**
@@ -117,6 +124,8 @@ const LOCK_POLL_FIRST_MS = 5;
 const LOCK_POLL_MAX_MS = 50;
 /** After a failed or timed-out command, Redis is left alone this long (the client may still claim to be ready). */
 const RETRY_AFTER_MS = 1_000;
+/** How often a process that waits for a failover asks Redis again. */
+const FAILOVER_POLL_MS = 100;
 
 interface LocalEntry {
   token: StoredToken;
@@ -139,6 +148,7 @@ class RedisTokenStore implements RedisStore {
   readonly #cipher: Promise<Cipher> | undefined;
   readonly #lockTtl: number;
   readonly #lockWait: number;
+  readonly #failoverWait: number;
   readonly #timeout: number;
   readonly #retention: number;
   /** The auth objects using this store (`bind`): each hears of outages and unreadable values. */
@@ -157,6 +167,8 @@ class RedisTokenStore implements RedisStore {
   /** In-process queue per key: one lock attempt at a time, across every auth object using this store. */
   readonly #chains = new Map<string, Promise<void>>();
   #down: RedisStoreError | undefined;
+  /** When the outage in #down began. */
+  #downSince = 0;
   #retryAt = 0;
 
   constructor(options: RedisStoreOptions) {
@@ -184,6 +196,8 @@ class RedisTokenStore implements RedisStore {
     this.#cipher?.catch(() => {});
     this.#lockTtl = positive(options.lockTtl, 10_000, 'lockTtl');
     this.#lockWait = positive(options.lockWait, 60_000, 'lockWait');
+    this.#failoverWait =
+      options.failoverWait === 0 ? 0 : positive(options.failoverWait, 5_000, 'failoverWait');
     this.#timeout = positive(options.commandTimeout, 2_000, 'commandTimeout');
     this.#retention = positive(options.retention, 86_400_000, 'retention');
   }
@@ -203,8 +217,9 @@ class RedisTokenStore implements RedisStore {
     }
     const header = raw === null ? undefined : parseHeader(raw);
     // Redis lost the value (restarted, flushed) or never got ours (written during an outage): put ours back.
-    // A seed never goes over a stored token, however new its obtainedAt.
-    const newer = local?.dirty && !local.seed && (header?.obtainedAt ?? -1) < local.token.obtainedAt;
+    // Redis holds an older token than this process has seen (a write lost in a failover, a restart from an
+    // old snapshot) or one it could not write: this one goes back. A seed never goes over a stored token.
+    const newer = local && !local.seed && (header?.obtainedAt ?? -1) < local.token.obtainedAt;
     if (local && (raw === null || newer)) {
       await this.#writeBack(keys, local);
       return local.token;
@@ -326,10 +341,14 @@ class RedisTokenStore implements RedisStore {
       try {
         return await task(lost.signal);
       } finally {
+        // A token this holder could not write (a failover) goes to Redis before anyone else may refresh.
+        await this.#settle(() => this.#flush(keys, lost.signal));
         clearInterval(renewal);
         clearTimeout(expiry);
         if (this.#held.get(keys.id) === owner) this.#held.delete(keys.id);
-        await this.#command(keys, ['EVAL', RELEASE, '1', keys.lock, owner]).catch(() => {});
+        await this.#settle(() =>
+          this.#command(keys, ['EVAL', RELEASE, '1', keys.lock, owner], undefined, true),
+        );
       }
     });
   }
@@ -395,21 +414,32 @@ class RedisTokenStore implements RedisStore {
     return token;
   }
 
-  async #write(keys: RedisKeys, token: StoredToken, owner: string, mode: WriteMode): Promise<boolean> {
+  async #write(
+    keys: RedisKeys,
+    token: StoredToken,
+    owner: string,
+    mode: WriteMode,
+    probe = false,
+  ): Promise<boolean> {
     const value = await encode(token, keys.token, await this.#cipher);
     const ttl = Math.max(1_000, Math.round((token.expiresAt ?? Date.now()) - Date.now() + this.#retention));
-    const reply = await this.#command(keys, [
-      'EVAL',
-      WRITE,
-      '2',
-      keys.token,
-      keys.lock,
-      value,
-      String(Math.floor(token.obtainedAt)),
-      owner,
-      String(ttl),
-      mode,
-    ]);
+    const reply = await this.#command(
+      keys,
+      [
+        'EVAL',
+        WRITE,
+        '2',
+        keys.token,
+        keys.lock,
+        value,
+        String(Math.floor(token.obtainedAt)),
+        owner,
+        String(ttl),
+        mode,
+      ],
+      undefined,
+      probe,
+    );
     return Number(reply) === 1;
   }
 
@@ -422,6 +452,29 @@ class RedisTokenStore implements RedisStore {
     }
   }
 
+  /** Writes this process's token if Redis does not have it yet. */
+  async #flush(keys: RedisKeys, lease: AbortSignal): Promise<void> {
+    const entry = this.#local.get(keys.id);
+    if (!entry?.dirty || lease.aborted) return;
+    const owner = this.#held.get(keys.id) ?? '';
+    await this.#write(keys, entry.token, owner, writeMode(entry.token, entry.seed === true), true);
+    entry.dirty = false;
+  }
+
+  /** Runs `step` until it succeeds, while a failover may still end (at least once). */
+  async #settle(step: () => Promise<unknown>): Promise<void> {
+    for (;;) {
+      try {
+        await step();
+        return;
+      } catch {
+        // Unavailable: try again below, or give up (an outage: the next read writes the token back).
+      }
+      if (!this.#failingOver()) return;
+      await new Promise((resolve) => setTimeout(resolve, FAILOVER_POLL_MS));
+    }
+  }
+
   /** Takes the lock; returns its owner token and when the winning SET was sent (the lease starts then). */
   async #acquire(keys: RedisKeys, signal: AbortSignal): Promise<{ owner: string; sentAt: number }> {
     const owner = randomHex(16);
@@ -429,15 +482,24 @@ class RedisTokenStore implements RedisStore {
     for (let attempt = 0; ; attempt++) {
       signal.throwIfAborted();
       const sentAt = Date.now();
-      const reply = await this.#command(
-        keys,
-        ['SET', keys.lock, owner, 'NX', 'PX', String(this.#lockTtl)],
-        // A SET that timed out here may still land later: release that lock at once.
-        (late) => {
-          if (asString(late) === 'OK')
-            this.#client.send(keys.token, ['EVAL', RELEASE, '1', keys.lock, owner]).catch(() => {});
-        },
-      );
+      let reply: unknown;
+      try {
+        reply = await this.#command(
+          keys,
+          ['SET', keys.lock, owner, 'NX', 'PX', String(this.#lockTtl)],
+          // A SET that timed out here may still land later: release that lock at once.
+          (late) => {
+            if (asString(late) === 'OK')
+              this.#client.send(keys.token, ['EVAL', RELEASE, '1', keys.lock, owner]).catch(() => {});
+          },
+          true,
+        );
+      } catch (error) {
+        // Unavailable: wait for a failover to end, then refresh on its own (the caller's decision).
+        if (!this.#failingOver()) throw error;
+        await sleep(FAILOVER_POLL_MS, signal);
+        continue;
+      }
       if (asString(reply) === 'OK') return { owner, sentAt };
       const waited = Date.now() - started;
       if (waited >= this.#lockWait) {
@@ -466,13 +528,24 @@ class RedisTokenStore implements RedisStore {
   }
 
   /** One command to the node that serves `keys` (a token and its lock share a hash slot). */
-  async #command(keys: RedisKeys, args: string[], onLate?: (reply: unknown) => void): Promise<unknown> {
+  /** True while an outage is young enough to be a failover that a refresh should wait for. */
+  #failingOver(): boolean {
+    return this.#down !== undefined && Date.now() - this.#downSince < this.#failoverWait;
+  }
+
+  /** `probe`: ask even within the second a silent Redis is otherwise left alone (waiting for a failover). */
+  async #command(
+    keys: RedisKeys,
+    args: string[],
+    onLate?: (reply: unknown) => void,
+    probe = false,
+  ): Promise<unknown> {
     if (!this.#client.ready) {
       throw this.#unavailable(
         'the client is not connected (call `await client.connect()` before use), or it is reconnecting',
       );
     }
-    if (this.#down && Date.now() < this.#retryAt) throw this.#down;
+    if (this.#down && !probe && Date.now() < this.#retryAt) throw this.#down;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let timedOut = false;
     const sent = this.#client.send(keys.token, args);
@@ -502,6 +575,7 @@ class RedisTokenStore implements RedisStore {
 
   #unavailable(why: string, cause?: unknown): RedisStoreError {
     if (this.#down) return this.#down;
+    this.#downSince = Date.now();
     this.#down = new RedisStoreError(
       `Redis is unavailable: ${why}. Until it answers again this process keeps its token in memory and refreshes on its own (no request is lost, but the fleet no longer shares one refresh). Check the Redis server and the client's connection.`,
       'AUTH_REDIS_UNAVAILABLE',

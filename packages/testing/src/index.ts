@@ -8,6 +8,18 @@ export type {
 export type { Faults, MalformedKind } from './faults.js';
 export type { ApiKeyOption, ClientOption, Role, UserOption, WeaviateServerOptions } from './options.js';
 export { type RecordedRequest, type RecordingServer, startRecordingServer } from './recording-server.js';
+export {
+  type RedisCluster,
+  type RedisClusterNode,
+  type RedisClusterOptions,
+  startRedisCluster,
+} from './redis-cluster.js';
+export type { RedisAddress } from './redis-node.js';
+export {
+  type RedisSentinelOptions,
+  type RedisSentinelSetup,
+  startRedisSentinel,
+} from './redis-sentinel.js';
 export { type RedisServer, startRedisServer } from './redis-server.js';
 export {
   type IssuedTokens,

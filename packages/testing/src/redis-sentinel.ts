@@ -1,0 +1,136 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type RedisAddress, type RedisNodeProcess, redisCli, spawnRedisNode, until } from './redis-node.js';
+
+/** Options of {@link startRedisSentinel}. */
+export interface RedisSentinelOptions {
+  /** The name the sentinel monitors the primary under. @default 'auth-primary' */
+  readonly name?: string | undefined;
+  /** `down-after-milliseconds`: how long the primary may be silent before it counts as down. @default 1000 */
+  readonly downAfter?: number | undefined;
+}
+
+/** What {@link startRedisSentinel} returns: a primary, its replica and a sentinel on loopback ports. */
+export interface RedisSentinelSetup {
+  /** The primary's name for clients (`name` in node-redis's `createSentinel`, ioredis's `new Redis`). */
+  readonly name: string;
+  /** The sentinel, to give to clients (`sentinelRootNodes`, `sentinels`). */
+  readonly sentinels: readonly RedisAddress[];
+  /** The two data nodes (which one is the primary changes with each failover). */
+  readonly nodes: readonly RedisAddress[];
+  /** The primary now, as the sentinel names it. */
+  primary(): Promise<RedisAddress>;
+  /**
+   * Forces a failover (`SENTINEL FAILOVER`): the replica becomes the primary, the old primary its replica.
+   * Resolves when the sentinel names the new primary and the old one replicates from it.
+   */
+  failover(): Promise<RedisAddress>;
+  /** Runs one command on one node (or the sentinel) through `redis-cli`; returns its raw output. */
+  command(node: RedisAddress, ...args: string[]): Promise<string>;
+  /** Kills every process and removes their files. */
+  stop(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * Starts a Sentinel setup on free 127.0.0.1 ports: a primary, one replica of it, and one sentinel
+ * (`redis-server --sentinel`) monitoring them with a quorum of 1, and waits until the sentinel knows the
+ * replica (a failover needs one). Nothing is persisted. `REDIS_SERVER` and `REDIS_CLI` name other binaries.
+ *
+ * @example
+ * ```ts
+ * import { startRedisSentinel } from '@auth/testing';
+ * import { createSentinel } from 'redis';
+ *
+ * await using setup = await startRedisSentinel();
+ * const client = createSentinel({ name: setup.name, sentinelRootNodes: [...setup.sentinels] });
+ * await client.connect();
+ * await setup.failover(); // the client follows the new primary
+ * await client.destroy();
+ * ```
+ */
+export async function startRedisSentinel(options: RedisSentinelOptions = {}): Promise<RedisSentinelSetup> {
+  const name = options.name ?? 'auth-primary';
+  const downAfter = options.downAfter ?? 1000;
+  if (!/^[\w-]+$/.test(name)) {
+    throw new Error('startRedisSentinel(): `name` must be letters, digits, `_` or `-`.');
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'auth-redis-sentinel-'));
+  const processes: RedisNodeProcess[] = [];
+  const stop = async () => {
+    await Promise.all(processes.map((node) => node.kill()));
+    await rm(dir, { recursive: true, force: true });
+  };
+  const command = (node: RedisAddress, ...args: string[]) => redisCli(node.port, ...args);
+  let sentinel: RedisAddress;
+  let nodes: RedisAddress[];
+
+  try {
+    const primary = await spawnRedisNode(() => []);
+    processes.push(primary);
+    const replica = await spawnRedisNode(() => ['--replicaof', primary.host, String(primary.port)]);
+    processes.push(replica);
+    nodes = [primary, replica].map(({ host, port }) => ({ host, port }));
+    await until(
+      async () => (await command(replica, 'INFO', 'replication')).includes('master_link_status:up'),
+      'the replica to sync with the primary',
+    );
+    // A sentinel rewrites its configuration file: one of its own.
+    const config = join(dir, 'sentinel.conf');
+    await writeFile(
+      config,
+      [
+        `sentinel monitor ${name} ${primary.host} ${primary.port} 1`,
+        `sentinel down-after-milliseconds ${name} ${downAfter}`,
+        `sentinel failover-timeout ${name} 10000`,
+        `sentinel parallel-syncs ${name} 1`,
+        '',
+      ].join('\n'),
+    );
+    const watcher = await spawnRedisNode(() => [config, '--sentinel', '--dir', dir]);
+    processes.push(watcher);
+    sentinel = { host: watcher.host, port: watcher.port };
+    // Known, and heard from directly (its INFO says the link to the primary is up): fit to be promoted.
+    await until(async () => {
+      const known = await command(sentinel, 'SENTINEL', 'REPLICAS', name);
+      return known.includes(String(replica.port)) && /master-link-status\nok/.test(known);
+    }, 'the sentinel to know the replica as fit to be promoted');
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  const current = async (): Promise<RedisAddress> => {
+    const [host, port] = (await command(sentinel, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name)).split('\n');
+    return { host: host!, port: Number(port) };
+  };
+
+  return {
+    name,
+    sentinels: [sentinel],
+    nodes,
+    primary: current,
+    command,
+    async failover() {
+      const before = await current();
+      let reply = '';
+      // Right after a failover the sentinel needs a moment before the old primary counts as a fit replica.
+      await until(async () => {
+        reply = await command(sentinel, 'SENTINEL', 'FAILOVER', name);
+        return reply.startsWith('OK');
+      }, `the sentinel to accept SENTINEL FAILOVER (last answer: ${reply})`);
+      let after = before;
+      await until(async () => {
+        after = await current();
+        if (after.port === before.port) return false;
+        const [role] = (await command(after, 'ROLE')).split('\n');
+        const old = await command(before, 'INFO', 'replication');
+        return role === 'master' && old.includes(`master_port:${after.port}`);
+      }, 'the failover to complete (a new primary, the old one its replica)');
+      return after;
+    },
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}

@@ -1,0 +1,39 @@
+import { expect, it } from 'vitest';
+import { startRedisCluster } from './redis-cluster.js';
+import { startRedisSentinel } from './redis-sentinel.js';
+
+it('starts a three-primary Redis Cluster on loopback ports, moves a slot and stops', async () => {
+  await using cluster = await startRedisCluster();
+  expect(cluster.nodes).toHaveLength(3);
+  const key = '{probe}:a';
+  const from = await cluster.primaryOf(key);
+  await cluster.command(from, 'SET', key, 'v');
+  const to = await cluster.moveSlot(key);
+  expect(to.port).not.toBe(from.port);
+  expect((await cluster.primaryOf(key)).port).toBe(to.port);
+  expect(await cluster.command(to, 'GET', key)).toBe('v');
+  expect(await cluster.command(from, 'GET', key)).toMatch(/^MOVED \d+ 127\.0\.0\.1:\d+$/);
+});
+
+it('loses a primary: its replica takes over with the data', async () => {
+  await using cluster = await startRedisCluster({ replicas: 1 });
+  expect(cluster.nodes).toHaveLength(6);
+  const key = '{probe}:b';
+  const before = await cluster.primaryOf(key);
+  await cluster.command(before, 'SET', key, 'kept');
+  await cluster.command(before, 'WAIT', '1', '1000');
+  const after = await cluster.losePrimary(key);
+  expect(after.port).not.toBe(before.port);
+  expect(await cluster.command(after, 'GET', key)).toBe('kept');
+});
+
+it('starts a primary, a replica and a sentinel; a forced failover swaps them', async () => {
+  await using setup = await startRedisSentinel();
+  const before = await setup.primary();
+  await setup.command(before, 'SET', 'probe', 'kept');
+  await setup.command(before, 'WAIT', '1', '1000');
+  const after = await setup.failover();
+  expect(after.port).not.toBe(before.port);
+  expect(await setup.command(after, 'GET', 'probe')).toBe('kept');
+  expect((await setup.command(before, 'ROLE')).split('\n')[0]).toBe('slave');
+});
