@@ -1,14 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  pause,
-  type RedisAddress,
-  type RedisNodeProcess,
-  redisCli,
-  spawnRedisNode,
-  until,
-} from './redis-node.js';
+import { pause, type RedisAddress, redisGroup, spawnRedisNode, until } from './redis-node.js';
 
 /** Options of {@link startRedisCluster}. */
 export interface RedisClusterOptions {
@@ -80,13 +71,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   if (!Number.isInteger(replicas) || replicas < 0) {
     throw new Error('startRedisCluster(): `replicas` must be a whole number (replicas per primary).');
   }
-  const dir = await mkdtemp(join(tmpdir(), 'auth-redis-cluster-'));
-  const processes: RedisNodeProcess[] = [];
-  const stop = async () => {
-    await Promise.all(processes.map((node) => node.kill()));
-    await rm(dir, { recursive: true, force: true });
-  };
-  const command = (node: RedisAddress, ...args: string[]) => redisCli(node.port, ...args);
+  const { dir, processes, command, stop } = await redisGroup('redis-cluster');
 
   try {
     const spawned = await Promise.all(
@@ -104,8 +89,8 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       ),
     );
     processes.push(...spawned);
-    await redisCli(
-      spawned[0]!.port,
+    await command(
+      spawned[0]!,
       '--cluster',
       'create',
       ...spawned.map(({ host, port }) => `${host}:${port}`),

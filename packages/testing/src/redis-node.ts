@@ -1,4 +1,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { freePort, ping } from './redis-server.js';
 
 /** Where a Redis server (or sentinel) listens. */
@@ -105,4 +108,28 @@ export async function until(check: () => Promise<boolean>, what: string, ms = 30
 
 export function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The processes of one setup (a cluster, a Sentinel setup), a directory for their files, and a way to end all. */
+export interface RedisGroup {
+  readonly dir: string;
+  readonly processes: RedisNodeProcess[];
+  /** Runs one command on one node through `redis-cli`; returns its raw output. */
+  command(node: RedisAddress, ...args: string[]): Promise<string>;
+  /** Kills every process and removes the directory. */
+  stop(): Promise<void>;
+}
+
+export async function redisGroup(name: string): Promise<RedisGroup> {
+  const dir = await mkdtemp(join(tmpdir(), `auth-${name}-`));
+  const processes: RedisNodeProcess[] = [];
+  return {
+    dir,
+    processes,
+    command: (node, ...args) => redisCli(node.port, ...args),
+    async stop() {
+      await Promise.all(processes.map((node) => node.kill()));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
