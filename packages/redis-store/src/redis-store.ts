@@ -158,7 +158,7 @@ class RedisTokenStore implements RedisStore {
   /** The last token this process saw or wrote, per key: what it serves while Redis is unavailable. */
   readonly #local = new Map<string, LocalEntry>();
   /** The last value read per key and what it decoded to (decrypting once per value, reporting once). */
-  readonly #decoded = new Map<string, { raw: string; token: StoredToken | undefined }>();
+  readonly #decoded = new Map<string, { raw: string; token: Promise<StoredToken | undefined> }>();
   /** A GET in flight per key, shared by concurrent readers as long as no write started since. */
   readonly #reads = new Map<string, { seq: number; promise: Promise<string | null> }>();
   readonly #writeSeq = new Map<string, number>();
@@ -387,31 +387,31 @@ class RedisTokenStore implements RedisStore {
     return promise;
   }
 
-  async #decode(
-    keys: RedisKeys,
-    value: string,
-    header: Header | undefined,
-  ): Promise<StoredToken | undefined> {
-    // A value and its rejected-marked copy hold the same token: decrypted (and reported) once.
+  #decode(keys: RedisKeys, value: string, header: Header | undefined): Promise<StoredToken | undefined> {
+    // A value and its rejected-marked copy hold the same token: decrypted (and reported) once, also when
+    // concurrent readers get it at the same time.
     const raw = header?.rejected ? value.slice(REJECTED_MARK.length) : value;
     const last = this.#decoded.get(keys.id);
     if (last?.raw === raw) return last.token;
+    const token = this.#decodeOnce(keys, header);
+    this.#decoded.set(keys.id, { raw, token });
+    return token;
+  }
+
+  async #decodeOnce(keys: RedisKeys, header: Header | undefined): Promise<StoredToken | undefined> {
     const cipher = await this.#cipher;
     const result = header
       ? await decode(header, keys.token, cipher)
       : new UnreadableValue('it is not a value this version of the store writes (v2|…)');
-    const token = result instanceof UnreadableValue ? undefined : result;
-    this.#decoded.set(keys.id, { raw, token });
-    if (result instanceof UnreadableValue) {
-      this.#emit({
-        type: 'store-error',
-        error: new RedisStoreError(
-          `The token stored in Redis at ${keys.token} cannot be read: ${result.why}. This process ignores it and gets a fresh token, which replaces it.`,
-          'AUTH_REDIS_DECRYPT_FAILED',
-        ),
-      });
-    }
-    return token;
+    if (!(result instanceof UnreadableValue)) return result;
+    this.#emit({
+      type: 'store-error',
+      error: new RedisStoreError(
+        `The token stored in Redis at ${keys.token} cannot be read: ${result.why}. This process ignores it and gets a fresh token, which replaces it.`,
+        'AUTH_REDIS_DECRYPT_FAILED',
+      ),
+    });
+    return undefined;
   }
 
   async #write(

@@ -95,6 +95,11 @@ function credentialsOf(config: WorkerCredentials): Credentials {
   return oidcPassword({ username: config.username, password: config.password });
 }
 
+function trouble(error: Error): string {
+  const cause = (error as { cause?: unknown }).cause;
+  return `${error.message}${cause instanceof Error ? ` (cause: ${cause.message})` : ''}`;
+}
+
 /** Requests for `count` concurrent loops until stopped, counted. */
 function startTraffic(auth: Auth, concurrency: number) {
   const total: Burst = { ok: 0, failed: 0, errors: [] };
@@ -134,6 +139,8 @@ async function main<Client>(config: WorkerConfig, redisStore: RedisStoreFactory<
         type: 'event',
         event: event.type,
         ...(event.type === 'refresh-started' ? { detail: `${event.grant}:${event.reason}` } : {}),
+        // What went wrong (messages and causes never hold a token or a key).
+        ...('error' in event ? { detail: trouble(event.error) } : {}),
       }),
   });
 
