@@ -33,7 +33,8 @@ export interface RedisCluster {
   moveSlot(key: string, options?: { midway?: number }): Promise<RedisClusterNode>;
   /**
    * Kills (SIGKILL) the primary of `key`'s slot and waits until its replica has taken over (needs
-   * `replicas: 1`). Returns the new primary.
+   * `replicas: 1`); then a new node takes the lost one's place (its port and cluster identity, no data) and
+   * joins as the new primary's replica. Returns the new primary.
    */
   losePrimary(key: string): Promise<RedisClusterNode>;
   /** Runs one command on one node through `redis-cli`; returns its raw output. */
@@ -72,21 +73,14 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     throw new Error('startRedisCluster(): `replicas` must be a whole number (replicas per primary).');
   }
   const { dir, processes, command, stop } = await redisGroup('redis-cluster');
+  const nodeArgs = (port: number) => [
+    ...['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`)],
+    ...['--cluster-node-timeout', String(nodeTimeout), '--dir', dir],
+  ];
 
   try {
     const spawned = await Promise.all(
-      Array.from({ length: primaries * (1 + replicas) }, () =>
-        spawnRedisNode((port) => [
-          '--cluster-enabled',
-          'yes',
-          '--cluster-config-file',
-          join(dir, `nodes-${port}.conf`),
-          '--cluster-node-timeout',
-          String(nodeTimeout),
-          '--dir',
-          dir,
-        ]),
-      ),
+      Array.from({ length: primaries * (1 + replicas) }, () => spawnRedisNode(nodeArgs)),
     );
     processes.push(...spawned);
     await command(
@@ -174,7 +168,8 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     },
     async losePrimary(key) {
       const lost = await primaryOf(key);
-      await processes.find((node) => node.port === lost.port)?.kill();
+      const index = processes.findIndex((node) => node.port === lost.port);
+      await processes[index]?.kill();
       let next: RedisClusterNode | undefined;
       await until(
         async () => {
@@ -182,6 +177,12 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
           return next.id !== lost.id;
         },
         `a replica to take over slot ${await slotOf(key)} from the lost primary`,
+      );
+      const replacement = await spawnRedisNode(nodeArgs, lost.port);
+      processes[index] = replacement;
+      await until(
+        async () => (await command(replacement, 'INFO', 'replication')).includes('master_link_status:up'),
+        'the replacement node to sync as a replica of the new primary',
       );
       return next!;
     },

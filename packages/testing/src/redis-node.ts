@@ -32,12 +32,15 @@ function missing(binary: string, error: Error): Error {
 }
 
 /**
- * Starts `redis-server` with `args` on a free loopback port (`--port` and `--bind` are added), persisting
- * nothing, and waits until it answers PING.
+ * Starts `redis-server` with `args` on a free loopback port, or `onPort` (`--port` and `--bind` are added),
+ * persisting nothing, and waits until it answers PING.
  */
-export async function spawnRedisNode(args: (port: number) => string[]): Promise<RedisNodeProcess> {
+export async function spawnRedisNode(
+  args: (port: number) => string[],
+  onPort?: number,
+): Promise<RedisNodeProcess> {
   const { server } = redisBinaries();
-  const port = await freePort();
+  const port = onPort ?? (await freePort());
   const child: ChildProcess = spawn(
     server,
     [

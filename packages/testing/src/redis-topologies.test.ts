@@ -25,6 +25,11 @@ it('loses a primary: its replica takes over with the data', async () => {
   const after = await cluster.losePrimary(key);
   expect(after.port).not.toBe(before.port);
   expect(await cluster.command(after, 'GET', key)).toBe('kept');
+  // The lost node was replaced: the new primary has a replica again, and can lose it in turn.
+  expect(await cluster.command(after, 'INFO', 'replication')).toContain(`port=${before.port}`);
+  const third = await cluster.losePrimary(key);
+  expect(third.port).toBe(before.port);
+  expect(await cluster.command(third, 'GET', key)).toBe('kept');
 });
 
 it('starts a primary, a replica and a sentinel; a forced failover swaps them', async () => {
