@@ -54,7 +54,7 @@ export interface RedisConnection {
 }
 
 /** How long and how often a command is tried again after `TRYAGAIN` (a slot migration in progress). */
-const TRYAGAIN_ATTEMPTS = 20;
+const TRYAGAIN_FOR_MS = 1_500;
 const TRYAGAIN_PAUSE_MS = 25;
 
 const SUPPORTED =
@@ -66,14 +66,15 @@ export function connectionOf(client: unknown): RedisConnection {
   if (typeof c === 'object' && c !== null) {
     if (typeof c.call === 'function' && typeof c.status === 'string') {
       const io = c as unknown as IoRedisLike & { isCluster?: boolean };
-      return {
+      const connection: RedisConnection = {
         kind: io.isCluster === true ? 'an ioredis Cluster' : 'an ioredis client',
         get ready() {
           return io.status === 'ready';
         },
-        // ioredis follows MOVED and ASK, and tries TRYAGAIN again, by itself.
+        // ioredis follows MOVED and ASK by itself, and tries TRYAGAIN again for a while (16 x 100 ms).
         send: (_key, [command, ...args]) => io.call(command!, ...args),
       };
+      return io.isCluster === true ? retryingTryAgain(connection) : connection;
     }
     if (typeof c.sendCommand === 'function' && typeof c.getSlotMaster === 'function') {
       const cluster = c as unknown as NodeRedisClusterLike;
@@ -112,8 +113,9 @@ export function connectionOf(client: unknown): RedisConnection {
 }
 
 /**
- * node-redis's cluster client follows MOVED and ASK but not `TRYAGAIN` (a script whose keys are split between
- * the two nodes of a slot being migrated): a few short pauses, then it is an error like any other.
+ * Cluster clients follow MOVED and ASK, but `TRYAGAIN` (a script over a token and its lock while their slot
+ * migrates and one of them is not there) is an error for node-redis and, after 1.6 s, for ioredis: tried
+ * again every 25 ms for up to 1.5 s, then it is an error like any other.
  */
 function retryingTryAgain(connection: RedisConnection): RedisConnection {
   return {
@@ -122,11 +124,15 @@ function retryingTryAgain(connection: RedisConnection): RedisConnection {
       return connection.ready;
     },
     async send(key, args) {
-      for (let attempt = 1; ; attempt++) {
+      const started = Date.now();
+      for (;;) {
         try {
           return await connection.send(key, args);
         } catch (error) {
-          if (attempt >= TRYAGAIN_ATTEMPTS || !String((error as Error)?.message).startsWith('TRYAGAIN')) {
+          if (
+            Date.now() - started > TRYAGAIN_FOR_MS ||
+            !/\bTRYAGAIN\b/.test(String((error as Error)?.message))
+          ) {
             throw error;
           }
           await new Promise((resolve) => setTimeout(resolve, TRYAGAIN_PAUSE_MS));

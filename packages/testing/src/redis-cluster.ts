@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { pause, type RedisAddress, redisGroup, spawnRedisNode, until } from './redis-node.js';
+import { freePort } from './redis-server.js';
 
 /** Options of {@link startRedisCluster}. */
 export interface RedisClusterOptions {
@@ -73,10 +74,16 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     throw new Error('startRedisCluster(): `replicas` must be a whole number (replicas per primary).');
   }
   const { dir, processes, command, stop } = await redisGroup('redis-cluster');
-  const nodeArgs = (port: number) => [
-    ...['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`)],
-    ...['--cluster-node-timeout', String(nodeTimeout), '--dir', dir],
-  ];
+  const busPorts = new Map<number, number>();
+  const nodeArgs = async (port: number) => {
+    // The bus port must be free too (port + 10000, the default, may be taken or above 65535).
+    const bus = busPorts.get(port) ?? (await freePort());
+    busPorts.set(port, bus);
+    return [
+      ...['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`)],
+      ...['--cluster-port', String(bus), '--cluster-node-timeout', String(nodeTimeout), '--dir', dir],
+    ];
+  };
 
   try {
     const spawned = await Promise.all(

@@ -36,7 +36,7 @@ function missing(binary: string, error: Error): Error {
  * persisting nothing, and waits until it answers PING.
  */
 export async function spawnRedisNode(
-  args: (port: number) => string[],
+  args: (port: number) => string[] | Promise<string[]>,
   onPort?: number,
 ): Promise<RedisNodeProcess> {
   const { server } = redisBinaries();
@@ -44,17 +44,20 @@ export async function spawnRedisNode(
   const child: ChildProcess = spawn(
     server,
     [
-      ...args(port),
+      ...(await args(port)),
       ...['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no'],
       // A replica syncs at once (Redis waits 5 s by default, for more replicas to share the transfer).
       ...['--repl-diskless-sync-delay', '0'],
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  let stderr = '';
-  child.stderr?.on('data', (chunk) => {
-    stderr += chunk;
-  });
+  // Redis logs to stdout, errors at startup included: the last lines say why it exited.
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk).slice(-2_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const failed = new Promise<never>((_, reject) =>
     child.once('error', (error) => reject(missing(server, error))),
@@ -67,7 +70,7 @@ export async function spawnRedisNode(
   };
   try {
     for (let i = 0; ; i++) {
-      if (child.exitCode !== null) throw new Error(`${server} exited: ${stderr.slice(0, 500)}`);
+      if (child.exitCode !== null) throw new Error(`${server} exited: ${output.slice(-500)}`);
       if (await Promise.race([ping(port), failed])) break;
       if (i > 200) throw new Error(`${server} did not answer PING within 5 s`);
       await pause(25);
