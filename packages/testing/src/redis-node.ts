@@ -71,7 +71,7 @@ export async function spawnRedisNode(
   try {
     for (let i = 0; ; i++) {
       if (child.exitCode !== null) throw new Error(`${server} exited: ${output.slice(-500)}`);
-      if (await Promise.race([ping(port), failed])) break;
+      if (await Promise.race([ping(port, child.pid), failed])) break;
       if (i > 200) throw new Error(`${server} did not answer PING within 5 s`);
       await pause(25);
     }

@@ -30,18 +30,24 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Whether a Redis server answers PING on 127.0.0.1:`port`. */
-export function ping(port: number): Promise<boolean> {
+/**
+ * Whether a Redis server answers on 127.0.0.1:`port`, and, given `pid`, whether it is that process (another
+ * test's server may have taken a port that ours left free while stopped).
+ */
+export function ping(port: number, pid?: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: '127.0.0.1', port });
     let answer = '';
     socket.setTimeout(500, () => socket.destroy());
-    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('connect', () => socket.write('INFO server\r\n'));
     socket.on('data', (data) => {
       answer += data.toString();
-      if (answer.includes('\r\n')) socket.end();
+      if (/process_id:\d+\r\n/.test(answer)) socket.end();
     });
-    socket.on('close', () => resolve(answer.startsWith('+PONG')));
+    socket.on('close', () => {
+      const id = /process_id:(\d+)/.exec(answer)?.[1];
+      resolve(id !== undefined && (pid === undefined || Number(id) === pid));
+    });
     socket.on('error', () => {});
   });
 }
@@ -105,7 +111,7 @@ export async function startRedisServer(): Promise<RedisServer> {
     try {
       for (let i = 0; i < 200; i++) {
         if (proc.exitCode !== null) throw new Error(`redis-server exited: ${stderr.slice(0, 500)}`);
-        if (await Promise.race([ping(port), spawnError])) return;
+        if (await Promise.race([ping(port, proc.pid), spawnError])) return;
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
       throw new Error('redis-server did not answer PING within 5 s');

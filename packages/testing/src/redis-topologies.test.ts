@@ -1,4 +1,4 @@
-import { expect, it } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
 import { startRedisCluster } from './redis-cluster.js';
 import { startRedisSentinel } from './redis-sentinel.js';
 
@@ -41,4 +41,15 @@ it('starts a primary, a replica and a sentinel; a forced failover swaps them', a
   expect(after.port).not.toBe(before.port);
   expect(await setup.command(after, 'GET', 'probe')).toBe('kept');
   expect(setup.nodes.map((node) => node.port).sort()).toEqual([before.port, after.port].sort());
+});
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+it('says what to install when redis-server or redis-cli is missing', async () => {
+  vi.stubEnv('REDIS_CLI', '/nonexistent/redis-cli');
+  await expect(startRedisCluster()).rejects.toThrow(/apt-get install redis-server redis-tools/);
+  vi.stubEnv('REDIS_SERVER', '/nonexistent/redis-server');
+  await expect(startRedisSentinel()).rejects.toThrow(/apt-get install redis-server redis-tools/);
 });
