@@ -206,7 +206,7 @@ describe('Sentinel (a primary, a replica, a sentinel)', () => {
   afterAll(() => setup?.stop());
 
   test.for(full ? clients : ['ioredis' as const])(
-    'the storm through %s across a failover forced mid-storm: no failed request, the grant alive',
+    'the storm through %s across a failover forced mid-refresh: no failed request, the grant alive',
     async (client, { startServer }) => {
       const server = await startServer({ accessTokenTtl: 2 });
       const redis: RedisStoreConfig = {
@@ -219,7 +219,11 @@ describe('Sentinel (a primary, a replica, a sentinel)', () => {
         file: bundle.file,
         redis,
         started,
-        during: () => setup.failover(),
+        // The fleet's refresh is still at the provider (1 s) while the sentinel promotes the replica.
+        during: () => {
+          server.faults.hangTokenRequests(1_000);
+          return setup.failover();
+        },
       });
 
       expect((await setup.primary()).port).not.toBe(before.port);
