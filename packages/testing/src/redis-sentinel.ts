@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type RedisAddress, redisGroup, spawnRedisNode, until } from './redis-node.js';
 
@@ -62,15 +62,32 @@ export async function startRedisSentinel(options: RedisSentinelOptions = {}): Pr
   let nodes: RedisAddress[];
 
   try {
-    const primary = await spawnRedisNode(() => []);
+    // Their files (a replica's copy of the primary's data during a sync) go to the setup's directory.
+    const home = async (name: string) => {
+      const path = join(dir, name);
+      await mkdir(path);
+      return ['--dir', path];
+    };
+    const primary = await spawnRedisNode(() => home('primary'));
     processes.push(primary);
-    const replica = await spawnRedisNode(() => ['--replicaof', primary.host, String(primary.port)]);
+    const replica = await spawnRedisNode(() => [
+      '--replicaof',
+      primary.host,
+      String(primary.port),
+      '--dir',
+      dir,
+    ]);
     processes.push(replica);
     nodes = [primary, replica].map(({ host, port }) => ({ host, port }));
-    await until(
-      async () => (await command(replica, 'INFO', 'replication')).includes('master_link_status:up'),
-      'the replica to sync with the primary',
-    );
+    // Synced, and streaming: a write on the primary shows on the replica (right after the initial sync the
+    // primary holds writes back until the replica's first acknowledgement, and WAIT may not tell).
+    let probe = 0;
+    await until(async () => {
+      probe++;
+      await command(primary, 'SET', 'auth-testing:probe', String(probe));
+      return (await command(replica, 'GET', 'auth-testing:probe')) === String(probe);
+    }, 'the replica to sync with the primary');
+    await command(primary, 'DEL', 'auth-testing:probe');
     // A sentinel rewrites its configuration file: one of its own.
     const config = join(dir, 'sentinel.conf');
     await writeFile(

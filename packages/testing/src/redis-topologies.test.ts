@@ -21,7 +21,7 @@ it('loses a primary: its replica takes over with the data', async () => {
   const key = '{probe}:b';
   const before = await cluster.primaryOf(key);
   await cluster.command(before, 'SET', key, 'kept');
-  await cluster.command(before, 'WAIT', '1', '1000');
+  expect(await cluster.command(before, 'WAIT', '1', '5000')).toBe('1');
   const after = await cluster.losePrimary(key);
   expect(after.port).not.toBe(before.port);
   expect(await cluster.command(after, 'GET', key)).toBe('kept');
@@ -36,7 +36,7 @@ it('starts a primary, a replica and a sentinel; a forced failover swaps them', a
   await using setup = await startRedisSentinel();
   const before = await setup.primary();
   await setup.command(before, 'SET', 'probe', 'kept');
-  await setup.command(before, 'WAIT', '1', '1000');
+  expect(await setup.command(before, 'WAIT', '1', '5000')).toBe('1');
   const after = await setup.failover();
   expect(after.port).not.toBe(before.port);
   expect(await setup.command(after, 'GET', 'probe')).toBe('kept');
