@@ -24,13 +24,17 @@ export interface NodeRedisClusterLike {
 
 /** A Sentinel-managed client from `createSentinel()` of the `redis` package (node-redis). */
 export interface NodeRedisSentinelLike {
+  /** Sends one command to the current primary. */
   sendCommand(isReadonly: boolean | undefined, args: string[]): Promise<unknown>;
+  /** What tells a Sentinel client from the others (the store does not call it). */
   getMasterNode(): unknown;
+  /** True while connected to the primary. */
   readonly isReady: boolean;
 }
 
 /** An ioredis client: `new Redis(...)` (a single node, or Sentinel with `sentinels`) or `new Cluster(...)`. */
 export interface IoRedisLike {
+  /** Sends one command (routed by its keys on a `Cluster`). */
   call(command: string, ...args: string[]): Promise<unknown>;
   /** `'ready'` while connected. */
   readonly status: string;

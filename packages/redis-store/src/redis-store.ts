@@ -542,7 +542,7 @@ class RedisTokenStore implements RedisStore {
   ): Promise<unknown> {
     if (!this.#client.ready) {
       throw this.#unavailable(
-        'the client is not connected (call `await client.connect()` before use), or it is reconnecting',
+        `the client (${this.#client.kind}) is not connected (call \`await client.connect()\` before use), or it is reconnecting`,
       );
     }
     if (this.#down && !probe && Date.now() < this.#retryAt) throw this.#down;
