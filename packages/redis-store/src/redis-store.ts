@@ -24,7 +24,7 @@ import {
   UnreadableValue,
 } from './codec.js';
 import { RedisStoreError } from './errors.js';
-import { INVALIDATE, RELEASE, RENEW, WRITE } from './scripts.js';
+import { INVALIDATE, RELEASE, RELEASE_WITH_TOKEN, RENEW, WRITE } from './scripts.js';
 
 /**
  * Options of {@link redisStore}.
@@ -128,6 +128,7 @@ const RETRY_AFTER_MS = 1_000;
 const FAILOVER_POLL_MS = 100;
 
 interface LocalEntry {
+  readonly keys: RedisKeys;
   token: StoredToken;
   /** Not yet in Redis (written while it was unavailable): written back when it answers. */
   dirty: boolean;
@@ -227,7 +228,7 @@ class RedisTokenStore implements RedisStore {
     if (raw === null) return undefined;
     const decoded = await this.#decode(keys, raw, header);
     const token = decoded && header ? asServed(decoded, header) : decoded;
-    if (token) this.#local.set(keys.id, { token, dirty: false });
+    if (token) this.#local.set(keys.id, { keys, token, dirty: false });
     return token;
   }
 
@@ -235,7 +236,7 @@ class RedisTokenStore implements RedisStore {
     const keys = await this.#keysFor(key);
     this.#writeSeq.set(keys.id, (this.#writeSeq.get(keys.id) ?? 0) + 1);
     const seed = options?.ifAbsent === true;
-    const entry: LocalEntry = { token, dirty: true, seed };
+    const entry: LocalEntry = { keys, token, dirty: true, seed };
     const previous = this.#local.get(keys.id);
     this.#local.set(keys.id, entry);
     try {
@@ -341,14 +342,15 @@ class RedisTokenStore implements RedisStore {
       try {
         return await task(lost.signal);
       } finally {
-        // A token this holder could not write (a failover) goes to Redis before anyone else may refresh.
-        await this.#settle(() => this.#flush(keys, lost.signal));
         clearInterval(renewal);
         clearTimeout(expiry);
         if (this.#held.get(keys.id) === owner) this.#held.delete(keys.id);
-        await this.#settle(() =>
-          this.#command(keys, ['EVAL', RELEASE, '1', keys.lock, owner], undefined, true),
-        );
+        // The lock goes with this holder's token, through a failover too (see RELEASE_WITH_TOKEN).
+        await this.#settle(() => this.#release(keys, owner));
+        // A failover can drop what the old primary took just before it stepped down (this token, the
+        // release): look again once the clients have switched, and put this token back if it is missing.
+        const check = setTimeout(() => void this.get(key).catch(() => {}), this.#lockTtl / 3);
+        unref(check);
       }
     });
   }
@@ -422,7 +424,7 @@ class RedisTokenStore implements RedisStore {
     probe = false,
   ): Promise<boolean> {
     const value = await encode(token, keys.token, await this.#cipher);
-    const ttl = Math.max(1_000, Math.round((token.expiresAt ?? Date.now()) - Date.now() + this.#retention));
+    const ttl = this.#ttl(token);
     const reply = await this.#command(
       keys,
       [
@@ -452,13 +454,39 @@ class RedisTokenStore implements RedisStore {
     }
   }
 
-  /** Writes this process's token if Redis does not have it yet. */
-  async #flush(keys: RedisKeys, lease: AbortSignal): Promise<void> {
+  /** How long a stored token stays in Redis: `retention` after it expires. */
+  #ttl(token: StoredToken | undefined): number {
+    return Math.max(1_000, Math.round((token?.expiresAt ?? Date.now()) - Date.now() + this.#retention));
+  }
+
+  /** Frees the lock, and puts this holder's token where Redis has none or an older one, in one script. */
+  async #release(keys: RedisKeys, owner: string): Promise<void> {
     const entry = this.#local.get(keys.id);
-    if (!entry?.dirty || lease.aborted) return;
-    const owner = this.#held.get(keys.id) ?? '';
-    await this.#write(keys, entry.token, owner, writeMode(entry.token, entry.seed === true), true);
-    entry.dirty = false;
+    const token = entry && !entry.seed ? entry.token : undefined;
+    const value = token ? await encode(token, keys.token, await this.#cipher) : '';
+    const released = await this.#command(
+      keys,
+      [
+        'EVAL',
+        RELEASE_WITH_TOKEN,
+        '2',
+        keys.lock,
+        keys.token,
+        owner,
+        value,
+        String(Math.floor(token?.obtainedAt ?? 0)),
+        String(this.#ttl(token)),
+        token?.refused ? 'refused' : '',
+      ],
+      undefined,
+      true,
+    );
+    if (Number(released) === 1) {
+      if (entry && token && entry.token === token) entry.dirty = false;
+    } else if (entry?.dirty) {
+      // The lock is gone (a failover lost it, or its lease ran out): the token goes in as anyone's would.
+      await this.#writeBack(keys, entry);
+    }
   }
 
   /** Runs `step` until it succeeds, while a failover may still end (at least once). */
@@ -589,6 +617,11 @@ class RedisTokenStore implements RedisStore {
     if (!this.#down) return;
     this.#down = undefined;
     this.#emit({ type: 'store-available' });
+    // Tokens this process got while Redis was away go back now, not at the next read: after a failover, the
+    // others may be about to refresh from what the new primary holds.
+    for (const entry of this.#local.values()) {
+      if (entry.dirty) void this.#writeBack(entry.keys, entry);
+    }
   }
 
   #emit(event: AuthEvent): void {

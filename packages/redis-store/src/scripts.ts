@@ -6,6 +6,26 @@
 export const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 
+/**
+ * KEYS[1] = lock, KEYS[2] = token; ARGV[1] = owner, ARGV[2] = the holder's token as stored ('' for none),
+ * ARGV[3] = its obtainedAt, ARGV[4] = time to live (ms), ARGV[5] = 'refused' for a refused mark. If this
+ * owner still holds the lock: puts the holder's token where Redis has none or an older one (or the same one,
+ * for a refused mark), then deletes the lock, in one step on one node. After a failover the node that frees
+ * the lock is the one the next holder reads: a token written to the old primary just before it stepped down
+ * is not lost to the fleet. Returns 1 when released.
+ */
+export const RELEASE_WITH_TOKEN = `if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[2] ~= '' then
+  local current = redis.call('GET', KEYS[2])
+  if current and string.sub(current, 1, 2) == 'r|' then current = string.sub(current, 3) end
+  local at = current and tonumber(string.match(current, '^v2|(%d+)|'))
+  local mine = tonumber(ARGV[3])
+  if not at or at < mine or (at == mine and ARGV[5] == 'refused') then
+    redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[4])
+  end
+end
+return redis.call('DEL', KEYS[1])`;
+
 /** KEYS[1] = lock, ARGV[1] = owner, ARGV[2] = lease (ms). Extends the lock only if this owner still holds it. */
 export const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0`;

@@ -226,9 +226,11 @@ describe('Sentinel (a primary, a replica, a sentinel)', () => {
       });
 
       expect((await setup.primary()).port).not.toBe(before.port);
-      // A failover may cost a second refresh (a write lost with the old primary), never a refused one.
+      // More than one refresh is allowed (a write lost with the old primary; and the held refresh brings a
+      // token of ~1 s, which a slow storm outlives), but each with the refresh token the last one brought:
+      // a refresh token presented twice would be refused (a failed refresh, failed requests, a lost grant).
       expect(result.atExpiry.refresh_token).toBeGreaterThanOrEqual(1);
-      expect(result.atExpiry.refresh_token).toBeLessThanOrEqual(2);
+      expect(result.atExpiry.total).toBe(result.atExpiry.refresh_token);
       await expectNoFailureAndALiveGrant(result, server);
     },
   );
