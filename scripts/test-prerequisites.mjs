@@ -37,6 +37,12 @@ const needs = [
     apt: 'redis-server',
   },
   {
+    // The Redis Cluster and Sentinel launchers of @auth/testing create and drive them with redis-cli.
+    what: 'redis-cli',
+    found: () => onPath(process.env.REDIS_CLI ?? 'redis-cli'),
+    apt: 'redis-tools',
+  },
+  {
     // reliability's glewlwyd.test.ts: Debian's Glewlwyd, a second OpenID Provider nobody here wrote.
     what: 'Glewlwyd',
     found: () => onPath('glewlwyd'),

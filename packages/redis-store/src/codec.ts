@@ -143,7 +143,8 @@ export class UnreadableValue {
 }
 
 /**
- * `v2|obtainedAt|expiresAt|tokenHash|plain|{"accessToken":…,"refreshToken":…}`, or with a cipher
+ * `v2|obtainedAt|expiresAt|tokenHash|plain|{"accessToken":…,"refreshToken":…}` (plus `"refused":true` once
+ * the provider refused the refresh token), or with a cipher
  * `v2|…|aes-gcm:<key id>|<iv>.<ciphertext>` where the ciphertext authenticates the header and the Redis key
  * (a value cannot be moved to another key or have its expiry changed). `INVALIDATE` may later put
  * {@link REJECTED_MARK} in front (outside the authenticated part: it can only make a token count as expired).
@@ -155,7 +156,11 @@ export async function encode(
 ): Promise<string> {
   const at = Math.floor(token.obtainedAt);
   const exp = token.expiresAt === undefined ? '' : String(Math.floor(token.expiresAt));
-  const secret = JSON.stringify({ accessToken: token.accessToken, refreshToken: token.refreshToken });
+  const secret = JSON.stringify({
+    accessToken: token.accessToken,
+    refreshToken: token.refreshToken,
+    ...(token.refused ? { refused: true } : {}),
+  });
   const hash = await tokenHash(redisKey, token.accessToken);
   if (!cipher) return `v2|${at}|${exp}|${hash}|plain|${secret}`;
   const prefix = `v2|${at}|${exp}|${hash}|aes-gcm:${cipher.id}|`;
@@ -217,7 +222,11 @@ export async function decode(
   } catch {
     return new UnreadableValue('its token is not valid JSON');
   }
-  const { accessToken, refreshToken } = (parsed ?? {}) as { accessToken?: unknown; refreshToken?: unknown };
+  const { accessToken, refreshToken, refused } = (parsed ?? {}) as {
+    accessToken?: unknown;
+    refreshToken?: unknown;
+    refused?: unknown;
+  };
   if (typeof accessToken !== 'string' || accessToken === '')
     return new UnreadableValue('it has no access token');
   return {
@@ -225,6 +234,8 @@ export async function decode(
     refreshToken: typeof refreshToken === 'string' && refreshToken !== '' ? refreshToken : undefined,
     obtainedAt: header.obtainedAt,
     expiresAt: header.expiresAt,
+    // The provider refused its refresh token: kept as such in every process (core then never presents it).
+    ...(refused === true ? { refused: true } : {}),
   };
 }
 

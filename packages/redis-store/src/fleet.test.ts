@@ -5,6 +5,7 @@ import {
   flushRedis,
   seedStore,
   startFleet,
+  startHoldingProxy,
   total,
   untilOnASecond,
   type Worker,
@@ -12,6 +13,7 @@ import {
 } from '@auth/test-utils/fleet';
 import { type RedisServer, startRedisServer, type WeaviateServer } from '@auth/testing';
 import { afterAll, afterEach, beforeAll, describe, expect } from 'vitest';
+import { nextExpiry, storm } from './__test__/storm.js';
 import { redisStore } from './redis-store.js';
 
 // Real processes (child_process.fork), a real redis-server of our own, the real provider of @auth/testing.
@@ -62,49 +64,16 @@ async function waitFor(check: () => boolean, what: string, ms = 15_000): Promise
 }
 
 describe('a fleet storm at token expiry (8 processes x 200 concurrent requests, one rotating refresh token)', () => {
-  /**
-   * Every process gets the same bearer token (one grant, one rotating refresh token). At expiry all 1600
-   * requests ask for their credential at once (the storm); the provider's counter is read when all have it.
-   * Then they go out (1600 requests take longer than a 2 s token lives on this machine: a token that really
-   * expires meanwhile gets 401s, one more refresh and retries, as it would in production).
-   */
-  async function storm(server: WeaviateServer, useStore: boolean) {
-    if (useStore) await flushRedis(redis.url);
-    const tokens = await server.issueTokens();
-    if (useStore) await seedStore(server.url, tokens, { url: redis.url }, redisStore);
-    fleet = await startFleet(bundle.file, 8, {
-      baseUrl: server.url,
-      ...(useStore ? { redis: { url: redis.url } } : {}),
-      credentials: { kind: 'bearer', ...tokens },
-    });
-    await Promise.all(fleet.map((worker) => worker.warmup(200)));
-    // Without the store each process counts the token's lifetime from when it got it, at its own start (a
-    // slow start on a busy machine makes that later than the grant): wait until the last of them has expired.
-    await untilOnASecond(Date.now() + tokens.expiresIn * 1000);
-    server.stats.reset();
-    const authorized = total(await Promise.all(fleet.map((worker) => worker.authorize(200))));
-    const atExpiry = { ...server.stats.tokenRequests };
-    const refreshers = fleet.filter((worker) =>
-      worker.events.some((e) => e.event === 'refresh-started'),
-    ).length;
-    const sent = total(await Promise.all(fleet.map((worker) => worker.send())));
-    const result = {
-      authorized,
-      atExpiry,
-      refreshers,
-      sent,
-      afterSending: { ...server.stats.tokenRequests },
-    };
-    if (process.env.FLEET_STORM_REPORT)
-      console.log(`fleet storm (store: ${useStore})`, JSON.stringify(result));
-    return result;
-  }
+  const started = (workers: Worker[]) => {
+    fleet = workers;
+  };
 
   test('with the Redis store: exactly one token request fleet-wide, no failed request, the grant survives', async ({
     startServer,
   }) => {
     const server = await startServer({ accessTokenTtl: 2 });
-    const { authorized, atExpiry, refreshers, sent, afterSending } = await storm(server, true);
+    const result = await storm({ server, file: bundle.file, redis: { url: redis.url }, started });
+    const { authorized, atExpiry, refreshers, sent, afterSending } = result;
 
     expect(authorized).toEqual({ ok: 1600, failed: 0, errors: [] });
     expect(atExpiry).toEqual({ total: 1, refresh_token: 1, password: 0, client_credentials: 0 });
@@ -116,12 +85,7 @@ describe('a fleet storm at token expiry (8 processes x 200 concurrent requests, 
 
     // And it still works at the next expiry, fleet-wide again.
     const before = server.stats.tokenRequests.refresh_token;
-    await sleep(2_100);
-    expect(total(await Promise.all(fleet.map((worker) => worker.burst(20))))).toEqual({
-      ok: 160,
-      failed: 0,
-      errors: [],
-    });
+    expect(await nextExpiry(fleet, 20)).toEqual({ ok: 160, failed: 0, errors: [] });
     expect(server.stats.tokenRequests.refresh_token).toBeGreaterThan(before);
     expect(server.stats.tokenRequests.password).toBe(0);
     expect(fleet.flatMap((worker) => worker.events).some((e) => e.event === 'refresh-failed')).toBe(false);
@@ -132,12 +96,94 @@ describe('a fleet storm at token expiry (8 processes x 200 concurrent requests, 
     startServer,
   }) => {
     const server = await startServer({ accessTokenTtl: 2 });
-    const { authorized, atExpiry } = await storm(server, false);
+    const { authorized, atExpiry } = await storm({ server, file: bundle.file, started });
 
     expect(atExpiry.refresh_token).toBe(8);
     // The provider rotates refresh tokens: the first process wins, the others present a used one.
     expect(authorized.ok).toBeLessThan(1600);
     expect(authorized.errors.join('\n')).toContain('ReauthenticationRequiredError');
+    await closeFleet();
+  });
+});
+
+describe('the races that revoked a fleet’s grant', () => {
+  const ok = (count: number) => ({ ok: count, failed: 0, errors: [] });
+
+  /** An empty Redis and one grant issued now, handed to the fleet as a bearer token. */
+  async function freshGrant(server: WeaviateServer) {
+    await flushRedis(redis.url);
+    const tokens = await server.issueTokens();
+    return { tokens, issuedAt: Date.now(), credentials: { kind: 'bearer', ...tokens } as const };
+  }
+
+  test('a process that stalls after finding nothing never writes its start-up token over the fleet’s newer one', async ({
+    startServer,
+  }) => {
+    const server = await startServer({ accessTokenTtl: 2 });
+    const { tokens, issuedAt, credentials } = await freshGrant(server);
+    const proxy = await startHoldingProxy(redis.url);
+    try {
+      const config = { baseUrl: server.url, credentials };
+      // The stalled process reaches Redis through a proxy that can hold its answers back.
+      const [stalled] = await startFleet(bundle.file, 1, {
+        ...config,
+        redis: { url: proxy.url, commandTimeout: 30_000 },
+      });
+      const [other] = await startFleet(bundle.file, 1, { ...config, redis: { url: redis.url } });
+      fleet = [stalled!, other!];
+      proxy.hold();
+      // Its first GET finds nothing; the answer reaches it only much later.
+      const first = stalled!.burst(1);
+      await proxy.holding();
+      // Meanwhile the other process seeds the token, and at its expiry refreshes it: the refresh token rotates.
+      expect(await other!.burst(5)).toEqual(ok(5));
+      await untilOnASecond(issuedAt + tokens.expiresIn * 1000);
+      server.stats.reset();
+      expect(await other!.burst(5)).toEqual(ok(5));
+      expect(server.stats.tokenRequests).toMatchObject({ total: 1, refresh_token: 1 });
+
+      proxy.release();
+      expect(await first).toEqual(ok(1));
+      expect(server.stats.tokenRequests).toMatchObject({ total: 1, refresh_token: 1 });
+      // And at the next expiry the grant still works for both.
+      await sleep(2_100);
+      expect(total(await Promise.all(fleet.map((worker) => worker.burst(5))))).toEqual(ok(10));
+      expect(server.stats.tokenRequests.password).toBe(0);
+      expect(fleet.flatMap((worker) => worker.events).some((e) => e.event === 'refresh-failed')).toBe(false);
+    } finally {
+      proxy.release();
+      await closeFleet();
+      await proxy.close();
+    }
+  });
+
+  test('after invalid_grant, nobody presents the refused refresh token again: 8 processes, 1 refused request', async ({
+    startServer,
+  }) => {
+    const server = await startServer({ accessTokenTtl: 2 });
+    const { tokens, issuedAt, credentials } = await freshGrant(server);
+    await seedStore(server.url, tokens, { url: redis.url }, redisStore);
+    const config = { baseUrl: server.url, redis: { url: redis.url }, credentials };
+    fleet = await startFleet(bundle.file, 8, config);
+    // Every process holds the token (and its refresh token) in memory.
+    expect(total(await Promise.all(fleet.map((worker) => worker.burst(5))))).toEqual(ok(40));
+    await untilOnASecond(issuedAt + tokens.expiresIn * 1000);
+    server.stats.reset();
+    server.faults.invalidGrant(8);
+
+    const refused = 'refused the refresh token (invalid_grant)';
+    const storm = total(await Promise.all(fleet.map((worker) => worker.authorize(50))));
+    expect(storm.ok).toBe(0);
+    expect(storm.errors).toEqual([expect.stringContaining(refused)]);
+    expect(server.stats.tokenRequests).toMatchObject({ total: 1, refresh_token: 1 });
+
+    // Later calls, and a process that starts now with the same bearer token, fail the same way at once.
+    const [late] = await startFleet(bundle.file, 1, config);
+    fleet.push(late!);
+    const after = total(await Promise.all(fleet.map((worker) => worker.authorize(5))));
+    expect(after.ok).toBe(0);
+    expect(after.errors).toEqual([expect.stringContaining(refused)]);
+    expect(server.stats.tokenRequests.total).toBe(1);
     await closeFleet();
   });
 });

@@ -1,7 +1,9 @@
+export type {
+  IoRedisLike,
+  NodeRedisClusterLike,
+  NodeRedisSentinelLike,
+  RedisClient,
+  RedisClientLike,
+} from './client.js';
 export { RedisStoreError, type RedisStoreErrorCode } from './errors.js';
-export {
-  type RedisClientLike,
-  type RedisStore,
-  type RedisStoreOptions,
-  redisStore,
-} from './redis-store.js';
+export { type RedisStore, type RedisStoreOptions, redisStore } from './redis-store.js';

@@ -479,7 +479,7 @@ describe('losing the lock: the task’s signal', () => {
   });
 
   test('aborts once the lease runs out while Redis does not answer renewals', async () => {
-    const { store } = await member({ lockTtl: 400, commandTimeout: 100 });
+    const { store } = await member({ lockTtl: 400, commandTimeout: 100, failoverWait: 0 });
     try {
       const reason = await store.lock(
         'k',
@@ -620,6 +620,65 @@ describe('a 401 in one process marks the token rejected for all (invalidate)', (
   });
 });
 
+describe('seeds and refused refresh tokens: what a process must never write over', () => {
+  const at = (accessToken: string, refreshToken: string | undefined, obtainedAt: number): StoredToken => ({
+    accessToken,
+    refreshToken,
+    obtainedAt,
+    expiresAt: obtainedAt + 60_000,
+  });
+  const holding = (store: Member['store'], task: () => Promise<void>) =>
+    store.lock('k', task, new AbortController().signal);
+
+  test('a seed (`ifAbsent`) goes only where Redis holds nothing, however new its obtainedAt', async () => {
+    const a = await member();
+    const late = await member();
+    const now = Date.now();
+    await a.store.set('k', at('seed', 'rt-seed', now), { ifAbsent: true });
+    expect(await late.store.get('k')).toMatchObject({ accessToken: 'seed' });
+    // The fleet refreshes; a process that stalled after finding nothing seeds afterwards, with a later clock.
+    await holding(a.store, () => a.store.set('k', at('fresh', 'rt-fresh', now + 100)));
+    await late.store.set('k', at('seed', 'rt-seed', now + 5_000), { ifAbsent: true });
+    expect(await late.store.get('k')).toMatchObject({ accessToken: 'fresh', refreshToken: 'rt-fresh' });
+    expect(await storedValue()).toContain('rt-fresh');
+    // Nor later, from its memory, once Redis answers again (a seed stays a seed).
+    expect(await a.store.get('k')).toMatchObject({ accessToken: 'fresh' });
+  });
+
+  test.each([
+    ['in clear', {}],
+    ['encrypted', { encryptionKey: KEY_A }],
+  ])(
+    '`refused` round-trips %s, and marks the same token even without the lock, never a newer one',
+    async (_, options) => {
+      const a = await member(options);
+      const b = await member(options);
+      const now = Date.now();
+      await holding(a.store, () => a.store.set('k', at('at-1', 'rt-1', now)));
+      // B's lease ran out mid-request: it writes the mark without the lock, over the very token it refreshed.
+      await b.store.set('k', { ...at('at-1', undefined, now), expiresAt: now, refused: true });
+      expect(await a.store.get('k')).toEqual({
+        accessToken: 'at-1',
+        refreshToken: undefined,
+        obtainedAt: now,
+        expiresAt: now,
+        refused: true,
+      });
+      expect(await storedValue()).not.toContain('rt-1');
+      // A copy of the unmarked token (same obtainedAt) written back from another process's memory: refused.
+      await a.store.set('k', at('at-1', 'rt-1', now));
+      expect(await b.store.get('k')).toMatchObject({ refused: true, refreshToken: undefined });
+      // A mark for an older token never replaces a newer one.
+      await holding(a.store, () => a.store.set('k', at('at-2', 'rt-2', now + 10)));
+      await b.store.set('k', { ...at('at-1', undefined, now), refused: true });
+      expect(await b.store.get('k')).toMatchObject({ accessToken: 'at-2', refreshToken: 'rt-2' });
+      expect((await b.store.get('k'))?.refused).toBeUndefined();
+      expect(a.events).toEqual([]);
+      expect(b.events).toEqual([]);
+    },
+  );
+});
+
 describe('errors', () => {
   test('RedisStoreError is an AuthError that isAuthError() recognises, and carries the cross-copy brand', () => {
     const error = new RedisStoreError('Redis is unavailable (test). Check it.', 'AUTH_REDIS_UNAVAILABLE');
@@ -654,7 +713,7 @@ describe('when Redis is unavailable', () => {
     const client = newClient();
     opened.push({ client });
     const events: RedisStoreEvent[] = [];
-    const store = redisStore({ client });
+    const store = redisStore({ client, failoverWait: 0 });
     const auth = createAuth({
       baseUrl: server.url,
       credentials: oidcPassword(server.users.admin),
@@ -705,9 +764,35 @@ describe('when Redis is unavailable', () => {
     expect(server.stats.tokenRequests.total).toBe(1);
   });
 
+  test.each([
+    ['waits for a short outage (a failover) to end: one refresh for the fleet', {}, 2],
+    // Both present the same refresh token: the provider refuses the second, and the password grant stands in.
+    [
+      'with failoverWait: 0 refreshes on its own at once: the refresh token presented twice',
+      { failoverWait: 0 },
+      4,
+    ],
+  ])('a refresh due during an outage %s', async (_, options, tokenRequests) => {
+    const a = await member(options);
+    const b = await member(options);
+    const first = bearer(await a.auth.authorize('/v1/meta'));
+    expect(bearer(await b.auth.authorize('/v1/meta'))).toBe(first);
+    await redis.stop();
+    await sleep(2_100); // expired: both must refresh
+    const both = Promise.all([a.auth.authorize('/v1/meta'), b.auth.authorize('/v1/meta')]);
+    await sleep(1_000);
+    await redis.start();
+    const [headersA, headersB] = await both;
+    expect(server.stats.tokenRequests.total).toBe(tokenRequests);
+    if (tokenRequests === 2) expect(headersA).toEqual(headersB);
+    admin = await reconnectAdmin();
+    expect(await send(a.auth)).toBe(200);
+    expect(await send(b.auth)).toBe(200);
+  });
+
   test('a token refreshed during the outage goes back to Redis when it answers again (Redis restarted empty)', async () => {
-    const a = await member();
-    const b = await member();
+    const a = await member({ failoverWait: 0 });
+    const b = await member({ failoverWait: 0 });
     const first = bearer(await a.auth.authorize('/v1/meta'));
     expect(bearer(await b.auth.authorize('/v1/meta'))).toBe(first);
     await redis.stop();
@@ -729,8 +814,8 @@ describe('when Redis is unavailable', () => {
   test('Redis hangs (no answers, data kept): commands time out, the process goes on alone, its newer token wins after', async () => {
     // Tokens of 3 s here: the second one must outlive the pause's aftermath.
     await using slow = await startWeaviateServer({ accessTokenTtl: 3 });
-    const a = await member({ commandTimeout: 200 }, oidcPassword(slow.users.admin), slow);
-    const b = await member({ commandTimeout: 200 }, oidcPassword(slow.users.admin), slow);
+    const a = await member({ commandTimeout: 200, failoverWait: 0 }, oidcPassword(slow.users.admin), slow);
+    const b = await member({ commandTimeout: 200, failoverWait: 0 }, oidcPassword(slow.users.admin), slow);
     const first = bearer(await a.auth.authorize('/v1/meta'));
     expect(bearer(await b.auth.authorize('/v1/meta'))).toBe(first);
     redis.pause();

@@ -4,8 +4,10 @@ import {
   ConfigurationError,
   type StoredToken,
   type TokenStore,
+  type TokenStoreSetOptions,
 } from '@auth/core';
 import { sleep, unref } from '@auth/core/adapter';
+import { connectionOf, type RedisClient, type RedisConnection } from './client.js';
 import {
   asServed,
   type Cipher,
@@ -22,28 +24,7 @@ import {
   UnreadableValue,
 } from './codec.js';
 import { RedisStoreError } from './errors.js';
-import { INVALIDATE, RELEASE, RENEW, WRITE } from './scripts.js';
-
-/**
- * The part of a Redis client the store uses: node-redis's `sendCommand` and `isReady`. A client from
- * `createClient()` of the `redis` package (node-redis, 6.3 tested) fits as it is.
- *
- * @example
- * ```ts
- * import { createClient } from 'redis';
- * import type { RedisClientLike } from '@auth/redis-store';
- * const client = createClient({ url: process.env.REDIS_URL });
- * client.on('error', () => {}); // node-redis throws unhandled 'error' events; the store reports outages itself
- * await client.connect();
- * const like: RedisClientLike = client;
- * ```
- */
-export interface RedisClientLike {
-  /** Sends one command, e.g. `['SET', key, value, 'NX', 'PX', '10000']`. */
-  sendCommand(args: string[]): Promise<unknown>;
-  /** True while the connection is up (false while connecting or reconnecting). */
-  readonly isReady: boolean;
-}
+import { INVALIDATE, RELEASE, RELEASE_WITH_TOKEN, RENEW, WRITE } from './scripts.js';
 
 /**
  * Options of {@link redisStore}.
@@ -60,9 +41,16 @@ export interface RedisClientLike {
  * ```
  */
 export interface RedisStoreOptions {
-  /** A connected node-redis client (`createClient()` from `redis`), shared with the rest of your app if you like. */
-  readonly client: RedisClientLike;
-  /** Prepended to every Redis key. @default 'auth:' */
+  /**
+   * A connected client, shared with the rest of your app if you like: node-redis's `createClient()`,
+   * `createCluster()` or `createSentinel()`, or ioredis's `new Redis()` (one node, or Sentinel) or
+   * `new Cluster()`.
+   */
+  readonly client: RedisClient;
+  /**
+   * Prepended to every Redis key. No `{` or `}`: the store puts each credential's keys in one Redis Cluster
+   * hash slot with a hash tag of its own. @default 'auth:'
+   */
   readonly prefix?: string | undefined;
   /**
    * 32 random bytes (a `Uint8Array`, or base64 as `openssl rand -base64 32` prints it). When given, tokens
@@ -81,6 +69,13 @@ export interface RedisStoreOptions {
    * @default 60000
    */
   readonly lockWait?: number | undefined;
+  /**
+   * How long a process that must refresh waits for an unavailable Redis to answer again, counted from the
+   * start of the outage, in ms, before it refreshes on its own. A failover (Sentinel, a cluster replica taking
+   * over) takes a second or two: waiting for it keeps one refresh for the fleet, so that a rotating refresh
+   * token is not presented twice. `0` refreshes on its own at once. @default 5000
+   */
+  readonly failoverWait?: number | undefined;
   /** A Redis command that takes longer than this (ms) counts as Redis being unavailable. @default 2000 */
   readonly commandTimeout?: number | undefined;
   /**
@@ -113,7 +108,7 @@ export interface RedisStoreOptions {
  */
 export interface RedisStore extends TokenStore {
   get(key: string): Promise<StoredToken | undefined>;
-  set(key: string, token: StoredToken): Promise<void>;
+  set(key: string, token: StoredToken, options?: TokenStoreSetOptions): Promise<void>;
   delete(key: string): Promise<void>;
   /** `task`'s signal aborts (with a `RedisStoreError` `AUTH_REDIS_LOCK_LOST`) when this process loses the lock. */
   lock<T>(key: string, task: (signal?: AbortSignal) => Promise<T>, signal: AbortSignal): Promise<T>;
@@ -129,23 +124,32 @@ const LOCK_POLL_FIRST_MS = 5;
 const LOCK_POLL_MAX_MS = 50;
 /** After a failed or timed-out command, Redis is left alone this long (the client may still claim to be ready). */
 const RETRY_AFTER_MS = 1_000;
+/** How often a process that waits for a failover asks Redis again. */
+const FAILOVER_POLL_MS = 100;
 
 interface LocalEntry {
+  readonly keys: RedisKeys;
   token: StoredToken;
   /** Not yet in Redis (written while it was unavailable): written back when it answers. */
   dirty: boolean;
+  /** A token known up front (`ifAbsent`): written only where Redis holds nothing, now or later. */
+  seed?: boolean;
 }
+
+/** How the write script treats a stored token (see `WRITE`). */
+type WriteMode = 'seed' | 'refused' | 'write';
 
 class CommandTimeout extends Error {
   override name = 'CommandTimeout';
 }
 
 class RedisTokenStore implements RedisStore {
-  readonly #client: RedisClientLike;
+  readonly #client: RedisConnection;
   readonly #prefix: string;
   readonly #cipher: Promise<Cipher> | undefined;
   readonly #lockTtl: number;
   readonly #lockWait: number;
+  readonly #failoverWait: number;
   readonly #timeout: number;
   readonly #retention: number;
   /** The auth objects using this store (`bind`): each hears of outages and unreadable values. */
@@ -155,7 +159,7 @@ class RedisTokenStore implements RedisStore {
   /** The last token this process saw or wrote, per key: what it serves while Redis is unavailable. */
   readonly #local = new Map<string, LocalEntry>();
   /** The last value read per key and what it decoded to (decrypting once per value, reporting once). */
-  readonly #decoded = new Map<string, { raw: string; token: StoredToken | undefined }>();
+  readonly #decoded = new Map<string, { raw: string; token: Promise<StoredToken | undefined> }>();
   /** A GET in flight per key, shared by concurrent readers as long as no write started since. */
   readonly #reads = new Map<string, { seq: number; promise: Promise<string | null> }>();
   readonly #writeSeq = new Map<string, number>();
@@ -164,21 +168,20 @@ class RedisTokenStore implements RedisStore {
   /** In-process queue per key: one lock attempt at a time, across every auth object using this store. */
   readonly #chains = new Map<string, Promise<void>>();
   #down: RedisStoreError | undefined;
+  /** When the outage in #down began. */
+  #downSince = 0;
   #retryAt = 0;
 
   constructor(options: RedisStoreOptions) {
     if (typeof options !== 'object' || options === null) {
       throw new ConfigurationError('redisStore(): pass an options object, e.g. redisStore({ client }).');
     }
-    const client = options.client;
-    if (typeof client?.sendCommand !== 'function') {
-      throw new ConfigurationError(
-        "redisStore(): `client` must be a node-redis client: `const client = createClient({ url }); await client.connect();` (import { createClient } from 'redis').",
-      );
-    }
+    const client = connectionOf(options.client);
     const prefix = options.prefix ?? 'auth:';
-    if (typeof prefix !== 'string') {
-      throw new ConfigurationError("redisStore(): `prefix` must be a string, e.g. 'my-app:auth:'.");
+    if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
+      throw new ConfigurationError(
+        "redisStore(): `prefix` must be a string without `{` or `}` (the store adds a Redis Cluster hash tag of its own to each key), e.g. 'my-app:auth:'.",
+      );
     }
     if ((options as { onEvent?: unknown }).onEvent !== undefined) {
       throw new ConfigurationError(
@@ -194,12 +197,14 @@ class RedisTokenStore implements RedisStore {
     this.#cipher?.catch(() => {});
     this.#lockTtl = positive(options.lockTtl, 10_000, 'lockTtl');
     this.#lockWait = positive(options.lockWait, 60_000, 'lockWait');
+    this.#failoverWait =
+      options.failoverWait === 0 ? 0 : positive(options.failoverWait, 5_000, 'failoverWait');
     this.#timeout = positive(options.commandTimeout, 2_000, 'commandTimeout');
     this.#retention = positive(options.retention, 86_400_000, 'retention');
   }
 
   get available(): boolean {
-    return this.#down === undefined && this.#client.isReady;
+    return this.#down === undefined && this.#client.ready;
   }
 
   async get(key: string): Promise<StoredToken | undefined> {
@@ -213,25 +218,35 @@ class RedisTokenStore implements RedisStore {
     }
     const header = raw === null ? undefined : parseHeader(raw);
     // Redis lost the value (restarted, flushed) or never got ours (written during an outage): put ours back.
-    if (local && (raw === null || (local.dirty && (header?.obtainedAt ?? -1) < local.token.obtainedAt))) {
+    // Redis holds an older token than this process has seen (a write lost in a failover, a restart from an
+    // old snapshot) or one it could not write: this one goes back. A seed never goes over a stored token.
+    const newer = local && !local.seed && (header?.obtainedAt ?? -1) < local.token.obtainedAt;
+    if (local && (raw === null || newer)) {
       await this.#writeBack(keys, local);
       return local.token;
     }
     if (raw === null) return undefined;
     const decoded = await this.#decode(keys, raw, header);
     const token = decoded && header ? asServed(decoded, header) : decoded;
-    if (token) this.#local.set(keys.id, { token, dirty: false });
+    if (token) this.#local.set(keys.id, { keys, token, dirty: false });
     return token;
   }
 
-  async set(key: string, token: StoredToken): Promise<void> {
+  async set(key: string, token: StoredToken, options?: TokenStoreSetOptions): Promise<void> {
     const keys = await this.#keysFor(key);
     this.#writeSeq.set(keys.id, (this.#writeSeq.get(keys.id) ?? 0) + 1);
-    const entry: LocalEntry = { token, dirty: true };
+    const seed = options?.ifAbsent === true;
+    const entry: LocalEntry = { keys, token, dirty: true, seed };
+    const previous = this.#local.get(keys.id);
     this.#local.set(keys.id, entry);
     try {
-      await this.#write(keys, token, this.#held.get(keys.id) ?? '');
+      const written = await this.#write(keys, token, this.#held.get(keys.id) ?? '', writeMode(token, seed));
       entry.dirty = false;
+      // A seed that found a token there is no token of this process's: the next get() reads Redis.
+      if (!written && seed && this.#local.get(keys.id) === entry) {
+        if (previous) this.#local.set(keys.id, previous);
+        else this.#local.delete(keys.id);
+      }
     } catch {
       // Redis is unavailable (reported once): the token stays dirty and is written back when it answers.
     }
@@ -242,7 +257,7 @@ class RedisTokenStore implements RedisStore {
     this.#writeSeq.set(keys.id, (this.#writeSeq.get(keys.id) ?? 0) + 1);
     this.#local.delete(keys.id);
     this.#decoded.delete(keys.id);
-    await this.#command(['DEL', keys.token]).catch(() => {});
+    await this.#command(keys, ['DEL', keys.token]).catch(() => {});
   }
 
   async invalidate(key: string, staleAccessToken: string): Promise<void> {
@@ -255,7 +270,7 @@ class RedisTokenStore implements RedisStore {
       local.token = { ...local.token, expiresAt: local.token.obtainedAt };
     }
     const hash = await tokenHash(keys.token, staleAccessToken);
-    await this.#command(['EVAL', INVALIDATE, '1', keys.token, hash]).catch(() => {});
+    await this.#command(keys, ['EVAL', INVALIDATE, '1', keys.token, hash]).catch(() => {});
   }
 
   bind(emit: AuthEventListener): () => void {
@@ -308,7 +323,14 @@ class RedisTokenStore implements RedisStore {
         if (lost.signal.aborted) return;
         const sentAt = Date.now();
         try {
-          const reply = await this.#command(['EVAL', RENEW, '1', keys.lock, owner, String(this.#lockTtl)]);
+          const reply = await this.#command(keys, [
+            'EVAL',
+            RENEW,
+            '1',
+            keys.lock,
+            owner,
+            String(this.#lockTtl),
+          ]);
           if (Number(reply) !== 1) lose('its lease expired and Redis no longer holds it for this process');
           else if (!lost.signal.aborted) expireAt(sentAt + this.#lockTtl);
         } catch {
@@ -323,7 +345,12 @@ class RedisTokenStore implements RedisStore {
         clearInterval(renewal);
         clearTimeout(expiry);
         if (this.#held.get(keys.id) === owner) this.#held.delete(keys.id);
-        await this.#command(['EVAL', RELEASE, '1', keys.lock, owner]).catch(() => {});
+        // The lock goes with this holder's token, through a failover too (see RELEASE_WITH_TOKEN).
+        await this.#settle(() => this.#release(keys, owner));
+        // A failover can drop what the old primary took just before it stepped down (this token, the
+        // release): look again once the clients have switched, and put this token back if it is missing.
+        const check = setTimeout(() => void this.get(key).catch(() => {}), this.#lockTtl / 3);
+        unref(check);
       }
     });
   }
@@ -353,7 +380,7 @@ class RedisTokenStore implements RedisStore {
     const seq = this.#writeSeq.get(keys.id) ?? 0;
     const pending = this.#reads.get(keys.id);
     if (pending && pending.seq === seq) return pending.promise;
-    const promise: Promise<string | null> = this.#command(['GET', keys.token])
+    const promise: Promise<string | null> = this.#command(keys, ['GET', keys.token])
       .then(asString)
       .finally(() => {
         if (this.#reads.get(keys.id)?.promise === promise) this.#reads.delete(keys.id);
@@ -362,56 +389,117 @@ class RedisTokenStore implements RedisStore {
     return promise;
   }
 
-  async #decode(
-    keys: RedisKeys,
-    value: string,
-    header: Header | undefined,
-  ): Promise<StoredToken | undefined> {
-    // A value and its rejected-marked copy hold the same token: decrypted (and reported) once.
+  #decode(keys: RedisKeys, value: string, header: Header | undefined): Promise<StoredToken | undefined> {
+    // A value and its rejected-marked copy hold the same token: decrypted (and reported) once, also when
+    // concurrent readers get it at the same time.
     const raw = header?.rejected ? value.slice(REJECTED_MARK.length) : value;
     const last = this.#decoded.get(keys.id);
     if (last?.raw === raw) return last.token;
+    const token = this.#decodeOnce(keys, header);
+    this.#decoded.set(keys.id, { raw, token });
+    return token;
+  }
+
+  async #decodeOnce(keys: RedisKeys, header: Header | undefined): Promise<StoredToken | undefined> {
     const cipher = await this.#cipher;
     const result = header
       ? await decode(header, keys.token, cipher)
       : new UnreadableValue('it is not a value this version of the store writes (v2|…)');
-    const token = result instanceof UnreadableValue ? undefined : result;
-    this.#decoded.set(keys.id, { raw, token });
-    if (result instanceof UnreadableValue) {
-      this.#emit({
-        type: 'store-error',
-        error: new RedisStoreError(
-          `The token stored in Redis at ${keys.token} cannot be read: ${result.why}. This process ignores it and gets a fresh token, which replaces it.`,
-          'AUTH_REDIS_DECRYPT_FAILED',
-        ),
-      });
-    }
-    return token;
+    if (!(result instanceof UnreadableValue)) return result;
+    this.#emit({
+      type: 'store-error',
+      error: new RedisStoreError(
+        `The token stored in Redis at ${keys.token} cannot be read: ${result.why}. This process ignores it and gets a fresh token, which replaces it.`,
+        'AUTH_REDIS_DECRYPT_FAILED',
+      ),
+    });
+    return undefined;
   }
 
-  async #write(keys: RedisKeys, token: StoredToken, owner: string): Promise<boolean> {
+  async #write(
+    keys: RedisKeys,
+    token: StoredToken,
+    owner: string,
+    mode: WriteMode,
+    probe = false,
+  ): Promise<boolean> {
     const value = await encode(token, keys.token, await this.#cipher);
-    const ttl = Math.max(1_000, Math.round((token.expiresAt ?? Date.now()) - Date.now() + this.#retention));
-    const reply = await this.#command([
-      'EVAL',
-      WRITE,
-      '2',
-      keys.token,
-      keys.lock,
-      value,
-      String(Math.floor(token.obtainedAt)),
-      owner,
-      String(ttl),
-    ]);
+    const ttl = this.#ttl(token);
+    const reply = await this.#command(
+      keys,
+      [
+        'EVAL',
+        WRITE,
+        '2',
+        keys.token,
+        keys.lock,
+        value,
+        String(Math.floor(token.obtainedAt)),
+        owner,
+        String(ttl),
+        mode,
+      ],
+      undefined,
+      probe,
+    );
     return Number(reply) === 1;
   }
 
   async #writeBack(keys: RedisKeys, entry: LocalEntry): Promise<void> {
     try {
-      await this.#write(keys, entry.token, '');
+      await this.#write(keys, entry.token, '', writeMode(entry.token, entry.seed === true));
       entry.dirty = false;
     } catch {
       // Still unavailable; try again on the next read.
+    }
+  }
+
+  /** How long a stored token stays in Redis: `retention` after it expires. */
+  #ttl(token: StoredToken | undefined): number {
+    return Math.max(1_000, Math.round((token?.expiresAt ?? Date.now()) - Date.now() + this.#retention));
+  }
+
+  /** Frees the lock, and puts this holder's token where Redis has none or an older one, in one script. */
+  async #release(keys: RedisKeys, owner: string): Promise<void> {
+    const entry = this.#local.get(keys.id);
+    const token = entry && !entry.seed ? entry.token : undefined;
+    const value = token ? await encode(token, keys.token, await this.#cipher) : '';
+    const released = await this.#command(
+      keys,
+      [
+        'EVAL',
+        RELEASE_WITH_TOKEN,
+        '2',
+        keys.lock,
+        keys.token,
+        owner,
+        value,
+        String(Math.floor(token?.obtainedAt ?? 0)),
+        String(this.#ttl(token)),
+        token?.refused ? 'refused' : '',
+      ],
+      undefined,
+      true,
+    );
+    if (Number(released) === 1) {
+      if (entry && token && entry.token === token) entry.dirty = false;
+    } else if (entry?.dirty) {
+      // The lock is gone (a failover lost it, or its lease ran out): the token goes in as anyone's would.
+      await this.#writeBack(keys, entry);
+    }
+  }
+
+  /** Runs `step` until it succeeds, while a failover may still end (at least once). */
+  async #settle(step: () => Promise<unknown>): Promise<void> {
+    for (;;) {
+      try {
+        await step();
+        return;
+      } catch {
+        // Unavailable: try again below, or give up (an outage: the next read writes the token back).
+      }
+      if (!this.#failingOver()) return;
+      await new Promise((resolve) => setTimeout(resolve, FAILOVER_POLL_MS));
     }
   }
 
@@ -422,14 +510,24 @@ class RedisTokenStore implements RedisStore {
     for (let attempt = 0; ; attempt++) {
       signal.throwIfAborted();
       const sentAt = Date.now();
-      const reply = await this.#command(
-        ['SET', keys.lock, owner, 'NX', 'PX', String(this.#lockTtl)],
-        // A SET that timed out here may still land later: release that lock at once.
-        (late) => {
-          if (asString(late) === 'OK')
-            this.#client.sendCommand(['EVAL', RELEASE, '1', keys.lock, owner]).catch(() => {});
-        },
-      );
+      let reply: unknown;
+      try {
+        reply = await this.#command(
+          keys,
+          ['SET', keys.lock, owner, 'NX', 'PX', String(this.#lockTtl)],
+          // A SET that timed out here may still land later: release that lock at once.
+          (late) => {
+            if (asString(late) === 'OK')
+              this.#client.send(keys.token, ['EVAL', RELEASE, '1', keys.lock, owner]).catch(() => {});
+          },
+          true,
+        );
+      } catch (error) {
+        // Unavailable: wait for a failover to end, then refresh on its own (the caller's decision).
+        if (!this.#failingOver()) throw error;
+        await sleep(FAILOVER_POLL_MS, signal);
+        continue;
+      }
       if (asString(reply) === 'OK') return { owner, sentAt };
       const waited = Date.now() - started;
       if (waited >= this.#lockWait) {
@@ -457,16 +555,28 @@ class RedisTokenStore implements RedisStore {
     return result;
   }
 
-  async #command(args: string[], onLate?: (reply: unknown) => void): Promise<unknown> {
-    if (!this.#client.isReady) {
+  /** One command to the node that serves `keys` (a token and its lock share a hash slot). */
+  /** True while an outage is young enough to be a failover that a refresh should wait for. */
+  #failingOver(): boolean {
+    return this.#down !== undefined && Date.now() - this.#downSince < this.#failoverWait;
+  }
+
+  /** `probe`: ask even within the second a silent Redis is otherwise left alone (waiting for a failover). */
+  async #command(
+    keys: RedisKeys,
+    args: string[],
+    onLate?: (reply: unknown) => void,
+    probe = false,
+  ): Promise<unknown> {
+    if (!this.#client.ready) {
       throw this.#unavailable(
-        'the client is not connected (call `await client.connect()` before use), or it is reconnecting',
+        `the client (${this.#client.kind}) is not connected (call \`await client.connect()\` before use), or it is reconnecting`,
       );
     }
-    if (this.#down && Date.now() < this.#retryAt) throw this.#down;
+    if (this.#down && !probe && Date.now() < this.#retryAt) throw this.#down;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let timedOut = false;
-    const sent = this.#client.sendCommand(args);
+    const sent = this.#client.send(keys.token, args);
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         timedOut = true;
@@ -493,6 +603,7 @@ class RedisTokenStore implements RedisStore {
 
   #unavailable(why: string, cause?: unknown): RedisStoreError {
     if (this.#down) return this.#down;
+    this.#downSince = Date.now();
     this.#down = new RedisStoreError(
       `Redis is unavailable: ${why}. Until it answers again this process keeps its token in memory and refreshes on its own (no request is lost, but the fleet no longer shares one refresh). Check the Redis server and the client's connection.`,
       'AUTH_REDIS_UNAVAILABLE',
@@ -506,6 +617,11 @@ class RedisTokenStore implements RedisStore {
     if (!this.#down) return;
     this.#down = undefined;
     this.#emit({ type: 'store-available' });
+    // Tokens this process got while Redis was away go back now, not at the next read: after a failover, the
+    // others may be about to refresh from what the new primary holds.
+    for (const entry of this.#local.values()) {
+      if (entry.dirty) void this.#writeBack(entry.keys, entry);
+    }
   }
 
   #emit(event: AuthEvent): void {
@@ -517,6 +633,10 @@ class RedisTokenStore implements RedisStore {
       }
     }
   }
+}
+
+function writeMode(token: StoredToken, seed: boolean): WriteMode {
+  return seed ? 'seed' : token.refused ? 'refused' : 'write';
 }
 
 function positive(value: number | undefined, fallback: number, name: string): number {

@@ -21,6 +21,18 @@ export {
   providerProfiles,
 } from './profiles.js';
 export { type RecordedRequest, type RecordingServer, startRecordingServer } from './recording-server.js';
+export {
+  type RedisCluster,
+  type RedisClusterNode,
+  type RedisClusterOptions,
+  startRedisCluster,
+} from './redis-cluster.js';
+export type { RedisAddress } from './redis-node.js';
+export {
+  type RedisSentinelOptions,
+  type RedisSentinelSetup,
+  startRedisSentinel,
+} from './redis-sentinel.js';
 export { type RedisServer, startRedisServer } from './redis-server.js';
 export {
   type IssuedTokens,

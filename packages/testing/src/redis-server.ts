@@ -16,7 +16,8 @@ export interface RedisServer {
   resume(): void;
 }
 
-function freePort(): Promise<number> {
+/** A free TCP port on 127.0.0.1 (the OS picks it). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -29,17 +30,24 @@ function freePort(): Promise<number> {
   });
 }
 
-function ping(port: number): Promise<boolean> {
+/**
+ * Whether a Redis server answers on 127.0.0.1:`port`, and, given `pid`, whether it is that process (another
+ * test's server may have taken a port that ours left free while stopped).
+ */
+export function ping(port: number, pid?: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: '127.0.0.1', port });
     let answer = '';
     socket.setTimeout(500, () => socket.destroy());
-    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('connect', () => socket.write('INFO server\r\n'));
     socket.on('data', (data) => {
       answer += data.toString();
-      if (answer.includes('\r\n')) socket.end();
+      if (/process_id:\d+\r\n/.test(answer)) socket.end();
     });
-    socket.on('close', () => resolve(answer.startsWith('+PONG')));
+    socket.on('close', () => {
+      const id = /process_id:(\d+)/.exec(answer)?.[1];
+      resolve(id !== undefined && (pid === undefined || Number(id) === pid));
+    });
     socket.on('error', () => {});
   });
 }
@@ -103,7 +111,7 @@ export async function startRedisServer(): Promise<RedisServer> {
     try {
       for (let i = 0; i < 200; i++) {
         if (proc.exitCode !== null) throw new Error(`redis-server exited: ${stderr.slice(0, 500)}`);
-        if (await Promise.race([ping(port), spawnError])) return;
+        if (await Promise.race([ping(port, proc.pid), spawnError])) return;
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
       throw new Error('redis-server did not answer PING within 5 s');

@@ -10,7 +10,12 @@ import {
   oidcPassword,
   type TokenStore,
 } from '@auth/core';
-import { createClient } from 'redis';
+import {
+  type ConnectedRedis,
+  connectRedisClient,
+  type RedisClientKind,
+  type RedisTarget,
+} from './redis-clients.js';
 import { type Burst, burst, describeError, send, settle } from './requests.js';
 
 /** The credential every member of the fleet is given. */
@@ -23,7 +28,7 @@ export interface WorkerConfig {
   name: string;
   baseUrl: string;
   /** With it the process shares its token through the Redis store; without, it has its own memory store. */
-  redis?: { url: string; encryptionKey?: string; lockTtl?: number };
+  redis?: RedisStoreConfig;
   credentials: WorkerCredentials;
 }
 
@@ -44,6 +49,14 @@ export type FromWorker =
   | { type: 'event'; event: string; detail?: string }
   | { type: 'closed' };
 
+/** Where a process's Redis is, which client it uses, and the store's options. */
+export type RedisStoreConfig = RedisTarget & {
+  client?: RedisClientKind;
+  encryptionKey?: string;
+  lockTtl?: number;
+  commandTimeout?: number;
+};
+
 /**
  * `redisStore` from `@auth/redis-store`, handed in by the entry file (this package cannot depend on it). Its
  * client type is the store's own (node-redis' client types differ by options); it is given a plain client.
@@ -52,14 +65,21 @@ export type RedisStoreFactory<Client> = (options: {
   client: Client;
   encryptionKey?: string;
   lockTtl?: number;
+  commandTimeout?: number;
 }) => TokenStore;
 
-/** A connected node-redis client. */
-export async function connectRedis(url: string, reconnect = false) {
-  const client = createClient({ url, ...(reconnect ? { socket: { reconnectStrategy: () => 50 } } : {}) });
-  client.on('error', () => {});
-  await client.connect();
-  return client;
+/** The store of a process (or of the seeding parent) on `redis`, with the options it names. */
+export function storeOn<Client>(
+  redisStore: RedisStoreFactory<Client>,
+  connected: ConnectedRedis,
+  redis: RedisStoreConfig,
+): TokenStore {
+  return redisStore({
+    client: connected.client as Client,
+    ...(redis.encryptionKey === undefined ? {} : { encryptionKey: redis.encryptionKey }),
+    ...(redis.lockTtl === undefined ? {} : { lockTtl: redis.lockTtl }),
+    ...(redis.commandTimeout === undefined ? {} : { commandTimeout: redis.commandTimeout }),
+  });
 }
 
 const post = (message: FromWorker) => process.send?.(message);
@@ -73,6 +93,11 @@ function credentialsOf(config: WorkerCredentials): Credentials {
     return clientCredentials({ clientId: config.clientId, clientSecret: config.clientSecret });
   }
   return oidcPassword({ username: config.username, password: config.password });
+}
+
+function trouble(error: Error): string {
+  const cause = (error as { cause?: unknown }).cause;
+  return `${error.message}${cause instanceof Error ? ` (cause: ${cause.message})` : ''}`;
 }
 
 /** Requests for `count` concurrent loops until stopped, counted. */
@@ -103,24 +128,19 @@ function startTraffic(auth: Auth, concurrency: number) {
 
 async function main<Client>(config: WorkerConfig, redisStore: RedisStoreFactory<Client>): Promise<void> {
   const { redis } = config;
-  const client = redis ? await connectRedis(redis.url, true) : undefined;
+  const connected = redis ? await connectRedisClient(redis, redis.client, true) : undefined;
   const auth: Auth = createAuth({
     baseUrl: config.baseUrl,
     credentials: credentialsOf(config.credentials),
     // One bearer token given to the whole fleet is shared: core's key is a fingerprint of its refresh token.
-    store:
-      client && redis
-        ? redisStore({
-            client: client as unknown as Client,
-            ...(redis.encryptionKey === undefined ? {} : { encryptionKey: redis.encryptionKey }),
-            ...(redis.lockTtl === undefined ? {} : { lockTtl: redis.lockTtl }),
-          })
-        : memoryStore(),
+    store: connected && redis ? storeOn(redisStore, connected, redis) : memoryStore(),
     onEvent: (event) =>
       post({
         type: 'event',
         event: event.type,
         ...(event.type === 'refresh-started' ? { detail: `${event.grant}:${event.reason}` } : {}),
+        // What went wrong (messages and causes never hold a token or a key).
+        ...('error' in event ? { detail: trouble(event.error) } : {}),
       }),
   });
 
@@ -177,7 +197,7 @@ async function main<Client>(config: WorkerConfig, redisStore: RedisStoreFactory<
       }
     } else if (message.type === 'close') {
       await auth.close();
-      client?.destroy();
+      connected?.close();
       post({ type: 'closed' });
       process.disconnect?.();
     }

@@ -6,15 +6,26 @@ import { fileURLToPath } from 'node:url';
 import { bearerToken, createAuth } from '@auth/core';
 import { build } from 'esbuild';
 import {
-  connectRedis,
   type FromWorker,
+  type RedisStoreConfig,
   type RedisStoreFactory,
+  storeOn,
   type ToWorker,
   type WorkerConfig,
 } from './fleet-worker.js';
+import { connectRedisClient, type RedisTarget } from './redis-clients.js';
 import type { Burst } from './requests.js';
 
-export type { RedisStoreFactory, WorkerConfig, WorkerCredentials } from './fleet-worker.js';
+export type { RedisStoreConfig, RedisStoreFactory, WorkerConfig, WorkerCredentials } from './fleet-worker.js';
+export { type HoldingProxy, startHoldingProxy } from './proxy.js';
+export {
+  type ConnectedRedis,
+  connectRedisClient,
+  type RedisClientKind,
+  type RedisNode,
+  type RedisTarget,
+  topologyOf,
+} from './redis-clients.js';
 export { type Burst, burst, send, settle, total } from './requests.js';
 
 /**
@@ -174,13 +185,24 @@ export async function startFleet(
   return workers;
 }
 
-/** Empties the Redis at `url` (between fleet runs that must not see each other's token). */
-export async function flushRedis(url: string): Promise<void> {
-  const client = await connectRedis(url);
-  try {
-    await client.sendCommand(['FLUSHALL']);
-  } finally {
-    client.destroy();
+/**
+ * Empties the Redis at `target` (between fleet runs that must not see each other's token): a URL, or a
+ * cluster's nodes (each primary is emptied).
+ */
+export async function flushRedis(target: string | RedisTarget): Promise<void> {
+  const where: RedisTarget = typeof target === 'string' ? { url: target } : target;
+  const nodes: RedisTarget[] = where.cluster
+    ? where.cluster.map(({ host, port }) => ({ url: `redis://${host}:${port}` }))
+    : [where];
+  for (const node of nodes) {
+    const redis = await connectRedisClient(node);
+    try {
+      const [role] = (await redis.command(['ROLE'])) as unknown[];
+      // A replica refuses writes: it is emptied through its primary.
+      if (String(role) === 'master') await redis.command(['FLUSHALL']);
+    } finally {
+      redis.close();
+    }
   }
 }
 
@@ -191,23 +213,20 @@ export async function flushRedis(url: string): Promise<void> {
 export async function seedStore<Client>(
   baseUrl: string,
   tokens: { accessToken: string; refreshToken: string; expiresIn: number },
-  redis: { url: string; encryptionKey?: string },
+  redis: RedisStoreConfig,
   redisStore: RedisStoreFactory<Client>,
 ): Promise<void> {
-  const client = await connectRedis(redis.url);
+  const connected = await connectRedisClient(redis, redis.client);
   try {
     const auth = createAuth({
       baseUrl,
       credentials: bearerToken(tokens),
-      store: redisStore({
-        client: client as unknown as Client,
-        ...(redis.encryptionKey === undefined ? {} : { encryptionKey: redis.encryptionKey }),
-      }),
+      store: storeOn(redisStore, connected, redis),
     });
     await auth.authorize('/v1/meta');
     await auth.close();
   } finally {
-    client.destroy();
+    connected.close();
   }
 }
 
