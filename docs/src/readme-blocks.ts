@@ -3,14 +3,22 @@ import { join, relative } from 'node:path';
 
 /**
  * How the README test treats a block, from an HTML comment on the line right above its fence:
- * `<!-- example: partial NAME -->` or `<!-- example: test-file -->`. Without one, a block is `whole`.
+ * `<!-- example: partial NAME -->`, `<!-- example: test-file -->` or `<!-- example: compile-only REASON -->`.
+ * Without one, a block is `whole`.
  *
  * - `whole`: compiled and run as written.
  * - `partial`: a deliberate fragment. `src/partials/NAME.ts` holds what it leaves out (imports, declared
  *   values); the test puts that file in front of the block, then compiles and runs both.
  * - `test-file`: a test file for the reader's own test runner (vitest); compiled, and run with vitest.
+ * - `compile-only REASON`: compiled, not run, because running it needs what no test here starts (the reason
+ *   says what: e.g. a Redis Cluster at the reader's own addresses). The same calls run in the package's own
+ *   tests; the README's text should say so.
  */
-export type BlockKind = { kind: 'whole' } | { kind: 'partial'; harness: string } | { kind: 'test-file' };
+export type BlockKind =
+  | { kind: 'whole' }
+  | { kind: 'partial'; harness: string }
+  | { kind: 'test-file' }
+  | { kind: 'compile-only'; reason: string };
 
 /** One `ts` or `js` code block of a README. */
 export interface ReadmeBlock {
@@ -67,7 +75,11 @@ function markerOf(line: string | undefined, where: string): BlockKind {
   const [word, name] = match[1]!.split(/\s+/);
   if (word === 'test-file') return { kind: 'test-file' };
   if (word === 'partial' && name !== undefined) return { kind: 'partial', harness: name };
-  throw new Error(`${where}: unknown example marker '${match[1]}' (partial NAME, or test-file)`);
+  const reason = match[1]!.slice('compile-only'.length).trim();
+  if (word === 'compile-only' && reason !== '') return { kind: 'compile-only', reason };
+  throw new Error(
+    `${where}: unknown example marker '${match[1]}' (partial NAME, test-file, or compile-only REASON)`,
+  );
 }
 
 /** The `ts` and `js` blocks of one README (fences of other languages are left alone). */

@@ -52,8 +52,9 @@ interface Case {
 
 /**
  * The token manager spaces refreshes at least MIN_REFRESH_INTERVAL_MS (500 ms) apart so a 401 loop cannot
- * hammer the provider; 10,000 real cycles would take 80 minutes. The auth object is therefore created while
- * `Date.now` is a virtual clock (the manager keeps the function it saw at construction), and each cycle
+ * hammer the provider; 10,000 real cycles would take 80 minutes. The auth object is therefore created, and
+ * first used (which makes its token manager), while `Date.now` is a virtual clock (the manager keeps the
+ * function it saw at construction), and each cycle
  * moves that clock forward (1 s, or a minute to expire the 30 s token). Nothing else is stubbed: the token source, store, manager and
  * `authorize()` / `handleUnauthorized()` run as in production.
  */
@@ -76,6 +77,8 @@ async function refreshCycles(
         return { accessToken: `token-${issued}-${'x'.repeat(800)}`, expiresIn: 30 };
       }),
     });
+    // The token manager is made at the first authorize(): it must see the virtual clock too.
+    await auth.authorize(url);
   } finally {
     Date.now = realNow;
   }
@@ -88,12 +91,16 @@ async function refreshCycles(
       if (!retry) throw new Error('handleUnauthorized() returned false for a token source');
     }
   };
-  await auth.authorize(url);
   const warmCycles = Math.ceil(cycles / 10);
   const before = issued;
   const result = await growth(gc, loop(warmCycles, cycle), loop(cycles, cycle));
   const refreshes = issued - before;
   await auth.close();
+  if (refreshes !== warmCycles + cycles) {
+    throw new Error(
+      `refresh cycles (${trigger}): the token source ran ${refreshes} times for ${warmCycles + cycles} cycles; every cycle must refresh once, or this measures nothing`,
+    );
+  }
   return {
     growth: result,
     check: `the token source ran ${fmtInt(refreshes)} times for ${fmtInt(warmCycles + cycles)} cycles (warm-up included)`,
