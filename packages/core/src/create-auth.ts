@@ -181,6 +181,8 @@ class AuthClient extends Redacted implements Auth {
   readonly #revokeOnClose: boolean;
   /** Hands out the token: a fixed one, or a token manager's (loaded on first use). */
   #session: TokenSession | Promise<TokenSession> | undefined;
+  /** The sessions of a credential that selects a provider per request (see `TokenProvider.select`). */
+  readonly #routed = new Map<TokenProvider, TokenSession | Promise<TokenSession>>();
   readonly #extraHeaders: Readonly<Record<string, string>>;
   readonly #emit: AuthEventListener;
   /** Every secret this auth object holds, scrubbed from the errors and events it surfaces. */
@@ -280,16 +282,17 @@ class AuthClient extends Redacted implements Auth {
   async authorize(url: string | URL, init: AuthorizeOptions = {}): Promise<Record<string, string>> {
     this.#assertOpen();
     if (!this.#allowed(url)) return {};
+    const provider = this.#provider.select?.(init.method?.toUpperCase() ?? '', resolveUrl(url, this.#base));
     let token: string;
     try {
       // A fresh token in a synchronous store comes back as a string: no await on the hot path.
-      const session = this.#tokens();
+      const session = this.#tokens(provider);
       const now = ('then' in session ? await session : session).token(init.signal);
       token = typeof now === 'string' ? now : await now;
     } catch (error) {
       throw this.#secrets.scrubError(error);
     }
-    const { name, scheme } = this.#header();
+    const { name, scheme } = provider?.header ?? this.#header();
     return { ...this.#extraHeaders, [name]: scheme ? `${scheme} ${token}` : token };
   }
 
@@ -303,7 +306,12 @@ class AuthClient extends Redacted implements Auth {
     if (!target) return false;
     this.#emit({ type: 'unauthorized', url: displayUrl(target) });
     try {
-      return await (await this.#tokens()).unauthorized(sentHeaders, init.signal);
+      // A credential that selects per request: the session whose token the request carried renews it.
+      const sessions = this.#provider.select ? [...this.#routed.values()] : [this.#tokens()];
+      const renewed = await Promise.all(
+        sessions.map(async (session) => (await session).unauthorized(sentHeaders, init.signal)),
+      );
+      return renewed.includes(true);
     } catch (error) {
       throw this.#secrets.scrubError(error);
     }
@@ -332,8 +340,15 @@ class AuthClient extends Redacted implements Auth {
     if (this.#closed) return;
     this.#closed = reason;
     this.#envController?.abort(reason);
-    const session = await (revoke ? this.#tokens() : this.#session);
-    await (revoke ? session?.signOut(reason, true) : session?.close(reason));
+    const sessions = this.#provider.select
+      ? [...this.#routed.values()]
+      : [revoke ? this.#tokens() : this.#session];
+    await Promise.all(
+      sessions.map(async (pending) => {
+        const session = await pending;
+        await (revoke ? session?.signOut(reason, true) : session?.close(reason));
+      }),
+    );
   }
 
   [asyncDispose](): Promise<void> {
@@ -358,26 +373,33 @@ class AuthClient extends Redacted implements Auth {
    * The token session, made on first use: a key that never changes needs nothing more; anything else gets a
    * token manager, whose code is loaded only then (an app with an API key never loads it).
    */
-  #tokens(): TokenSession | Promise<TokenSession> {
-    if (this.#session === undefined) {
-      const fixed = fixedToken(this.#provider);
-      this.#session =
-        fixed === undefined
-          ? import('./token-manager.js').then((module) => {
-              const session = module.startSession({
-                provider: this.#provider,
-                credentials: this.#credentials,
-                baseUrl: this.baseUrl,
-                ...this.#options,
-                emit: this.#emit,
-                secrets: this.#secrets,
-              });
-              this.#session = session;
-              return session;
-            })
-          : fixedSession(fixed, this.#secrets);
-    }
-    return this.#session;
+  #tokens(selected?: TokenProvider): TokenSession | Promise<TokenSession> {
+    const known = selected ? this.#routed.get(selected) : this.#session;
+    if (known) return known;
+    const keep = (session: TokenSession | Promise<TokenSession>) => {
+      if (selected) this.#routed.set(selected, session);
+      else this.#session = session;
+    };
+    const started = this.#start(selected ?? this.#provider);
+    keep(started);
+    // Once loaded, the session itself: the hot path needs no await.
+    if ('then' in started) started.then(keep, () => {});
+    return started;
+  }
+
+  #start(provider: TokenProvider): TokenSession | Promise<TokenSession> {
+    const fixed = fixedToken(provider);
+    if (fixed !== undefined) return fixedSession(fixed, this.#secrets);
+    return import('./token-manager.js').then((module) =>
+      module.startSession({
+        provider,
+        credentials: this.#credentials,
+        baseUrl: this.baseUrl,
+        ...this.#options,
+        emit: this.#emit,
+        secrets: this.#secrets,
+      }),
+    );
   }
 
   /** Whether the request URL's origin may receive the credential (see `#checkedUrl`). */

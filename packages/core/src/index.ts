@@ -7,7 +7,13 @@ export {
   MAX_TIMEOUT,
   type SentHeaders,
 } from './create-auth.js';
-export { type ApiKeyOptions, type ApiKeyValue, apiKey } from './credentials/api-key.js';
+export {
+  type ApiKeyOptions,
+  type ApiKeyValue,
+  apiKey,
+  isWeaviateRead,
+  type ReadWriteKeys,
+} from './credentials/api-key.js';
 export { type BearerTokenOptions, bearerToken } from './credentials/bearer-token.js';
 export { type ClientCredentialsOptions, clientCredentials } from './credentials/client-credentials.js';
 export type { OidcClientOptions } from './credentials/client-options.js';

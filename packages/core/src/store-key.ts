@@ -33,7 +33,7 @@ export async function storeKey(
   credentials: Credentials,
   provider: TokenProvider,
 ): Promise<string> {
-  const prefix = `@auth/core:${baseUrl}:${credentials.kind}:`;
+  const prefix = `@auth/core:${baseUrl}:${credentials.kind}:${provider.role ? `${provider.role}:` : ''}`;
   try {
     const material = provider.keyMaterial?.();
     if (material === undefined && provider.identity === undefined) return prefix + instanceId(credentials);

@@ -25,18 +25,62 @@ export interface ApiKeyOptions {
  */
 export type ApiKeyValue = string | (() => string | Promise<string>);
 
+/**
+ * Two keys for least privilege: reads go out with the read-only key, everything else with the admin key, so
+ * that a write never goes out with the read-only key. Weaviate's reads: `GET` and `HEAD`, and the `POST`s
+ * that read (`/v1/graphql`, `/v1/graphql/batch`, `/v1/objects/validate`); a request whose method the adapter
+ * did not give counts as a write. Other APIs: `isRead`.
+ *
+ * @example
+ * ```ts
+ * apiKey({ read: process.env.WEAVIATE_READ_ONLY_KEY!, write: process.env.WEAVIATE_ADMIN_KEY! });
+ * ```
+ */
+export interface ReadWriteKeys {
+  /** The read-only key (or a function that reads it). */
+  readonly read: ApiKeyValue;
+  /** The key with write access (or a function that reads it). */
+  readonly write: ApiKeyValue;
+  /** Which requests are reads. @default Weaviate's rule, {@link isWeaviateRead} */
+  readonly isRead?: ((method: string, url: URL) => boolean) | undefined;
+}
+
+/**
+ * Weaviate's reads: `GET` and `HEAD`, and `POST` to `/v1/graphql`, `/v1/graphql/batch` and
+ * `/v1/objects/validate` (under any base path). Everything else writes.
+ */
+export function isWeaviateRead(method: string, url: URL): boolean {
+  if (method === 'GET' || method === 'HEAD') return true;
+  return method === 'POST' && /\/v1\/(?:graphql(?:\/batch)?|objects\/validate)\/?$/.test(url.pathname);
+}
+
 const hint =
   'Pass the API key, e.g. apiKey(process.env.WEAVIATE_API_KEY!); if it comes from an environment variable, check that it is set.';
+
+const checked = (key: unknown, where: string): ApiKeyValue =>
+  typeof key === 'function' ? (key as ApiKeyValue) : requireToken(key, where, hint);
 
 class ApiKeyCredentials extends Redacted implements Credentials {
   readonly kind = 'api_key';
   protected readonly label = 'ApiKeyCredentials';
-  readonly #key: ApiKeyValue;
+  readonly #key: ApiKeyValue | ReadWriteKeys;
   readonly #header: string;
 
-  constructor(key: ApiKeyValue, options: ApiKeyOptions) {
+  constructor(key: ApiKeyValue | ReadWriteKeys, options: ApiKeyOptions) {
     super();
-    this.#key = typeof key === 'function' ? key : requireToken(key, 'apiKey(): the key', hint);
+    if (typeof key === 'object' && key !== null) {
+      const { isRead } = key;
+      if (isRead !== undefined && typeof isRead !== 'function') {
+        throw new ConfigurationError('apiKey(): `isRead` must be a function (method, url) => boolean.');
+      }
+      this.#key = {
+        read: checked(key.read, 'apiKey(): the `read` key'),
+        write: checked(key.write, 'apiKey(): the `write` key'),
+        isRead,
+      };
+    } else {
+      this.#key = checked(key, 'apiKey(): the key');
+    }
     const header = options.header ?? 'Authorization';
     if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(header)) {
       throw new ConfigurationError(`apiKey(): \`header\` must be an HTTP header name such as 'X-API-Key'.`);
@@ -50,39 +94,56 @@ class ApiKeyCredentials extends Redacted implements Credentials {
         'createAuth(): both an API key and `oidc` settings were given. An API key needs no OIDC; remove `oidc`, or use oidcPassword / clientCredentials / bearerToken.',
       );
     }
-    const key = this.#key;
     const header =
       this.#header.toLowerCase() === 'authorization'
         ? { name: 'Authorization', scheme: 'Bearer' }
         : { name: this.#header };
-    if (typeof key === 'string') {
-      return {
-        grant: 'api_key',
-        renewable: false,
-        initial: () => ({ accessToken: key }),
-        header,
-        secrets: () => [key],
-      };
-    }
-    // A key function has no stable identity: its token store key holds a random id of this credential.
+    const key = this.#key;
+    if (typeof key !== 'object') return keyProvider(key, header);
+    const read = { ...keyProvider(key.read, header), role: 'read' };
+    const write = { ...keyProvider(key.write, header), role: 'write' };
+    const isRead = key.isRead ?? isWeaviateRead;
     return {
       grant: 'api_key',
-      renewable: true,
+      renewable: read.renewable || write.renewable,
       header,
-      timeoutTarget: 'The apiKey() function',
-      obtain: async () => ({
-        accessToken: requireToken(await key(), 'apiKey(): the key the function returned', hint),
-      }),
+      secrets: () => [...(read.secrets?.() ?? []), ...(write.secrets?.() ?? [])],
+      select: (method, url) => (isRead(method, url) ? read : write),
     };
   }
 
   protected describe(): Record<string, unknown> {
+    const shown = (key: ApiKeyValue) => (typeof key === 'function' ? '[function]' : redacted);
+    const key = this.#key;
     return {
       kind: this.kind,
-      key: typeof this.#key === 'function' ? '[function]' : redacted,
+      key: typeof key === 'object' ? { read: shown(key.read), write: shown(key.write) } : shown(key),
       header: this.#header,
     };
   }
+}
+
+/** The provider of one key: fixed, or re-read from its function after a 401. */
+function keyProvider(key: ApiKeyValue, header: TokenProvider['header']): TokenProvider {
+  if (typeof key === 'string') {
+    return {
+      grant: 'api_key',
+      renewable: false,
+      initial: () => ({ accessToken: key }),
+      header,
+      secrets: () => [key],
+    };
+  }
+  // A key function has no stable identity: its token store key holds a random id of this credential.
+  return {
+    grant: 'api_key',
+    renewable: true,
+    header,
+    timeoutTarget: 'The apiKey() function',
+    obtain: async () => ({
+      accessToken: requireToken(await key(), 'apiKey(): the key the function returned', hint),
+    }),
+  };
 }
 
 /**
@@ -97,8 +158,9 @@ class ApiKeyCredentials extends Redacted implements Credentials {
  *   credentials: apiKey(process.env.WEAVIATE_API_KEY!),
  * });
  * // other APIs: apiKey(key, { header: 'X-API-Key' }); rotating keys: apiKey(() => readKeyFromVault())
+ * // least privilege: apiKey({ read: readOnlyKey, write: adminKey })
  * ```
  */
-export function apiKey(key: ApiKeyValue, options: ApiKeyOptions = {}): Credentials {
+export function apiKey(key: ApiKeyValue | ReadWriteKeys, options: ApiKeyOptions = {}): Credentials {
   return new ApiKeyCredentials(key, options);
 }

@@ -128,6 +128,18 @@ export interface TokenProvider {
    * Called once per auth object. Values shorter than 4 characters are not looked for.
    */
   secrets?(): readonly string[];
+  /**
+   * For a credential that sends different tokens for different requests (least privilege: reads with a
+   * read-only key, writes with an admin key): the provider for a request, by its method (upper case; empty
+   * when the adapter did not say) and URL. The auth object keeps a token session per provider it returns;
+   * a 401 is renewed by the session whose token the request carried.
+   */
+  select?(method: string, url: URL): TokenProvider;
+  /**
+   * Which of the providers a {@link TokenProvider.select} returns this one is (e.g. `'read'`, `'write'`):
+   * part of the token store key, so that their tokens never mix in a shared store.
+   */
+  readonly role?: string | undefined;
   /** Where the token goes: `Authorization: Bearer <token>` unless said otherwise. */
   readonly header?: { readonly name: string; readonly scheme?: string | undefined } | undefined;
   /** Runs the primary grant. Absent when there is none (a bearer token can only be refreshed). */
