@@ -21,6 +21,7 @@ import {
   assertBuilt,
   binDir,
   cacheDir,
+  enginesRefusing,
   ensureRuntimes,
   kyThatNpmInstalls,
   makeConsumer,
@@ -40,7 +41,8 @@ const node = (install) => join(binDir(install), 'node');
  * The rows. `command(consumer)` runs the scenario and prints `@@result {...}`; `exits`: a process that must
  * exit by itself; `example`: core README's example for this runtime, run by `runExample` (or by the driver);
  * `npmKy`: the ky major that `npm install ky` gives on this Node, as ky's README says; `ky2: false`: a
- * runtime ky 2 does not support.
+ * runtime ky 2 does not support; `oldest`: the oldest Node the packages' `engines` accept, which every
+ * dependency they bring must accept too.
  */
 const ROWS = [
   {
@@ -50,6 +52,7 @@ const ROWS = [
     exits: true,
     ky2: false,
     npmKy: 1,
+    oldest: true,
   },
   {
     name: 'node',
@@ -221,6 +224,14 @@ async function main() {
             });
           }
           if (row.example?.run) checks.push(await runExample(row, consumer, servers));
+          if (row.oldest && run.result) {
+            const refusing = enginesRefusing(consumer, run.result.version);
+            checks.push({
+              name: `every dependency the packages bring accepts Node ${run.result.version} (engines)`,
+              ok: refusing.length === 0,
+              detail: `refused by ${refusing.join(', ')}`,
+            });
+          }
           if (row.npmKy) {
             const version = await kyThatNpmInstalls(row.install).catch((error) => `none (${error.message})`);
             checks.push({

@@ -1,6 +1,7 @@
 // The embedded servers of `pnpm test:runtimes`: one Weaviate-compatible server (with its OpenID Provider)
 // per runtime, from the packed @auth/testing installed in the consumer project, and one small HTTP endpoint
-// that tells each runtime what its server counted (`GET /stats/<runtime>`, CORS open for the browser).
+// that tells each runtime what its server counted (`GET /stats/<runtime>`, CORS open for the browser) and
+// holds its next token request back (`POST /hang/<runtime>?ms=N`, for the Worker's requests that end first).
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
@@ -27,10 +28,17 @@ export async function startServers(consumer, names, lifetime) {
   const { startWeaviateServer } = await import(pathToFileURL(require.resolve('@auth/testing')).href);
   const servers = new Map();
   const control = createServer((request, response) => {
-    const server = servers.get(decodeURIComponent(request.url.replace(/^\/stats\//, '')));
+    const url = new URL(request.url, 'http://control');
+    const [, action, name] = url.pathname.split('/');
+    const server = servers.get(decodeURIComponent(name ?? ''));
     response.setHeader('access-control-allow-origin', '*');
-    if (!server) {
+    if (!server || !['stats', 'hang'].includes(action)) {
       response.writeHead(404).end();
+      return;
+    }
+    if (action === 'hang') {
+      server.faults.hangTokenRequests(Number(url.searchParams.get('ms')));
+      response.writeHead(204).end();
       return;
     }
     response.setHeader('content-type', 'application/json');
@@ -54,12 +62,14 @@ export async function startServers(consumer, names, lifetime) {
       configs[name] = {
         url: server.url,
         statsUrl: `${controlUrl}/stats/${encodeURIComponent(name)}`,
+        hangUrl: `${controlUrl}/hang/${encodeURIComponent(name)}`,
         keys: {
           admin: server.keys.admin,
           readOnly: server.keys.readOnly,
           wrong: randomBytes(24).toString('base64url'),
         },
         user: { ...server.users.admin },
+        client: { ...server.clients.service },
         lifetime,
       };
     }

@@ -12,6 +12,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { createRequire } from 'node:module';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -113,6 +114,44 @@ export async function kyThatNpmInstalls(install) {
     return /^add ky (\S+)$/m.exec(stdout)?.[1];
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The packages that the tarballs bring into the consumer project (their dependencies, transitively; not the
+ * consumer's own HTTP clients) whose `engines.node` refuses Node `version`, as `name@version (range)`.
+ */
+export function enginesRefusing(consumer, version) {
+  const tools = createRequire(join(cacheDir, 'tools', 'package.json'));
+  const semver = tools('semver');
+  const refusing = [];
+  const seen = new Set();
+  const visit = (from, name) => {
+    const dir = packageDir(from, name);
+    if (!dir || seen.has(dir)) return;
+    seen.add(dir);
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    const range = manifest.engines?.node;
+    if (range && !semver.satisfies(version, range))
+      refusing.push(`${manifest.name}@${manifest.version} (${range})`);
+    for (const dependency of Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies })) {
+      visit(dir, dependency);
+    }
+  };
+  for (const name of Object.keys(
+    JSON.parse(readFileSync(join(consumer, 'package.json'), 'utf8')).dependencies,
+  )) {
+    if (name.startsWith('@auth/')) visit(consumer, name);
+  }
+  return refusing;
+}
+
+/** Where Node finds package `name` from folder `from` (its node_modules, then each parent's). */
+function packageDir(from, name) {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', name);
+    if (existsSync(join(candidate, 'package.json'))) return candidate;
+    if (dirname(dir) === dir) return undefined;
   }
 }
 

@@ -106,10 +106,14 @@ async function scenarioWorker() {
   }
   try {
     await checksFrom(worker.send, '/first');
+    await checksFrom(worker.send, '/make');
     await sleep(config.lifetime * 1000 + 500);
     await checksFrom(worker.send, '/refreshed');
+    await checksFrom(worker.send, '/use-later');
     await worker.send('/leave');
     await checksFrom(worker.send, '/after-leave');
+    await worker.send('/leave-shared');
+    await checksFrom(worker.send, '/after-leave-shared');
     await checksFrom(worker.send, '/close');
   } finally {
     await worker.dispose();
