@@ -100,7 +100,12 @@ const ROWS = [
     command: () => [node('node-24'), [join(drivers, 'chromium.mjs')]],
     example: { name: 'browser' },
   },
-].map((row) => ({ ...row, id: row.install ?? row.name }));
+].map((row) => ({
+  ...row,
+  id: row.install ?? row.name,
+  // The installs a row runs: its own, and the tools (semver, esbuild, miniflare, playwright-core).
+  needs: [row.install ?? (['bun', 'deno'].includes(row.name) ? row.name : 'node-24'), 'tools'],
+}));
 
 /** Runs a command; resolves with its output, exit code, and whether it exited in time after `@@result`. */
 function runRow(command, args, { cwd, env, exits }) {
@@ -121,7 +126,7 @@ function runRow(command, args, { cwd, env, exits }) {
     }, ROW_LIMIT);
     child.stdout.setEncoding('utf8').on('data', (chunk) => {
       stdout += chunk;
-      const match = /^@@result (.*)$/m.exec(stdout);
+      const match = /^@@result (.*)\n/m.exec(stdout);
       if (match && !result) {
         result = JSON.parse(match[1]);
         if (exits) {
@@ -169,7 +174,8 @@ async function main() {
   if (rows.length === 0) throw new Error(`RUNTIMES_ONLY=${process.env.RUNTIMES_ONLY} names no runtime`);
   assertBuilt();
 
-  const [installed, consumer] = await Promise.all([ensureRuntimes(), makeConsumer()]);
+  const needs = rows.flatMap((row) => row.needs);
+  const [installed, consumer] = await Promise.all([ensureRuntimes(needs), makeConsumer()]);
   console.log(
     `runtimes in ${cacheDir}${installed.length ? ` (installed now: ${installed.join(', ')})` : ' (cached)'}; ` +
       `consumer project ${consumer}; ready after ${seconds(started)}`,

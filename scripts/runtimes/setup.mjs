@@ -9,6 +9,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -63,11 +64,14 @@ async function npm(args, cwd, nodeBin) {
 }
 
 /**
- * Installs what is missing from the cache (an install whose pinned packages changed is made again), the
- * installs in parallel. Resolves with the names it installed.
+ * Installs those of `names` (and what they need) that the cache lacks (an install whose pinned packages
+ * changed is made again), in parallel. Resolves with the names it installed.
  */
-export async function ensureRuntimes() {
+export async function ensureRuntimes(names) {
+  const wanted = new Set(names);
+  for (const name of names) if (INSTALLS[name].nodeFor) wanted.add(INSTALLS[name].nodeFor);
   const pending = Object.entries(INSTALLS).filter(([name, { packages }]) => {
+    if (!wanted.has(name)) return false;
     const marker = join(cacheDir, name, '.installed');
     return !existsSync(marker) || readFileSync(marker, 'utf8') !== packages.join('\n');
   });
@@ -79,22 +83,26 @@ export async function ensureRuntimes() {
   for (const group of order) {
     await Promise.all(
       group.map(async ([name, { packages, nodeFor }]) => {
+        // Installed beside the cache entry, then renamed into place: a run that stops half-way, or another
+        // run installing at the same time, never leaves a half-made entry behind.
         const dir = join(cacheDir, name);
-        rmSync(dir, { recursive: true, force: true });
-        mkdirSync(dir, { recursive: true });
-        writeFileSync(join(dir, 'package.json'), '{ "private": true }\n');
+        const making = `${dir}.${process.pid}`;
+        rmSync(making, { recursive: true, force: true });
+        mkdirSync(making, { recursive: true });
+        writeFileSync(join(making, 'package.json'), '{ "private": true }\n');
         try {
           await npm(
             ['install', '--no-audit', '--no-fund', '--loglevel=error', ...packages],
-            dir,
+            making,
             nodeFor && binDir(nodeFor),
           );
         } catch (error) {
-          throw new Error(
-            `could not install ${packages.join(' ')} into ${dir}:\n${error.stderr ?? error.message}`,
-          );
+          rmSync(making, { recursive: true, force: true });
+          throw new Error(`could not install ${packages.join(' ')}:\n${error.stderr ?? error.message}`);
         }
-        writeFileSync(join(dir, '.installed'), packages.join('\n'));
+        writeFileSync(join(making, '.installed'), packages.join('\n'));
+        rmSync(dir, { recursive: true, force: true });
+        renameSync(making, dir);
       }),
     );
   }
@@ -199,7 +207,7 @@ export async function makeConsumer() {
   } catch (error) {
     throw new Error(`npm install in ${consumer} failed:\n${error.stderr ?? error.message}`);
   }
-  const here = dirname(new URL(import.meta.url).pathname);
+  const here = import.meta.dirname;
   cpSync(join(here, 'scenario.mjs'), join(consumer, 'scenario.mjs'));
   for (const entry of readdirSync(join(here, 'entries'))) {
     cpSync(join(here, 'entries', entry), join(consumer, entry));

@@ -2,6 +2,7 @@
 // browser (esbuild), serves it from a page on 127.0.0.1 (another origin than the embedded server: every
 // request is a CORS request), and runs the scenario and core README's browser example in Debian's Chromium,
 // driven by playwright-core. Prints `@@result {...}` like the other rows.
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -13,6 +14,11 @@ const { chromium } = (await load('playwright-core')).default;
 const esbuild = await load('esbuild');
 const config = JSON.parse(process.env.RUNTIME_CONFIG);
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+if (!existsSync(executablePath)) {
+  throw new Error(
+    `Chromium not found at ${executablePath}: apt-get install -y chromium, or set CHROMIUM_PATH`,
+  );
+}
 
 const bundled = await esbuild.build({
   absWorkingDir: process.cwd(),
