@@ -140,6 +140,7 @@ beforeAll(async () => {
     README_TEST_SERVER: server.url,
     WEAVIATE_API_KEY: server.keys.admin,
     EXAMPLE_API_KEY: server.keys.readOnly,
+    WEAVIATE_READ_ONLY_KEY: server.keys.readOnly,
     WEAVIATE_USERNAME: 'admin',
     WEAVIATE_PASSWORD: password,
     PASSWORD: password,

@@ -1,7 +1,33 @@
-import { fork } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startWeaviateServer } from '@auth/testing';
 import { expect, it } from 'vitest';
+
+/**
+ * Runs `fixtures/<name>.ts` in a process of its own (on the sources, through tsx) with `args`; resolves with
+ * its exit code and what it printed. `onMessage` answers what it sends over IPC.
+ */
+function runFixture(
+  name: string,
+  args: string[],
+  onMessage?: (child: ChildProcess) => void,
+): Promise<{ code: number | null; output: string; errors: string }> {
+  const child = fork(fileURLToPath(new URL(`./fixtures/${name}.ts`, import.meta.url)), args, {
+    execArgv: ['--conditions=@auth/source', '--import', 'tsx'],
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  let output = '';
+  let errors = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    errors += chunk.toString('utf8');
+  });
+  if (onMessage) child.on('message', () => onMessage(child));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, output, errors })));
+}
 
 /**
  * "No timer keeps a process alive": a program that never calls close() ends on its own, even while a
@@ -11,25 +37,15 @@ import { expect, it } from 'vitest';
 it('a program that never calls close() exits on its own, with a background refresh failing and backing off', async () => {
   const server = await startWeaviateServer({ accessTokenTtl: 4 });
   try {
-    const child = fork(
-      fileURLToPath(new URL('./fixtures/no-close.ts', import.meta.url)),
+    const { code, output } = await runFixture(
+      'no-close',
       [server.url, server.users.admin.username, server.users.admin.password],
-      {
-        execArgv: ['--conditions=@auth/source', '--import', 'tsx'],
-        cwd: fileURLToPath(new URL('..', import.meta.url)),
-        stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+      (child) => {
+        // Every token request from now on fails: the background refresh retries with backoff.
+        server.faults.failTokenRequests(100, 503);
+        child.send('go');
       },
     );
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-    });
-    child.on('message', () => {
-      // Every token request from now on fails: the background refresh retries with backoff.
-      server.faults.failTokenRequests(100, 503);
-      child.send('go');
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(0);
     // It did use every adapter, twice, and the second round was served by the still-valid token.
     expect(JSON.parse(output)).toEqual({
@@ -50,20 +66,11 @@ it('a program that never calls close() exits on its own, with a background refre
 it('a program whose last step waits for a renewal finishes it (the pause it waits on keeps the process alive)', async () => {
   const server = await startWeaviateServer({ accessTokenTtl: 60 });
   try {
-    const child = fork(
-      fileURLToPath(new URL('./fixtures/last-retry.ts', import.meta.url)),
-      [server.url, server.users.admin.username, server.users.admin.password],
-      {
-        execArgv: ['--conditions=@auth/source', '--import', 'tsx'],
-        cwd: fileURLToPath(new URL('..', import.meta.url)),
-        stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-      },
-    );
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const { code, output } = await runFixture('last-retry', [
+      server.url,
+      server.users.admin.username,
+      server.users.admin.password,
+    ]);
     expect(code).toBe(0);
     expect(JSON.parse(output)).toEqual({ renewed: true, changed: true });
     expect(server.stats.tokenRequests.password + server.stats.tokenRequests.refresh_token).toBe(2);
@@ -77,20 +84,7 @@ it('a program whose last step waits for a renewal finishes it (the pause it wait
  * Node's unhandled-rejection handler, which ends the process.
  */
 it('a program whose async onEvent listener rejects on every event keeps running and exits 0', async () => {
-  const child = fork(fileURLToPath(new URL('./fixtures/rejecting-listener.ts', import.meta.url)), [], {
-    execArgv: ['--conditions=@auth/source', '--import', 'tsx'],
-    cwd: fileURLToPath(new URL('..', import.meta.url)),
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
-  let output = '';
-  let errors = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString('utf8');
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    errors += chunk.toString('utf8');
-  });
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const { code, output, errors } = await runFixture('rejecting-listener', []);
   expect({ code, errors }).toEqual({ code: 0, errors: '' });
   expect(JSON.parse(output)).toEqual({ headers: { Authorization: 'Bearer token-0123456789' }, events: 2 });
 }, 20_000);

@@ -1,6 +1,12 @@
 import { statusWith, test } from '@auth/test-utils';
 import { describe, expect } from 'vitest';
-import { cliCredentials, expectNoSecrets, runCli, runWithWrongPassword } from './__test__/bin.js';
+import {
+  cliCredentials,
+  expectNoSecrets,
+  runCli,
+  runJsonToken,
+  runWithWrongPassword,
+} from './__test__/bin.js';
 
 describe('weaviate-auth token', () => {
   test('prints the admin API key, and only it, on stdout', async ({ server }) => {
@@ -46,22 +52,13 @@ describe('weaviate-auth token', () => {
 
   test('--json describes the token: grant, lifetime, refresh token, verification', async ({ server }) => {
     const { username, password } = server.users.readOnly;
-    const result = await runCli(['token', '--url', server.url, '-u', username, '--json'], {
-      env: { WEAVIATE_PASSWORD: password },
-    });
-    expect(result.code).toBe(0);
-    const body = JSON.parse(result.stdout);
-    expect(body).toMatchObject({
-      ok: true,
-      type: 'Bearer',
-      credential: 'password',
-      grant: 'password',
-      hasRefreshToken: true,
-      verified: true,
-    });
-    expect(body.expiresIn).toBeGreaterThan(0);
-    expect(Date.parse(body.expiresAt)).toBeGreaterThan(Date.now());
-    expect(await statusWith(server, body.token)).toBe(200);
+    const { result, body } = await runJsonToken(
+      ['token', '--url', server.url, '-u', username],
+      { WEAVIATE_PASSWORD: password },
+      { type: 'Bearer', credential: 'password', grant: 'password', hasRefreshToken: true },
+    );
+    expect(Date.parse(body.expiresAt as string)).toBeGreaterThan(Date.now());
+    expect(await statusWith(server, body.token as string)).toBe(200);
     expectNoSecrets(result.stdout, [password]);
   });
 

@@ -68,6 +68,23 @@ function sh(word: string): string {
 }
 
 /** A run inside a pseudo-terminal (`script` from util-linux): the bin sees a TTY on stdin, stdout and stderr. */
+/**
+ * Runs a command with `--json` that must succeed: its result, and its JSON document matched against what a
+ * successful token command reports (`ok`, the credential, a positive lifetime, `verified`).
+ */
+export async function runJsonToken(
+  args: string[],
+  env: Record<string, string>,
+  expected: Record<string, unknown>,
+): Promise<{ result: CliResult; body: Record<string, unknown> & { expiresIn: number } }> {
+  const result = await runCli([...args, '--json'], { env });
+  expect(result.code).toBe(0);
+  const body = JSON.parse(result.stdout);
+  expect(body).toMatchObject({ ok: true, verified: true, ...expected });
+  expect(body.expiresIn).toBeGreaterThan(0);
+  return { result, body };
+}
+
 export interface PtyRun {
   /** Everything the terminal showed so far (stdout and stderr together, plus what the terminal echoed). */
   readonly output: () => string;

@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../errors/configuration-error.js';
-import { oidcSession } from '../oidc/session.js';
+import { oidcSession, refreshAndRevoke } from '../oidc/session.js';
 import { Redacted, redacted } from '../redact.js';
 import { type OidcClientOptions, type ParsedClientOptions, parseClientOptions } from './client-options.js';
 import type { CredentialEnvironment, Credentials, TokenProvider } from './credentials.js';
@@ -67,10 +67,7 @@ class BearerTokenCredentials extends Redacted implements Credentials {
               expiresIn: Math.max(0, (this.#expiresAt - Date.now()) / 1000),
               refreshToken: this.#refreshToken,
             },
-      refresh: async (refreshToken, request) =>
-        (await session()).refresh(refreshToken, request, { client, extraParams }),
-      revoke: async (token, hint, request) =>
-        (await session()).revoke(token, hint, request, { client, extraParams }),
+      ...refreshAndRevoke(session, { client, extraParams }),
     };
   }
 

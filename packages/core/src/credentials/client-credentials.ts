@@ -1,5 +1,5 @@
 import { clientCredentialsScope } from '../oidc/scopes.js';
-import { oidcSession } from '../oidc/session.js';
+import { oidcSession, refreshAndRevoke } from '../oidc/session.js';
 import { Redacted, redacted } from '../redact.js';
 import { type OidcClientOptions, type ParsedClientOptions, parseClientOptions } from './client-options.js';
 import type { CredentialEnvironment, Credentials, TokenProvider } from './credentials.js';
@@ -75,10 +75,7 @@ class ClientCredentialsCredentials extends Redacted implements Credentials {
           request,
           extraParams,
         ),
-      refresh: async (refreshToken, request) =>
-        (await session()).refresh(refreshToken, request, { client, extraParams }),
-      revoke: async (token, hint, request) =>
-        (await session()).revoke(token, hint, request, { client, extraParams }),
+      ...refreshAndRevoke(session, { client, extraParams }),
     };
   }
 

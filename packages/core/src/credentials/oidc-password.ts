@@ -1,5 +1,5 @@
 import { joinScopes } from '../oidc/scopes.js';
-import { oidcSession } from '../oidc/session.js';
+import { oidcSession, refreshAndRevoke } from '../oidc/session.js';
 import { Redacted, redacted } from '../redact.js';
 import { type OidcClientOptions, type ParsedClientOptions, parseClientOptions } from './client-options.js';
 import type { CredentialEnvironment, Credentials, TokenProvider } from './credentials.js';
@@ -57,8 +57,7 @@ class OidcPasswordCredentials extends Redacted implements Credentials {
         scope ??= joinScopes(discovered.scopes, userScopes, ['offline_access']);
         return oidc.password(username, password, scope, request, grant);
       },
-      refresh: async (refreshToken, request) => (await session()).refresh(refreshToken, request, grant),
-      revoke: async (token, hint, request) => (await session()).revoke(token, hint, request, grant),
+      ...refreshAndRevoke(session, grant),
     };
   }
 

@@ -1,26 +1,17 @@
-import { startWeaviateServer, type WeaviateServer } from '@auth/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LeakCheck, send } from '../__test__/leaks.js';
+import type { WeaviateServer } from '@auth/testing';
+import { describe, expect, it } from 'vitest';
+import { embeddedServerForFile } from '../__test__/embedded-server.js';
+import { send } from '../__test__/leaks.js';
 import { createAuth } from '../create-auth.js';
 import { bearerToken } from '../credentials/bearer-token.js';
 import { InvalidTokenResponseError } from '../errors/invalid-token-response-error.js';
 import { ReauthenticationRequiredError } from '../errors/reauthentication-required-error.js';
 
 let server: WeaviateServer;
-const leaks = new LeakCheck();
+const leaks = embeddedServerForFile({ accessTokenTtl: 2 }, (started) => {
+  server = started;
+});
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-beforeAll(async () => {
-  server = await startWeaviateServer({ accessTokenTtl: 2 });
-});
-beforeEach(() => {
-  server.stats.reset();
-  server.faults.reset();
-});
-afterAll(async () => {
-  leaks.assertClean();
-  await server.close();
-});
 
 async function issued() {
   const tokens = await server.issueTokens();

@@ -1,25 +1,15 @@
-import { startWeaviateServer, type WeaviateServer } from '@auth/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LeakCheck, send } from '../__test__/leaks.js';
+import type { WeaviateServer } from '@auth/testing';
+import { describe, expect, it } from 'vitest';
+import { embeddedServerForFile } from '../__test__/embedded-server.js';
+import { send } from '../__test__/leaks.js';
 import { createAuth } from '../create-auth.js';
 import { clientCredentials } from '../credentials/client-credentials.js';
 import { TokenRequestError } from '../errors/token-request-error.js';
 import type { AuthEvent } from '../events.js';
 
 let server: WeaviateServer;
-const leaks = new LeakCheck();
-
-beforeAll(async () => {
-  server = await startWeaviateServer({ accessTokenTtl: 2 });
-  leaks.secret(server.clients.service.clientSecret);
-});
-beforeEach(() => {
-  server.stats.reset();
-  server.faults.reset();
-});
-afterAll(async () => {
-  leaks.assertClean();
-  await server.close();
+const leaks = embeddedServerForFile({ accessTokenTtl: 2 }, (started) => {
+  server = started;
 });
 
 function serviceAuth(options: { clientSecret: string; clientId?: string; scopes?: string[] }) {

@@ -1,20 +1,14 @@
-import { startRecordingServer, startWeaviateServer, type WeaviateServer } from '@auth/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LeakCheck, send } from '../__test__/leaks.js';
+import { startRecordingServer, type WeaviateServer } from '@auth/testing';
+import { describe, expect, it } from 'vitest';
+import { embeddedServerForFile } from '../__test__/embedded-server.js';
+import { send } from '../__test__/leaks.js';
 import { createAuth } from '../create-auth.js';
 import { apiKey, isWeaviateRead } from '../credentials/api-key.js';
 import { memoryStore } from '../store.js';
 
 let server: WeaviateServer;
-const leaks = new LeakCheck();
-
-beforeAll(async () => {
-  server = await startWeaviateServer();
-  leaks.secret(server.keys.admin, server.keys.readOnly);
-});
-afterAll(async () => {
-  leaks.assertClean();
-  await server.close();
+const leaks = embeddedServerForFile(undefined, (started) => {
+  server = started;
 });
 
 /** apiKey({ read, write }) with the embedded server's read-only and admin keys. */

@@ -1,6 +1,7 @@
-import { startWeaviateServer, type WeaviateServer } from '@auth/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LeakCheck, send } from '../__test__/leaks.js';
+import type { WeaviateServer } from '@auth/testing';
+import { describe, expect, it } from 'vitest';
+import { embeddedServerForFile } from '../__test__/embedded-server.js';
+import { send } from '../__test__/leaks.js';
 import { createAuth } from '../create-auth.js';
 import { bearerToken } from '../credentials/bearer-token.js';
 import { clientCredentials } from '../credentials/client-credentials.js';
@@ -11,18 +12,8 @@ import type { Credentials } from '../index.js';
 import { memoryStore, type StoredToken, type TokenStore } from '../store.js';
 
 let server: WeaviateServer;
-const leaks = new LeakCheck();
-
-beforeAll(async () => {
-  server = await startWeaviateServer({ accessTokenTtl: 60 });
-});
-beforeEach(() => {
-  server.stats.reset();
-  server.faults.reset();
-});
-afterAll(async () => {
-  leaks.assertClean();
-  await server.close();
+const leaks = embeddedServerForFile({ accessTokenTtl: 60 }, (started) => {
+  server = started;
 });
 
 /** A store that remembers every token written to it (to check the refresh token at the provider later). */

@@ -1,6 +1,7 @@
-import { startWeaviateServer, type WeaviateServer } from '@auth/testing';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LeakCheck, send } from '../__test__/leaks.js';
+import type { WeaviateServer } from '@auth/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { embeddedServerForFile } from '../__test__/embedded-server.js';
+import { send } from '../__test__/leaks.js';
 import { type Auth, createAuth } from '../create-auth.js';
 import { apiKey } from '../credentials/api-key.js';
 import { bearerToken } from '../credentials/bearer-token.js';
@@ -17,29 +18,13 @@ import { memoryStore, type StoredToken, type TokenStore } from '../store.js';
 // the credential (never only the server and the kind), and must never contain a secret.
 
 let server: WeaviateServer;
-const leaks = new LeakCheck();
+const leaks = embeddedServerForFile({ accessTokenTtl: 60 }, (started) => {
+  server = started;
+});
 const opened: Auth[] = [];
 
-beforeAll(async () => {
-  server = await startWeaviateServer({ accessTokenTtl: 60 });
-  leaks.secret(
-    server.keys.admin,
-    server.keys.readOnly,
-    server.users.admin.password,
-    server.users.readOnly.password,
-    server.clients.service.clientSecret,
-  );
-});
-beforeEach(() => {
-  server.faults.reset();
-  server.stats.reset();
-});
 afterEach(async () => {
   await Promise.all(opened.splice(0).map((auth) => auth.close()));
-});
-afterAll(async () => {
-  leaks.assertClean();
-  await server.close();
 });
 
 /** A memoryStore() that records every key it is asked about. */

@@ -1,20 +1,15 @@
-import { startWeaviateServer, type WeaviateServer } from '@auth/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LeakCheck, send } from '../__test__/leaks.js';
+import type { WeaviateServer } from '@auth/testing';
+import { describe, expect, it } from 'vitest';
+import { embeddedServerForFile } from '../__test__/embedded-server.js';
+import { send } from '../__test__/leaks.js';
 import { createAuth } from '../create-auth.js';
 import { tokenSource } from '../credentials/token-source.js';
 import { InvalidTokenResponseError } from '../errors/invalid-token-response-error.js';
 import { TimeoutError } from '../errors/timeout-error.js';
 
 let server: WeaviateServer;
-const leaks = new LeakCheck();
-
-beforeAll(async () => {
-  server = await startWeaviateServer({ accessTokenTtl: 2 });
-});
-afterAll(async () => {
-  leaks.assertClean();
-  await server.close();
+const leaks = embeddedServerForFile({ accessTokenTtl: 2 }, (started) => {
+  server = started;
 });
 
 describe('tokenSource against the embedded server', () => {

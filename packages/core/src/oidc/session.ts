@@ -1,6 +1,6 @@
-import type { CredentialEnvironment } from '../credentials/credentials.js';
+import type { CredentialEnvironment, TokenProvider } from '../credentials/credentials.js';
 import { ConfigurationError } from '../errors/configuration-error.js';
-import type { OidcSession } from './client.js';
+import type { GrantOptions, OidcSession } from './client.js';
 import { oidcOptions } from './options.js';
 
 /**
@@ -23,5 +23,19 @@ export function oidcSession(env: CredentialEnvironment): () => Promise<OidcSessi
       },
     );
     return loading;
+  };
+}
+
+/**
+ * The refresh-token grant and the revocation of a credential, through its session, as the client `options`
+ * name (the one its primary grant uses).
+ */
+export function refreshAndRevoke(
+  session: () => Promise<OidcSession>,
+  options: GrantOptions,
+): Required<Pick<TokenProvider, 'refresh' | 'revoke'>> {
+  return {
+    refresh: async (refreshToken, request) => (await session()).refresh(refreshToken, request, options),
+    revoke: async (token, hint, request) => (await session()).revoke(token, hint, request, options),
   };
 }
