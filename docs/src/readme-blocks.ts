@@ -3,7 +3,8 @@ import { join, relative } from 'node:path';
 
 /**
  * How the README test treats a block, from an HTML comment on the line right above its fence:
- * `<!-- example: partial NAME -->`, `<!-- example: test-file -->` or `<!-- example: compile-only REASON -->`.
+ * `<!-- example: partial NAME -->`, `<!-- example: test-file -->`, `<!-- example: compile-only REASON -->` or
+ * `<!-- example: ky1 -->`.
  * Without one, a block is `whole`.
  *
  * - `whole`: compiled and run as written.
@@ -13,12 +14,14 @@ import { join, relative } from 'node:path';
  * - `compile-only REASON`: compiled, not run, because running it needs what no test here starts (the reason
  *   says what: e.g. a Redis Cluster at the reader's own addresses). The same calls run in the package's own
  *   tests; the README's text should say so.
+ * - `ky1`: compiled and run with ky 1 for `ky` (what `npm install ky` gives on Node 20), not ky 2.
  */
 export type BlockKind =
   | { kind: 'whole' }
   | { kind: 'partial'; harness: string }
   | { kind: 'test-file' }
-  | { kind: 'compile-only'; reason: string };
+  | { kind: 'compile-only'; reason: string }
+  | { kind: 'ky1' };
 
 /** One `ts` or `js` code block of a README. */
 export interface ReadmeBlock {
@@ -74,11 +77,12 @@ function markerOf(line: string | undefined, where: string): BlockKind {
   if (match === null) return { kind: 'whole' };
   const [word, name] = match[1]!.split(/\s+/);
   if (word === 'test-file') return { kind: 'test-file' };
+  if (word === 'ky1') return { kind: 'ky1' };
   if (word === 'partial' && name !== undefined) return { kind: 'partial', harness: name };
   const reason = match[1]!.slice('compile-only'.length).trim();
   if (word === 'compile-only' && reason !== '') return { kind: 'compile-only', reason };
   throw new Error(
-    `${where}: unknown example marker '${match[1]}' (partial NAME, test-file, or compile-only REASON)`,
+    `${where}: unknown example marker '${match[1]}' (partial NAME, test-file, compile-only REASON, or ky1)`,
   );
 }
 

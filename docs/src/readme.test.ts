@@ -66,11 +66,13 @@ function fileOf(block: ReadmeBlock): string {
 
 function sourceOf(block: ReadmeBlock): string {
   const harness = block.mode.kind === 'partial' ? `${partialHarness(docs, block.mode.harness)}\n` : '';
+  // A reader's `ky` is ky 1 there: docs depends on it as `ky1`.
+  const code = block.mode.kind === 'ky1' ? block.code.replaceAll("from 'ky'", "from 'ky1'") : block.code;
   const checks =
     block.mode.kind !== 'test-file' &&
     /^const auth = /m.test(block.code) &&
     !/\bauth\.close\(\)/.test(block.code);
-  return `${harness}${block.code}${checks ? CHECK_AUTH : ''}`;
+  return `${harness}${code}${checks ? CHECK_AUTH : ''}`;
 }
 
 /** Compiles every block in one program; the messages of each file, by file. */

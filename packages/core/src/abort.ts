@@ -89,16 +89,28 @@ export function sleep(ms: number, signal: AbortSignal, onTimer?: (timer: unknown
   }).finally(() => onTimer?.(undefined));
 }
 
-/** Makes a timer keep the process alive, or not, where the platform can tell (Node, Deno, Bun). */
+/** Deno's timers are numbers, ref'd and unref'd through `Deno.refTimer` / `Deno.unrefTimer`. */
+interface DenoTimers {
+  refTimer?(id: number): void;
+  unrefTimer?(id: number): void;
+}
+
+/** Makes a timer keep the process alive, or not, where the platform can tell (Node, Bun, Deno). */
 export function keepAlive(timer: unknown, alive: boolean): void {
+  if (typeof timer === 'number') {
+    const deno = (globalThis as { Deno?: DenoTimers }).Deno;
+    if (alive) deno?.refTimer?.(timer);
+    else deno?.unrefTimer?.(timer);
+    return;
+  }
   const handle = timer as { ref?: () => void; unref?: () => void } | undefined;
   if (alive) handle?.ref?.();
   else handle?.unref?.();
 }
 
-/** `timer.unref()` where the platform has it (Node, Deno, Bun); browsers have no such thing. */
+/** Lets the process exit while `timer` runs, where the platform can tell (Node, Bun, Deno); browsers cannot. */
 export function unref(timer: unknown): void {
-  (timer as { unref?: () => void } | undefined)?.unref?.();
+  keepAlive(timer, false);
 }
 
 /**

@@ -339,7 +339,11 @@ class AuthClient extends Redacted implements Auth {
   async #end(reason: AuthClosedError, revoke: boolean): Promise<void> {
     if (this.#closed) return;
     this.#closed = reason;
-    this.#envController?.abort(reason);
+    try {
+      this.#envController?.abort(reason);
+    } catch {
+      // workerd: made while serving another request, it cannot be touched here; that request's end stops it.
+    }
     const sessions = this.#provider.select
       ? [...this.#routed.values()]
       : [revoke ? this.#tokens() : this.#session];

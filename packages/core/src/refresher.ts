@@ -1,6 +1,7 @@
 import { abortable, keepAlive, linkSignals, sleep } from './abort.js';
 import { TimeoutError } from './errors/timeout-error.js';
 import { MIN_REFRESH_INTERVAL_MS } from './lifetime.js';
+import { Pulse, STALLED, settledOrStalled } from './liveness.js';
 
 /** How transient token-request failures are retried. */
 export interface RetryPolicy {
@@ -29,6 +30,13 @@ export type Lock = <T>(task: (lease?: AbortSignal) => Promise<T>, signal: AbortS
  */
 export type Attempt<T> = (signal: AbortSignal, retry: boolean) => Promise<T>;
 
+/** A run in flight: its outcome, what aborts it, and its pulse (see {@link Pulse}). */
+interface Run<T> {
+  readonly promise: Promise<T>;
+  readonly controller: AbortController;
+  readonly pulse: Pulse;
+}
+
 export interface RefresherOptions {
   readonly lock?: Lock | undefined;
   /** Told of every failed attempt, and whether another follows. */
@@ -48,9 +56,8 @@ export class Refresher<T> {
   readonly #options: RefresherOptions;
   readonly #retry: RetryPolicy;
   readonly #now: () => number;
-  #inflight: Promise<T> | undefined;
-  /** Aborts the run in flight (close). Created per run: nothing long-lived is kept between runs. */
-  #controller: AbortController | undefined;
+  /** The run in flight. Its controller and pulse are made per run: nothing long-lived is kept between runs. */
+  #inflight: Run<T> | undefined;
   #lastStart = Number.NEGATIVE_INFINITY;
   /** Callers waiting for the run in flight: while there are any, its pauses keep the process alive. */
   #waiting = 0;
@@ -65,16 +72,25 @@ export class Refresher<T> {
 
   /** Starts a run of `attempt`, or joins the run in flight. */
   run(attempt: Attempt<T>): Promise<T> {
+    return this.#join(attempt).promise;
+  }
+
+  #join(attempt: Attempt<T>): Run<T> {
     if (this.#inflight) return this.#inflight;
     const controller = new AbortController();
+    const pulse = new Pulse();
     // One abort listener per run (not per caller): close() rejects every waiter through it.
-    const run = abortable(this.#locked(attempt, controller.signal), controller.signal).finally(() => {
-      this.#inflight = undefined;
-      this.#controller = undefined;
-    });
-    this.#controller = controller;
+    const promise = abortable(this.#locked(attempt, controller.signal), controller.signal).finally(() =>
+      this.#forget(run),
+    );
+    const run: Run<T> = { promise, controller, pulse };
     this.#inflight = run;
     return run;
+  }
+
+  #forget(run: Run<T>): void {
+    run.pulse.stop();
+    if (this.#inflight === run) this.#inflight = undefined;
   }
 
   /** Starts a run nobody waits for, unless one is in flight or the last one started too recently. */
@@ -83,22 +99,40 @@ export class Refresher<T> {
     this.run(attempt).catch(onFailure);
   }
 
-  /** Waits for `promise` (a run), until `signal` aborts; meanwhile the run's pauses keep the process alive. */
-  async wait(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  /**
+   * Starts a run of `attempt` or joins the one in flight, and waits for it until `signal` aborts; meanwhile
+   * the run's pauses keep the process alive. A run that stalls (in workerd, the request that started it
+   * ended: it will never settle) is forgotten, and a new one starts here.
+   */
+  async wait(attempt: Attempt<T>, signal: AbortSignal | undefined): Promise<T> {
     this.#waiting++;
     keepAlive(this.#timer, true);
     try {
-      return await abortable(promise, signal);
+      for (;;) {
+        const run = this.#join(attempt);
+        const outcome = await settledOrStalled(run.promise, run.pulse, signal);
+        if (outcome !== STALLED) return outcome;
+        this.#forget(run);
+      }
     } finally {
       this.#waiting--;
       keepAlive(this.#timer, this.#waiting > 0);
     }
   }
 
-  /** Aborts the run in flight with `reason` and waits for it to settle. */
+  /** Aborts the run in flight with `reason` and waits for it to settle (or stall). */
   async close(reason: unknown): Promise<void> {
-    this.#controller?.abort(reason);
-    await this.#inflight?.catch(() => {});
+    const run = this.#inflight;
+    if (!run) return;
+    try {
+      run.controller.abort(reason);
+    } catch {
+      // workerd: a controller made in another request cannot be touched here; that request's end stops it.
+    }
+    await settledOrStalled(
+      run.promise.catch(() => {}),
+      run.pulse,
+    );
   }
 
   get #minInterval(): number {

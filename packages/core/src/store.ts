@@ -1,4 +1,5 @@
 import type { AuthEventListener } from './events.js';
+import { Pulse, STALLED, settledOrStalled } from './liveness.js';
 
 /**
  * A token as a {@link TokenStore} keeps it. Times are epoch milliseconds of the local clock.
@@ -101,7 +102,8 @@ export interface MemoryStore extends TokenStore {
 /**
  * The default {@link TokenStore}: a map in this process's memory, with an in-process lock per key (so auth
  * objects sharing one `memoryStore()` and the same credential refresh once; it is never lost, so its task
- * gets no lease signal) and `invalidate`.
+ * gets no lease signal) and `invalidate`. In a Worker, a lock whose holder's request ended (its task will
+ * never finish) is taken over after about 1.5 s.
  *
  * @example
  * ```ts
@@ -115,7 +117,8 @@ export interface MemoryStore extends TokenStore {
  */
 export function memoryStore(): MemoryStore {
   const tokens = new Map<string, StoredToken>();
-  const queues = new Map<string, Promise<void>>();
+  /** The task holding each key's lock: when it is done, and its pulse (see `Pulse`). */
+  const holders = new Map<string, { readonly done: Promise<void>; readonly pulse: Pulse }>();
   return {
     get: (key) => tokens.get(key),
     set: (key, token, options) => {
@@ -129,41 +132,31 @@ export function memoryStore(): MemoryStore {
       if (token.expiresAt === undefined || token.expiresAt > now)
         tokens.set(key, { ...token, expiresAt: now });
     },
-    lock: <T>(key: string, task: (signal?: AbortSignal) => Promise<T>, signal: AbortSignal): Promise<T> => {
-      const previous = queues.get(key);
-      // Uncontended (the usual case): run at once, without a detour through the microtask queue.
-      const result = previous
-        ? waitFor(previous, signal).then(() => task())
-        : signal.aborted
-          ? Promise.reject(signal.reason)
-          : new Promise<T>((resolve) => resolve(task()));
-      const tail = result.then(
-        () => {},
-        () => {},
-      );
-      // The next task waits for this one (not for an aborted waiter's rejection).
-      const next = previous ? previous.then(() => tail) : tail;
-      queues.set(key, next);
-      void next.then(() => {
-        if (queues.get(key) === next) queues.delete(key);
-      });
-      return result;
+    // Uncontended (the usual case), the task runs at once, without a detour through the microtask queue.
+    lock: async <T>(
+      key: string,
+      task: (signal?: AbortSignal) => Promise<T>,
+      signal: AbortSignal,
+    ): Promise<T> => {
+      signal.throwIfAborted();
+      for (let holder = holders.get(key); holder; holder = holders.get(key)) {
+        const outcome = await settledOrStalled(holder.done, holder.pulse, signal);
+        // Its request ended (workerd): it will never let go.
+        if (outcome === STALLED && holders.get(key) === holder) holders.delete(key);
+      }
+      let release!: () => void;
+      const holder = { done: new Promise<void>((resolve) => (release = resolve)), pulse: new Pulse() };
+      holders.set(key, holder);
+      try {
+        return await task();
+      } finally {
+        holder.pulse.stop();
+        if (holders.get(key) === holder) holders.delete(key);
+        release();
+      }
     },
     clear: () => {
       tokens.clear();
     },
   };
-}
-
-/** Resolves when `previous` settles, or rejects with `signal.reason` when it aborts first. */
-function waitFor(previous: Promise<void>, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    void previous.then(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    });
-  });
 }

@@ -149,7 +149,7 @@ export class TokenManager {
     } catch {
       // Advisory: the refresh below happens anyway; the others find out at their own 401.
     }
-    const token = await this.#refresher.wait(this.#refresh('unauthorized', current), signal);
+    const token = await this.#refresher.wait(this.#attempt('unauthorized', current), signal);
     return this.#hand(token) !== sentToken;
   }
 
@@ -189,7 +189,7 @@ export class TokenManager {
         return this.#hand(current!);
       case 'wait':
         return this.#hand(
-          await this.#refresher.wait(this.#refresh(current ? reason : 'initial', current), signal),
+          await this.#refresher.wait(this.#attempt(current ? reason : 'initial', current), signal),
         );
     }
   }
@@ -230,11 +230,6 @@ export class TokenManager {
     // A refresh for this token already failed for good: don't hammer; callers wait for a new one at expiry.
     if (this.#failure?.accessToken === current.accessToken) return;
     this.#refresher.runInBackground(this.#attempt('refresh-ahead', current), () => {});
-  }
-
-  /** Starts (or joins) the refresh that replaces `stale`. */
-  #refresh(reason: RefreshReason, stale: StoredToken | undefined): Promise<StoredToken> {
-    return this.#refresher.run(this.#attempt(reason, stale));
   }
 
   /** One try at replacing `stale`: the failure (or success) it ends in is remembered. */
@@ -299,11 +294,11 @@ export function startSession(context: {
   // A token that can never change has nothing to share: it stays out of a shared store.
   const shared = context.store !== undefined && provider.renewable ? context.store : undefined;
   const own = shared ? undefined : memoryStore();
-  const store = shared ?? own!;
   const manager = new TokenManager({
     provider,
     kind: credentials.kind,
-    store,
+    // A store of its own serves this manager alone, whose refresher runs one request at a time: no lock.
+    store: shared ?? { get: own!.get, set: own!.set, delete: own!.delete, invalidate: own!.invalidate },
     // A store of its own holds one credential: only a shared store needs the fingerprint (it costs a hash,
     // or for a password ~50 ms of PBKDF2, once per auth object).
     key: shared ? storeKey(baseUrl, credentials, provider) : `@auth/core:${baseUrl}:${credentials.kind}`,

@@ -60,7 +60,10 @@ interface Internal extends Discovered {
  */
 export class OidcSession {
   readonly #env: CredentialEnvironment;
-  #discovered: Promise<Internal> | undefined;
+  /** Discovery: done, or running for one token request (which alone joins it; see `#discover`). */
+  #discovered:
+    | { readonly promise: Promise<Internal>; readonly request: TokenRequest; done: boolean }
+    | undefined;
   /** The client a credential names (its id, secret, auth method): one per auth object, as is the credential. */
   #clientConfig: Configuration | undefined;
   /**
@@ -160,14 +163,25 @@ export class OidcSession {
   }
 
   #discover(request: TokenRequest): Promise<Internal> {
-    if (!this.#discovered) {
-      const pending = this.#serving(request, () => this.#run(request.signal));
-      this.#discovered = pending;
-      pending.catch(() => {
-        if (this.#discovered === pending) this.#discovered = undefined;
-      });
-    }
-    return this.#discovered;
+    const known = this.#discovered;
+    // A discovery still running for another token request is not joined: in a Worker, that request may have
+    // ended, and what it started then never settles. (The token manager runs one request at a time.)
+    if (known && (known.done || known.request === request)) return known.promise;
+    const discovered = {
+      promise: this.#serving(request, () => this.#run(request.signal)),
+      request,
+      done: false,
+    };
+    this.#discovered = discovered;
+    discovered.promise.then(
+      () => {
+        discovered.done = true;
+      },
+      () => {
+        if (this.#discovered === discovered) this.#discovered = undefined;
+      },
+    );
+    return discovered.promise;
   }
 
   async #run(signal: AbortSignal): Promise<Internal> {
