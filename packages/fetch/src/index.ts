@@ -33,6 +33,64 @@ type FetchFunction = (input: RequestInfo | URL, init?: RequestInit) => Promise<R
 /** A URL that needs no base: what fetch and `auth` read the same way. */
 const absolute = /^https?:\/\//i;
 
+/** One call of the wrapped fetch: what each attempt needs, and what the last one sent. */
+interface Call {
+  readonly fetchFn: FetchFunction;
+  readonly auth: AuthLike;
+  readonly init: RequestInit | undefined;
+  readonly request: Request | undefined;
+  /** The URL as checked: every attempt goes to it. */
+  readonly url: string;
+  readonly method: string;
+  readonly signal: AbortSignal | undefined;
+  /** Whether redirects are followed here, hop by hop (`redirect: 'follow'`, outside browsers). */
+  readonly follow: boolean;
+  /** Whether the body is the `Request`'s own (then each attempt sends a clone). */
+  readonly bodyFromRequest: boolean;
+  /** Where the last attempt's answer came from (after redirects), and the headers that went there. */
+  answered: string | URL;
+  sent: Headers | Readonly<Record<string, string>>;
+}
+
+/** Sends one attempt of a call with a fresh credential, following redirects hop by hop where it must. */
+async function attempt(call: Call, retry: boolean): Promise<Response> {
+  const { fetchFn, auth, init, request, url, method, signal, bodyFromRequest } = call;
+  const [headers, fromAuth] = withAuthHeaders(
+    init?.headers ?? request?.headers,
+    await auth.authorize(url, { method, signal }),
+  );
+  const manual = call.follow && fromAuth.length > 0;
+  const options: RequestInit = { ...init, headers };
+  if (manual) options.redirect = 'manual';
+  if (retry) options.authRetry = true;
+  // A Request with a body goes as a clone, so that the original stays readable for a retry.
+  const response = await fetchFn(request ? (bodyFromRequest ? request.clone() : request) : url, options);
+  call.answered = url;
+  call.sent = headers;
+  if (!manual || !isRedirect(response)) return response;
+  const callerBody = init?.body;
+  const last = await followRedirects(
+    { response, url: new URL(url), method: method.toUpperCase(), headers: new Headers(headers) },
+    {
+      adapter: '@auth/fetch',
+      auth,
+      signal,
+      body:
+        callerBody !== undefined && callerBody !== null
+          ? () => callerBody
+          : bodyFromRequest
+            ? () => (request as Request).clone().body
+            : undefined,
+      oneShot: isOneShotBody(callerBody),
+      fromAuth: () => fromAuth,
+      send: (href, hop) => fetchFn(href, { ...init, ...hop }),
+    },
+  );
+  call.answered = last.url;
+  call.sent = last.headers;
+  return last.response;
+}
+
 /**
  * Wraps a fetch function so that every request to the auth's origins carries its credential, and an auth
  * failure (a 401) is retried once with a fresh credential.
@@ -89,49 +147,28 @@ export function withAuth<F extends FetchFunction>(fetchFn: F, auth: AuthLike): F
         return fetchFn(input, init); // not a URL: let fetch report it
       }
     }
-    const method = init?.method ?? request?.method ?? 'GET';
     const signal = init?.signal ?? request?.signal ?? undefined;
-    const callerBody = init?.body;
-    const bodyFromRequest = request !== undefined && callerBody === undefined && request.body !== null;
-    const follow = shouldFollowRedirects(init?.redirect ?? request?.redirect);
-
-    const send = async (retry: boolean) => {
-      const credential = await auth.authorize(url, { method, signal });
-      const [headers, fromAuth] = withAuthHeaders(init?.headers ?? request?.headers, credential);
-      const manual = follow && fromAuth.length > 0;
-      const sent: RequestInit = { ...init, headers };
-      if (manual) sent.redirect = 'manual';
-      if (retry) sent.authRetry = true;
-      // A Request with a body goes as a clone, so that the original stays readable for a retry.
-      const response = await fetchFn(request ? (bodyFromRequest ? request.clone() : request) : url, sent);
-      if (!manual || !isRedirect(response)) return { response, url: url as string | URL, headers };
-      return followRedirects(
-        { response, url: new URL(url), method: method.toUpperCase(), headers: new Headers(headers) },
-        {
-          adapter: '@auth/fetch',
-          auth,
-          signal,
-          body:
-            callerBody !== undefined && callerBody !== null
-              ? () => callerBody
-              : bodyFromRequest
-                ? () => request.clone().body
-                : undefined,
-          oneShot: isOneShotBody(callerBody),
-          fromAuth: () => fromAuth,
-          send: (href, hop) => fetchFn(href, { ...init, ...hop }),
-        },
-      );
+    const call: Call = {
+      fetchFn,
+      auth,
+      init,
+      request,
+      url,
+      method: init?.method ?? request?.method ?? 'GET',
+      signal,
+      follow: shouldFollowRedirects(init?.redirect ?? request?.redirect),
+      bodyFromRequest: request !== undefined && init?.body === undefined && request.body !== null,
+      answered: url,
+      sent: {},
     };
-
-    const sent = await send(false);
-    const { response } = sent;
-    if (!(await isAuthFailure(auth, response))) return response;
+    const response = await attempt(call, false);
+    const failed = isAuthFailure(auth, response); // `false` at once for anything but a 4xx
+    if (failed === false || !(await failed)) return response;
     // Told even for a body that cannot be re-sent, so that the next request gets a fresh credential.
-    const renewed = await renewAfterUnauthorized(auth, sent.url, sent.headers, { signal });
-    if (!renewed || isOneShotBody(callerBody)) return response;
+    const renewed = await renewAfterUnauthorized(auth, call.answered, call.sent, { signal });
+    if (!renewed || isOneShotBody(init?.body)) return response;
     void response.body?.cancel().catch(() => undefined);
-    return (await send(true)).response;
+    return attempt(call, true);
   };
   return authedFetch as F;
 }

@@ -62,11 +62,7 @@ type FetchFunction = (input: RequestInfo | URL, init?: RequestInit) => Promise<R
 /** ky's normalized options, as its hooks see them (frozen: copy before changing). */
 type HookOptions = { headers: Headers; body?: unknown; context?: AuthContext };
 type HookState = { request: Request; options: HookOptions; error?: unknown };
-type ShouldRetry = (state: {
-  error: Error;
-  retryCount: number;
-}) => boolean | undefined | Promise<boolean | undefined>;
-type ParentOptions = { fetch?: FetchFunction; retry?: number | { shouldRetry?: ShouldRetry } };
+type ParentOptions = { fetch?: FetchFunction };
 type Ky = ((input: Request, options: object) => Promise<Response>) & {
   extend(options: (parent: ParentOptions) => object): unknown;
 };
@@ -93,8 +89,9 @@ const stateOf = (args: unknown[]): HookState => {
  *   once, through the returned instance, with the call's options and `context: { authRetry: true }`: your
  *   hooks run for it and can tell it apart. It does not count against `retry.limit` (also with `retry: 0`). A
  *   stream `body` is not re-sent.
- * - An `AuthError` from `authorize()` is not retried by ky (core already retried what can be retried; a wrong
- *   password must reach the provider once); other errors follow your `retry` settings and `shouldRetry`.
+ * - A request whose `authorize()` failed with an `AuthError` is not sent again by ky (core already retried what
+ *   can be retried; a wrong password must reach the provider once): ky 1 rejects with it after its retry
+ *   delay, ky 2 at once. Other errors follow your `retry` settings and `shouldRetry`.
  * - Redirects are followed hop by hop (`redirect: 'manual'` underneath, outside browsers): a hop to another
  *   origin loses `Authorization`, `Cookie`, `Proxy-Authorization` (whoever set them) and every header from
  *   `auth`.
@@ -173,9 +170,9 @@ export function withAuth<T extends KyLike>(instance: T, auth: AuthLike): T {
         );
       }
       const { response } = sent;
-      if (!options || options.context?.authRetry === true || !(await isAuthFailure(auth, response))) {
-        return response;
-      }
+      if (!options || options.context?.authRetry === true) return response;
+      const failed = isAuthFailure(auth, response); // `false` at once for anything but a 4xx
+      if (failed === false || !(await failed)) return response;
       // When no new credential can be had, the caller gets ky's HTTPError as usual (`auth` reports why).
       const renewed = await renewAfterUnauthorized(auth, sent.url, sent.headers, { signal });
       if (!renewed || isOneShotBody(body)) return response;
@@ -191,29 +188,21 @@ export function withAuth<T extends KyLike>(instance: T, auth: AuthLike): T {
       });
     };
 
-  authed = kyInstance.extend((parent) => {
-    // An AuthError from `authorize()` already went through core's own retries (and a wrong password must
-    // not reach the provider twice): ky must not retry it. ky 1 would, as it retries any error of a GET.
-    // Every other error is left to the caller's retry settings.
-    const parentRetry = parent.retry;
-    const inherited = typeof parentRetry === 'object' ? parentRetry.shouldRetry : undefined;
-    const shouldRetry: ShouldRetry = (state) =>
-      isAuthError(state.error) ? false : inherited ? inherited(state) : undefined;
-    return {
-      fetch: sending(parent.fetch ?? ((input, init) => globalThis.fetch(input, init))),
-      retry: typeof parentRetry === 'number' ? { limit: parentRetry, shouldRetry } : { shouldRetry },
-      hooks: {
-        beforeRequest: [(...args: unknown[]) => note(stateOf(args))],
-        beforeRetry: [
-          (state: HookState) => {
-            // Also when a per-request `retry` replaced the `shouldRetry` above (ky 1 replaces an object
-            // with a number): stop before sending again.
-            if (isAuthError(state.error)) throw state.error;
-            note(state);
-          },
-        ],
-      },
-    };
-  }) as Ky;
+  authed = kyInstance.extend((parent) => ({
+    fetch: sending(parent.fetch ?? ((input, init) => globalThis.fetch(input, init))),
+    hooks: {
+      beforeRequest: [(...args: unknown[]) => note(stateOf(args))],
+      beforeRetry: [
+        (state: HookState) => {
+          // An AuthError from `authorize()` already went through core's own retries (and a wrong password
+          // must not reach the provider twice): ky must not send the request again. ky 1 would, as it
+          // retries any error of a GET (after its retry delay: no `shouldRetry` of ours, whose merge into
+          // every call's options would cost each request more than the rest of the adapter).
+          if (isAuthError(state.error)) throw state.error;
+          note(state);
+        },
+      ],
+    },
+  })) as Ky;
   return authed as unknown as T;
 }
