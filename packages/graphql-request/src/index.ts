@@ -1,8 +1,11 @@
-import { type AuthLike, applyAuthHeaders, checkAdapterArguments } from '@auth/core/adapter';
-import { withAuth as withAuthFetch } from '@auth/fetch';
-import type { GraphQLClient, RequestMiddleware } from 'graphql-request';
+import { checkAdapterArguments } from '@auth/core/adapter';
+import { type AuthLike, withAuth as withAuthFetch } from '@auth/fetch';
+import type { GraphQLClient } from 'graphql-request';
 
-/** The two methods of an `auth` object (from `createAuth()` in `@auth/core`) that the adapter calls. */
+/**
+ * The methods of an `auth` object (from `createAuth()` in `@auth/core`) that the adapter calls. Imported from
+ * `@auth/fetch`, which also types fetch's `init.skipAuth` and `init.authRetry`.
+ */
 export type { AuthLike };
 
 /**
@@ -22,16 +25,19 @@ export type { AuthLike };
 export type GraphQLClientOptions = NonNullable<ConstructorParameters<typeof GraphQLClient>[1]>;
 
 /**
- * Returns `GraphQLClient` options with `auth` applied: an async `requestMiddleware` that sets the credential
- * headers, and a `fetch` from `@auth/fetch` that retries a 401 once with a fresh credential (graphql-request's
- * `responseMiddleware` cannot retry).
+ * Returns `GraphQLClient` options with `auth` applied: a `fetch` from `@auth/fetch` around yours (or the
+ * global one), which sets the credential headers on every request and retries an auth failure (a 401) once
+ * with a fresh credential (graphql-request's `responseMiddleware` cannot retry). One `auth.authorize()` per
+ * request.
  *
- * - Your `requestMiddleware` runs first; then each header from `auth.authorize()` is added unless the
- *   request already has it: **a header you set yourself** (client `headers`, per-request headers, your
- *   middleware) **wins**.
- * - Your `fetch` option, if any, is the one that is wrapped.
- * - A request to another origin gets no credential (also across redirects); after a 401 the request is sent
- *   again only when `auth.handleUnauthorized()` returns `true`, and at most once.
+ * - The headers of each request (client `headers`, per-request headers, your `requestMiddleware`) are read
+ *   at the fetch; each header from `auth.authorize()` is added unless the request already has it: **a header
+ *   you set yourself wins**.
+ * - A request your `requestMiddleware` returns with `skipAuth: true` goes out as it is: no credential, no
+ *   renewal (a login mutation, a public query).
+ * - Your `fetch` option, if any, is the one that is wrapped; it sees `init.authRetry: true` on the retry.
+ * - A request to another origin gets no credential (also across redirects); after an auth failure the request
+ *   is sent again only when `auth.handleUnauthorized()` returns `true`, and at most once.
  * - A `signal` passed to `request()` also aborts a token request it waits on.
  *
  * @param options - your `GraphQLClient` options (optional).
@@ -50,18 +56,9 @@ export type GraphQLClientOptions = NonNullable<ConstructorParameters<typeof Grap
  */
 export function withAuth<O extends GraphQLClientOptions>(options: O | undefined, auth: AuthLike): O {
   checkAdapterArguments({ adapter: '@auth/graphql-request', call: 'withAuth(options, auth)', auth });
-  const user = options?.requestMiddleware;
-  const requestMiddleware: RequestMiddleware = async (request) => {
-    const resolved = user ? await user(request) : request;
-    const headers = new Headers(resolved.headers);
-    const init = resolved.signal ? { signal: resolved.signal } : {};
-    const credential = await auth.authorize(resolved.url, { method: resolved.method ?? 'POST', ...init });
-    applyAuthHeaders(headers, credential, new Set());
-    return { ...resolved, headers };
-  };
   const fetch = withAuthFetch(
     options?.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init)),
     auth,
   );
-  return { ...options, requestMiddleware, fetch } as O;
+  return { ...options, fetch } as O;
 }

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { apiKey, oidcPassword, TokenRequestError } from '@auth/core';
+import { type Auth, type AuthOptions, apiKey, oidcPassword, TokenRequestError } from '@auth/core';
 import { adapterContract, MODULE_SECRET, numberedTokens, serviceClient, test } from '@auth/test-utils';
 import { type KyBase, kyAdapter } from '@auth/test-utils/clients';
 import ky, { type KyInstance } from 'ky';
@@ -7,7 +7,6 @@ import ky2 from 'ky2';
 import { describe, expect, expectTypeOf } from 'vitest';
 import { withAuth } from './index.js';
 
-const redacted = '[redacted by @auth/ky]';
 const statusOf = (error: unknown) => (error as { name?: string; response?: Response })?.response?.status;
 const caught = (promise: Promise<unknown>) =>
   promise.then(
@@ -31,6 +30,19 @@ const variants: [string, KyBase, (base: string, options?: Options) => KyInstance
   ],
 ];
 
+/** A client with `retry: 0` whose cached token the server has just revoked. */
+async function staleWithoutRetries(
+  server: Parameters<typeof serviceClient>[0],
+  createAuth: (options: AuthOptions) => Auth,
+  create: (base: string, options?: Options) => KyInstance,
+): Promise<KyInstance> {
+  const auth = createAuth({ baseUrl: server.url, credentials: await serviceClient(server) });
+  const client = withAuth(create(`${server.url}/v1`, { retry: 0 }), auth);
+  await client.get('meta');
+  server.faults.revokeAllTokens();
+  return client;
+}
+
 describe.each(variants)('withAuth(%s instance, auth)', (_variant, kyBase, create) => {
   adapterContract(kyAdapter(withAuth, kyBase));
 
@@ -49,47 +61,87 @@ describe.each(variants)('withAuth(%s instance, auth)', (_variant, kyBase, create
     expect(statusOf(error)).toBe(403);
   });
 
-  test('the 401 retry keeps the instance’s options: base URL, headers, other hooks', async ({
+  test('the 401 retry goes through the instance: base URL, headers, the call’s context, your hooks (told it is the retry)', async ({
     home,
     createAuth,
   }) => {
     home.accept('Bearer token-2'); // the first token is refused
     const auth = createAuth({ baseUrl: home.url, credentials: numberedTokens().credentials });
-    let ownHook = 0;
+    const seen: unknown[] = [];
+    // ky 1 calls hooks with positional arguments, ky 2 with one state object.
+    const ownHook = (...args: unknown[]) => {
+      const options = (args[0] instanceof Request ? args[1] : (args[0] as { options: unknown }).options) as {
+        context: Record<string, unknown>;
+      };
+      seen.push({ ...options.context });
+    };
     const base = create(`${home.url}/api`, {
       headers: { 'X-From-Instance': 'yes' },
       timeout: 5000,
-      hooks: {
-        beforeRetry: [
-          () => {
-            ownHook++;
-          },
-        ],
-      },
+      hooks: { beforeRequest: [ownHook] },
     });
     const body = await withAuth(base, auth)
-      .post('things', { json: { n: 1 } })
+      .post('things', { json: { n: 1 }, context: { trace: 'abc' } })
       .json();
     expect(body).toEqual({ ok: true });
     expect(
-      home.seen.map((entry) => [entry.path, entry.headers.authorization, entry.headers['x-from-instance']]),
+      home.seen.map((entry) => [
+        entry.path,
+        entry.headers.authorization,
+        entry.headers['x-from-instance'],
+        entry.headers['content-type'],
+      ]),
     ).toEqual([
-      ['/api/things', 'Bearer token-1', 'yes'],
-      ['/api/things', 'Bearer token-2', 'yes'],
+      ['/api/things', 'Bearer token-1', 'yes', 'application/json'],
+      ['/api/things', 'Bearer token-2', 'yes', 'application/json'],
     ]);
-    expect(ownHook).toBe(1);
+    expect(seen).toEqual([{ trace: 'abc' }, { trace: 'abc', authRetry: true }]);
   });
 
-  test('with retry: 0 the 401 is not retried (the retry counts against ky’s retry.limit)', async ({
+  test('with retry: 0, 20 concurrent requests meeting a revoked token: one token request, each sent again once, all succeed', async ({
     server,
     createAuth,
   }) => {
-    const auth = createAuth({ baseUrl: server.url, credentials: await serviceClient(server) });
-    const client = withAuth(create(`${server.url}/v1`, { retry: 0 }), auth);
-    await client.get('meta');
-    server.faults.revokeAllTokens();
-    expect(statusOf(await caught(client.get('meta')))).toBe(401);
-    expect((await client.get('meta')).status).toBe(200); // the stale token was dropped all the same
+    const client = await staleWithoutRetries(server, createAuth, create);
+    server.stats.reset();
+    const statuses = await Promise.all(
+      Array.from({ length: 20 }, async () => (await client.get('meta')).status),
+    );
+    expect(statuses).toEqual(Array(20).fill(200));
+    expect(server.stats.tokenRequests.total).toBe(1);
+    expect(server.stats.byPath('/v1/meta')).toMatchObject({ total: 40, 401: 20, 200: 20 });
+  });
+
+  test('with retry: 0 a POST’s body is sent again after a 401 (ky 2 hands its fetch the very request then)', async ({
+    server,
+    createAuth,
+  }) => {
+    const client = await staleWithoutRetries(server, createAuth, create);
+    const created = await client
+      .post('objects', { json: { class: 'Article', properties: { title: 'sent twice' } } })
+      .json<{ properties: { title: string } }>();
+    expect(created.properties.title).toBe('sent twice');
+    expect(server.stats.byPath('/v1/objects')).toMatchObject({ total: 2, 401: 1, 200: 1 });
+  });
+
+  test('a renewal that does not help: the caller gets ky’s HTTPError 401 after exactly one retry, or the 401 with throwHttpErrors: false', async ({
+    home,
+    createAuth,
+  }) => {
+    home.accept('Bearer never'); // every token is refused
+    const tokens = numberedTokens();
+    const api = withAuth(
+      create(home.url, { retry: 2 }),
+      createAuth({ baseUrl: home.url, credentials: tokens.credentials }),
+    );
+    expect(statusOf(await caught(api.get('denied')))).toBe(401);
+    expect((await api.get('denied', { throwHttpErrors: false })).status).toBe(401);
+    expect(home.seen.map((entry) => entry.headers.authorization)).toEqual([
+      'Bearer token-1',
+      'Bearer token-2',
+      'Bearer token-2',
+      'Bearer token-3',
+    ]);
   });
 
   test('sends nothing to another origin: an absolute URL on an instance without a base', async ({
@@ -164,7 +216,7 @@ describe.each(variants)('withAuth(%s instance, auth)', (_variant, kyBase, create
       expect([asked, home.seen.length]).toEqual([1, 1]);
     });
 
-    test('ky’s HTTPError carries no credential (console.log(error) and a deep inspect show none)', async ({
+    test('ky’s HTTPError carries no credential: ky’s own Request never holds it (console.log(error) and a deep inspect show none)', async ({
       home,
       homeAuth,
     }) => {
@@ -176,7 +228,7 @@ describe.each(variants)('withAuth(%s instance, auth)', (_variant, kyBase, create
         expect(text).not.toContain(MODULE_SECRET);
       }
       const { headers } = (error as { request: Request }).request;
-      expect([headers.get('authorization'), headers.get('x-module-key')]).toEqual([redacted, redacted]);
+      expect([headers.get('authorization'), headers.get('x-module-key')]).toEqual([null, null]);
       expect(home.seen[0]?.headers).toMatchObject({
         authorization: 'Bearer home-key',
         'x-module-key': MODULE_SECRET,

@@ -42,6 +42,12 @@ export interface ClientOptions {
   timeout?: number;
   /** Every error the library throws is pushed here too. */
   thrown?: unknown[];
+  /**
+   * For each request the client sends, in order: whether the adapter marked it as its one retry after an auth
+   * failure (`authRetry`), as the caller's own hook sees it (an axios interceptor, a ky hook, the fetch under
+   * fetch and graphql-request).
+   */
+  authRetries?: boolean[];
 }
 
 /** One request through a facade. */
@@ -54,6 +60,8 @@ export interface ClientRequest {
   readonly stream?: boolean;
   /** Headers for this request only. */
   readonly headers?: Record<string, string>;
+  /** Send it without auth, in the client's own idiom (fetch `init`, axios config, ky `context`, a graphql-request middleware). */
+  readonly skipAuth?: boolean;
   readonly signal?: AbortSignal;
   /** graphql-request: the query (default: {@link DEFAULT_QUERY}). */
   readonly query?: string;
@@ -62,7 +70,10 @@ export interface ClientRequest {
 /** What the caller got: the status (the library's own HTTP error counts as one) and the parsed body. */
 export interface Reply {
   readonly status: number;
-  /** The JSON body (graphql-request: the `data`), or its text; `undefined` when the library threw. */
+  /**
+   * The JSON body (graphql-request: the `data`), or its text; for the library's own HTTP error, the body it
+   * keeps there (none for graphql-request).
+   */
   readonly body: unknown;
 }
 
@@ -109,6 +120,14 @@ export function httpStatusOf(error: unknown): number | undefined {
   return undefined;
 }
 
+/** The body of a library's own HTTP error, where the library keeps it (graphql-request: none). */
+async function httpBodyOf(error: unknown): Promise<unknown> {
+  if (isAxiosError(error)) return error.response?.data;
+  if (error instanceof HTTPError2) return error.data; // ky 2 reads the body for its error
+  if (error instanceof HTTPError) return readBody(error.response, true);
+  return undefined;
+}
+
 const isAbsolute = (target: string): boolean => /^https?:\/\//.test(target);
 
 /** `target` under `base`, or `target` itself when it is absolute. */
@@ -142,6 +161,15 @@ const webStream = (body: unknown) => new Blob([JSON.stringify(body)]).stream();
 
 type Send = (target: string, init: ClientRequest, parse: boolean) => Promise<Reply>;
 
+/** `fetch`, noting in `log` (when given) whether each call is an adapter's retry after an auth failure. */
+function marking(fetch: FetchFunction, log: boolean[] | undefined): FetchFunction {
+  if (!log) return fetch;
+  return (input, init) => {
+    log.push((init as { authRetry?: boolean } | undefined)?.authRetry === true);
+    return fetch(input, init);
+  };
+}
+
 function facade(adapter: AdapterName, options: ClientOptions, send: Send): Client {
   const settle = async (target: string, init: ClientRequest, parse: boolean): Promise<Reply> => {
     try {
@@ -150,7 +178,7 @@ function facade(adapter: AdapterName, options: ClientOptions, send: Send): Clien
       options.thrown?.push(error);
       const status = httpStatusOf(error);
       if (status === undefined) throw error;
-      return { status, body: undefined };
+      return { status, body: parse ? await httpBodyOf(error) : undefined };
     }
   };
   return {
@@ -172,7 +200,7 @@ const restAdapter = (name: AdapterName, label: string, create: Adapter['create']
 /** The facade over `@auth/fetch`. */
 export function fetchAdapter(withAuth: WithAuth['fetch']): Adapter {
   return restAdapter('fetch', 'fetch', (auth, base, options = {}) => {
-    const inner = options.fetch ?? globalThis.fetch;
+    const inner = marking(options.fetch ?? globalThis.fetch, options.authRetries);
     const authed = auth ? withAuth(inner, auth) : inner;
     return facade('fetch', options, async (target, init, parse) => {
       const signal = signalOf(init, options.timeout);
@@ -184,6 +212,7 @@ export function fetchAdapter(withAuth: WithAuth['fetch']): Adapter {
           : { body: init.stream ? webStream(init.body) : JSON.stringify(init.body) }),
         ...(init.stream ? { duplex: 'half' } : {}),
         ...(signal ? { signal } : {}),
+        ...(init.skipAuth ? { skipAuth: true } : {}),
       } as RequestInit);
       return { status: response.status, body: await readBody(response, parse) };
     });
@@ -207,6 +236,13 @@ export function axiosAdapter(withAuth: WithAuth['axios'], kind: AxiosKind = 'def
       ...(kind === 'fetch' ? { adapter: 'fetch' } : {}),
       ...options.axios,
     });
+    const log = options.authRetries;
+    if (log) {
+      instance.interceptors.request.use((config) => {
+        log.push((config as { authRetry?: boolean }).authRetry === true);
+        return config;
+      });
+    }
     const api = auth ? withAuth(instance, auth) : instance;
     return facade('axios', options, async (target, init, parse) => {
       let data = init.body;
@@ -221,6 +257,7 @@ export function axiosAdapter(withAuth: WithAuth['axios'], kind: AxiosKind = 'def
         ...(data === undefined ? {} : { data }),
         headers: { ...(init.stream ? jsonHeaders(init) : {}), ...init.headers },
         ...(init.signal ? { signal: init.signal } : {}),
+        ...(init.skipAuth ? { skipAuth: true } : {}),
       });
       return { status: response.status, body: parse ? response.data : undefined };
     });
@@ -233,6 +270,17 @@ const kyFactories: Record<KyBase, { name: AdapterName; create: (options: object)
   baseUrl: { name: 'ky 2', create: (options) => ky2.create(options) as unknown as KyInstance },
 };
 
+/** A ky `beforeRequest` hook (ky 1's arguments or ky 2's state object) noting whether a request is the auth retry. */
+function kyMarking(log: boolean[]) {
+  return (...args: unknown[]): void => {
+    const [first, second] = args as [{ options?: unknown } | Request, unknown];
+    const options = (first instanceof Request ? second : first.options) as {
+      context?: { authRetry?: unknown };
+    };
+    log.push(options.context?.authRetry === true);
+  };
+}
+
 /** The facade over `@auth/ky`, on ky 1 (`prefixUrl`) or ky 2 (`prefix` or `baseUrl`). */
 export function kyAdapter(withAuth: WithAuth['ky'], base: KyBase): Adapter {
   const { name, create } = kyFactories[base];
@@ -243,6 +291,7 @@ export function kyAdapter(withAuth: WithAuth['ky'], base: KyBase): Adapter {
       ...(options.headers ? { headers: options.headers } : {}),
       ...(options.fetch ? { fetch: options.fetch } : {}),
       ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
+      ...(options.authRetries ? { hooks: { beforeRequest: [kyMarking(options.authRetries)] } } : {}),
       ...options.ky,
     });
     const api = auth ? withAuth(instance, auth) : instance;
@@ -258,6 +307,7 @@ export function kyAdapter(withAuth: WithAuth['ky'], base: KyBase): Adapter {
             : { json: init.body }),
         ...(Object.keys(headers).length > 0 ? { headers } : {}),
         ...(init.signal ? { signal: init.signal } : {}),
+        ...(init.skipAuth ? { context: { skipAuth: true } } : {}),
         // An absolute URL goes where it says, also on an instance with a prefix.
         ...(absolute && url && base !== 'baseUrl' ? { [base]: '' } : {}),
       });
@@ -276,15 +326,23 @@ export function graphqlRequestAdapter(withAuth: WithAuth['graphqlRequest']): Ada
     create: (auth, base, options = {}) => {
       const clientOptions: GraphQLClientOptions = {
         ...(options.headers ? { headers: options.headers } : {}),
-        ...(options.fetch ? { fetch: options.fetch } : {}),
+        ...(options.fetch || options.authRetries
+          ? { fetch: marking(options.fetch ?? globalThis.fetch, options.authRetries) }
+          : {}),
+      };
+      // Requests without auth go through a client whose middleware marks each one `skipAuth`.
+      const skipping: GraphQLClientOptions = {
+        ...clientOptions,
+        requestMiddleware: (request) => ({ ...request, skipAuth: true }) as typeof request,
       };
       const authed = auth ? withAuth(clientOptions, auth) : clientOptions;
+      const authedSkipping = auth ? withAuth(skipping, auth) : skipping;
       const clients = new Map<string, GraphQLClient>();
-      const clientFor = (endpoint: string) => {
-        let client = clients.get(endpoint);
+      const clientFor = (endpoint: string, skipAuth: boolean) => {
+        let client = clients.get(`${skipAuth}:${endpoint}`);
         if (!client) {
-          client = new GraphQLClient(endpoint, authed);
-          clients.set(endpoint, client);
+          client = new GraphQLClient(endpoint, skipAuth ? authedSkipping : authed);
+          clients.set(`${skipAuth}:${endpoint}`, client);
         }
         return client;
       };
@@ -295,7 +353,7 @@ export function graphqlRequestAdapter(withAuth: WithAuth['graphqlRequest']): Ada
             ? resolveTarget(base, target)
             : new URL('/v1/graphql', base).href;
         const signal = signalOf(init, options.timeout);
-        const data = await clientFor(endpoint).request<unknown>({
+        const data = await clientFor(endpoint, init.skipAuth === true).request<unknown>({
           document: init.query ?? DEFAULT_QUERY,
           ...(init.headers ? { requestHeaders: init.headers } : {}),
           ...(signal ? { signal } : {}),

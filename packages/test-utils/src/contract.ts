@@ -33,6 +33,23 @@ const callersOwn = {
 const dropped = ['authorization', 'cookie', 'proxy-authorization', 'x-api-key', 'x-module-key'];
 const CUSTOM_HEADER_KEY = 'key-in-a-custom-header';
 
+/** `isAuthFailure` for an API that answers an expired token with a 400 whose body says so. */
+const expiredIn400: NonNullable<AuthOptions['isAuthFailure']> = async (answer) =>
+  answer.status === 401 ||
+  (answer.status === 400 &&
+    ((await answer.json()) as { error?: string } | undefined)?.error === 'token_expired');
+
+/** How APIs refuse an expired token besides a 401, with the `isAuthFailure` that says so. */
+const refusals: readonly [
+  name: string,
+  refusal: { status: number; body?: unknown },
+  isAuthFailure: NonNullable<AuthOptions['isAuthFailure']>,
+][] = [
+  ['a 403', { status: 403 }, ({ status }) => status === 401 || status === 403],
+  ['a 419', { status: 419 }, ({ status }) => status === 401 || status === 419],
+  ['a 400 with an error code in its body', { status: 400, body: { error: 'token_expired' } }, expiredIn400],
+];
+
 /** Every way a logger can show an error (its cause chain too); `getters` are not invoked, as console.log does not. */
 function renderings(error: unknown): string[] {
   const out: string[] = [];
@@ -309,6 +326,95 @@ export function adapterContract(adapter: Adapter): void {
           expect(reply).toMatchObject({ status: 200, body: { username: 'reader' } });
         });
       }
+    });
+
+    describe('what users of other auth libraries reach for', () => {
+      test('skipAuth sends a request as it is: no credential, no token asked for, no renewal of its 401', async ({
+        home,
+        createAuth,
+      }) => {
+        const tokens = numberedTokens();
+        const auth = createAuth({
+          baseUrl: home.url,
+          credentials: tokens.credentials,
+          headers: { 'X-Module-Key': MODULE_SECRET },
+        });
+        home.accept('Bearer token-2'); // anything else is a 401
+        const client = adapter.create(auth, home.url);
+        expect(await client.request(echo, { skipAuth: true })).toBe(401);
+        expect(tokens.issued()).toBe(0);
+        // The next request, without it: the credential, a 401, one renewal, one retry.
+        expect(await client.request(echo)).toBe(200);
+        expect(home.seen.map((entry) => credentialOf(entry.headers))).toEqual([
+          none,
+          ['Bearer token-1', MODULE_SECRET],
+          ['Bearer token-2', MODULE_SECRET],
+        ]);
+      });
+
+      test('the one retry after an auth failure is marked authRetry, for the caller’s own hooks', async ({
+        home,
+        createAuth,
+      }) => {
+        const marks: boolean[] = [];
+        home.accept('Bearer token-2');
+        const auth = createAuth({ baseUrl: home.url, credentials: numberedTokens().credentials });
+        expect(await adapter.create(auth, home.url, { authRetries: marks }).request(echo)).toBe(200);
+        expect(marks).toEqual([false, true]);
+      });
+
+      test.for(refusals)(
+        '%s that isAuthFailure counts: renewed, sent again once, with the new token',
+        async ([, refusal, isAuthFailure], { home, createAuth }) => {
+          const tokens = numberedTokens();
+          home.accept('Bearer token-2', refusal);
+          const auth = createAuth({ baseUrl: home.url, credentials: tokens.credentials, isAuthFailure });
+          expect(await adapter.create(auth, home.url).request(echo)).toBe(200);
+          expect(tokens.issued()).toBe(2);
+          expect(home.seen.map((entry) => entry.headers.authorization)).toEqual([
+            'Bearer token-1',
+            'Bearer token-2',
+          ]);
+        },
+      );
+
+      test('an answer isAuthFailure reads and does not count reaches the caller, its body unread', async ({
+        home,
+        createAuth,
+      }) => {
+        const tokens = numberedTokens();
+        home.accept('Bearer never', { status: 400, body: { error: 'bad_query' } });
+        const auth = createAuth({
+          baseUrl: home.url,
+          credentials: tokens.credentials,
+          isAuthFailure: expiredIn400,
+        });
+        const reply = await adapter.create(auth, home.url).send(echo);
+        // graphql-request reads the body itself for its ClientError: the status shows it could.
+        expect(reply.status).toBe(400);
+        if (!adapter.graphql) expect(reply.body).toEqual({ error: 'bad_query' });
+        expect([tokens.issued(), home.seen.length]).toEqual([1, 1]);
+      });
+
+      test('a hand-made auth without isAuthFailure: a 401 alone is renewed', async ({ home, createAuth }) => {
+        const tokens = numberedTokens();
+        const auth = createAuth({
+          baseUrl: home.url,
+          credentials: tokens.credentials,
+          isAuthFailure: ({ status }) => status === 401 || status === 403,
+        });
+        const handMade = {
+          authorize: auth.authorize.bind(auth),
+          handleUnauthorized: auth.handleUnauthorized.bind(auth),
+        };
+        const client = adapter.create(handMade as Auth, home.url);
+        home.accept('Bearer token-2', { status: 403 });
+        expect(await client.request(echo)).toBe(403);
+        expect(tokens.issued()).toBe(1);
+        home.accept('Bearer token-2');
+        expect(await client.request(echo)).toBe(200);
+        expect(tokens.issued()).toBe(2);
+      });
     });
 
     test('the error a request that times out rejects with carries no credential (console.log, a deep inspect, JSON)', async ({

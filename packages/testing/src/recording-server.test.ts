@@ -50,6 +50,9 @@ describe('startRecordingServer()', () => {
     home.accept('Bearer right');
     expect((await fetch(`${home.url}/x`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
     expect((await fetch(`${home.url}/x`, { headers: { authorization: 'Bearer right' } })).status).toBe(200);
+    home.accept('Bearer right', { status: 400, body: { error: 'token_expired' } });
+    const refused = await fetch(`${home.url}/x`, { headers: { authorization: 'Bearer wrong' } });
+    expect([refused.status, await refused.json()]).toEqual([400, { error: 'token_expired' }]);
     home.accept(undefined);
     expect((await fetch(`${home.url}/x`)).status).toBe(200);
   });

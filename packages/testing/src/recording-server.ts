@@ -25,10 +25,11 @@ export interface RecordingServer {
   /** From now on, `path` answers `status` with an empty JSON object (`{}`). */
   respond(path: string, status: number): void;
   /**
-   * From now on, a request whose `Authorization` is not exactly `authorization` gets a 401 (`undefined`:
-   * every request is accepted again, the default).
+   * From now on, a request whose `Authorization` is not exactly `authorization` is refused: a 401 with `{}`
+   * unless `refusal` gives another status or JSON body (an API that answers an expired token with a 403, a
+   * 419, or a 400 with an error code). `undefined`: every request is accepted again, the default.
    */
-  accept(authorization: string | undefined): void;
+  accept(authorization: string | undefined, refusal?: { status?: number; body?: unknown }): void;
   /** Forgets what was seen and every `redirect`, `respond` and `accept` rule. */
   reset(): void;
   /** Closes the server and its open connections. */
@@ -66,6 +67,7 @@ export async function startRecordingServer({
   const redirects = new Map<string, { status: number; location: string }>();
   const statuses = new Map<string, number>();
   let accepted: string | undefined;
+  let refusal = { status: 401, body: '{}' };
 
   const server = createServer((req, res) => {
     const url = req.url ?? '/';
@@ -78,8 +80,12 @@ export async function startRecordingServer({
       res.end();
       return;
     }
-    const status =
-      accepted !== undefined && req.headers.authorization !== accepted ? 401 : statuses.get(path);
+    if (accepted !== undefined && req.headers.authorization !== accepted) {
+      res.writeHead(refusal.status, { 'content-type': 'application/json' });
+      res.end(refusal.body);
+      return;
+    }
+    const status = statuses.get(path);
     if (status !== undefined) {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end('{}');
@@ -106,8 +112,9 @@ export async function startRecordingServer({
     respond: (path, status) => {
       statuses.set(path, status);
     },
-    accept: (authorization) => {
+    accept: (authorization, { status = 401, body = {} } = {}) => {
       accepted = authorization;
+      refusal = { status, body: JSON.stringify(body) };
     },
     reset: () => {
       seen.length = 0;

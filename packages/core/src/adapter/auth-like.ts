@@ -1,11 +1,12 @@
 import type { Auth } from '../create-auth.js';
 
 /**
- * The two methods of an `auth` object (from `createAuth()`) that an adapter calls: `authorize()` before a
- * request, `handleUnauthorized()` after a 401. Typing an adapter's parameter with it lets callers pass
- * any object with these two methods (a test double, a wrapper).
+ * The methods of an `auth` object (from `createAuth()`) that an adapter calls: `authorize()` before a
+ * request, `isAuthFailure()` on a 4xx answer, `handleUnauthorized()` after an auth failure. Typing an
+ * adapter's parameter with it lets callers pass any object with `authorize` and `handleUnauthorized` (a test
+ * double, a wrapper); one without `isAuthFailure` counts a 401 alone as an auth failure.
  */
-export type AuthLike = Pick<Auth, 'authorize' | 'handleUnauthorized'>;
+export type AuthLike = Pick<Auth, 'authorize' | 'handleUnauthorized'> & Partial<Pick<Auth, 'isAuthFailure'>>;
 
 /** What {@link checkAdapterArguments} checks. */
 export interface AdapterArguments {

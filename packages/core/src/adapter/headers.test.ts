@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { recordingHome } from '../__test__/recording-home.js';
 import { apiKey, createAuth } from '../index.js';
-import { applyAuthHeaders } from './headers.js';
+import { applyAuthHeaders, withAuthHeaders } from './headers.js';
 
 const home = recordingHome();
 
@@ -47,5 +47,56 @@ describe('applyAuthHeaders', () => {
     await fetch(`${home.server.url}/v1/meta`, { headers });
     expect(home.server.seen[0]?.headers.authorization).toBeUndefined();
     expect(fromAuth.size).toBe(0);
+  });
+});
+
+describe('withAuthHeaders', () => {
+  const credential = { Authorization: 'Bearer home-key', 'X-Module-Key': 'module-secret' };
+
+  it('no caller headers: the credential record itself, every name from auth', () => {
+    expect(withAuthHeaders(undefined, credential)).toEqual([credential, ['Authorization', 'X-Module-Key']]);
+    expect(withAuthHeaders(undefined, credential)[0]).toBe(credential);
+  });
+
+  it('a plain object: a new one where a caller’s header wins whatever its case; the caller’s is untouched', async () => {
+    const caller = { 'x-module-key': 'the-callers-own', 'X-Trace': '1' };
+    const [headers, fromAuth] = withAuthHeaders(caller, credential);
+    expect(caller).toEqual({ 'x-module-key': 'the-callers-own', 'X-Trace': '1' });
+    expect(fromAuth).toEqual(['Authorization']);
+    await fetch(`${home.server.url}/v1/meta`, { headers });
+    expect(home.server.seen[0]?.headers).toMatchObject({
+      authorization: 'Bearer home-key',
+      'x-module-key': 'the-callers-own',
+      'x-trace': '1',
+    });
+  });
+
+  it('the caller’s very value counts as from auth, and is sent once', async () => {
+    const caller = { authorization: 'Bearer home-key' };
+    const [headers, fromAuth] = withAuthHeaders(caller, { Authorization: 'Bearer home-key' });
+    expect([headers, fromAuth]).toEqual([caller, ['Authorization']]);
+    await fetch(`${home.server.url}/v1/meta`, { headers });
+    expect(home.server.seen[0]?.headers.authorization).toBe('Bearer home-key');
+  });
+
+  it('a Headers or pairs: a new Headers; the caller’s is untouched', () => {
+    const caller = new Headers({ 'X-Module-Key': 'the-callers-own' });
+    const [headers, fromAuth] = withAuthHeaders(caller, credential);
+    expect(headers).not.toBe(caller);
+    expect([...caller]).toEqual([['x-module-key', 'the-callers-own']]);
+    expect([...(headers as Headers)]).toEqual([
+      ['authorization', 'Bearer home-key'],
+      ['x-module-key', 'the-callers-own'],
+    ]);
+    expect(fromAuth).toEqual(['Authorization']);
+    const [fromPairs] = withAuthHeaders([['x-trace', '1']], credential);
+    expect((fromPairs as Headers).get('x-trace')).toBe('1');
+  });
+
+  it('another origin (nothing from auth): the caller’s own object, uncopied', () => {
+    const record = { 'X-Trace': '1' };
+    const headers = new Headers(record);
+    expect(withAuthHeaders(record, {})).toEqual([record, []]);
+    expect(withAuthHeaders(headers, {})[0]).toBe(headers);
   });
 });

@@ -35,3 +35,62 @@ export function applyAuthHeaders(
     }
   }
 }
+
+/**
+ * The headers to send a request with: the caller's, left untouched, plus each header from `auth` that the
+ * caller did not set (or set to the very same value). **A header the caller set wins** over the credential,
+ * as with {@link applyAuthHeaders}, which changes a `Headers` in place instead.
+ *
+ * It copies as little as it can, for the hot path: no caller headers gives the credential record itself;
+ * headers from `auth` that add nothing give the caller's own object; a plain object gives a new plain
+ * object; anything else (a `Headers`, pairs) a new `Headers`.
+ *
+ * @param caller - the request's headers as the caller gave them (a fetch `init.headers`).
+ * @param credential - what `auth.authorize()` returned for the request's URL.
+ * @returns the headers to send, and the names taken from `credential` (as it spells them): the ones to drop
+ *   on a hop to another origin ({@link followRedirects}).
+ * @example
+ * ```ts
+ * import { withAuthHeaders } from '@auth/core/adapter';
+ *
+ * const [headers, fromAuth] = withAuthHeaders(
+ *   { 'x-openai-api-key': 'mine' },
+ *   { Authorization: 'Bearer abc', 'X-OpenAI-Api-Key': 'module-key' },
+ * );
+ * // headers: { 'x-openai-api-key': 'mine', Authorization: 'Bearer abc' }; fromAuth: ['Authorization']
+ * ```
+ */
+export function withAuthHeaders(
+  caller: HeadersInit | null | undefined,
+  credential: Readonly<Record<string, string>>,
+): [headers: Headers | Readonly<Record<string, string>>, fromAuth: string[]] {
+  const names = Object.keys(credential);
+  if (caller === undefined || caller === null) return [credential, names];
+  const fromAuth: string[] = [];
+  const prototype: unknown = Object.getPrototypeOf(caller);
+  if (prototype === Object.prototype || prototype === null) {
+    const record = caller as Readonly<Record<string, string>>;
+    const keys = Object.keys(record);
+    let copy: Record<string, string> | undefined;
+    for (const name of names) {
+      const value = credential[name] as string;
+      const lower = name.toLowerCase();
+      const own = keys.find((key) => key.toLowerCase() === lower);
+      if (own === undefined) {
+        copy ??= { ...record };
+        copy[name] = value;
+      } else if (String(record[own]) !== value) continue;
+      fromAuth.push(name);
+    }
+    return [copy ?? record, fromAuth];
+  }
+  const headers = caller instanceof Headers && names.length === 0 ? caller : new Headers(caller);
+  for (const name of names) {
+    const value = credential[name] as string;
+    const own = headers.get(name);
+    if (own !== null && own !== value) continue;
+    headers.set(name, value);
+    fromAuth.push(name);
+  }
+  return [headers, fromAuth];
+}
