@@ -59,8 +59,11 @@ export interface DeviceFlow {
   next(): Promise<DeviceAuthorization>;
   /** Approves `userCode` as `user` (a role's default user, or a user's credentials). @default user 'admin' */
   approve(userCode: string, user?: Role | UserCredentials): Promise<void>;
-  /** The user declines: the next poll gets `access_denied`. */
-  deny(userCode: string): Promise<void>;
+  /**
+   * The user declines: the next poll gets `access_denied`, with `description` as its `error_description`.
+   * @default description 'The user declined the sign-in.'
+   */
+  deny(userCode: string, description?: string): Promise<void>;
   /** The code expires now: the next poll gets `expired_token`. */
   expire(userCode: string): Promise<void>;
   /** The next `count` polls of any device code get `slow_down`. @default 1 */
@@ -184,9 +187,9 @@ export class DeviceFlowControl implements DeviceFlow {
     await code.save();
   }
 
-  async deny(userCode: string): Promise<void> {
+  async deny(userCode: string, description = 'The user declined the sign-in.'): Promise<void> {
     const code = await this.#pending(userCode, 'deny');
-    Object.assign(code, { error: 'access_denied', errorDescription: 'The user declined the sign-in.' });
+    Object.assign(code, { error: 'access_denied', errorDescription: description });
     await code.save();
   }
 
@@ -207,9 +210,10 @@ export class DeviceFlowControl implements DeviceFlow {
     return [...(this.#byUserCode.get(normalize(userCode))?.polls ?? [])];
   }
 
-  /** Forgets scripted answers (not the codes given out). */
+  /** Forgets scripted answers, and the authorizations no `next()` returned (`faults.reset()` calls it). */
   reset(): void {
     this.#slowDowns = 0;
+    this.#unclaimed.length = 0;
   }
 
   async #pending(userCode: string, what: string) {

@@ -510,11 +510,14 @@ export class OidcProviderHost {
             token_endpoint: `${this.#origin}${profile.tokenPath}`,
             token_endpoint_auth_methods_supported: profile.authMethods,
           };
-          if (!profile.deviceFlow) {
-            delete body.device_authorization_endpoint;
-            if (Array.isArray(body.grant_types_supported)) {
-              body.grant_types_supported = body.grant_types_supported.filter((g) => g !== DEVICE_CODE_GRANT);
-            }
+          if (!profile.deviceFlow) delete body.device_authorization_endpoint;
+          if (Array.isArray(body.grant_types_supported)) {
+            const refused = new Set([
+              ...(profile.deviceFlow ? [] : [DEVICE_CODE_GRANT]),
+              ...(profile.password ? [] : ['password']),
+              ...(profile.clientCredentials ? [] : ['client_credentials']),
+            ]);
+            body.grant_types_supported = body.grant_types_supported.filter((g) => !refused.has(g));
           }
           return { status, body };
         });
