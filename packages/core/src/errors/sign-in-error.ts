@@ -11,6 +11,8 @@ import { AuthError, type AuthErrorOptions } from './auth-error.js';
  *   forged or stale link, another tab, a sign-in completed already);
  * - `code_rejected`: the provider refused the authorization code (`invalid_grant`): used once already, or
  *   expired;
+ * - `refused`: the provider sent the browser back with another OAuth error (`invalid_scope`,
+ *   `server_error`, `login_required`...), or without a code;
  * - `unsupported`: the provider offers no endpoint for this flow (no `device_authorization_endpoint`, no
  *   `authorization_endpoint`);
  * - `required`: nobody has signed in (or the provider refused the sign-in's refresh token) and this
@@ -22,6 +24,7 @@ export type SignInFailure =
   | 'cancelled'
   | 'state_mismatch'
   | 'code_rejected'
+  | 'refused'
   | 'unsupported'
   | 'required';
 

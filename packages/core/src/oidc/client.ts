@@ -459,7 +459,7 @@ export function authMethodFor(
 }
 
 /** `params` with the credential's extra parameters added (repeated for an array value). */
-function withExtra(params: Record<string, string>, extra: ExtraParams | undefined): URLSearchParams {
+export function withExtra(params: Record<string, string>, extra: ExtraParams | undefined): URLSearchParams {
   const search = new URLSearchParams(params);
   for (const [name, value] of Object.entries(extra ?? {})) {
     for (const item of typeof value === 'string' ? [value] : value) search.append(name, item);

@@ -6,7 +6,7 @@ import { SignInError } from '../errors/sign-in-error.js';
 import { TimeoutError } from '../errors/timeout-error.js';
 import { TokenRequestError } from '../errors/token-request-error.js';
 import type { SecretSet } from '../secrets.js';
-import type { Discovered, GrantOptions, OidcSession } from './client.js';
+import { type Discovered, type GrantOptions, type OidcSession, withExtra } from './client.js';
 
 const GRANT = 'device_code';
 const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -57,13 +57,8 @@ async function deviceFlow(run: DeviceFlowRun, request: TokenRequest): Promise<To
   const issuer = tools.discovered.issuer;
   if (!endpoint) throw unsupported(issuer, tools.metadata.grant_types_supported);
   const started = Date.now();
-  const extra = new URLSearchParams();
-  for (const [name, value] of Object.entries(run.grant.extraParams ?? {})) {
-    for (const item of typeof value === 'string' ? [value] : value) extra.append(name, item);
-  }
-  const asked = new URLSearchParams(extra);
   const scope = run.scope(tools.discovered);
-  if (scope) asked.set('scope', scope);
+  const asked = withExtra(scope ? { scope } : {}, run.grant.extraParams);
   const authorization = await tools.call('device_authorization', endpoint, () =>
     tools.oc.initiateDeviceAuthorization(tools.config, asked),
   );
@@ -91,8 +86,7 @@ async function deviceFlow(run: DeviceFlowRun, request: TokenRequest): Promise<To
       { reason: 'cancelled', grant: GRANT, cause: error },
     );
   }
-  const poll = new URLSearchParams(extra);
-  poll.set('device_code', authorization.device_code);
+  const poll = withExtra({ device_code: authorization.device_code }, run.grant.extraParams);
   for (;;) {
     if (Date.now() >= deadline) throw expired(issuer, expiresIn);
     await wait(Math.min(interval * 1000, Math.max(0, deadline - Date.now())), request.signal);
