@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { ReauthenticationRequiredError } from '../errors/reauthentication-required-error.js';
+import { SignInError } from '../errors/sign-in-error.js';
 import type { RefreshReason } from '../events.js';
 import { joinScopes } from '../oidc/scopes.js';
 import { oidcSession } from '../oidc/session.js';
@@ -152,6 +153,7 @@ class DeviceCodeCredentials extends Redacted implements Credentials {
           onPrompt,
           cancel,
           secrets,
+          fail: (message, options) => new SignInError(message, options),
         });
       },
       refresh: async (token, request) => (await session()).refresh(token, request, grant),

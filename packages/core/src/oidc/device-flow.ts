@@ -2,7 +2,7 @@ import { keepAlive, linkSignals, sleep } from '../abort.js';
 import type { TokenRequest, TokenSet } from '../credentials/credentials.js';
 import type { DevicePrompt } from '../credentials/device-code.js';
 import { AuthError } from '../errors/auth-error.js';
-import { SignInError } from '../errors/sign-in-error.js';
+import type { SignInError, SignInErrorOptions } from '../errors/sign-in-error.js';
 import { TimeoutError } from '../errors/timeout-error.js';
 import { TokenRequestError } from '../errors/token-request-error.js';
 import type { SecretSet } from '../secrets.js';
@@ -26,6 +26,12 @@ export interface DeviceFlowRun {
   readonly cancel: AbortSignal | undefined;
   /** The credential's own secrets: the device code and user code are added, and scrubbed from any error. */
   readonly secrets: SecretSet;
+  /**
+   * Makes a {@link SignInError}. Passed in by the credential rather than imported: a class this lazily loaded
+   * module imported, and that `@auth/core` also exports, esbuild would load with every app that imports
+   * `@auth/core` (an API-key app included), in a chunk of its own.
+   */
+  readonly fail: (message: string, options: SignInErrorOptions) => SignInError;
 }
 
 /**
@@ -43,7 +49,7 @@ export async function runDeviceFlow(run: DeviceFlowRun): Promise<TokenSet> {
     return await deviceFlow(run, { ...run.request, signal: linked.signal });
   } catch (error) {
     throw run.secrets.scrubError(
-      linked.signal.aborted && !(error instanceof SignInError) ? stopped(run) : error,
+      linked.signal.aborted && (error as { name?: unknown })?.name !== 'SignInError' ? stopped(run) : error,
     );
   } finally {
     linked.dispose();
@@ -55,7 +61,7 @@ async function deviceFlow(run: DeviceFlowRun, request: TokenRequest): Promise<To
   const tools = await run.session.tools(request, run.grant);
   const endpoint = tools.metadata.device_authorization_endpoint;
   const issuer = tools.discovered.issuer;
-  if (!endpoint) throw unsupported(issuer, tools.metadata.grant_types_supported);
+  if (!endpoint) throw unsupported(run.fail, issuer, tools.metadata.grant_types_supported);
   const started = Date.now();
   const scope = run.scope(tools.discovered);
   const asked = withExtra(scope ? { scope } : {}, run.grant.extraParams);
@@ -81,23 +87,23 @@ async function deviceFlow(run: DeviceFlowRun, request: TokenRequest): Promise<To
       }),
     );
   } catch (error) {
-    throw new SignInError(
+    throw run.fail(
       `The device sign-in was not started: \`onPrompt\` threw ${error instanceof Error ? error.name : typeof error}, so the person never saw the code. Check the onPrompt function (see \`cause\`).`,
       { reason: 'cancelled', grant: GRANT, cause: error },
     );
   }
   const poll = withExtra({ device_code: authorization.device_code }, run.grant.extraParams);
   for (;;) {
-    if (Date.now() >= deadline) throw expired(issuer, expiresIn);
+    if (Date.now() >= deadline) throw expired(run.fail, issuer, expiresIn);
     await wait(Math.min(interval * 1000, Math.max(0, deadline - Date.now())), request.signal);
-    if (Date.now() >= deadline) throw expired(issuer, expiresIn);
+    if (Date.now() >= deadline) throw expired(run.fail, issuer, expiresIn);
     try {
       return await tools.grant(GRANT, () =>
         tools.oc.genericGrantRequest(tools.config, DEVICE_CODE_GRANT, poll),
       );
     } catch (error) {
       if (request.signal.aborted) throw error;
-      const next = afterPoll(error, interval, issuer, expiresIn);
+      const next = afterPoll(run.fail, error, interval, issuer, expiresIn);
       interval = next.interval;
       if (next.wait > interval) await wait((next.wait - interval) * 1000, request.signal);
     }
@@ -106,6 +112,7 @@ async function deviceFlow(run: DeviceFlowRun, request: TokenRequest): Promise<To
 
 /** What a failed poll means: go on (with the interval, and a wait the provider asked for), or stop. */
 function afterPoll(
+  fail: DeviceFlowRun['fail'],
   error: unknown,
   interval: number,
   issuer: string,
@@ -118,9 +125,9 @@ function afterPoll(
       case 'slow_down':
         return { interval: interval + SLOW_DOWN_STEP, wait: 0 };
       case 'expired_token':
-        throw expired(issuer, expiresIn, error);
+        throw expired(fail, issuer, expiresIn, error);
       case 'access_denied':
-        throw new SignInError(
+        throw fail(
           `The sign-in was declined at ${issuer} (access_denied${error.error_description ? `: ${error.error_description}` : ''}). Nothing was signed in; start the sign-in again to retry.`,
           {
             reason: 'access_denied',
@@ -150,14 +157,19 @@ function wait(ms: number, signal: AbortSignal): Promise<void> {
 /** Why the flow stopped early: the auth object closed (its reason), or the application cancelled. */
 function stopped(run: DeviceFlowRun): unknown {
   if (run.request.signal.aborted) return run.request.signal.reason;
-  return new SignInError(
+  return run.fail(
     'The device sign-in was cancelled before the person approved it (the application stopped waiting, e.g. its terminal closed). Nothing was signed in; start the sign-in again.',
     { reason: 'cancelled', grant: GRANT },
   );
 }
 
-function expired(issuer: string, expiresIn: number, cause?: TokenRequestError): SignInError {
-  return new SignInError(
+function expired(
+  fail: DeviceFlowRun['fail'],
+  issuer: string,
+  expiresIn: number,
+  cause?: TokenRequestError,
+): SignInError {
+  return fail(
     `The device code expired before the sign-in was approved at ${issuer} (it lived ${Math.round(expiresIn)} s). Start the sign-in again, and approve it at the page shown within that time.`,
     {
       reason: 'expired',
@@ -169,7 +181,7 @@ function expired(issuer: string, expiresIn: number, cause?: TokenRequestError): 
   );
 }
 
-function unsupported(issuer: string, listed: unknown): SignInError {
+function unsupported(fail: DeviceFlowRun['fail'], issuer: string, listed: unknown): SignInError {
   const alternatives = alternativeGrants(listed);
   const ways: Record<string, string> = {
     password: 'a user name and password (oidcPassword(), the password grant)',
@@ -178,7 +190,7 @@ function unsupported(issuer: string, listed: unknown): SignInError {
       "a browser sign-in (authorizationCode() from '@auth/core/browser'), then bearerToken({ refreshToken }) with its refresh token",
   };
   const instead = alternatives.map((grant) => ways[grant]).filter(Boolean);
-  return new SignInError(
+  return fail(
     `The OpenID Provider ${issuer} offers no device sign-in: its discovery document names no device_authorization_endpoint (RFC 8628). ${instead.length > 0 ? `Sign in with ${instead.join('; or ')}.` : 'Ask its administrator to enable the device authorization grant, or sign in another way.'}`,
     { reason: 'unsupported', grant: GRANT, alternatives },
   );
