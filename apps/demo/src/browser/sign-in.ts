@@ -25,13 +25,15 @@ export async function setUpSignIn(config: SignInConfig, log: (line: string) => v
   // The page is its own redirect URI: the provider sends the browser back here with a code.
   const signIn = authorizationCode({ redirectUri: `${location.origin}/` });
   let tokens = 0;
+  // Only the sign-in row's own events are shown (not the look for an earlier sign-in at load).
+  let showEvents = false;
   const auth = createAuth({
     baseUrl: config.url,
     credentials: signIn,
     store: sessionStorageStore(),
     onEvent: (event: AuthEvent) => {
       if (event.type === 'refresh-succeeded') tokens++;
-      if (event.type.startsWith('refresh')) {
+      if (showEvents && event.type.startsWith('refresh')) {
         log(`fetch / sign-in: ${event.type}${'grant' in event ? ` ${event.grant}` : ''}`);
       }
     },
@@ -52,6 +54,7 @@ export async function setUpSignIn(config: SignInConfig, log: (line: string) => v
   });
 
   if (signIn.isRedirect(location.href)) {
+    showEvents = true;
     try {
       await signIn.complete(location.href);
     } catch (error) {

@@ -33,7 +33,10 @@ export async function withFileLock<T>(file: string, task: () => Promise<T>, sign
       rmSync(lock, { force: true });
       continue;
     }
-    await delay(POLL, undefined, { signal });
+    await delay(POLL, undefined, { signal }).catch(() => {
+      // TokenStore.lock: stop waiting with the signal's own reason.
+      throw signal.reason;
+    });
   }
   try {
     return await task();
