@@ -2,9 +2,9 @@ import { parseArgs } from 'node:util';
 import { type CliError, usageError } from './cli-error.js';
 
 /** The commands `weaviate-auth` knows. */
-export type CommandName = 'token' | 'headers' | 'check' | 'keys';
+export type CommandName = 'token' | 'headers' | 'check' | 'keys' | 'login' | 'logout';
 
-export const COMMANDS: readonly CommandName[] = ['token', 'headers', 'check', 'keys'];
+export const COMMANDS: readonly CommandName[] = ['token', 'headers', 'check', 'keys', 'login', 'logout'];
 
 const options = {
   url: { type: 'string' },
@@ -189,6 +189,24 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   ] as const) {
     if (given && command !== undefined && command !== 'keys') {
       throw usageError(`${flag} only applies to the keys command, not to ${command}.`);
+    }
+  }
+  if (command === 'login' || command === 'logout') {
+    const given = [
+      ['--api-key', values['api-key']],
+      ['--username', values.username],
+      ['--password', values.password],
+      ['--password-stdin', values['password-stdin']],
+      ['--client-secret', values['client-secret']],
+      ['--no-verify', values['no-verify']],
+    ].filter(([, value]) => value !== undefined && value !== false);
+    if (given.length > 0) {
+      throw usageError(
+        `${given.map(([flag]) => flag).join(', ')} ${given.length > 1 ? 'do' : 'does'} not apply to ${command}: ${command === 'login' ? 'you sign in in a browser, and no secret goes on the command line' : 'it uses the stored login'}.`,
+      );
+    }
+    if (command === 'logout' && (values['client-id'] !== undefined || values.scope !== undefined)) {
+      throw usageError('--client-id and --scope do not apply to logout: it uses the stored login.');
     }
   }
   if (values['no-verify'] && command === 'check') {

@@ -33,6 +33,8 @@ export type CliErrorCode =
   | 'conflict'
   | 'unsupported'
   | 'refused'
+  | 'sign_in_failed'
+  | 'not_signed_in'
   | 'interrupted'
   | 'unexpected';
 

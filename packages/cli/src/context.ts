@@ -37,7 +37,7 @@ export interface Prepared {
 export async function prepare(context: CommandContext, options: { allowNone: boolean }): Promise<Prepared> {
   const { args, env, input, output } = context;
   const baseUrl = resolveUrl(args, env);
-  const credential = await resolveCredentials(args, env, input, output, options);
+  const credential = await resolveCredentials(args, env, input, output, { ...options, baseUrl });
   const clientId = credential.kind === 'client-credentials' ? resolveClientId(args, env) : undefined;
   const timeout = args.timeout ?? DEFAULT_TIMEOUT;
   let probed: Promise<DiscoveryProbe> | undefined;

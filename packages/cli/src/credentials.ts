@@ -1,5 +1,7 @@
 import type { ParsedArgs } from './args.js';
-import { usageError } from './cli-error.js';
+import { CliError, usageError } from './cli-error.js';
+import { configDir, type Login, loginFile, readLogin } from './login/login-file.js';
+import { LoginFileError } from './login/login-file-error.js';
 import type { Output } from './output.js';
 import { type CliInput, canPrompt, promptHidden, readAll } from './prompt.js';
 
@@ -11,6 +13,10 @@ export type CredentialSpec =
   | { kind: 'api-key'; apiKey: string; source: Source }
   | { kind: 'password'; username: string; password: string; source: Source; passwordSource: Source }
   | { kind: 'client-credentials'; clientSecret: string; source: Source }
+  /** The login `weaviate-auth login` stored for the cluster; `source` is its file. */
+  | { kind: 'login'; login: Login; file: string; source: Source }
+  /** `weaviate-auth login` signing in (the device flow). */
+  | { kind: 'device'; source: Source }
   | { kind: 'none' };
 
 /** Human names for each credential kind. */
@@ -18,8 +24,13 @@ export const KIND_LABEL: Record<CredentialSpec['kind'], string> = {
   'api-key': 'API key',
   password: 'username + password (OIDC password grant)',
   'client-credentials': 'client secret (OIDC client credentials grant)',
+  login: 'stored login (weaviate-auth login)',
+  device: 'device sign-in (OIDC device flow)',
   none: 'none (anonymous)',
 };
+
+/** The kinds of credential given on the command line or in the environment. */
+type GivenKind = 'api-key' | 'password' | 'client-credentials';
 
 const ENV_KINDS = [
   ['WEAVIATE_API_KEY', 'api-key'],
@@ -124,12 +135,12 @@ export async function resolveCredentials(
   env: Env,
   input: CliInput,
   output: Output,
-  options: { allowNone: boolean },
+  options: { allowNone: boolean; baseUrl: string },
 ): Promise<CredentialSpec> {
   if (args.password !== undefined && args.passwordStdin) {
     throw usageError('--password and --password-stdin both give a password; use one.');
   }
-  const flagKinds = new Set<CredentialSpec['kind']>();
+  const flagKinds = new Set<GivenKind>();
   if (args.apiKey !== undefined) flagKinds.add('api-key');
   if (args.username !== undefined || args.password !== undefined || args.passwordStdin)
     flagKinds.add('password');
@@ -140,7 +151,7 @@ export async function resolveCredentials(
     );
   }
 
-  let kind: CredentialSpec['kind'] | undefined = [...flagKinds][0];
+  let kind: GivenKind | undefined = [...flagKinds][0];
   if (kind === undefined) {
     const found = ENV_KINDS.filter(([name]) => fromEnv(env, name) !== undefined);
     if (found.length > 1) {
@@ -161,11 +172,12 @@ export async function resolveCredentials(
   }
 
   switch (kind) {
-    case undefined:
-    case 'none': {
+    case undefined: {
+      const stored = storedLogin(options.baseUrl, env, output);
+      if (stored !== undefined) return stored;
       if (options.allowNone) return { kind: 'none' };
       throw usageError('no credentials given.', [
-        'Pass --api-key, --username (a password is then prompted for), or --client-secret with --client-id,',
+        'Sign in once with `weaviate-auth login` (no secret to keep), or pass --api-key, --username (a password is then prompted for), or --client-secret with --client-id,',
         'or set WEAVIATE_API_KEY, WEAVIATE_USERNAME + WEAVIATE_PASSWORD, or WEAVIATE_CLIENT_SECRET.',
       ]);
     }
@@ -231,4 +243,38 @@ function warnAboutSecretFlags(args: ParsedArgs, output: Output): void {
       );
     }
   }
+}
+
+/**
+ * The login `weaviate-auth login` stored for `baseUrl`, used when no credential is given: undefined when there
+ * is none. Its tokens become secrets of the run.
+ */
+function storedLogin(baseUrl: string, env: Env, output: Output): CredentialSpec | undefined {
+  const file = loginFile(baseUrl, configDir(env));
+  let login: Login | undefined;
+  try {
+    login = readLogin(file);
+  } catch (error) {
+    throw loginFileProblem(error, baseUrl);
+  }
+  if (login === undefined) return undefined;
+  output.addSecret(login.token.accessToken);
+  output.addSecret(login.token.refreshToken);
+  if (login.token.refreshToken === undefined) {
+    throw new CliError(
+      'invalid_credentials',
+      `the stored login for ${baseUrl} has no refresh token left (the provider refused it).`,
+      { hints: [`Do: sign in again with \`weaviate-auth login --url ${baseUrl}\`.`] },
+    );
+  }
+  return { kind: 'login', login, file, source: file };
+}
+
+/** A stored login that cannot be used, as the error the command exits with. */
+export function loginFileProblem(error: unknown, baseUrl: string): CliError {
+  if (!(error instanceof LoginFileError)) throw error;
+  return new CliError('invalid_credentials', error.message, {
+    hints: [`Do: sign in again with \`weaviate-auth login --url ${baseUrl}\` (it replaces the file).`],
+    cause: error,
+  });
 }

@@ -253,6 +253,7 @@ export async function explainFailure(error: unknown, context: FailureContext): P
   if (name === 'ConfigurationError') {
     return new CliError('usage', errorMessage(error), { cause: error });
   }
+  if (name === 'SignInError') return signInProblem(error, context);
   if (name === 'TokenRequestError' || oauthErrorCode(error) !== undefined) {
     return problemToError(tokenRequestProblem(error, context), error);
   }
@@ -265,9 +266,13 @@ export async function explainFailure(error: unknown, context: FailureContext): P
       cause: error,
     });
   }
-  if (name === 'ReauthenticationRequiredError') {
+  if (name === 'ReauthenticationRequiredError' || name === 'LoginFileError') {
     return new CliError('invalid_credentials', errorMessage(error), {
-      hints: ['Do: check the credential; the provider no longer accepts it.'],
+      hints: [
+        context.credential.kind === 'login'
+          ? `Do: sign in again with \`weaviate-auth login --url ${context.baseUrl}\`.`
+          : 'Do: check the credential; the provider no longer accepts it.',
+      ],
       cause: error,
     });
   }
@@ -275,9 +280,66 @@ export async function explainFailure(error: unknown, context: FailureContext): P
   return new CliError('unexpected', `unexpected error: ${errorMessage(error)}`, { cause: error });
 }
 
+/** What the CLI's flags are for each grant a provider offers instead of the device flow. */
+const INSTEAD: Record<string, string> = {
+  password: 'a username and password: --username (the password is asked for)',
+  client_credentials: 'a service client: --client-secret with --client-id',
+  authorization_code: 'an API key (--api-key), as this CLI cannot sign in in a browser',
+};
+
+/** A device sign-in (`weaviate-auth login`) that did not give a token. */
+function signInProblem(error: unknown, context: FailureContext): CliError {
+  const reason = prop(error, 'reason');
+  const message = errorMessage(error);
+  const again = `Run \`weaviate-auth login --url ${context.baseUrl}\` again.`;
+  const cause = prop(error, 'cause');
+  if (reason === 'cancelled' && prop(cause, 'name') === 'CliError') {
+    // The CLI's own prompt refused to show what the provider sent.
+    return new CliError('sign_in_failed', errorMessage(cause), { cause: error });
+  }
+  switch (reason) {
+    case 'cancelled':
+      return new CliError(
+        'interrupted',
+        'the sign-in was cancelled before it was approved (Ctrl-C, or the terminal closed); nothing was stored.',
+        { hints: [again], cause: error },
+      );
+    case 'access_denied':
+      return new CliError('refused', message, {
+        hints: [`${again} Approve the request on the provider's page if it was yours.`],
+        cause: error,
+      });
+    case 'expired':
+      return new CliError('sign_in_failed', message, {
+        hints: [`${again} Open the page and enter the code before it expires.`],
+        cause: error,
+      });
+    case 'unsupported': {
+      const alternatives = prop(error, 'alternatives');
+      const ways = (Array.isArray(alternatives) ? alternatives : [])
+        .map((grant) => INSTEAD[String(grant)])
+        .filter((way): way is string => way !== undefined);
+      return new CliError('unsupported', message, {
+        hints:
+          ways.length > 0
+            ? ways.map((way) => `Instead, use ${way}.`)
+            : ['Instead, use an API key (--api-key).'],
+        cause: error,
+      });
+    }
+    default:
+      return new CliError('sign_in_failed', message, { hints: [again], cause: error });
+  }
+}
+
 /** OIDC credentials given to a server with OIDC off. */
 export function oidcDisabled(credential: CredentialSpec): Problem {
-  const what = credential.kind === 'password' ? 'a username and password' : 'a client secret';
+  const what =
+    credential.kind === 'password'
+      ? 'a username and password'
+      : credential.kind === 'client-credentials'
+        ? 'a client secret'
+        : 'a sign-in with its OpenID Provider';
   return {
     code: 'oidc_disabled',
     summary: `this server does not have OIDC enabled (GET /v1/.well-known/openid-configuration answered 404), so it cannot accept ${what}.`,
@@ -292,7 +354,14 @@ export function oidcDisabled(credential: CredentialSpec): Problem {
 function tokenRequestProblem(error: unknown, context: FailureContext): Problem {
   const oauth = oauthErrorCode(error);
   const credential = context.credential;
-  const grant = credential.kind === 'password' ? 'password' : 'client_credentials';
+  const grant =
+    credential.kind === 'password'
+      ? 'password'
+      : credential.kind === 'login'
+        ? 'refresh_token'
+        : credential.kind === 'device'
+          ? 'device_code'
+          : 'client_credentials';
   const announced = context.announcedClientId();
   const clientNote =
     context.clientId !== undefined
@@ -301,6 +370,16 @@ function tokenRequestProblem(error: unknown, context: FailureContext): Problem {
         ? 'the client id the server announces'
         : `client id '${announced}' (announced by the server; no --client-id given)`;
   const base = `the OpenID Provider refused the ${grant} grant${oauth === undefined ? '' : ` (${oauth})`}: ${errorMessage(error)}`;
+  if (credential.kind === 'login' && oauth === 'invalid_grant') {
+    return {
+      code: 'invalid_credentials',
+      summary: `the OpenID Provider refused the stored login's refresh token (invalid_grant).`,
+      likely: [
+        'The sign-in was revoked or expired at the provider (signed out elsewhere, a password change, an idle timeout), or its refresh token was used by another copy of the login file.',
+      ],
+      todo: [`Sign in again: weaviate-auth login --url ${context.baseUrl}`],
+    };
+  }
   switch (oauth) {
     case 'invalid_grant':
       return credential.kind === 'password'

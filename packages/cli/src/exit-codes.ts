@@ -18,7 +18,7 @@ export const ExitCode = {
   Usage: 2,
   /** The server (or its OpenID Provider) could not be reached, or did not answer in time. */
   Unreachable: 3,
-  /** The password prompt was interrupted (Ctrl-C or Ctrl-D). */
+  /** The password prompt or a sign-in was interrupted (Ctrl-C, Ctrl-D, the terminal closed). */
   Interrupted: 130,
 } as const;
 

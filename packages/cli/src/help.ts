@@ -2,7 +2,8 @@ import { DEFAULT_TIMEOUT } from '@auth/core';
 import type { CommandName } from './args.js';
 import { keysHelp } from './commands/keys-help.js';
 
-const CREDENTIALS = `Credentials (give one kind; flags win over the environment)
+const CREDENTIALS = `Credentials (give one kind; flags win over the environment; with none, the login that
+\`weaviate-auth login\` stored for the cluster)
   --api-key <key>            WEAVIATE_API_KEY         an API key
   -u, --username <name>      WEAVIATE_USERNAME        OIDC username; the password comes from WEAVIATE_PASSWORD,
                                                       --password-stdin, or a prompt without echo on a terminal
@@ -34,6 +35,9 @@ Usage
   weaviate-auth <command> --url <cluster> [credentials] [options]
 
 Commands
+  login     sign in in a browser (the device flow: a page and a code, no password here) and store the
+            login; token, headers and check then need no credential
+  logout    revoke the stored login at the provider and delete it
   token     print a fresh access token (or the API key) for an Authorization: Bearer header
   headers   print the headers JSON for the Weaviate console's Headers tab (--curl: curl flags)
   check     diagnose: OIDC discovery, the grant and token lifetime, who you are, whether you can read,
@@ -47,6 +51,7 @@ ${OPTIONS}
 ${EXIT_CODES}
 
 Examples
+  weaviate-auth login --url https://my-cluster.weaviate.cloud && weaviate-auth token --url https://my-cluster.weaviate.cloud
   weaviate-auth token --url https://my-cluster.weaviate.cloud --username me@example.com
   WEAVIATE_API_KEY=... weaviate-auth headers --url http://localhost:8080
   weaviate-auth check --url http://localhost:8080 --username admin --password-stdin < pw.txt
@@ -125,6 +130,63 @@ Examples
   weaviate-auth check --url http://localhost:8080          # is anonymous access on? is OIDC on?
 `,
   keys: keysHelp(CREDENTIALS, OPTIONS, EXIT_CODES),
+  login: `weaviate-auth login: sign in without handing over a password
+
+Usage
+  weaviate-auth login --url <cluster> [--scope <scope>] [--client-id <id>] [--json]
+
+Signs in with the OAuth device flow (RFC 8628), as \`gh auth login\` does: it finds the cluster's OpenID
+Provider (GET /v1/.well-known/openid-configuration), shows a page and a code on stderr, and waits while you
+open the page in a browser (on any device), enter the code and sign in there, with MFA or SSO if your
+provider asks for it. Then it stores the login for this cluster:
+
+  <config>/logins/<host>-<hash>.json, where <config> is WEAVIATE_AUTH_CONFIG_DIR, else
+  $XDG_CONFIG_HOME/weaviate-auth, else %APPDATA%\\weaviate-auth on Windows, else ~/.config/weaviate-auth
+
+The file and its folder are yours alone (modes 0600 and 0700); the refresh token in it is encrypted
+(AES-256-GCM) with a key derived from this machine's id, so a copy of the file is of no use on another
+machine. Anything running as you on this machine can use it, as it can use your shell.
+
+token, headers and check then use the login when no credential is given, and write back the refresh
+tokens the provider rotates; so can apps (storedLogin() from @auth/cli/login). Run login again to replace
+it; logout revokes it. Ctrl-C, Ctrl-D or closing the terminal cancels the sign-in, and nothing is stored.
+
+  --scope <scope>            an extra scope to ask for; repeat for more (stored with the login)
+  --client-id <id>           WEAVIATE_CLIENT_ID   the public client to sign in as (default: the one the
+                                                  server announces)
+  --json                     {"ok":true,"url":"...","issuer":"...","username":"...","file":"..."}
+
+${OPTIONS}
+
+Exit codes
+  0    signed in, login stored     1  the sign-in was declined, expired, or the server refused the token
+  2    usage error                 3  server or OpenID Provider unreachable
+  130  cancelled (Ctrl-C, Ctrl-D, the terminal closed)
+
+Examples
+  weaviate-auth login --url https://my-cluster.weaviate.cloud
+  weaviate-auth check --url https://my-cluster.weaviate.cloud          # uses the stored login
+`,
+  logout: `weaviate-auth logout: sign out of a cluster
+
+Usage
+  weaviate-auth logout --url <cluster> [--json]
+
+Revokes the stored login's refresh token at the OpenID Provider (its revocation_endpoint, RFC 7009) and
+deletes the login file. The file is deleted even when the revocation fails; the error then says so (the
+refresh token stays valid at the provider until it expires).
+
+  --json                     {"ok":true,"url":"...","revoked":true,"file":"..."}
+
+${OPTIONS}
+
+Exit codes
+  0    signed out                  1  not signed in to this cluster, or the provider refused the revocation
+  2    usage error                 3  server or OpenID Provider unreachable (the file is deleted all the same)
+
+Examples
+  weaviate-auth logout --url https://my-cluster.weaviate.cloud
+`,
 };
 
 /** The help text for a command, or the overview. */

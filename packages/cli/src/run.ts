@@ -3,6 +3,8 @@ import { CliError, withHint } from './cli-error.js';
 import { checkCommand } from './commands/check.js';
 import { headersCommand } from './commands/headers.js';
 import { keysCommand } from './commands/keys.js';
+import { loginCommand } from './commands/login.js';
+import { logoutCommand } from './commands/logout.js';
 import { tokenCommand } from './commands/token.js';
 import type { CommandContext } from './context.js';
 import { assumedHttpsHint } from './credentials.js';
@@ -28,13 +30,16 @@ import { VERSION } from './version.js';
  * ```
  */
 export interface CliIo {
-  /** Read for `--password-stdin` and the password prompt (which needs a TTY). */
+  /** Read for `--password-stdin` and the password prompt (which needs a TTY); `login` watches it for Ctrl-D. */
   stdin: CliInput;
   /** Tokens, headers and reports. */
   stdout: TextSink;
   /** Warnings, errors and the password prompt. */
   stderr: TextSink;
-  /** `WEAVIATE_URL`, `WEAVIATE_API_KEY`, `WEAVIATE_USERNAME`, `WEAVIATE_PASSWORD`, `WEAVIATE_CLIENT_ID`, `WEAVIATE_CLIENT_SECRET`. */
+  /**
+   * `WEAVIATE_URL`, `WEAVIATE_API_KEY`, `WEAVIATE_USERNAME`, `WEAVIATE_PASSWORD`, `WEAVIATE_CLIENT_ID`,
+   * `WEAVIATE_CLIENT_SECRET`; where logins are stored: `WEAVIATE_AUTH_CONFIG_DIR`, `XDG_CONFIG_HOME`, `HOME`.
+   */
   env: Record<string, string | undefined>;
 }
 
@@ -43,6 +48,8 @@ const commands = {
   headers: headersCommand,
   check: checkCommand,
   keys: keysCommand,
+  login: loginCommand,
+  logout: logoutCommand,
 } as const;
 
 /**
@@ -82,7 +89,7 @@ export async function run(argv: readonly string[], io: Partial<CliIo> = {}): Pro
         return ExitCode.Ok;
       }
       output.err(helpText(undefined));
-      throw new CliError('usage', 'no command given: use token, headers, check or keys.');
+      throw new CliError('usage', 'no command given: use login, token, headers, check, keys or logout.');
     }
     if (args.help) {
       output.payload(helpText(args.command));

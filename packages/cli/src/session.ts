@@ -1,8 +1,17 @@
-import { type Auth, type AuthEvent, apiKey, clientCredentials, createAuth, oidcPassword } from '@auth/core';
+import {
+  type Auth,
+  type AuthEvent,
+  apiKey,
+  clientCredentials,
+  createAuth,
+  deviceCode,
+  oidcPassword,
+} from '@auth/core';
 import { renewAfterUnauthorized } from '@auth/core/adapter';
 import { withAuth } from '@auth/fetch';
 import type { CredentialSpec } from './credentials.js';
 import { networkProblem } from './diagnose.js';
+import { loginStore } from './login/login-store.js';
 import type { Output } from './output.js';
 
 /** What core's `discovery` event said. */
@@ -61,13 +70,26 @@ export class Session {
     this.credential = options.credential;
     this.timeout = options.timeout;
     this.#output = options.output;
-    const credentials = toCoreCredentials(options.credential, options.scopes, options.clientId);
+    const { credential } = options;
+    const credentials = toCoreCredentials(credential, options.scopes, options.clientId);
+    if (credential.kind === 'login') {
+      // What the stored token says, until core reports a fresh one.
+      const { token } = credential.login;
+      this.token = {
+        grant: 'stored login',
+        expiresIn:
+          token.expiresAt === undefined ? undefined : Math.max(0, (token.expiresAt - Date.now()) / 1000),
+        hasRefreshToken: token.refreshToken !== undefined,
+        obtainedAt: Date.now(),
+      };
+    }
     this.#auth =
       credentials === undefined
         ? undefined
         : createAuth({
             baseUrl: options.baseUrl,
             credentials,
+            ...(credential.kind === 'login' ? { store: loginStore(credential.file, credential.login) } : {}),
             allowInsecureHttp: options.allowInsecureHttp,
             timeout: options.timeout,
             onEvent: (event) => this.#onEvent(event),
@@ -162,6 +184,15 @@ function toCoreCredentials(credential: CredentialSpec, scopes: string[], clientI
         ...withScopes,
         ...(clientId === undefined ? {} : { clientId }),
       });
+    case 'login': {
+      const { login } = credential;
+      return deviceCode({
+        refreshToken: login.token.refreshToken,
+        ...(login.scopes.length > 0 ? { scopes: login.scopes } : {}),
+        ...(login.clientId === undefined ? {} : { clientId: login.clientId }),
+      });
+    }
+    case 'device':
     case 'none':
       return undefined;
   }

@@ -25,6 +25,7 @@ export type {
   TokenRequest,
   TokenSet,
 } from './credentials/credentials.js';
+export { type DeviceCodeOptions, type DevicePrompt, deviceCode } from './credentials/device-code.js';
 export { type OidcPasswordOptions, oidcPassword } from './credentials/oidc-password.js';
 export {
   type TokenSourceContext,
@@ -40,6 +41,7 @@ export { InsecureTransportError } from './errors/insecure-transport-error.js';
 export { InvalidTokenResponseError } from './errors/invalid-token-response-error.js';
 export { isAuthError } from './errors/is-auth-error.js';
 export { ReauthenticationRequiredError } from './errors/reauthentication-required-error.js';
+export { SignInError, type SignInErrorOptions, type SignInFailure } from './errors/sign-in-error.js';
 export { SignedOutError } from './errors/signed-out-error.js';
 export { TimeoutError, type TimeoutErrorOptions } from './errors/timeout-error.js';
 export { TokenRequestError, type TokenRequestErrorOptions } from './errors/token-request-error.js';

@@ -28,6 +28,8 @@ describe('faults on the token endpoint', () => {
       password: 2,
       refresh_token: 0,
       client_credentials: 1,
+      device_code: 0,
+      authorization_code: 0,
     });
 
     server.faults.failTokenRequests(1, 500);

@@ -69,7 +69,10 @@ export interface Faults {
   stopProvider(): Promise<void>;
   /** Starts the OpenID Provider again on the same port. */
   startProvider(): Promise<void>;
-  /** Clears every pending token endpoint fault (does not restart a stopped provider). */
+  /**
+   * Clears every pending token endpoint fault and scripted `slow_down`, and the device authorizations no
+   * `deviceFlow.next()` returned (does not restart a stopped provider).
+   */
   reset(): void;
 }
 

@@ -5,6 +5,8 @@ export type {
   UserCredentials,
   Users,
 } from './accounts.js';
+export type { SignInOptions } from './browser-sign-in.js';
+export type { DeviceAuthorization, DeviceFlow } from './device-flow.js';
 export type { Faults, MalformedKind } from './faults.js';
 export { type GlewlwydOptions, type GlewlwydServer, glewlwydInstalled, startGlewlwyd } from './glewlwyd.js';
 export type {

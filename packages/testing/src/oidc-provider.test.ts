@@ -133,6 +133,8 @@ describe('OpenID Provider: grants issue tokens the REST side accepts', () => {
       password: 1,
       refresh_token: 0,
       client_credentials: 0,
+      device_code: 0,
+      authorization_code: 0,
     });
     expect((await rest(server, '/v1/users/own-info', tokens.accessToken)).json).toMatchObject({
       username: 'admin',
@@ -160,6 +162,8 @@ describe('OpenID Provider: grants issue tokens the REST side accepts', () => {
       password: 2,
       refresh_token: 1,
       client_credentials: 1,
+      device_code: 0,
+      authorization_code: 0,
     });
   });
 

@@ -5,6 +5,7 @@ import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import type Provider from 'oidc-provider';
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { ClientDirectory, Principal, UserDirectory } from './accounts.js';
+import { DeviceFlowControl } from './device-flow.js';
 import { isSyntheticKind, type MalformedKind, rewriteTokenResponse, type TokenFaultQueue } from './faults.js';
 import {
   type GrantType,
@@ -16,6 +17,7 @@ import {
   screenTokenRequest,
 } from './profiles.js';
 import { loadOidcProvider } from './quiet.js';
+import { devicePages, renderError, SignInPages } from './sign-in.js';
 import type { StatsRecorder } from './stats.js';
 import { TokenStore } from './token-store.js';
 
@@ -23,6 +25,18 @@ import { TokenStore } from './token-store.js';
 const RESOURCE = 'urn:weaviate:rest';
 const BODY_LIMIT = 1024 * 1024;
 const OIDC_SCOPES = ['openid', 'offline_access', 'email', 'profile'];
+const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+/**
+ * Redirect URIs of the public client for the authorization code flow: loopback ones, on any port (RFC 8252
+ * §7.3; the client is registered as a native app for that), so that a page served on a random port can use
+ * its own address.
+ */
+const LOOPBACK_REDIRECT_URIS = [
+  'http://127.0.0.1/',
+  'http://127.0.0.1/callback',
+  'http://localhost/',
+  'http://localhost/callback',
+];
 
 export interface OidcHostOptions {
   host: string;
@@ -37,6 +51,12 @@ export interface OidcHostOptions {
   faults: TokenFaultQueue;
   /** The real provider to answer like (see {@link ProviderProfile}). @default 'oidc-provider' */
   profile?: ProviderProfile | undefined;
+  /** Seconds between device-flow polls the provider asks for. */
+  deviceInterval: number;
+  /** Seconds a device code lives. */
+  deviceCodeTtl: number;
+  /** More redirect URIs for the public client (the loopback ones are always there). */
+  redirectUris: readonly string[];
 }
 
 interface PasswordParams {
@@ -145,6 +165,9 @@ export class OidcProviderHost {
   readonly #timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   /** Refresh tokens of grants that were issued opaque access tokens (Okta, Auth0 without `audience`). */
   readonly #opaqueGrants = new Set<string>();
+  readonly #pages: SignInPages;
+  /** The device flow, as tests drive it. */
+  readonly deviceFlow: DeviceFlowControl;
 
   private constructor(
     options: OidcHostOptions,
@@ -153,8 +176,12 @@ export class OidcProviderHost {
     store: TokenStore,
     server: Server,
     port: number,
+    pages: SignInPages,
+    deviceFlow: DeviceFlowControl,
   ) {
     this.#options = options;
+    this.#pages = pages;
+    this.deviceFlow = deviceFlow;
     this.#profile = profileDefinition(options.profile);
     this.#origin = new URL(provider.issuer).origin;
     this.#publicJwk = publicJwk;
@@ -195,9 +222,11 @@ export class OidcProviderHost {
         {
           client_id: clientId,
           token_endpoint_auth_method: 'none',
-          grant_types: ['password', 'refresh_token'],
-          response_types: [],
-          redirect_uris: [],
+          // The interactive grants too: a device (RFC 8628) and a browser (authorization code + PKCE).
+          grant_types: ['password', 'refresh_token', DEVICE_CODE_GRANT, 'authorization_code'],
+          response_types: ['code'],
+          application_type: 'native',
+          redirect_uris: [...new Set([...LOOPBACK_REDIRECT_URIS, ...options.redirectUris])],
         },
         // Confidential clients: client credentials, and the password grant of a confidential client.
         ...clients.all.map((c) => ({
@@ -223,8 +252,13 @@ export class OidcProviderHost {
       },
       features: {
         devInteractions: { enabled: false },
+        deviceFlow: { enabled: true, ...devicePages },
         clientCredentials: { enabled: true },
-        revocation: { enabled: true },
+        // oidc-provider's own rule, said here so that it does not print a notice: a client revokes its own tokens.
+        revocation: {
+          enabled: true,
+          allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+        },
         introspection: { enabled: true },
         resourceIndicators: {
           enabled: true,
@@ -243,7 +277,13 @@ export class OidcProviderHost {
         },
       },
       clientBasedCORS: () => true,
+      renderError,
       rotateRefreshToken: profile.rotatesRefreshTokens,
+      // The interactive grants get a refresh token whenever the client may use one, as SPA and CLI clients of
+      // Auth0, Okta or Keycloak do (oidc-provider otherwise wants `offline_access` with `prompt=consent`), and
+      // it does not end with the provider's browser session.
+      issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+      expiresWithSession: async () => false,
       formats: {
         customizers: {
           // oidc-provider sets exp = floor(now) + ttl, so a 1 s token issued at x.999 s would be dead 1 ms
@@ -264,6 +304,8 @@ export class OidcProviderHost {
         Grant: Math.max(refreshTokenTtl, 14 * 24 * 60 * 60),
         Interaction: 600,
         Session: 3600,
+        DeviceCode: options.deviceCodeTtl,
+        AuthorizationCode: 60,
       },
     };
 
@@ -336,7 +378,12 @@ export class OidcProviderHost {
       ['username', 'password', 'scope', 'resource'],
     );
 
-    host = new OidcProviderHost(options, provider, publicJwk, store, server, port);
+    const pages = new SignInPages(provider, users, { oidc: OIDC_SCOPES, all: scopes, resource: RESOURCE });
+    const deviceFlow = new DeviceFlowControl(provider, users, pages, options.deviceInterval);
+    provider.on('device_authorization.success', (ctx: KoaContextWithOIDC, body: Record<string, unknown>) => {
+      deviceFlow.authorized(body, ctx.oidc.client?.clientId ?? '', String(ctx.oidc.params?.scope ?? ''));
+    });
+    host = new OidcProviderHost(options, provider, publicJwk, store, server, port, pages, deviceFlow);
     const created = host;
     const remember = (token: { jti: string; exp?: number | undefined }) => created.#remember(token);
     provider.on('access_token.issued', remember);
@@ -441,17 +488,43 @@ export class OidcProviderHost {
     const profile = this.#profile;
     // Weaviate joins an issuer that ends in a slash and the well-known path with another one.
     const path = (req.url ?? '/').split('?')[0]?.replace(/\/{2,}/g, '/') ?? '/';
+    if (this.#pages.handles(path)) {
+      await this.#pages.handle(req, res, path);
+      return;
+    }
+    if (req.method === 'POST' && path === '/device/auth') {
+      if (!profile.deviceFlow) {
+        sendJson(req, res, 404, { error: 'not_found', error_description: 'no device authorization here' });
+        return;
+      }
+      // oidc-provider names no interval (clients then wait 5 s); this one names the server's.
+      rewriteJson(res, (status, json) => ({
+        status,
+        body: status === 200 ? { ...json, interval: this.deviceFlow.interval } : json,
+      }));
+      this.#callback(req, res);
+      return;
+    }
     if (req.method === 'GET' && profile.name !== 'oidc-provider') {
       if (path === `${profile.issuerPath}/.well-known/openid-configuration`) {
         req.url = '/.well-known/openid-configuration';
-        rewriteJson(res, (status, json) => ({
-          status,
-          body: {
+        rewriteJson(res, (status, json) => {
+          const body: Record<string, unknown> = {
             ...json,
             token_endpoint: `${this.#origin}${profile.tokenPath}`,
             token_endpoint_auth_methods_supported: profile.authMethods,
-          },
-        }));
+          };
+          if (!profile.deviceFlow) delete body.device_authorization_endpoint;
+          if (Array.isArray(body.grant_types_supported)) {
+            const refused = new Set([
+              ...(profile.deviceFlow ? [] : [DEVICE_CODE_GRANT]),
+              ...(profile.password ? [] : ['password']),
+              ...(profile.clientCredentials ? [] : ['client_credentials']),
+            ]);
+            body.grant_types_supported = body.grant_types_supported.filter((g) => !refused.has(g));
+          }
+          return { status, body };
+        });
       }
       this.#callback(req, res);
       return;
@@ -465,6 +538,13 @@ export class OidcProviderHost {
     const body = await readBody(req);
     const form = new URLSearchParams(body.toString('utf8'));
     this.#options.stats.recordTokenRequest(form.get('grant_type') ?? undefined);
+    if (form.get('grant_type') === DEVICE_CODE_GRANT) {
+      const slowDown = this.deviceFlow.screenPoll(form.get('device_code'));
+      if (slowDown) {
+        sendAnswer(req, res, slowDown);
+        return;
+      }
+    }
 
     const plan = this.#options.faults.next();
     if (plan.hangMs > 0) {

@@ -159,6 +159,22 @@ export interface WeaviateServerOptions {
    */
   clients?: ClientOption[];
   /**
+   * Seconds between polls the device flow asks for (the `interval` of the device authorization answer; RFC
+   * 8628 says 5 when a provider names none). A poll that comes sooner gets `slow_down`, as real providers
+   * answer. A fraction is allowed, for tests.
+   * @default 5
+   */
+  deviceInterval?: number;
+  /** Seconds a device code lives (`expires_in` of the device authorization answer). @default 600 */
+  deviceCodeTtl?: number;
+  /**
+   * Redirect URIs of the public client (authorization code + PKCE), besides the loopback ones it always
+   * accepts on any port: `http://127.0.0.1/`, `http://127.0.0.1/callback`, `http://localhost/` and
+   * `http://localhost/callback`.
+   * @default []
+   */
+  redirectUris?: string[];
+  /**
    * Make the OpenID Provider answer like a named real provider (issuer path, token endpoint, answer fields,
    * errors, supported grants), from its public documentation; see {@link ProviderProfile}.
    * @default 'oidc-provider'

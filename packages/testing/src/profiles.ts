@@ -14,7 +14,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
  * | `auth0` | `/` | `/oauth/token` | an opaque access token unless `audience` is sent; a wrong client secret is `401 access_denied` "Unauthorized"; a wrong password `403 invalid_grant` |
  * | `google` | `/` | `/oauth2/v4/token` | no password or client-credentials grant; refresh tokens never rotate (the refresh answer has none) |
  * | `authentik` | `/application/o/weaviate/` (trailing slash) | `/application/o/token/` | the issuer ends in a slash |
- * | `cognito` | `/<pool>` | `/oauth2/token` | no password grant; `client_secret_basic` only; a wrong client secret is `400 invalid_client` |
+ * | `cognito` | `/<pool>` | `/oauth2/token` | no password grant, no device flow; `client_secret_basic` only; a wrong client secret is `400 invalid_client` |
  * | `html-gateway` | `/` | `/token` | every token request gets a gateway's `403` HTML page |
  *
  * @example
@@ -62,6 +62,8 @@ export interface ProviderProfileInfo {
   readonly clientCredentials: boolean;
   /** Whether a refresh answer brings a new refresh token (rotation). */
   readonly rotatesRefreshTokens: boolean;
+  /** The device authorization grant (RFC 8628): a `device_authorization_endpoint` in discovery. */
+  readonly deviceFlow: boolean;
   /** The parameters every token request must carry to get a JWT the Weaviate side accepts. */
   readonly extraParams: Readonly<Record<string, string>>;
   /** The scopes a client-credentials request must ask for (Entra ID v2: `<resource>/.default`). */
@@ -109,6 +111,7 @@ const base = {
   password: true,
   clientCredentials: true,
   rotatesRefreshTokens: true,
+  deviceFlow: true,
   extraParams: {},
   clientCredentialsScopes: [],
   clientAuthMethod: 'client_secret_post',
@@ -345,6 +348,7 @@ const definitions: Record<ProviderProfile, ProfileDefinition> = {
     tokenPath: '/oauth2/token',
     password: false,
     rotatesRefreshTokens: false,
+    deviceFlow: false,
     authMethods: ['client_secret_basic'],
     clientAuthMethod: 'client_secret_basic',
     refuse: (error) => {
@@ -382,6 +386,7 @@ export const providerProfiles: Readonly<Record<ProviderProfile, ProviderProfileI
         password: d.password && !d.gateway,
         clientCredentials: d.clientCredentials && !d.gateway,
         rotatesRefreshTokens: d.rotatesRefreshTokens,
+        deviceFlow: d.deviceFlow && !d.gateway,
         extraParams: d.extraParams,
         clientCredentialsScopes: d.clientCredentialsScopes,
         clientAuthMethod: d.clientAuthMethod,
@@ -427,7 +432,8 @@ export function screenTokenRequest(
   const grant = form.get('grant_type');
   const unsupported =
     (grant === 'password' && !profile.password) ||
-    (grant === 'client_credentials' && !profile.clientCredentials);
+    (grant === 'client_credentials' && !profile.clientCredentials) ||
+    (grant === 'urn:ietf:params:oauth:grant-type:device_code' && !profile.deviceFlow);
   if (unsupported) {
     return {
       opaque: false,

@@ -10,7 +10,9 @@ import {
 } from './accounts.js';
 import { Authenticator } from './authenticate.js';
 import { Authorizer } from './authorization.js';
+import { browserSignIn, type SignInOptions } from './browser-sign-in.js';
 import { DbUserStore } from './db-users.js';
+import type { DeviceFlow } from './device-flow.js';
 import { type Faults, type MalformedKind, TokenFaultQueue } from './faults.js';
 import { ObjectStore } from './object-store.js';
 import { closeServer, listen, OidcProviderHost } from './oidc-provider.js';
@@ -89,6 +91,19 @@ export interface WeaviateServer {
   readonly clients: Clients;
   readonly stats: ServerStats;
   readonly faults: Faults;
+  /**
+   * The device flow (RFC 8628) as a test drives it in place of a person: approve, deny or expire a code,
+   * answer `slow_down`. Throws when OIDC is off.
+   */
+  readonly deviceFlow: DeviceFlow;
+  /**
+   * What a person does in a browser for the authorization code flow: opens `authorizationUrl`, signs in at
+   * the provider's page as `options.user` (or presses Cancel with `deny`), and is sent back. Resolves with
+   * the URL the browser is sent to (the redirect URI with `code` and `state`, or with `error`), without
+   * loading it. A wrong password rejects.
+   * @default user 'admin'
+   */
+  signIn(authorizationUrl: string, options?: SignInOptions): Promise<string>;
   /** Whether requests without a credential get through (as read-only). Settable at run time. */
   anonymousAccess: boolean;
   /**
@@ -107,6 +122,16 @@ function checkTtl(name: string, value: number | undefined, fallback: number): nu
   if (!Number.isInteger(value) || value < 1) {
     throw new TypeError(
       `startWeaviateServer: ${name} must be a whole number of seconds >= 1, got ${String(value)}.`,
+    );
+  }
+  return value;
+}
+
+function checkSeconds(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new TypeError(
+      `startWeaviateServer: ${name} must be a number of seconds > 0, got ${String(value)}.`,
     );
   }
   return value;
@@ -144,6 +169,15 @@ export async function startWeaviateServer(options: WeaviateServerOptions = {}): 
   const oidcPort = checkPort('oidcPort', options.oidcPort);
   const accessTokenTtl = checkTtl('accessTokenTtl', options.accessTokenTtl, 60);
   const refreshTokenTtl = checkTtl('refreshTokenTtl', options.refreshTokenTtl, 3600);
+  const deviceInterval = checkSeconds('deviceInterval', options.deviceInterval, 5);
+  const deviceCodeTtl = checkTtl('deviceCodeTtl', options.deviceCodeTtl, 600);
+  const redirectUris = options.redirectUris ?? [];
+  if (
+    !Array.isArray(redirectUris) ||
+    redirectUris.some((uri) => typeof uri !== 'string' || !URL.canParse(uri))
+  ) {
+    throw new TypeError('startWeaviateServer: redirectUris must be an array of absolute URLs.');
+  }
   const clientId = options.clientId ?? 'weaviate';
   if (typeof clientId !== 'string' || clientId === '') {
     throw new TypeError('startWeaviateServer: clientId must be a non-empty string.');
@@ -191,6 +225,9 @@ export async function startWeaviateServer(options: WeaviateServerOptions = {}): 
           stats,
           faults: tokenFaults,
           profile: options.profile,
+          deviceInterval,
+          deviceCodeTtl,
+          redirectUris,
         });
 
   const dbUsers = new DbUserStore(dbUsersEnabled);
@@ -242,7 +279,10 @@ export async function startWeaviateServer(options: WeaviateServerOptions = {}): 
     revokeAllTokens: () => requireOidc('faults.revokeAllTokens').revokeAllTokens(),
     stopProvider: async () => requireOidc('faults.stopProvider').stop(),
     startProvider: async () => requireOidc('faults.startProvider').start(),
-    reset: () => tokenFaults.reset(),
+    reset: () => {
+      tokenFaults.reset();
+      oidc?.deviceFlow.reset();
+    },
   };
 
   let closing: Promise<void> | undefined;
@@ -314,6 +354,16 @@ export async function startWeaviateServer(options: WeaviateServerOptions = {}): 
     clients: clients.public,
     stats,
     faults,
+    get deviceFlow(): DeviceFlow {
+      return requireOidc('deviceFlow').deviceFlow;
+    },
+    signIn: async (authorizationUrl, signInOptions = {}) => {
+      const provider = requireOidc('signIn');
+      const { user = 'admin', deny = false } = signInOptions;
+      const credentials =
+        user === 'admin' ? users.public.admin : user === 'read-only' ? users.public.readOnly : user;
+      return browserSignIn(authorizationUrl, new URL(provider.issuer).origin, deny ? undefined : credentials);
+    },
     get anonymousAccess() {
       return anonymousAccess;
     },

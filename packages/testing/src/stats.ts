@@ -40,6 +40,10 @@ export interface TokenRequestCounts {
   password: number;
   refresh_token: number;
   client_credentials: number;
+  /** Polls of the device flow (`urn:ietf:params:oauth:grant-type:device_code`), `slow_down` answers included. */
+  device_code: number;
+  /** Authorization codes exchanged (a browser sign-in). */
+  authorization_code: number;
 }
 
 /**
@@ -87,6 +91,8 @@ export class StatsRecorder implements ServerStats {
     password: 0,
     refresh_token: 0,
     client_credentials: 0,
+    device_code: 0,
+    authorization_code: 0,
   };
   readonly requests: RequestCounts = emptyRequestCounts();
   #discoveryRequests = 0;
@@ -114,8 +120,15 @@ export class StatsRecorder implements ServerStats {
 
   recordTokenRequest(grantType: string | undefined): void {
     this.tokenRequests.total += 1;
-    if (grantType === 'password' || grantType === 'refresh_token' || grantType === 'client_credentials') {
+    if (
+      grantType === 'password' ||
+      grantType === 'refresh_token' ||
+      grantType === 'client_credentials' ||
+      grantType === 'authorization_code'
+    ) {
       this.tokenRequests[grantType] += 1;
+    } else if (grantType === 'urn:ietf:params:oauth:grant-type:device_code') {
+      this.tokenRequests.device_code += 1;
     }
   }
 

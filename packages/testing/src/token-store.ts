@@ -35,12 +35,14 @@ export class TokenStore {
 
   /** The adapter oidc-provider asks for, one per model name. */
   adapter(name: string): Adapter {
+    // oidc-provider reads an expired device code to answer `expired_token` (not `invalid_grant`): kept a while.
+    const grace = name === 'DeviceCode' ? 600_000 : 0;
     return {
       upsert: async (id, payload, expiresIn) => {
         this.#sweep();
         this.#model(name).set(id, {
           payload: structuredClone(payload),
-          expiresAt: typeof expiresIn === 'number' ? Date.now() + expiresIn * 1000 : undefined,
+          expiresAt: typeof expiresIn === 'number' ? Date.now() + expiresIn * 1000 + grace : undefined,
         });
       },
       find: async (id) => {

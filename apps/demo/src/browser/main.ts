@@ -1,6 +1,7 @@
 import type { AuthEvent } from '@auth/core';
 import { inTableOrder, runAll, summarize } from '../demo.js';
 import { credentialKinds, type Row, type Target } from '../scenario.js';
+import { setUpSignIn } from './sign-in.js';
 
 /** What /demo/config answers: the embedded server's target (without functions) and its token lifetime. */
 type DemoConfig = Omit<Target, 'bearerTokens' | 'observe'> & { tokenLifetime: number };
@@ -58,3 +59,9 @@ async function run() {
 }
 
 runButton.addEventListener('click', () => void run());
+
+await setUpSignIn(config, (text) => {
+  const line = document.createElement('div');
+  line.textContent = `${new Date().toISOString().slice(11, 23)}  ${text}`;
+  events.prepend(line);
+});

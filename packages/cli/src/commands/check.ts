@@ -142,7 +142,9 @@ async function diagnose(prepared: Prepared): Promise<CheckReport> {
       `GET /v1/.well-known/openid-configuration answered ${probe.status}; is --url a Weaviate server (and its root, not a sub-path)?`,
     );
   }
-  if ((credential.kind === 'password' || credential.kind === 'client-credentials') && probe.state === 'off') {
+  const oidcCredential =
+    credential.kind === 'password' || credential.kind === 'client-credentials' || credential.kind === 'login';
+  if (oidcCredential && probe.state === 'off') {
     fail(oidcDisabled(credential));
     return finish();
   }

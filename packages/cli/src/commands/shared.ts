@@ -42,7 +42,8 @@ export async function unauthorizedProblem(
 ): Promise<Problem> {
   const authorization = headerValue(answer.sent, 'authorization');
   const token = authorization === undefined ? undefined : bearerValue(authorization);
-  const isOidc = prepared.credential.kind === 'password' || prepared.credential.kind === 'client-credentials';
+  const { kind } = prepared.credential;
+  const isOidc = kind === 'password' || kind === 'client-credentials' || kind === 'login';
   const claims = isOidc && token !== undefined ? decodeClaims(token) : undefined;
   const discovery = prepared.discovery();
   let server: { oidc: boolean | undefined; issuer: string | undefined; clientId: string | undefined } = {

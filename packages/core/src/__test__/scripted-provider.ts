@@ -24,6 +24,8 @@ export interface Script {
   readonly issuer?: string;
   /** More fields of the default discovery document. */
   readonly metadata?: Record<string, unknown>;
+  /** The answer of `POST <issuer>/device` (name it `device_authorization_endpoint` in `metadata`). */
+  readonly device?: Answer;
   /**
    * The answer of the Weaviate discovery endpoint at `<weaviate>/v1/.well-known/openid-configuration`;
    * default: `href` naming this issuer, client id `weaviate`.
@@ -96,6 +98,9 @@ export class ScriptedProvider {
         ...entry.script.metadata,
       };
       return this.#send(res, entry.seen, entry.script.discovery ?? json(200, document));
+    }
+    if (match[2] === '/device' && req.method === 'POST' && entry.script.device) {
+      return this.#send(res, entry.seen, entry.script.device);
     }
     if (match[2] === '/token' && req.method === 'POST') {
       const raw = Buffer.concat(chunks).toString();

@@ -155,7 +155,7 @@ export interface TokenProvider {
 
 /**
  * A kind of credential. The built-in kinds (`apiKey`, `oidcPassword`, `clientCredentials`, `bearerToken`,
- * `tokenSource`) implement it; so can your own. A credential value holds secrets: keep them in `#private`
+ * `tokenSource`, `deviceCode`, and `authorizationCode` of `@auth/core/browser`) implement it; so can your own. A credential value holds secrets: keep them in `#private`
  * fields or closures, never in enumerable properties.
  *
  * @example

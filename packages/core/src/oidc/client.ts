@@ -3,6 +3,7 @@ import type {
   Configuration,
   CustomFetch,
   DiscoveryRequestOptions,
+  ServerMetadata,
   TokenEndpointResponse,
 } from 'openid-client';
 import { linkSignals } from '../abort.js';
@@ -21,7 +22,8 @@ import { readJsonAnswer, UnusableAnswer } from './answer.js';
 import { fetchWeaviateOidcConfig, providerDiscovery } from './discovery.js';
 import { toDiscoveryError, toTokenRequestError } from './map-errors.js';
 
-type OpenidClient = typeof import('openid-client');
+/** openid-client's module. */
+export type OpenidClient = typeof import('openid-client');
 
 let loading: Promise<OpenidClient> | undefined;
 
@@ -49,6 +51,25 @@ export interface Discovered {
   readonly authMethods: readonly string[] | undefined;
 }
 
+/**
+ * What a grant that lives in its own file (the device flow, the authorization code flow) gets from
+ * {@link OidcSession.tools}: openid-client and the configuration of its client, with the session's timeout,
+ * transport rules and answer handling.
+ */
+export interface GrantTools {
+  readonly oc: OpenidClient;
+  readonly config: Configuration;
+  readonly metadata: Readonly<ServerMetadata>;
+  readonly discovered: Discovered;
+  /**
+   * Runs a token request as the work of the tools' request: the answer as a {@link TokenSet}, or the error
+   * mapped as every grant's. `keepIdToken`: the answer's ID token reaches openid-client (for its `nonce`).
+   */
+  grant(name: string, send: () => Promise<TokenEndpointResponse>, keepIdToken?: boolean): Promise<TokenSet>;
+  /** Runs another request to the provider (`url`, e.g. the device authorization endpoint) the same way. */
+  call<T>(name: string, url: string, send: () => Promise<T>): Promise<T>;
+}
+
 interface Internal extends Discovered {
   readonly oc: OpenidClient;
   readonly config: Configuration;
@@ -74,6 +95,8 @@ export class OidcSession {
   #request: TokenRequest | undefined;
   /** A revocation is running: its success answer has no JSON body to read. */
   #revoking = false;
+  /** An authorization code is being exchanged: its ID token stays, for openid-client to check the nonce. */
+  #keepIdToken = false;
 
   /** The `oidc` option of createAuth, checked: the provider to use instead of asking the Weaviate server. */
   readonly #oidc: OidcOptions | undefined;
@@ -160,6 +183,41 @@ export class OidcSession {
     } finally {
       this.#revoking = false;
     }
+  }
+
+  /** Discovery for `request`, then the {@link GrantTools} of the client `options` names. */
+  async tools(request: TokenRequest, options: GrantOptions = {}): Promise<GrantTools> {
+    const d = await this.#discover(request);
+    const config = this.#config(d, options.client);
+    const { issuer, clientId, scopes, tokenEndpoint, authMethods } = d;
+    return {
+      oc: d.oc,
+      config,
+      metadata: d.config.serverMetadata(),
+      discovered: { issuer, clientId, scopes, tokenEndpoint, authMethods },
+      grant: async (name, send, keepIdToken = false) => {
+        this.#keepIdToken = keepIdToken;
+        try {
+          return await this.#grant(d, name, request, send);
+        } finally {
+          this.#keepIdToken = false;
+        }
+      },
+      call: async (name, url, send) => {
+        assertSecureTransport(new URL(url), this.#env.allowInsecureHttp, 'OIDC credentials');
+        const context = {
+          grant: name,
+          url: displayUrl(url),
+          timeout: this.#env.timeout,
+          signal: request.signal,
+        };
+        try {
+          return await this.#serving(request, send);
+        } catch (error) {
+          throw toTokenRequestError(error, context);
+        }
+      },
+    };
   }
 
   #discover(request: TokenRequest): Promise<Internal> {
@@ -342,7 +400,11 @@ export class OidcSession {
       if ('facts' in answer) throw new UnusableAnswer(answer.facts);
       const json =
         options.method === 'POST'
-          ? tolerateTokenAnswer(answer.json, (refreshToken) => request?.onRefreshToken?.(refreshToken))
+          ? tolerateTokenAnswer(
+              answer.json,
+              (refreshToken) => request?.onRefreshToken?.(refreshToken),
+              this.#keepIdToken,
+            )
           : answer.json;
       return new Response(JSON.stringify(json), {
         status: 200,
@@ -411,7 +473,7 @@ export function authMethodFor(
 }
 
 /** `params` with the credential's extra parameters added (repeated for an array value). */
-function withExtra(params: Record<string, string>, extra: ExtraParams | undefined): URLSearchParams {
+export function withExtra(params: Record<string, string>, extra: ExtraParams | undefined): URLSearchParams {
   const search = new URLSearchParams(params);
   for (const [name, value] of Object.entries(extra ?? {})) {
     for (const item of typeof value === 'string' ? [value] : value) search.append(name, item);
@@ -426,15 +488,17 @@ function withExtra(params: Record<string, string>, extra: ExtraParams | undefine
  *   usable token: the bad `expires_in` is dropped so that the documented default lifetime applies.
  * - the `id_token` is dropped: core uses only the access and refresh tokens, and openid-client would reject
  *   the whole answer for an ID token that looks expired to a skewed clock (or has another claim it dislikes)
- *   after the provider already rotated the refresh token.
+ *   after the provider already rotated the refresh token. An authorization code's answer keeps it
+ *   (`keepIdToken`): its `nonce` is what ties the answer to the sign-in that started it.
  * - the `refresh_token` is reported to `onRefreshToken`, so that it is kept even if the answer is rejected.
  */
 function tolerateTokenAnswer(
   record: Record<string, unknown>,
   onRefreshToken: (refreshToken: string) => void,
+  keepIdToken: boolean,
 ): Record<string, unknown> {
   if (typeof record.refresh_token === 'string' && record.refresh_token) onRefreshToken(record.refresh_token);
-  if ('id_token' in record) delete record.id_token;
+  if ('id_token' in record && !keepIdToken) delete record.id_token;
   if ('expires_in' in record) {
     const seconds =
       typeof record.expires_in === 'number'
