@@ -1,12 +1,16 @@
 import { findings } from './findings.js';
+import { goalsTable } from './goals.js';
 import type { BenchReport } from './run.js';
 import { renderMarkdown, type Table } from './util/table.js';
 
-/** BENCHMARKS.md: machine, command, headline findings, every table, and where we lose. */
-export function renderReport(report: BenchReport): string {
+/**
+ * BENCHMARKS.md: machine, command, headline findings, the goals, where we lose, every table, the method, and
+ * `handWritten` (sections measured elsewhere, e.g. `bench/redis-fleet.md`) unchanged at the end.
+ */
+export function renderReport(report: BenchReport, handWritten?: string): string {
   const { machine } = report;
   const byId = new Map<string, Table>(report.tables.map((table) => [table.id, table]));
-  const { headline, losses } = findings(byId);
+  const { headline, losses, goals } = findings(byId);
   const lines = [
     '# Benchmarks',
     '',
@@ -36,6 +40,7 @@ export function renderReport(report: BenchReport): string {
     '',
     ...headline.map((line) => `- ${line}`),
     '',
+    ...(goals.length > 0 ? [renderMarkdown(goalsTable(goals)).replace(/^### /, '## '), ''] : []),
     '## Where we lose, and why',
     '',
     ...losses.map((line) => `- ${line}`),
@@ -48,8 +53,8 @@ export function renderReport(report: BenchReport): string {
     '## Method',
     '',
     "- Everything runs in one process (`tsx`, on the packages' TypeScript sources through the",
-    '  `@auth/source` condition) except the HTTP servers, which run in worker threads so that the client',
-    '  under test has a core of its own. Medians of several rounds; ratios are taken within a round;',
+    '  `@auth/source` condition; the size table bundles the built `dist/` instead) except the HTTP servers,',
+    '  which run in worker threads so that the client under test has a core of its own. Medians of several rounds; ratios are taken within a round;',
     '  warm-up passes are never counted. The one exception is the 10,000-request expired-token storm: one',
     '  round per client (each round is two waves of 10,000 requests, and three rounds would not fit the',
     '  5-minute budget); its counts (token calls, failures) come from that single round, and the',
@@ -60,7 +65,10 @@ export function renderReport(report: BenchReport): string {
     '- Timings are wall-clock on a shared machine and move between runs; sizes do not.',
     '- Peers are pinned in `bench/package.json`: google-auth-library 10 (11 needs Node 22),',
     '  @badgateway/oauth2-client 3, axios-auth-refresh 5, weaviate-client 3.12 (the last line for Node 20),',
-    '  axios 1, ky 1.14 and 2, graphql-request 7, tinybench 6, esbuild.',
+    '  axios 1, ky 1.14 and 2, graphql-request 7, tinybench 6, esbuild, rolldown.',
+    "- The storms run against `startWeaviateServer()` of @auth/testing, which verifies a JWT's signature once",
+    '  and then remembers the token until it expires (expiry and revocation are still checked on every',
+    '  request), so that the clients, not RS256 verification on the server, are what the storms measure.',
     '- The machine is a shared 2-core VM; other jobs may run at the same time (see the load average above).',
     '  Spreads (min – max) are shown so a noisy row is visible; ratios are computed within each round, which',
     '  cancels slow phases that hit both sides of a ratio alike.',
@@ -69,5 +77,6 @@ export function renderReport(report: BenchReport): string {
     '  (and does not rewrite this file unless `--write` is given).',
     '',
   );
+  if (handWritten?.trim()) lines.push(handWritten.trim(), '');
   return lines.join('\n');
 }

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { findings } from './findings.js';
 import { renderReport } from './report.js';
 import { type BenchReport, runBench } from './run.js';
 import type { Table } from './util/table.js';
@@ -86,6 +88,8 @@ describe('bench --smoke', () => {
         expect(calls, `${id} ${name}: token requests the provider counted`).toBe(1);
         expect(storm.data[`${name} failed`], `${id} ${name}: failed requests`).toBe(0);
       }
+      // The client thread's work during each storm was measured (the table explains latency with it).
+      for (const [key, ms] of values(storm, ' busy')) expect(ms, `${id} ${key}`).toBeGreaterThan(0);
       // The peers ran too, and the provider counted what they did.
       for (const peer of ['axios-auth-refresh', '@badgateway', 'weaviate-client']) {
         const calls = values(storm, ' token calls').find(([key]) => key.includes(peer));
@@ -112,9 +116,21 @@ describe('bench --smoke', () => {
     // The refresh cycles really refreshed: the token source ran once per cycle.
     expect(memory.notes.some((note) => /the token source ran 55 times for 55 cycles/.test(note))).toBe(true);
 
-    const markdown = renderReport(result);
+    // Every goal has its row, computed from this run's tables.
+    const { goals } = findings(new Map(result.tables.map((entry) => [entry.id, entry])));
+    expect(goals.map((goal) => goal.what)).toHaveLength(6);
+    for (const goal of goals) {
+      expect(goal.reached, goal.what).toBeTypeOf('boolean');
+      expect(goal.ours, goal.what).not.toMatch(/n\/a/);
+    }
+
+    const handWritten = readFileSync(new URL('../redis-fleet.md', import.meta.url), 'utf8');
+    const markdown = renderReport(result, handWritten);
     for (const entry of result.tables) expect(markdown).toContain(entry.title);
     expect(markdown).toContain('npx --yes pnpm@12.4.2 bench');
+    expect(markdown).toContain('## Goals: where this run stands');
     expect(markdown).toContain('## Where we lose, and why');
+    // The hand-written section about the Redis topologies is carried over as it is.
+    expect(markdown).toContain(handWritten.trim());
   });
 });

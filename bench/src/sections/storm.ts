@@ -1,4 +1,5 @@
-import { bearerToken, createAuth, tokenSource } from '@auth/core';
+import { performance as nodePerformance } from 'node:perf_hooks';
+import { type AuthEvent, bearerToken, createAuth, tokenSource } from '@auth/core';
 import { withAuth as withFetchAuth } from '@auth/fetch';
 import { OAuth2Client as BadgatewayClient, OAuth2Fetch } from '@badgateway/oauth2-client';
 import axios, { type AxiosInstance } from 'axios';
@@ -75,6 +76,18 @@ const clientTimeoutMs = 30_000;
 export const variantName = '(variant) @auth/fetch + `tokenSource` posting to a given token endpoint';
 /** `BENCH_DEBUG=1`: our auth events per storm run, logged after each run (which refreshes, why). */
 const debugEvents = new Map<string, number>();
+/** When the storm wave being measured started (`performance.now()`), for the debug log's timings. */
+let stormStartedAt = 0;
+
+/** Counts our auth events for `BENCH_DEBUG=1`, with when (ms into the storm) the first and the last came. */
+function debugEvent(event: AuthEvent): void {
+  if (!process.env.BENCH_DEBUG) return;
+  const key = `${event.type}:${'reason' in event ? event.reason : ''}:${'grant' in event ? event.grant : ''}`;
+  debugEvents.set(key, (debugEvents.get(key) ?? 0) + 1);
+  const at = Math.round(performance.now() - stormStartedAt);
+  if (!debugEvents.has(`${key} first ms`)) debugEvents.set(`${key} first ms`, at);
+  debugEvents.set(`${key} last ms`, at);
+}
 
 function ours(
   name: string,
@@ -92,14 +105,19 @@ function ours(
           refreshToken: tokens.refreshToken,
           expiresIn,
         }),
-        onEvent: (event) => {
-          if (process.env.BENCH_DEBUG) {
-            const key = `${event.type}:${'reason' in event ? event.reason : ''}:${'grant' in event ? event.grant : ''}`;
-            debugEvents.set(key, (debugEvents.get(key) ?? 0) + 1);
-          }
-        },
+        onEvent: debugEvent,
       });
-      return { send: build(server, auth, pool), close: () => auth.close() };
+      // The app has been running: its token session started long before the token went stale (and with it
+      // the provider's discovery, in the background). The storm is what happens later.
+      const started = auth.authorize(server.url).catch(() => undefined);
+      const send = build(server, auth, pool);
+      return {
+        send: async () => {
+          await started;
+          return send();
+        },
+        close: () => auth.close(),
+      };
     },
     bare,
   };
@@ -160,7 +178,7 @@ function contenders(): { specs: ContenderSpec[]; fetchBare: ContenderSpec['bare'
     ...oursSpecs,
     {
       // Not a separate product: @auth/fetch with the token endpoint handed over, like the peers get it, to
-      // show what the discovery on the first refresh costs under load.
+      // show what our OIDC refresh (openid-client) costs under load next to a bare form POST.
       name: variantName,
       ours: true,
       only: 'unauthorized',
@@ -189,6 +207,7 @@ function contenders(): { specs: ContenderSpec[]; fetchBare: ContenderSpec['bare'
             if (answer.refresh_token) refreshToken = answer.refresh_token;
             return { accessToken: answer.access_token, expiresIn: answer.expires_in };
           }),
+          onEvent: debugEvent,
         });
         // Take the stale token now, long before the storm: the token manager spaces token requests at least
         // 500 ms apart, and the storm must not start inside that window.
@@ -347,22 +366,42 @@ interface Measurement {
   p99: number;
   baseP50: number;
   baseP99: number;
+  /** ms the client's thread ran during the storm wave (its event-loop utilisation, active time). */
+  busy: number;
+  /** The same during the baseline wave. */
+  baseBusy: number;
   firstError?: string;
+}
+
+/** A wave, with how long the client's thread was busy meanwhile (event-loop utilisation, active ms). */
+async function timedWave(
+  count: number,
+  send: () => Promise<unknown>,
+): Promise<WaveResult & { busy: number }> {
+  const before = nodePerformance.eventLoopUtilization();
+  const result = await wave(count, send);
+  return { ...result, busy: nodePerformance.eventLoopUtilization(before).active };
 }
 
 async function measure(
   server: StormServer,
-  subject: Subject,
-  count: number,
-  bare: (token: string) => Promise<unknown>,
+  entry: Pick<Planned, 'name' | 'scenario' | 'subject' | 'count' | 'bare'>,
 ): Promise<Measurement> {
+  const { name, scenario, subject, count, bare } = entry;
   // Baseline: the same transport without the auth layer, a valid token, the same number of requests at once.
   // It also opens the socket pool, so the storm does not pay for connection setup.
   const { accessToken } = await server.issueTokens();
-  const baseline = await wave(count, () => bare(accessToken));
+  const baseline = await timedWave(count, () => bare(accessToken));
   await server.resetStats();
-  const storm = await wave(count, subject.send);
+  stormStartedAt = performance.now();
+  const storm = await timedWave(count, subject.send);
   const stats: StatsSnapshot = await server.stats();
+  // A storm that met no stale token measured nothing: the tokens had not expired on the server yet.
+  if (stats.requests[401] === 0 && stats.tokenRequests.total === 0) {
+    throw new Error(
+      `storm (${scenario}): ${name} sent ${count} requests and the server refused none and counted no token request: its token was not stale, so the storm measured nothing. Check that the tokens expire (tokenTtl) before the storm starts.`,
+    );
+  }
   const lat = Array.from(storm.latencies);
   const base = Array.from(baseline.latencies);
   const { total: _total, ...byGrant } = stats.tokenRequests;
@@ -377,6 +416,8 @@ async function measure(
     p99: percentile(lat, 99),
     baseP50: percentile(base, 50),
     baseP99: percentile(base, 99),
+    busy: storm.busy,
+    baseBusy: baseline.busy,
     ...(firstError ? { firstError } : {}),
   };
 }
@@ -482,7 +523,7 @@ export async function prepareStorm(options: StormOptions): Promise<PreparedStorm
     }
     const results = new Map<string, Measurement[]>();
     for (const entry of planned) {
-      const measurement = await measure(server, entry.subject, entry.count, entry.bare);
+      const measurement = await measure(server, entry);
       await entry.subject.close();
       const key = `${entry.scenario}\u0000${entry.name}\u0000${entry.count}`;
       const list = results.get(key) ?? [];
@@ -541,10 +582,15 @@ function buildTable(
       'every POST to the provider\'s token endpoint during the storm (`stats.tokenRequests`); "discovery" is GETs ' +
       'of `/v1/.well-known/openid-configuration`. "Baseline" is a wave of the same size sent just before through ' +
       'the same transport without any auth layer, carrying a valid token; "added" is storm minus baseline, at ' +
-      'p50 and p99. ' +
-      'Our adapters get only `baseUrl` and a `bearerToken({ accessToken, refreshToken, expiresIn })`, so their ' +
-      "first refresh also discovers the provider (Weaviate discovery + the provider's metadata: two GETs before " +
-      'the token POST); @badgateway and axios-auth-refresh were handed the token endpoint. ' +
+      'p50 and p99. "Client busy" is how long the client\'s thread ran JavaScript during the storm wave and ' +
+      `the baseline wave (event-loop utilisation${where === 'worker' ? '' : ', the server included here'}): ` +
+      "when it is close to the storm's p50, the client's own work per request, not the server, sets the " +
+      'latency. ' +
+      'Our adapters get only `baseUrl` and a `bearerToken({ accessToken, refreshToken, expiresIn })`, as an app ' +
+      'that has been running: its token session started with a first `authorize()` long before the storm, and ' +
+      "with it core discovered the provider in the background (Weaviate's discovery and the provider's " +
+      'metadata, two GETs), so the refresh in the storm is the token POST alone and "discovery" counts none ' +
+      'during the storm. @badgateway and axios-auth-refresh were handed the token endpoint. ' +
       `${rounds} round${rounds === 1 ? '' : 's'}, medians shown (token calls per round in brackets).`,
     [
       'Client',
@@ -557,6 +603,7 @@ function buildTable(
       'baseline p50 / p99',
       'added p50',
       'added p99',
+      'client busy, storm / baseline',
     ],
   );
   for (const [key, list] of results) {
@@ -581,7 +628,10 @@ function buildTable(
       `${fmtMs(med((m) => m.baseP50))} / ${fmtMs(med((m) => m.baseP99))}`,
       fmtMs(addedP50, true),
       fmtMs(addedP99, true),
+      `${fmtMs(med((m) => m.busy))} / ${fmtMs(med((m) => m.baseBusy))}`,
     ]);
+    table.data[`${name} busy`] = med((m) => m.busy);
+    table.data[`${name} base busy`] = med((m) => m.baseBusy);
     table.data[`${name} token calls`] = tokenCalls;
     table.data[`${name} failed`] = failed;
     table.data[`${name} requests`] = Number(count);
@@ -613,8 +663,8 @@ function buildTable(
   if (!expired) {
     table.notes.push(
       `${variantName}: not a separate product, but @auth/fetch handed the token endpoint the way the peers ` +
-        'are (its `tokenSource` posts the refresh grant itself), to show what discovering the provider on ' +
-        'the first refresh costs under this load.',
+        'are (its `tokenSource` posts the refresh grant itself, no discovery, no openid-client), to show ' +
+        'what our OIDC refresh costs under this load next to a bare form POST.',
     );
   }
   if (expired && options.expiredConcurrency >= 1000) {

@@ -87,6 +87,28 @@ describe('Authenticator: JWT checks', () => {
     expect(await authenticator.authenticate(`${h}.${p}.${'A'.repeat(342)}`)).toEqual(badSignature);
   });
 
+  it('a verified token is remembered by its whole text: its claims with another signature are still refused', async () => {
+    const token = await sign(good());
+    expect(await authenticator.authenticate(token)).toMatchObject({ ok: true });
+    const [h, p] = token.split('.');
+    expect(await authenticator.authenticate(`${h}.${p}.${'A'.repeat(342)}`)).toEqual(
+      refused('unauthorized: failed to verify signature: failed to verify id token signature'),
+    );
+    expect(await authenticator.authenticate(token)).toMatchObject({ ok: true });
+  });
+
+  it('a token accepted before is refused once its exp second comes', async () => {
+    const exp = now() + 1;
+    const token = await sign({ ...good(), exp });
+    expect(await authenticator.authenticate(token)).toMatchObject({ ok: true });
+    await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 5));
+    expect(await authenticator.authenticate(token)).toEqual(
+      refused(
+        expect.stringMatching(/^unauthorized: oidc: token is expired \(Token Expiry: .+ \+0000 UTC\)$/),
+      ),
+    );
+  });
+
   it('refuses an unsigned token (alg none)', async () => {
     const header = Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url');
     const payload = Buffer.from(JSON.stringify(good())).toString('base64url');

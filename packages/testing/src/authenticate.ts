@@ -63,6 +63,21 @@ function goTime(seconds: number): string {
   return `${new Date(seconds * 1000).toISOString().slice(0, 19).replace('T', ' ')} +0000 UTC`;
 }
 
+/** Weaviate's 401 for a refused credential. */
+function refused(reason: string): AuthOutcome {
+  return { ok: false, status: 401, message: `unauthorized: ${reason}` };
+}
+
+/** go-oidc's refusal once `exp` is before now, with no leeway; `undefined` while the token lives. */
+function expiredRefusal(payload: JWTPayload): AuthOutcome | undefined {
+  const exp = typeof payload.exp === 'number' ? payload.exp : -62135596800; // Go's zero time
+  if (exp * 1000 > Date.now()) return undefined;
+  return refused(`oidc: token is expired (Token Expiry: ${goTime(exp)})`);
+}
+
+/** How many verified tokens the server remembers (a storm of distinct tokens only costs verifications). */
+const VERIFIED_LIMIT = 10_000;
+
 /**
  * Weaviate's authentication (1.34). An API key is a database user's key (`unauthorized: invalid api key:
  * invalid token`, `... user deactivated`, `... key is revoked`) or a static key (`unauthorized: invalid api
@@ -73,6 +88,13 @@ function goTime(seconds: number): string {
 export class Authenticator {
   readonly #options: AuthenticatorOptions;
   readonly #jwks: ReturnType<typeof createLocalJWKSet> | undefined;
+  /**
+   * JWTs whose issuer, audience, algorithm and signature passed, by the whole token (signature included),
+   * with their claims. Verifying an RS256 signature costs a few hundred microseconds of CPU and would cap the
+   * server at a few thousand requests a second; what can change for a verified token (its expiry, its
+   * revocation, its subject's account) is still checked on every request. Bounded: expired entries go first.
+   */
+  readonly #verified = new Map<string, JWTPayload>();
 
   constructor(options: AuthenticatorOptions) {
     this.#options = options;
@@ -85,16 +107,11 @@ export class Authenticator {
   }
 
   async authenticate(token: string): Promise<AuthOutcome> {
-    if (this.#options.oidc && parsesAsJwt(token)) return this.#oidc(token);
+    if (this.#options.oidc && (this.#verified.has(token) || parsesAsJwt(token))) return this.#oidc(token);
     return this.#apiKey(token);
   }
 
   #apiKey(token: string): AuthOutcome {
-    const refused = (reason: string): AuthOutcome => ({
-      ok: false,
-      status: 401,
-      message: `unauthorized: ${reason}`,
-    });
     const dbUser = this.#options.dbUsers.authenticate(token);
     if (dbUser && 'refused' in dbUser) return refused(`invalid api key: ${dbUser.refused}`);
     if (dbUser)
@@ -112,12 +129,38 @@ export class Authenticator {
 
   async #oidc(token: string): Promise<AuthOutcome> {
     const oidc = this.#options.oidc;
-    const refused = (reason: string): AuthOutcome => ({
-      ok: false,
-      status: 401,
-      message: `unauthorized: ${reason}`,
-    });
-    if (!oidc || !this.#jwks) return refused('oidc auth is not configured');
+    const jwks = this.#jwks;
+    if (!oidc || !jwks) return refused('oidc auth is not configured');
+    let payload = this.#verified.get(token);
+    if (payload === undefined) {
+      const verified = await this.#verify(token, oidc, jwks);
+      if ('ok' in verified) return verified;
+      payload = verified.payload;
+      this.#remember(token, payload);
+    } else {
+      const expired = expiredRefusal(payload);
+      if (expired) return expired;
+    }
+    if (oidc.isRevoked(payload.jti)) return refused('oidc: token has been revoked');
+    if (typeof payload.sub !== 'string') {
+      return { ok: false, status: 500, message: "oidc: token doesn't contain required claim 'sub'" };
+    }
+    const groupsClaim = payload.groups;
+    const groups = Array.isArray(groupsClaim)
+      ? groupsClaim.filter((group): group is string => typeof group === 'string')
+      : typeof groupsClaim === 'string'
+        ? [groupsClaim]
+        : null;
+    const account = this.#options.users.find(payload.sub) ?? this.#options.clients.find(payload.sub);
+    return { ok: true, caller: { username: payload.sub, userType: 'oidc', groups, role: account?.role } };
+  }
+
+  /** The checks that depend on the token alone, in go-oidc's order: issuer, audience, expiry, algorithm, signature. */
+  async #verify(
+    token: string,
+    oidc: OidcProviderHost,
+    jwks: ReturnType<typeof createLocalJWKSet>,
+  ): Promise<AuthOutcome | { payload: JWTPayload }> {
     let payload: JWTPayload;
     try {
       payload = decodeJwt(token);
@@ -135,9 +178,8 @@ export class Authenticator {
         `oidc: expected audience ${JSON.stringify(this.#options.clientId)} got ${goQuoted(audience)}`,
       );
     }
-    const exp = typeof payload.exp === 'number' ? payload.exp : -62135596800; // Go's zero time
-    // go-oidc: expired once `exp` is before now, with no leeway.
-    if (exp * 1000 <= Date.now()) return refused(`oidc: token is expired (Token Expiry: ${goTime(exp)})`);
+    const expired = expiredRefusal(payload);
+    if (expired) return expired;
     const alg = (() => {
       try {
         return decodeProtectedHeader(token).alg;
@@ -151,21 +193,25 @@ export class Authenticator {
       );
     }
     try {
-      await jwtVerify(token, this.#jwks, { algorithms: ['RS256'] });
+      await jwtVerify(token, jwks, { algorithms: ['RS256'] });
     } catch {
       return refused('failed to verify signature: failed to verify id token signature');
     }
-    if (oidc.isRevoked(payload.jti)) return refused('oidc: token has been revoked');
-    if (typeof payload.sub !== 'string') {
-      return { ok: false, status: 500, message: "oidc: token doesn't contain required claim 'sub'" };
+    return { payload };
+  }
+
+  #remember(token: string, payload: JWTPayload): void {
+    if (this.#verified.size >= VERIFIED_LIMIT) {
+      for (const [cached, claims] of this.#verified) {
+        if (expiredRefusal(claims)) this.#verified.delete(cached);
+      }
+      // Still full of live tokens: forget the oldest quarter (they are verified again if they come back).
+      let excess = this.#verified.size - (VERIFIED_LIMIT * 3) / 4;
+      for (const cached of this.#verified.keys()) {
+        if (excess-- <= 0) break;
+        this.#verified.delete(cached);
+      }
     }
-    const groupsClaim = payload.groups;
-    const groups = Array.isArray(groupsClaim)
-      ? groupsClaim.filter((group): group is string => typeof group === 'string')
-      : typeof groupsClaim === 'string'
-        ? [groupsClaim]
-        : null;
-    const account = this.#options.users.find(payload.sub) ?? this.#options.clients.find(payload.sub);
-    return { ok: true, caller: { username: payload.sub, userType: 'oidc', groups, role: account?.role } };
+    this.#verified.set(token, payload);
   }
 }

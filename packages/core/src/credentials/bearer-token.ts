@@ -59,14 +59,17 @@ class BearerTokenCredentials extends Redacted implements Credentials {
       // Processes given the same token (and refresh token) share it; different ones never do.
       keyMaterial: () => ({ parts: [(this.#refreshToken ?? this.#accessToken)!] }),
       secrets: () => [this.#accessToken ?? '', this.#refreshToken ?? '', client?.secret ?? ''],
-      initial: () =>
-        this.#accessToken === undefined
-          ? { refreshToken: this.#refreshToken! }
-          : {
-              accessToken: this.#accessToken,
-              expiresIn: Math.max(0, (this.#expiresAt - Date.now()) / 1000),
-              refreshToken: this.#refreshToken,
-            },
+      initial: () => {
+        if (this.#accessToken === undefined) return { refreshToken: this.#refreshToken! };
+        // Called when the token session starts: discover the provider now, not when the token goes stale
+        // and many requests are waiting for the refresh.
+        if (this.#refreshToken !== undefined) session.warm();
+        return {
+          accessToken: this.#accessToken,
+          expiresIn: Math.max(0, (this.#expiresAt - Date.now()) / 1000),
+          refreshToken: this.#refreshToken,
+        };
+      },
       ...refreshAndRevoke(session, { client, extraParams }),
     };
   }

@@ -3,15 +3,27 @@ import { ConfigurationError } from '../errors/configuration-error.js';
 import type { GrantOptions, OidcSession } from './client.js';
 import { oidcOptions } from './options.js';
 
+/** The OIDC session of one credential, loaded on first use (see {@link oidcSession}). */
+export interface OidcSessionLoader {
+  (): Promise<OidcSession>;
+  /**
+   * Loads the session and discovers the provider in the background, for a credential that holds a token
+   * now and needs the provider only later, to refresh it: that refresh then finds discovery done instead of
+   * running it behind the requests that found the token stale. A failure is dropped here: the grant that
+   * needs discovery runs it again and reports what fails. Aborted when the auth object closes.
+   */
+  warm(): void;
+}
+
 /**
  * The OIDC session of one credential, made on first use: its code and openid-client are loaded with the
- * first token request, not when the app starts (they are most of an OIDC credential's size). The `oidc`
- * option is checked at once, so that a bad one fails `createAuth()`.
+ * first token request (or {@link OidcSessionLoader.warm}), not when the app starts (they are most of an OIDC
+ * credential's size). The `oidc` option is checked at once, so that a bad one fails `createAuth()`.
  */
-export function oidcSession(env: CredentialEnvironment): () => Promise<OidcSession> {
+export function oidcSession(env: CredentialEnvironment): OidcSessionLoader {
   const oidc = oidcOptions(env.oidc);
   let loading: Promise<OidcSession> | undefined;
-  return () => {
+  const load = () => {
     loading ??= import('./client.js').then(
       ({ OidcSession }) => new OidcSession(env, oidc),
       (error: unknown) => {
@@ -24,6 +36,12 @@ export function oidcSession(env: CredentialEnvironment): () => Promise<OidcSessi
     );
     return loading;
   };
+  const warm = () => {
+    load()
+      .then((session) => session.discover({ signal: env.signal, reason: 'initial' }))
+      .catch(() => undefined);
+  };
+  return Object.assign(load, { warm });
 }
 
 /**
