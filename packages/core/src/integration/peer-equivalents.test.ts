@@ -33,10 +33,9 @@ afterAll(async () => {
 function fileStore(path: string): TokenStore {
   let tokens: Promise<Record<string, StoredToken>> | undefined;
   const load = () => {
-    tokens ??= readFile(path, 'utf8').then(
-      (text) => JSON.parse(text) as Record<string, StoredToken>,
-      () => ({}),
-    );
+    tokens ??= readFile(path, 'utf8')
+      .catch(() => '{}') // no file yet
+      .then((text) => JSON.parse(text) as Record<string, StoredToken>);
     return tokens;
   };
   const save = async (change: (all: Record<string, StoredToken>) => void) => {
