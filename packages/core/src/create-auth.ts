@@ -324,7 +324,7 @@ class AuthClient extends Redacted implements Auth {
   async signOut(options: { readonly revoke?: boolean | undefined } = {}): Promise<void> {
     this.#assertOpen();
     try {
-      await this.#end(new SignedOutError(), options.revoke !== false);
+      await this.#end(new SignedOutError(), { revoke: options.revoke !== false });
     } catch (error) {
       throw this.#secrets.scrubError(error);
     }
@@ -332,11 +332,14 @@ class AuthClient extends Redacted implements Auth {
 
   async close(): Promise<void> {
     if (this.#revokeOnClose && !this.#closed) return this.signOut();
-    await this.#end(new AuthClosedError(), false);
+    await this.#end(new AuthClosedError());
   }
 
-  /** Closes with `reason` (once): signing out when `revoke` is set. */
-  async #end(reason: AuthClosedError, revoke: boolean): Promise<void> {
+  /**
+   * Closes with `reason` (once). With `signOut`, the token is forgotten in the store first, and its refresh
+   * token revoked when `signOut.revoke` is set.
+   */
+  async #end(reason: AuthClosedError, signOut?: { readonly revoke: boolean }): Promise<void> {
     if (this.#closed) return;
     this.#closed = reason;
     try {
@@ -346,11 +349,11 @@ class AuthClient extends Redacted implements Auth {
     }
     const sessions = this.#provider.select
       ? [...this.#routed.values()]
-      : [revoke ? this.#tokens() : this.#session];
+      : [signOut ? this.#tokens() : this.#session];
     await Promise.all(
       sessions.map(async (pending) => {
         const session = await pending;
-        await (revoke ? session?.signOut(reason, true) : session?.close(reason));
+        await (signOut ? session?.signOut(reason, signOut.revoke) : session?.close(reason));
       }),
     );
   }

@@ -135,6 +135,7 @@ describe('signOut()', () => {
     leaks.secret(refreshToken);
     await client.signOut({ revoke: false });
     await expect(client.authorize('/v1/meta')).rejects.toThrow(SignedOutError);
+    expect(store.deleted).toHaveLength(1); // forgotten all the same
     expect(await accepted(refreshToken)).toBe(true);
   });
 
