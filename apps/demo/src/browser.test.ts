@@ -39,10 +39,15 @@ it('runs every adapter with every credential kind in a real browser, and every r
   mkdirSync(outputDir, { recursive: true });
   await page.screenshot({ path: `${outputDir}browser-demo.png`, fullPage: true });
 
-  expect(rows).toHaveLength(20);
+  expect(rows).toHaveLength(24);
   expect(rows.filter((row) => row.outcome !== 'passed')).toEqual([]);
+  // Least privilege in the browser too: reads as the read-only key's user, writes with the admin key.
+  const leastPrivilege = rows.filter((row) => row.cells[1] === 'read + write keys');
+  expect(leastPrivilege.map((row) => row.cells[5])).toEqual(
+    Array(4).fill(expect.stringContaining('reads as reader (read-only key), writes with the admin key')),
+  );
   expect(await page.textContent('#events')).toContain('refresh-succeeded');
-  expect(await page.textContent('#summary')).toBe('20 passed, 0 failed, 0 skipped');
+  expect(await page.textContent('#summary')).toBe('24 passed, 0 failed, 0 skipped');
   // The browser logs every 401 and 403 answer as a failed resource load; nothing else may go wrong.
   expect(consoleErrors.filter((text) => !text.includes('Failed to load resource'))).toEqual([]);
 }, 90_000);

@@ -24,6 +24,8 @@ export interface DemoClient {
   listObjects(className: string): Promise<string[]>;
   /** `POST /v1/graphql`: the `data` of the answer. */
   graphql(query: string): Promise<Record<string, unknown>>;
+  /** `GET /v1/users/own-info`: the user the server took the request for; undefined where it has no such path. */
+  whoAmI(): Promise<string | undefined>;
 }
 
 interface ObjectList {
@@ -67,6 +69,12 @@ export function createDemoClient(adapter: AdapterName, baseUrl: string, auth: Au
       const answer = await ok<GraphqlAnswer>(client, '/graphql', { method: 'POST', body: { query } });
       if (answer.errors?.length) throw new Error(`GraphQL error: ${answer.errors[0]?.message}`);
       return answer.data ?? {};
+    },
+    whoAmI: async () => {
+      const { status, body } = await rest.send('/users/own-info');
+      if (status === 404) return undefined;
+      if (status >= 400) throw new Error(`own-info answered HTTP ${status}`);
+      return (body as { username?: string }).username;
     },
   };
 }

@@ -14,9 +14,9 @@ beforeAll(async () => {
 afterAll(() => server?.close());
 
 it('runs every adapter with every credential kind, and every row passes', () => {
-  expect(rows).toHaveLength(20);
+  expect(rows).toHaveLength(24);
   expect(rows.filter((row) => row.outcome !== 'passed')).toEqual([]);
-  expect(summarize(rows)).toEqual({ passed: 20, failed: 0, skipped: 0, total: 20 });
+  expect(summarize(rows)).toEqual({ passed: 24, failed: 0, skipped: 0, total: 24 });
 });
 
 it('shows the read-only key rejected with 403 on writes', () => {
@@ -25,8 +25,20 @@ it('shows the read-only key rejected with 403 on writes', () => {
   for (const row of readOnly) expect(row.detail).toContain('403');
 });
 
+it('reads with the read-only key and writes with the admin key in the read + write keys row', () => {
+  const leastPrivilege = rows.filter((row) => row.credential === 'read + write keys');
+  expect(leastPrivilege).toHaveLength(4);
+  // The server's word: own-info for the reads, its 403 for the read-only key's write.
+  for (const row of leastPrivilege) {
+    expect(row.detail).toBe(
+      '3 objects written, listed, counted by GraphQL; reads as reader (read-only key), writes with the admin key (read-only key alone: 403)',
+    );
+  }
+});
+
 it('refreshes the token in every OIDC scenario', () => {
-  for (const row of rows.filter((row) => !row.credential.includes('API key'))) {
+  const apiKeyKinds: readonly string[] = ['admin API key', 'read-only API key', 'read + write keys'];
+  for (const row of rows.filter((row) => !apiKeyKinds.includes(row.credential))) {
     expect(row.tokens, `${row.adapter} / ${row.credential}`).toBeGreaterThanOrEqual(
       row.credential === 'bearer + refresh' ? 1 : 2,
     );

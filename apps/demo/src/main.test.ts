@@ -86,7 +86,7 @@ describe('pnpm demo', () => {
     }
     expect(output).toMatch(/^requests {2}HTTP requests the scenario sent/m);
     expect(output).toMatch(/^tokens {4}successful token requests/m);
-    expect(output).toContain('20 passed, 0 failed, 0 skipped');
+    expect(output).toContain('24 passed, 0 failed, 0 skipped');
   }, 60_000);
 
   it('Ctrl-C stops the demo and the browser demo cleanly: exit code 0, no "Command failed"', async () => {

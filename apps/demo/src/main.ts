@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { startWeaviateServer } from '@auth/testing';
+import { adapters } from './clients.js';
 import { embeddedTarget, inTableOrder, runAll, summarize } from './demo.js';
-import type { Row, Target } from './scenario.js';
+import { credentialKinds, type Row, type Target } from './scenario.js';
 import { formatHeader, formatRow, legend } from './table.js';
 
 const usage = `Usage: pnpm demo [options]       (pnpm demo -- [options] works too)
@@ -170,7 +171,9 @@ if (values.browser) {
     );
   };
   if (!values.json) {
-    console.log(`Running 4 adapters x 5 credential kinds against ${where}\n`);
+    console.log(
+      `Running ${adapters.length} adapters x ${credentialKinds.length} credential kinds against ${where}\n`,
+    );
     console.log(formatHeader());
   }
   let rows: Row[] = [];

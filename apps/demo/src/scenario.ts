@@ -13,11 +13,19 @@ import { type AdapterName, createDemoClient, type DemoClient } from './clients.j
 export const credentialKinds = [
   'admin API key',
   'read-only API key',
+  'read + write keys',
   'username + password',
   'client credentials',
   'bearer + refresh',
 ] as const;
 export type CredentialKind = (typeof credentialKinds)[number];
+
+/** The kinds made of API keys: no token requests, no refresh. */
+const apiKeyKinds: ReadonlySet<CredentialKind> = new Set([
+  'admin API key',
+  'read-only API key',
+  'read + write keys',
+]);
 
 /** Where the scenarios run and with what. Every secret here stays here: rows never carry one. */
 export interface Target {
@@ -65,6 +73,11 @@ function credentialsFor(kind: CredentialKind, target: Target): Credentials | Pro
       return target.readOnlyKey
         ? apiKey(target.readOnlyKey)
         : missing('--read-only-key or WEAVIATE_READ_ONLY_KEY');
+    case 'read + write keys':
+      // Least privilege: reads go out with the read-only key, writes with the admin key.
+      return target.readOnlyKey && target.adminKey
+        ? apiKey({ read: target.readOnlyKey, write: target.adminKey })
+        : missing('--api-key and --read-only-key, or WEAVIATE_API_KEY and WEAVIATE_READ_ONLY_KEY');
     case 'username + password':
       return target.username && target.password
         ? oidcPassword({ username: target.username, password: target.password })
@@ -107,6 +120,10 @@ function countRequests(client: DemoClient, row: Row): DemoClient {
       row.requests++;
       return client.graphql(...args);
     },
+    whoAmI() {
+      row.requests++;
+      return client.whoAmI();
+    },
   };
 }
 
@@ -117,8 +134,27 @@ async function countObjects(client: DemoClient, name: string): Promise<number> {
 }
 
 /**
+ * What the read + write keys show: their reads reach the server as the read-only key's user, and their writes,
+ * which succeeded, cannot have gone out with the read-only key, whose write (`readOnly`, that key alone) gets a
+ * 403. Returns the row's detail.
+ */
+async function leastPrivilege(client: DemoClient, readOnly: DemoClient, name: string): Promise<string> {
+  const [reader, expected] = [await client.whoAmI(), await readOnly.whoAmI()];
+  if (reader !== expected) {
+    throw new Error(`reads went out as ${reader}, not as the read-only key's user ${expected}`);
+  }
+  const refused = await readOnly.createObject(name, { title: 'the read-only key alone' });
+  if (refused !== 403)
+    throw new Error(`a write with the read-only key alone answered ${refused}, expected 403`);
+  // A server without own-info (a 404): the 403 alone says which key the writes did not use.
+  const reads = reader === undefined ? 'reads' : `reads as ${reader}`;
+  return `${reads} (read-only key), writes with the admin key (read-only key alone: 403)`;
+}
+
+/**
  * Runs one adapter with one credential kind: writes objects, lists them, queries them through GraphQL, waits
- * past the token lifetime, and does it again. A read-only key's write must come back 403.
+ * past the token lifetime, and does it again. A read-only key's write must come back 403; the read + write
+ * keys must read as the read-only key's user and write where the read-only key alone gets that 403.
  */
 export async function runScenario(
   adapter: AdapterName,
@@ -139,6 +175,13 @@ export async function runScenario(
     },
   });
   const client = countRequests(createDemoClient(adapter, target.url, auth), row);
+  // The read + write keys are compared with the read-only key alone.
+  const readOnlyAuth =
+    kind === 'read + write keys' && target.readOnlyKey
+      ? createAuth({ baseUrl: target.url, credentials: apiKey(target.readOnlyKey) })
+      : undefined;
+  const readOnlyAlone =
+    readOnlyAuth && countRequests(createDemoClient(adapter, target.url, readOnlyAuth), row);
   const readOnly = kind === 'read-only API key';
   const name = className(adapter, kind, runId);
   // The read-only key cannot write objects of its own; it reads the ones the admin key wrote.
@@ -163,19 +206,20 @@ export async function runScenario(
     await round(1);
     const count = readable ? await countObjects(client, readable) : 0;
     if (count !== expected) throw new Error(`GraphQL counted ${count} objects, expected ${expected}`);
-    const oidc = kind !== 'admin API key' && kind !== 'read-only API key';
+    const oidc = !apiKeyKinds.has(kind);
     const minimumTokens = kind === 'bearer + refresh' ? 1 : 2;
     if (oidc && target.expectRefresh && row.tokens < minimumTokens) {
       throw new Error(`no token refresh observed (${row.tokens} token requests)`);
     }
+    const proof = readOnlyAlone ? `; ${await leastPrivilege(client, readOnlyAlone, name)}` : '';
     row.outcome = 'passed';
     row.detail = readOnly
       ? 'reads ok; write rejected with 403, as expected'
-      : `${expected} objects written, listed, counted by GraphQL${oidc ? '; token refreshed' : ''}`;
+      : `${expected} objects written, listed, counted by GraphQL${oidc ? '; token refreshed' : ''}${proof}`;
   } catch (error) {
     row.detail = error instanceof Error ? error.message : String(error);
   } finally {
-    await auth.close();
+    await Promise.all([auth.close(), readOnlyAuth?.close()]);
   }
   return row;
 }

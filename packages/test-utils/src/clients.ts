@@ -53,7 +53,7 @@ export interface ClientOptions {
 /** One request through a facade. */
 export interface ClientRequest {
   /** Default `GET`; graphql-request always POSTs its query. */
-  readonly method?: 'GET' | 'POST';
+  readonly method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** A JSON body (REST clients). */
   readonly body?: unknown;
   /** Send `body` as a one-shot stream (fetch, axios, ky); graphql-request cannot. */

@@ -3,7 +3,7 @@ import { inspect } from 'node:util';
 import { type Auth, type AuthOptions, apiKey, bearerToken, ReauthenticationRequiredError } from '@auth/core';
 import type { WeaviateServer } from '@auth/testing';
 import { describe, expect } from 'vitest';
-import type { Adapter, Client } from './clients.js';
+import { type Adapter, type Client, type ClientRequest, DEFAULT_QUERY } from './clients.js';
 import {
   credentialKinds,
   numberedTokens,
@@ -50,6 +50,42 @@ const refusals: readonly [
   ['a 400 with an error code in its body', { status: 400, body: { error: 'token_expired' } }, expiredIn400],
 ];
 
+/**
+ * Requests and the key of `apiKey({ read, write })` each must carry by Weaviate's rule: reads are GET, HEAD
+ * and the POSTs that read (GraphQL, its batch, object validation); everything else writes.
+ */
+const leastPrivilegeRoutes: readonly [
+  method: NonNullable<ClientRequest['method']>,
+  path: string,
+  key: 'read' | 'write',
+][] = [
+  ['GET', '/v1/schema', 'read'],
+  ['HEAD', '/v1/objects/Article/1', 'read'],
+  ['POST', '/v1/graphql', 'read'],
+  ['POST', '/v1/graphql/batch', 'read'],
+  ['POST', '/v1/objects/validate', 'read'],
+  ['POST', '/v1/objects', 'write'],
+  ['POST', '/v1/schema', 'write'],
+  ['PUT', '/v1/objects/Article/1', 'write'],
+  ['PATCH', '/v1/objects/Article/1', 'write'],
+  ['DELETE', '/v1/objects/Article/1', 'write'],
+];
+const READ_KEY = 'read-only-key';
+const WRITE_KEY = 'admin-key';
+
+/** `auth` that notes, for each `authorize()` call, the method the adapter gave (upper-cased) and the path. */
+function notingMethods(auth: Auth, calls: string[]): Auth {
+  const noting: Pick<Auth, 'authorize' | 'handleUnauthorized' | 'isAuthFailure'> = {
+    authorize: (url, init) => {
+      calls.push(`${init?.method?.toUpperCase() ?? '(no method)'} ${new URL(url, auth.baseUrl).pathname}`);
+      return auth.authorize(url, init);
+    },
+    handleUnauthorized: auth.handleUnauthorized.bind(auth),
+    isAuthFailure: auth.isAuthFailure.bind(auth),
+  };
+  return noting as Auth;
+}
+
 /** Every way a logger can show an error (its cause chain too); `getters` are not invoked, as console.log does not. */
 function renderings(error: unknown): string[] {
   const out: string[] = [];
@@ -72,7 +108,8 @@ function renderings(error: unknown): string[] {
  * absolute URL, redirect), a 401 gets one renewal and one retry, a credential that stays invalid gets the 401
  * after exactly one retry, a revoked grant gets the 401 and then a `ReauthenticationRequiredError`,
  * concurrent 401s or an expiry make one token request, the caller's signal aborts a token wait, a one-shot
- * stream body is not re-sent. Call it inside the adapter's own `describe`.
+ * stream body is not re-sent, `apiKey({ read, write })` sends each read with the read-only key and each write
+ * with the admin key. Call it inside the adapter's own `describe`.
  */
 export function adapterContract(adapter: Adapter): void {
   // A path that needs a credential: a REST read, or a GraphQL query.
@@ -198,6 +235,79 @@ export function adapterContract(adapter: Adapter): void {
         expect(server.stats.byPath('/v1/objects')).toMatchObject({ total: 1, 403: 1 });
       });
     }
+
+    describe('least privilege: apiKey({ read, write })', () => {
+      /** A GraphQL query: graphql-request sends its own, POSTed to /v1/graphql as the others do. */
+      const query: ClientRequest = { method: 'POST', body: { query: DEFAULT_QUERY } };
+      /** A write through `client`: an object created, then deleted; resolves with both statuses. */
+      const writeAndDelete = async (client: Client) => {
+        const created = await client.send('/v1/objects', {
+          method: 'POST',
+          body: { class: 'LeastPrivilege', properties: { title: adapter.label } },
+        });
+        const id = (created.body as { id?: string } | undefined)?.id;
+        return [created.status, id && (await client.request(`/v1/objects/${id}`, { method: 'DELETE' }))];
+      };
+
+      test('at the server: reads as the read-only key’s user, writes with the admin key (not the read-only key’s 403)', async ({
+        server,
+        createAuth,
+      }) => {
+        const credentials = apiKey({ read: server.keys.readOnly, write: server.keys.admin });
+        const client = adapter.create(createAuth({ baseUrl: server.url, credentials }), server.url);
+        expect(await client.request('/v1/graphql', query)).toBe(200);
+        if (adapter.graphql) return;
+        expect(await client.send('/v1/users/own-info')).toMatchObject({
+          status: 200,
+          body: { username: 'reader' },
+        });
+        expect(await writeAndDelete(client)).toEqual([200, 204]);
+        expect(server.stats.requests).toMatchObject({ total: 4, 200: 4, 401: 0, 403: 0 });
+      });
+
+      test('at the server: a read key it does not know fails every read (GraphQL too) with a 401, the writes succeed', async ({
+        server,
+        createAuth,
+      }) => {
+        const unknown = server.keys.create('read-only');
+        server.keys.delete(unknown);
+        const credentials = apiKey({ read: unknown, write: server.keys.admin });
+        const client = adapter.create(createAuth({ baseUrl: server.url, credentials }), server.url);
+        expect(await client.request('/v1/graphql', query)).toBe(401);
+        expect(server.stats.byPath('/v1/graphql')).toMatchObject({ total: 1, 401: 1 });
+        if (adapter.graphql) return;
+        expect(await client.request('/v1/schema')).toBe(401);
+        expect(await writeAndDelete(client)).toEqual([200, 204]);
+        expect(server.stats.requests).toMatchObject({ total: 4, 200: 2, 401: 2 });
+      });
+
+      test('each request carries the key its method and path call for, from the method the adapter gives authorize()', async ({
+        home,
+        createAuth,
+      }) => {
+        const calls: string[] = [];
+        const auth = createAuth({
+          baseUrl: home.url,
+          credentials: apiKey({ read: READ_KEY, write: WRITE_KEY }),
+        });
+        const client = adapter.create(notingMethods(auth, calls), home.url);
+        // graphql-request only POSTs its queries to /v1/graphql: a read.
+        const routes = adapter.graphql
+          ? leastPrivilegeRoutes.filter(([, path]) => path === '/v1/graphql')
+          : leastPrivilegeRoutes;
+        for (const [method, path] of routes) {
+          const body = method === 'GET' || method === 'HEAD' || method === 'DELETE' ? undefined : { n: 1 };
+          expect(await client.request(path, { method, ...(body ? { body } : {}) }), `${method} ${path}`).toBe(
+            200,
+          );
+        }
+        const key = { read: READ_KEY, write: WRITE_KEY };
+        expect(
+          home.seen.map((entry) => `${entry.method} ${entry.path} ${entry.headers.authorization}`),
+        ).toEqual(routes.map(([method, path, role]) => `${method} ${path} Bearer ${key[role]}`));
+        expect(calls).toEqual(routes.map(([method, path]) => `${method} ${path}`));
+      });
+    });
 
     describe('origins and headers', () => {
       test('sends the credential and the extra headers to its own origin', async ({ home, homeAuth }) => {
