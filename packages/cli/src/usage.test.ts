@@ -62,6 +62,11 @@ describe('weaviate-auth usage', () => {
         {},
         /--client-id goes with --client-secret/,
       ],
+      [
+        ['check', '--url', 'http://127.0.0.1:1', '--api-key', '-key-with-a-dash'],
+        {},
+        /--api-key needs a value[\s\S]*starts with '-' goes after an equals sign: --api-key=-value/,
+      ],
     ];
     for (const [args, env, message] of cases) {
       const result = await runCli(args, { env });

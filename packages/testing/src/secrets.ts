@@ -1,8 +1,15 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-/** A random URL-safe secret (API key, password, client secret). */
+/**
+ * A random URL-safe secret (API key, password, client secret). Never one that starts with `-`: a test passes
+ * it to a command line as `--api-key <secret>`, where a leading dash reads as an option (Weaviate's own keys
+ * never start with one either).
+ */
 export function randomSecret(bytes = 24): string {
-  return randomBytes(bytes).toString('base64url');
+  for (;;) {
+    const secret = randomBytes(bytes).toString('base64url');
+    if (!secret.startsWith('-')) return secret;
+  }
 }
 
 /**
