@@ -58,6 +58,10 @@ export default defineConfig({
   fixedExtension: true,
   treeshake: true,
   unbundle: true,
+  // One file per module: a constant that rolldown inlined from another module would leave a bare
+  // `import "./lifetime.mjs"` behind, which esbuild (Vite's dependency optimizer among them) warns about in
+  // every app that bundles us, because the package says it has no side effects.
+  inputOptions: { optimization: { inlineConst: false } },
   // rolldown's timing notes ("significant time in plugin rolldown-plugin-dts") depend on the machine's load,
   // not on the code: a whole build takes seconds. Every other check stays on.
   checks: { pluginTimings: false },

@@ -25,14 +25,15 @@ const budget = file.bundles;
 const results = await measureAll();
 
 if (process.argv.includes('--update')) {
-  // Sets every limit to the goal where it is met, else to what was measured rounded up to 100 B. Say why in
-  // the commit that does it.
+  // Sets every limit to the goal where it is met, else to what was measured plus at least 50 B, rounded up
+  // to 100 B: room for a byte-level difference in gzip's output between machines, none for a real change.
+  // Say why in the commit that does it.
   const goals: Record<string, { eager?: number; beforeFirstTokenRequest?: number }> = {
     [rows.apiKey]: { eager: 3_000 },
     [rows.oidcPassword]: { beforeFirstTokenRequest: 10_000 },
   };
   const limit = (size: number, goal?: number) =>
-    goal !== undefined && size <= goal ? goal : Math.ceil(size / 100) * 100;
+    goal !== undefined && size <= goal ? goal : Math.ceil((size + 50) / 100) * 100;
   const bundles: Budget = {};
   for (const result of results) {
     if (!result.name.startsWith('@auth/')) continue;
