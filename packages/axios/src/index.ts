@@ -201,13 +201,16 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
     if (config.url != null) config.url = String(config.url);
     // Drop what an earlier attempt added, so that a fresh credential replaces it.
     config.headers.delete(state.added);
+    const { url: asSent, baseURL, allowAbsoluteUrls } = config;
     const url = targetUrl(config);
     const credential = url
       ? await auth.authorize(url, { method: config.method ?? 'get', signal: signalOf(config) })
       : {};
     const added: string[] = [];
     // A URL that changed while the token was fetched gets nothing.
-    for (const [name, value] of Object.entries(url === targetUrl(config) ? credential : {})) {
+    const unchanged =
+      config.url === asSent && config.baseURL === baseURL && config.allowAbsoluteUrls === allowAbsoluteUrls;
+    for (const [name, value] of Object.entries(unchanged ? credential : {})) {
       // A value we redacted on an error (a config sent again, even one that lost our state) is ours to replace.
       const own = config.headers.get(name);
       if (own == null || own === redacted) {
@@ -249,6 +252,7 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
   ): Promise<AxiosResponse | undefined> => {
     const sent = config?.[key]?.url;
     if (!config || !response || !sent || config.skipAuth || config.authRetry) return undefined;
+    if (response.status < 400 || response.status > 499) return undefined; // no URL parsed for a success
     // After redirects the failure may come from another origin (which got no credential): not ours to renew.
     const url = config[key]?.final ?? finalUrl(response) ?? sent;
     if (!sameOrigin(url, sent)) return undefined;
