@@ -17,7 +17,7 @@ export interface BenchConfig {
 /** The published run: `pnpm bench`. Sized to finish in well under 5 minutes on 2 cores. */
 export const fullConfig: BenchConfig = {
   hotPath: { rounds: 5, time: 300, warmupTime: 150, batch: 500 },
-  throughput: { rounds: 7, sequential: 200, concurrent: 400, concurrency: 8 },
+  throughput: { rounds: 9, sequential: 200, concurrent: 400, concurrency: 8, cannedScale: 5 },
   storm: {
     expiredConcurrency: 10_000,
     weaviateClientConcurrency: 1_000,
@@ -34,7 +34,7 @@ export const fullConfig: BenchConfig = {
 /** `--smoke`: tiny counts so CI notices when a section breaks; the numbers mean nothing. */
 export const smokeConfig: BenchConfig = {
   hotPath: { rounds: 2, time: 20, warmupTime: 10, batch: 20 },
-  throughput: { rounds: 2, sequential: 10, concurrent: 20, concurrency: 4 },
+  throughput: { rounds: 2, sequential: 10, concurrent: 20, concurrency: 4, cannedScale: 1 },
   storm: {
     expiredConcurrency: 50,
     weaviateClientConcurrency: 20,

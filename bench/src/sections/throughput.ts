@@ -15,6 +15,11 @@ export interface ThroughputOptions {
   /** Requests sent with `concurrency` in flight in each sample. */
   concurrent: number;
   concurrency: number;
+  /**
+   * With the canned transport, each sample sends this many times the requests (a request then takes
+   * microseconds, and a sample of a few milliseconds is mostly timer and GC noise).
+   */
+  cannedScale: number;
   log: (line: string) => void;
 }
 
@@ -158,7 +163,12 @@ interface Live {
   samples: number[];
 }
 
-/** Creates every contender on `transport`, takes a warm-up sample, then `rounds` round-robin samples. */
+/**
+ * Creates every contender on `transport`, takes a warm-up sample of each, then `rounds` timed rounds. A
+ * round takes each bare client and its adapters one right after the other (the ratio compares neighbours,
+ * not samples taken seconds apart), in the opposite order every other round (so that neither always runs
+ * first), each after a full GC (so that no sample pays for its neighbour's garbage).
+ */
 async function measureAll(
   url: string,
   transport: Transport,
@@ -178,13 +188,21 @@ async function measureAll(
       );
     }
   }
+  const groups = [...new Set(live.map((entry) => entry.contender.baseline))].map((baseline) =>
+    live.filter((entry) => entry.contender.baseline === baseline),
+  );
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const timed = async (entry: Live) => {
+    gc?.();
+    return sample(entry.send, options);
+  };
   try {
-    for (const entry of live) await sample(entry.send, options); // warm-up, not recorded
+    for (const entry of live) await timed(entry); // warm-up, not recorded
     for (let round = 0; round < options.rounds; round++) {
-      // Rotate the order so that no contender always runs right after the same neighbour.
-      for (let i = 0; i < live.length; i++) {
-        const entry = live[(i + round) % live.length]!;
-        entry.samples.push(await sample(entry.send, options));
+      for (const group of groups) {
+        for (const entry of round % 2 === 0 ? group : [...group].reverse()) {
+          entry.samples.push(await timed(entry));
+        }
       }
       options.log(`${label}: round ${round + 1}/${options.rounds} done`);
     }
@@ -206,8 +224,9 @@ export async function runThroughput(options: ThroughputOptions): Promise<Table[]
     `Each sample sends ${options.sequential} requests one after another and then ${options.concurrent} ` +
       `requests with ${options.concurrency} in flight, to a keep-alive \`node:http\` server on 127.0.0.1 that ` +
       'checks nothing and answers 200 JSON (it runs in a worker thread, so client and server each have a ' +
-      `core). ${options.rounds} timed samples per row, taken round-robin after one untimed warm-up sample; ` +
-      'the table shows the median and the spread. Bare clients send a static `Authorization` header; ours ' +
+      `core). ${options.rounds} timed samples per row after one untimed warm-up sample; in each round a ` +
+      'bare client and its adapters run one right after the other, in the opposite order every other round, ' +
+      'each after a full GC; the table shows the median and the spread. Bare clients send a static `Authorization` header; ours ' +
       'get it from `auth.authorize()` with a fresh cached token. The ratio is adapter ÷ bare from the same ' +
       'round, median over rounds (1.00x = no measurable cost; lower = slower).',
     ['Client', 'req/s (median)', 'min – max', 'vs bare client'],
@@ -240,11 +259,18 @@ export async function runThroughput(options: ThroughputOptions): Promise<Table[]
     'Per-request overhead with no network (µs per request, canned transport)',
     'The same clients and the same sample shape, but the transport answers at once with a canned 200 JSON ' +
       '(a fetch function returning a `Response`; for axios, an `adapter` returning a response object), so ' +
-      'the time is all client-side: the HTTP library, its hooks or interceptors, and the auth layer. ' +
+      'the time is all client-side: the HTTP library, its hooks or interceptors, and the auth layer. Each ' +
+      `sample sends ${options.cannedScale}x the requests (${options.cannedScale * options.sequential} + ` +
+      `${options.cannedScale * options.concurrent}), so that it lasts long enough to time. ` +
       '"Added" is adapter minus bare client within each round, median over rounds.',
     ['Client', 'µs per request (median)', 'min – max', 'added vs bare client'],
   );
-  const live = await measureAll('http://127.0.0.1:9', cannedTransport, options, canned.notes, 'canned');
+  const scaled = {
+    ...options,
+    sequential: options.sequential * options.cannedScale,
+    concurrent: options.concurrent * options.cannedScale,
+  };
+  const live = await measureAll('http://127.0.0.1:9', cannedTransport, scaled, canned.notes, 'canned');
   for (const entry of live) {
     const base = baselineOf(live, entry);
     const micros = entry.samples.map((perSecond) => 1e6 / perSecond);
