@@ -13,6 +13,14 @@ export const WHITESPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f]/;
  */
 export const NOT_IN_A_HEADER = /[^\u0021-\u007e\u00a1-\u00ff]/;
 
+/** A header name (an HTTP token): letters, digits and ``!#$%&'*+-.^_`|~``. */
+export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** The {@link ConfigurationError} of a bad `createAuth()` option: "createAuth(): `<option>` <problem>." */
+export function optionError(option: string, problem: string): ConfigurationError {
+  return new ConfigurationError(`createAuth(): \`${option}\` ${problem}.`);
+}
+
 /**
  * A secret or name that must be a non-empty string an HTTP header can carry as it is: no whitespace or control
  * characters (a trailing newline from a file is the usual culprit), nothing above U+00FF. The message never
