@@ -6,7 +6,7 @@ import { SignedOutError } from './errors/signed-out-error.js';
 import { type AuthEventListener, safeEmitter } from './events.js';
 import { assertSecureTransport, clusterUrlHeader, displayUrl, parseHttpUrl, resolveUrl } from './origin.js';
 import { Redacted, redacted } from './redact.js';
-import { SecretSet } from './secrets.js';
+import type { SecretSet } from './secrets.js';
 import type { TokenStore } from './store.js';
 import type { TokenSession } from './token-manager.js';
 
@@ -177,8 +177,13 @@ class AuthClient extends Redacted implements Auth {
   readonly #sessions = new Map<TokenProvider, TokenSession | Promise<TokenSession>>();
   readonly #extraHeaders: Readonly<Record<string, string>>;
   readonly #emit: AuthEventListener;
-  /** Every secret this auth object holds, scrubbed from the errors and events it surfaces. */
-  readonly #secrets = new SecretSet();
+  /**
+   * Every secret this auth object holds, scrubbed from the errors and events it surfaces. Its code comes with
+   * the token manager's (see {@link AuthClient.#load}): until then, `#secretValues` keeps what it will hold.
+   */
+  #secrets: SecretSet | undefined;
+  readonly #secretValues: unknown[] = [];
+  #loading: Promise<typeof import('./token-manager.js')> | undefined;
   /** Why the auth object was closed (an `AuthClosedError`), once it is. */
   #closed: AuthClosedError | undefined;
   /** The credential environment's `signal`, made on first use (nothing long-lived is made up front). */
@@ -236,15 +241,19 @@ class AuthClient extends Redacted implements Auth {
     }
     if (store !== undefined) validateStore(store);
     const extraHeaders = validateHeaders(options.headers);
-    for (const value of Object.values(extraHeaders)) this.#secrets.fix(value);
+    this.#secretValues.push(...Object.values(extraHeaders));
 
     this.#base = base;
     this.baseUrl = base.href.replace(/\/$/, '');
     this.#credentials = credentials;
     this.#options = { ...options, timeout };
     this.#extraHeaders = Object.freeze({ ...clusterUrlHeader(base), ...extraHeaders });
-    const secrets = this.#secrets;
-    this.#emit = safeEmitter(options.onEvent, (event) => secrets.scrubEvent(event));
+    // Every event is scrubbed: one reported before the secret set's code has loaded waits for it.
+    const emit = safeEmitter(options.onEvent, (event) => this.#secrets!.scrubEvent(event));
+    this.#emit = (event) => {
+      if (this.#secrets) emit(event);
+      else void this.#scrubber().then(() => emit(event), noop);
+    };
     const lifetime = (): AbortSignal => {
       this.#envController ??= new AbortController();
       if (this.#closed) this.#envController.abort(this.#closed);
@@ -260,7 +269,7 @@ class AuthClient extends Redacted implements Auth {
       },
       emit: this.#emit,
     });
-    for (const value of this.#provider.secrets?.() ?? []) this.#secrets.fix(value);
+    this.#secretValues.push(...(this.#provider.secrets?.() ?? []));
   }
 
   async authorize(url: string | URL, init: AuthorizeOptions = {}): Promise<Record<string, string>> {
@@ -276,7 +285,7 @@ class AuthClient extends Redacted implements Auth {
       const now = ('then' in session ? await session : session).token(init.signal);
       token = typeof now === 'string' ? now : await now;
     } catch (error) {
-      throw this.#secrets.scrubError(error);
+      throw (await this.#scrubber()).scrubError(error);
     }
     const { name, scheme } = provider.header ?? this.#provider.header ?? BEARER;
     return { ...this.#extraHeaders, [name]: scheme ? `${scheme} ${token}` : token };
@@ -290,6 +299,7 @@ class AuthClient extends Redacted implements Auth {
     this.#assertOpen();
     const target = this.#target(url);
     if (!target) return false;
+    await this.#scrubber();
     this.#emit({ type: 'unauthorized', url: displayUrl(target) });
     try {
       // A credential that selects per request: the session whose token the request carried renews it.
@@ -299,7 +309,7 @@ class AuthClient extends Redacted implements Auth {
       );
       return renewed.includes(true);
     } catch (error) {
-      throw this.#secrets.scrubError(error);
+      throw (await this.#scrubber()).scrubError(error);
     }
   }
 
@@ -312,7 +322,7 @@ class AuthClient extends Redacted implements Auth {
     try {
       await this.#end(new SignedOutError(), { revoke: options.revoke !== false });
     } catch (error) {
-      throw this.#secrets.scrubError(error);
+      throw (await this.#scrubber()).scrubError(error);
     }
   }
 
@@ -370,19 +380,23 @@ class AuthClient extends Redacted implements Auth {
     let session = this.#sessions.get(provider);
     if (session) return session;
     const fixed = fixedToken(provider);
+    if (fixed !== undefined) {
+      this.#secretValues.push(fixed);
+      this.#secrets?.fix(fixed);
+    }
     session =
       fixed === undefined
-        ? import('./token-manager.js').then((module) =>
+        ? this.#load().then((module) =>
             module.startSession({
               ...this.#options,
               provider,
               credentials: this.#credentials,
               baseUrl: this.baseUrl,
               emit: this.#emit,
-              secrets: this.#secrets,
+              secrets: this.#secrets!,
             }),
           )
-        : fixedSession(fixed, this.#secrets);
+        : fixedSession(fixed);
     this.#sessions.set(provider, session);
     // Once loaded, the session itself: the hot path needs no await.
     if ('then' in session)
@@ -391,6 +405,24 @@ class AuthClient extends Redacted implements Auth {
         () => {},
       );
     return session;
+  }
+
+  /**
+   * The token manager's code, loaded once, and the secret set made with it: a credential with tokens loads
+   * both for its first token request; an API-key app only to scrub an error or a 401 report.
+   */
+  #load(): Promise<typeof import('./token-manager.js')> {
+    this.#loading ??= import('./token-manager.js').then((module) => {
+      this.#secrets = new module.SecretSet();
+      for (const value of this.#secretValues) this.#secrets.fix(value);
+      return module;
+    });
+    return this.#loading;
+  }
+
+  async #scrubber(): Promise<SecretSet> {
+    await this.#load();
+    return this.#secrets!;
   }
 
   /** Whether the request URL's origin may receive the credential (see `#checkedUrl`). */
@@ -415,6 +447,8 @@ class AuthClient extends Redacted implements Auth {
   }
 }
 
+const noop = () => {};
+
 /** Where a token goes unless its provider says otherwise. */
 const BEARER = { name: 'Authorization', scheme: 'Bearer' };
 
@@ -433,8 +467,7 @@ function fixedToken(provider: TokenProvider): string | undefined {
   return requireToken(token, "The credential's token", 'Return a token from `initial()`.');
 }
 
-function fixedSession(token: string, secrets: SecretSet): TokenSession {
-  secrets.fix(token);
+function fixedSession(token: string): TokenSession {
   const nothing = async () => {};
   return { token: () => token, unauthorized: async () => false, close: nothing, signOut: nothing };
 }

@@ -28,6 +28,9 @@ export interface TokenManagerOptions {
   readonly random?: (() => number) | undefined;
 }
 
+// The auth object makes its secret set with this module's code: one chunk (see `AuthClient.#load`).
+export { SecretSet } from './secrets.js';
+
 /** How many recent access tokens are remembered, to recognise a 401 for a token we handed out. */
 const RECENT_TOKENS = 16;
 
