@@ -1,5 +1,11 @@
 import type { Credentials, OidcOptions, TokenProvider, TokenSet } from './credentials/credentials.js';
-import { HEADER_NAME, MAX_TIMER_DELAY, optionError, requireToken } from './credentials/validate.js';
+import {
+  CANNOT_CARRY,
+  HEADER_NAME,
+  MAX_TIMER_DELAY,
+  optionError,
+  requireToken,
+} from './credentials/validate.js';
 import { AuthClosedError } from './errors/auth-closed-error.js';
 import { ConfigurationError } from './errors/configuration-error.js';
 import { SignedOutError } from './errors/signed-out-error.js';
@@ -493,7 +499,7 @@ function validateHeaders(headers: Readonly<Record<string, string>> | undefined):
     if (!HEADER_NAME.test(name)) throw optionError('headers', `has an invalid header name "${name}"`);
     if (typeof value !== 'string' || /[^\t\u0020-\u007e\u00a0-\u00ff]/.test(value)) {
       throw new ConfigurationError(
-        `createAuth(): the \`${name}\` header must be a string without line breaks or a character an HTTP header cannot carry (a control character, or one above U+00FF).`,
+        `createAuth(): the \`${name}\` header must be a string without line breaks or ${CANNOT_CARRY}.`,
       );
     }
   }
