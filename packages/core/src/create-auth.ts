@@ -305,7 +305,9 @@ class AuthClient extends Redacted implements Auth {
     this.#assertOpen();
     const target = this.#target(url);
     if (!target) return false;
-    await this.#scrubber();
+    // The report is scrubbed like every event, and delivered before this settles: for an API key, the secret
+    // set's code loads now (should it fail to load, the report is dropped, not the 401's handling).
+    await this.#scrubber().catch(noop);
     this.#emit({ type: 'unauthorized', url: displayUrl(target) });
     try {
       // A credential that selects per request: the session whose token the request carried renews it.
