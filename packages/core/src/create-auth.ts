@@ -254,10 +254,11 @@ class AuthClient extends Redacted implements Auth {
     this.#credentials = credentials;
     this.#options = { ...options, timeout };
     this.#extraHeaders = Object.freeze({ ...clusterUrlHeader(base), ...extraHeaders });
-    // Every event is scrubbed: one reported before the secret set's code has loaded waits for it.
+    // Every event is scrubbed: one reported before the secret set's code has loaded waits for it (unless
+    // nobody listens).
     const emit = safeEmitter(options.onEvent, (event) => this.#secrets!.scrubEvent(event));
     this.#emit = (event) => {
-      if (this.#secrets) emit(event);
+      if (this.#secrets || !options.onEvent) emit(event);
       else void this.#scrubber().then(() => emit(event), noop);
     };
     const lifetime = (): AbortSignal => {
@@ -306,8 +307,8 @@ class AuthClient extends Redacted implements Auth {
     const target = this.#target(url);
     if (!target) return false;
     // The report is scrubbed like every event, and delivered before this settles: for an API key, the secret
-    // set's code loads now (should it fail to load, the report is dropped, not the 401's handling).
-    await this.#scrubber().catch(noop);
+    // set's code loads now if someone listens (should it fail to load, the report is dropped, not the 401).
+    if (this.#options.onEvent) await this.#scrubber().catch(noop);
     this.#emit({ type: 'unauthorized', url: displayUrl(target) });
     try {
       // A credential that selects per request: the session whose token the request carried renews it.
