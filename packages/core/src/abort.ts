@@ -1,5 +1,9 @@
 import { MAX_TIMER_DELAY } from './credentials/validate.js';
 import { TimeoutError } from './errors/timeout-error.js';
+import { unref } from './timers.js';
+
+// The adapter kit (`@auth/core/adapter`), the refresher and the device flow take them from here.
+export { keepAlive, unref } from './timers.js';
 
 /**
  * Settles like `promise`, or rejects with `signal.reason` as soon as `signal` aborts. The promise itself
@@ -87,30 +91,6 @@ export function sleep(ms: number, signal: AbortSignal, onTimer?: (timer: unknown
     signal.addEventListener('abort', onAbort, { once: true });
     onTimer?.(timer);
   }).finally(() => onTimer?.(undefined));
-}
-
-/** Deno's timers are numbers, ref'd and unref'd through `Deno.refTimer` / `Deno.unrefTimer`. */
-interface DenoTimers {
-  refTimer?(id: number): void;
-  unrefTimer?(id: number): void;
-}
-
-/** Makes a timer keep the process alive, or not, where the platform can tell (Node, Bun, Deno). */
-export function keepAlive(timer: unknown, alive: boolean): void {
-  if (typeof timer === 'number') {
-    const deno = (globalThis as { Deno?: DenoTimers }).Deno;
-    if (alive) deno?.refTimer?.(timer);
-    else deno?.unrefTimer?.(timer);
-    return;
-  }
-  const handle = timer as { ref?: () => void; unref?: () => void } | undefined;
-  if (alive) handle?.ref?.();
-  else handle?.unref?.();
-}
-
-/** Lets the process exit while `timer` runs, where the platform can tell (Node, Bun, Deno); browsers cannot. */
-export function unref(timer: unknown): void {
-  keepAlive(timer, false);
 }
 
 /**

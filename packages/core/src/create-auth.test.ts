@@ -285,6 +285,30 @@ describe('secrets', () => {
     expect(JSON.stringify(credentials[0])).toContain('[redacted]');
   });
 
+  it('scrubs a static key from its own 401 report and from an error of its isRead, though it loads no token manager to send it', async () => {
+    const leaks = new LeakCheck();
+    leaks.secret(key);
+    const auth = createAuth({
+      baseUrl: 'http://localhost:1',
+      credentials: apiKey({
+        read: key,
+        write: `${key}-write`,
+        isRead: () => {
+          throw new Error(`no rule for ${key}`);
+        },
+      }),
+      onEvent: leaks.onEvent,
+    });
+    expect(await auth.handleUnauthorized(`/v1/objects/${key}`, undefined)).toBe(false);
+    const error = await leaks
+      .catching(auth.authorize(`/v1/objects/${key}`))
+      .catch((caught: unknown) => caught);
+    expect((error as Error).message).toBe('no rule for [redacted]');
+    expect(leaks.counts.objects).toBe(2); // the 401 report (delivered before handleUnauthorized settles) and the error
+    leaks.assertClean();
+    await auth.close();
+  });
+
   it('catches a leak when there is one (the check itself can fail)', () => {
     const leaks = new LeakCheck();
     leaks.secret('visible-secret');

@@ -1,18 +1,18 @@
-import type {
-  CredentialEnvironment,
-  Credentials,
-  OidcOptions,
-  TokenProvider,
-  TokenSet,
-} from './credentials/credentials.js';
-import { MAX_TIMER_DELAY, requireToken } from './credentials/validate.js';
+import type { Credentials, OidcOptions, TokenProvider, TokenSet } from './credentials/credentials.js';
+import {
+  CANNOT_CARRY,
+  HEADER_NAME,
+  MAX_TIMER_DELAY,
+  optionError,
+  requireToken,
+} from './credentials/validate.js';
 import { AuthClosedError } from './errors/auth-closed-error.js';
 import { ConfigurationError } from './errors/configuration-error.js';
 import { SignedOutError } from './errors/signed-out-error.js';
 import { type AuthEventListener, safeEmitter } from './events.js';
 import { assertSecureTransport, clusterUrlHeader, displayUrl, parseHttpUrl, resolveUrl } from './origin.js';
 import { Redacted, redacted } from './redact.js';
-import { SecretSet } from './secrets.js';
+import type { SecretSet } from './secrets.js';
 import type { TokenStore } from './store.js';
 import type { TokenSession } from './token-manager.js';
 
@@ -174,19 +174,22 @@ class AuthClient extends Redacted implements Auth {
   readonly #origins: ReadonlySet<string>;
   readonly #credentials: Credentials;
   readonly #provider: TokenProvider;
-  /** What the token session and `isAuthFailure` need of the options. */
-  readonly #options: Pick<AuthOptions, 'store' | 'refreshAhead' | 'isAuthFailure'> & {
-    readonly timeout: number;
-  };
-  readonly #revokeOnClose: boolean;
-  /** Hands out the token: a fixed one, or a token manager's (loaded on first use). */
-  #session: TokenSession | Promise<TokenSession> | undefined;
-  /** The sessions of a credential that selects a provider per request (see `TokenProvider.select`). */
-  readonly #routed = new Map<TokenProvider, TokenSession | Promise<TokenSession>>();
+  /** The options, as checked (the token sessions read `store`, `timeout` and `refreshAhead`). */
+  readonly #options: AuthOptions & { readonly timeout: number };
+  /**
+   * The token session of each provider, made on first use: the credential's own, or one per provider its
+   * `select` returns (see `TokenProvider.select`).
+   */
+  readonly #sessions = new Map<TokenProvider, TokenSession | Promise<TokenSession>>();
   readonly #extraHeaders: Readonly<Record<string, string>>;
   readonly #emit: AuthEventListener;
-  /** Every secret this auth object holds, scrubbed from the errors and events it surfaces. */
-  readonly #secrets = new SecretSet();
+  /**
+   * Every secret this auth object holds, scrubbed from the errors and events it surfaces. Its code comes with
+   * the token manager's (see {@link AuthClient.#load}): until then, `#secretValues` keeps what it will hold.
+   */
+  #secrets: SecretSet | undefined;
+  readonly #secretValues: unknown[] = [];
+  #loading: Promise<typeof import('./token-manager.js')> | undefined;
   /** Why the auth object was closed (an `AuthClosedError`), once it is. */
   #closed: AuthClosedError | undefined;
   /** The credential environment's `signal`, made on first use (nothing long-lived is made up front). */
@@ -206,64 +209,64 @@ class AuthClient extends Redacted implements Auth {
         'createAuth(): pass an options object, e.g. createAuth({ baseUrl, credentials }).',
       );
     }
-    const base = parseHttpUrl(options.baseUrl, 'baseUrl');
-    const allowInsecureHttp = options.allowInsecureHttp === true;
-    assertSecureTransport(base, allowInsecureHttp, 'credentials');
-    const origins = new Set([base.origin]);
-    if (options.allowedOrigins !== undefined && !Array.isArray(options.allowedOrigins)) {
-      throw new ConfigurationError('createAuth(): `allowedOrigins` must be an array of URLs.');
-    }
-    for (const origin of options.allowedOrigins ?? []) {
-      const url = parseHttpUrl(origin, 'allowedOrigins[]');
-      assertSecureTransport(url, allowInsecureHttp, 'credentials');
-      origins.add(url.origin);
-    }
-    const credentials = options.credentials;
-    if (typeof credentials?.bind !== 'function' || typeof credentials.kind !== 'string') {
-      throw new ConfigurationError(
-        'createAuth(): `credentials` is missing. Pass one, e.g. apiKey(key) or oidcPassword({ username, password }).',
-      );
-    }
+    const { credentials, refreshAhead, store, allowedOrigins = [] } = options;
     const timeout = options.timeout ?? DEFAULT_TIMEOUT;
-    if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
-      throw new ConfigurationError(
-        'createAuth(): `timeout` must be a positive number of milliseconds, e.g. 10000.',
+    const allowInsecureHttp = options.allowInsecureHttp === true;
+    const secureUrl = (value: unknown, option: string) => {
+      const url = parseHttpUrl(value, option);
+      assertSecureTransport(url, allowInsecureHttp, 'credentials');
+      return url;
+    };
+    const base = secureUrl(options.baseUrl, 'baseUrl');
+    if (!Array.isArray(allowedOrigins)) throw optionError('allowedOrigins', 'must be an array of URLs');
+    this.#origins = new Set(
+      [base, ...allowedOrigins.map((origin) => secureUrl(origin, 'allowedOrigins[]'))].map(
+        (url) => url.origin,
+      ),
+    );
+    if (typeof credentials?.bind !== 'function' || typeof credentials.kind !== 'string') {
+      throw optionError(
+        'credentials',
+        'is missing. Pass one, e.g. apiKey(key) or oidcPassword({ username, password })',
       );
+    }
+    if (!(typeof timeout === 'number' && timeout > 0)) {
+      throw optionError('timeout', 'must be a positive number of milliseconds, e.g. 10000');
     }
     if (timeout > MAX_TIMEOUT) {
-      throw new ConfigurationError(
-        `createAuth(): \`timeout\` is ${timeout} ms; it can be at most ${MAX_TIMEOUT} ms (about 24.8 days, the longest a timer waits). Pass a number of milliseconds, e.g. 10000.`,
+      throw optionError(
+        'timeout',
+        `is ${timeout} ms; it can be at most ${MAX_TIMEOUT} ms (about 24.8 days, the longest a timer waits). Pass a number of milliseconds, e.g. 10000`,
       );
     }
     for (const name of ['onEvent', 'isAuthFailure'] as const) {
-      if (options[name] !== undefined && typeof options[name] !== 'function') {
-        throw new ConfigurationError(`createAuth(): \`${name}\` must be a function.`);
-      }
+      if (!isOptionalFunction(options[name])) throw optionError(name, 'must be a function');
     }
-    const { refreshAhead } = options;
-    if (refreshAhead !== undefined && !(typeof refreshAhead === 'number' && refreshAhead >= 0)) {
-      throw new ConfigurationError(
-        'createAuth(): `refreshAhead` must be a number of milliseconds (0 or more), e.g. 300000.',
-      );
+    if (!(refreshAhead === undefined || (typeof refreshAhead === 'number' && refreshAhead >= 0))) {
+      throw optionError('refreshAhead', 'must be a number of milliseconds (0 or more), e.g. 300000');
     }
-    const store = options.store;
     if (store !== undefined) validateStore(store);
+    const extraHeaders = validateHeaders(options.headers);
+    this.#secretValues.push(...Object.values(extraHeaders));
 
     this.#base = base;
     this.baseUrl = base.href.replace(/\/$/, '');
-    this.#origins = origins;
     this.#credentials = credentials;
-    const extraHeaders = validateHeaders(options.headers);
-    for (const value of Object.values(extraHeaders)) this.#secrets.fix(value);
+    this.#options = { ...options, timeout };
     this.#extraHeaders = Object.freeze({ ...clusterUrlHeader(base), ...extraHeaders });
-    const secrets = this.#secrets;
-    this.#emit = safeEmitter(options.onEvent, (event) => secrets.scrubEvent(event));
+    // Every event is scrubbed: one reported before the secret set's code has loaded waits for it (unless
+    // nobody listens).
+    const emit = safeEmitter(options.onEvent, (event) => this.#secrets!.scrubEvent(event));
+    this.#emit = (event) => {
+      if (this.#secrets || !options.onEvent) emit(event);
+      else void this.#scrubber().then(() => emit(event), noop);
+    };
     const lifetime = (): AbortSignal => {
       this.#envController ??= new AbortController();
       if (this.#closed) this.#envController.abort(this.#closed);
       return this.#envController.signal;
     };
-    const environment: CredentialEnvironment = {
+    this.#provider = credentials.bind({
       baseUrl: base,
       timeout,
       allowInsecureHttp,
@@ -272,27 +275,26 @@ class AuthClient extends Redacted implements Auth {
         return lifetime();
       },
       emit: this.#emit,
-    };
-    this.#provider = credentials.bind(environment);
-    for (const value of this.#provider.secrets?.() ?? []) this.#secrets.fix(value);
-    this.#options = { store, timeout, refreshAhead, isAuthFailure: options.isAuthFailure };
-    this.#revokeOnClose = options.revokeOnClose === true;
+    });
+    this.#secretValues.push(...(this.#provider.secrets?.() ?? []));
   }
 
   async authorize(url: string | URL, init: AuthorizeOptions = {}): Promise<Record<string, string>> {
     this.#assertOpen();
     if (!this.#allowed(url)) return {};
-    const provider = this.#provider.select?.(init.method?.toUpperCase() ?? '', resolveUrl(url, this.#base));
+    let provider = this.#provider;
     let token: string;
     try {
+      if (provider.select)
+        provider = provider.select(init.method?.toUpperCase() ?? '', resolveUrl(url, this.#base));
       // A fresh token in a synchronous store comes back as a string: no await on the hot path.
-      const session = this.#tokens(provider);
+      const session = this.#session(provider);
       const now = ('then' in session ? await session : session).token(init.signal);
       token = typeof now === 'string' ? now : await now;
     } catch (error) {
-      throw this.#secrets.scrubError(error);
+      throw (await this.#scrubber()).scrubError(error);
     }
-    const { name, scheme } = provider?.header ?? this.#header();
+    const { name, scheme } = provider.header ?? this.#provider.header ?? BEARER;
     return { ...this.#extraHeaders, [name]: scheme ? `${scheme} ${token}` : token };
   }
 
@@ -304,16 +306,19 @@ class AuthClient extends Redacted implements Auth {
     this.#assertOpen();
     const target = this.#target(url);
     if (!target) return false;
+    // The report is scrubbed like every event, and delivered before this settles: for an API key, the secret
+    // set's code loads now if someone listens (should it fail to load, the report is dropped, not the 401).
+    if (this.#options.onEvent) await this.#scrubber().catch(noop);
     this.#emit({ type: 'unauthorized', url: displayUrl(target) });
     try {
       // A credential that selects per request: the session whose token the request carried renews it.
-      const sessions = this.#provider.select ? [...this.#routed.values()] : [this.#tokens()];
+      const sessions = this.#provider.select ? this.#sessions.values() : [this.#session(this.#provider)];
       const renewed = await Promise.all(
-        sessions.map(async (session) => (await session).unauthorized(sentHeaders, init.signal)),
+        [...sessions].map(async (session) => (await session).unauthorized(sentHeaders, init.signal)),
       );
       return renewed.includes(true);
     } catch (error) {
-      throw this.#secrets.scrubError(error);
+      throw (await this.#scrubber()).scrubError(error);
     }
   }
 
@@ -326,12 +331,12 @@ class AuthClient extends Redacted implements Auth {
     try {
       await this.#end(new SignedOutError(), { revoke: options.revoke !== false });
     } catch (error) {
-      throw this.#secrets.scrubError(error);
+      throw (await this.#scrubber()).scrubError(error);
     }
   }
 
   async close(): Promise<void> {
-    if (this.#revokeOnClose && !this.#closed) return this.signOut();
+    if (this.#options.revokeOnClose === true && !this.#closed) return this.signOut();
     await this.#end(new AuthClosedError());
   }
 
@@ -347,13 +352,12 @@ class AuthClient extends Redacted implements Auth {
     } catch {
       // workerd: made while serving another request, it cannot be touched here; that request's end stops it.
     }
-    const sessions = this.#provider.select
-      ? [...this.#routed.values()]
-      : [signOut ? this.#tokens() : this.#session];
+    // Signing out forgets the token in the store, also one that this auth object has not used yet.
+    if (signOut && !this.#provider.select) this.#session(this.#provider);
     await Promise.all(
-      sessions.map(async (pending) => {
+      [...this.#sessions.values()].map(async (pending) => {
         const session = await pending;
-        await (signOut ? session?.signOut(reason, signOut.revoke) : session?.close(reason));
+        await (signOut ? session.signOut(reason, signOut.revoke) : session.close(reason));
       }),
     );
   }
@@ -377,36 +381,57 @@ class AuthClient extends Redacted implements Auth {
   }
 
   /**
-   * The token session, made on first use: a key that never changes needs nothing more; anything else gets a
-   * token manager, whose code is loaded only then (an app with an API key never loads it).
+   * The token session of `provider`, made on first use: a key that never changes needs nothing more;
+   * anything else gets a token manager, whose code is loaded only then (an app with an API key never loads
+   * it).
    */
-  #tokens(selected?: TokenProvider): TokenSession | Promise<TokenSession> {
-    const known = selected ? this.#routed.get(selected) : this.#session;
-    if (known) return known;
-    const keep = (session: TokenSession | Promise<TokenSession>) => {
-      if (selected) this.#routed.set(selected, session);
-      else this.#session = session;
-    };
-    const started = this.#start(selected ?? this.#provider);
-    keep(started);
+  #session(provider: TokenProvider): TokenSession | Promise<TokenSession> {
+    let session = this.#sessions.get(provider);
+    if (session) return session;
+    const fixed = fixedToken(provider);
+    if (fixed !== undefined) {
+      this.#secretValues.push(fixed);
+      this.#secrets?.fix(fixed);
+    }
+    session =
+      fixed === undefined
+        ? this.#load().then((module) =>
+            module.startSession({
+              ...this.#options,
+              provider,
+              credentials: this.#credentials,
+              baseUrl: this.baseUrl,
+              emit: this.#emit,
+              secrets: this.#secrets!,
+            }),
+          )
+        : fixedSession(fixed);
+    this.#sessions.set(provider, session);
     // Once loaded, the session itself: the hot path needs no await.
-    if ('then' in started) started.then(keep, () => {});
-    return started;
+    if ('then' in session)
+      session.then(
+        (loaded) => this.#sessions.set(provider, loaded),
+        () => {},
+      );
+    return session;
   }
 
-  #start(provider: TokenProvider): TokenSession | Promise<TokenSession> {
-    const fixed = fixedToken(provider);
-    if (fixed !== undefined) return fixedSession(fixed, this.#secrets);
-    return import('./token-manager.js').then((module) =>
-      module.startSession({
-        provider,
-        credentials: this.#credentials,
-        baseUrl: this.baseUrl,
-        ...this.#options,
-        emit: this.#emit,
-        secrets: this.#secrets,
-      }),
-    );
+  /**
+   * The token manager's code, loaded once, and the secret set made with it: a credential with tokens loads
+   * both for its first token request; an API-key app only to scrub an error or a 401 report.
+   */
+  #load(): Promise<typeof import('./token-manager.js')> {
+    this.#loading ??= import('./token-manager.js').then((module) => {
+      this.#secrets = new module.SecretSet();
+      for (const value of this.#secretValues) this.#secrets.fix(value);
+      return module;
+    });
+    return this.#loading;
+  }
+
+  async #scrubber(): Promise<SecretSet> {
+    await this.#load();
+    return this.#secrets!;
   }
 
   /** Whether the request URL's origin may receive the credential (see `#checkedUrl`). */
@@ -429,11 +454,15 @@ class AuthClient extends Redacted implements Auth {
     }
     return this.#origins.has(target.origin) ? target : undefined;
   }
-
-  #header(): { name: string; scheme?: string | undefined } {
-    return this.#provider.header ?? { name: 'Authorization', scheme: 'Bearer' };
-  }
 }
+
+const noop = () => {};
+
+/** Where a token goes unless its provider says otherwise. */
+const BEARER = { name: 'Authorization', scheme: 'Bearer' };
+
+/** Whether an option is absent or a function. */
+const isOptionalFunction = (value: unknown) => value === undefined || typeof value === 'function';
 
 /**
  * The token of a credential that can never change and never expires (a static API key), or undefined.
@@ -447,27 +476,19 @@ function fixedToken(provider: TokenProvider): string | undefined {
   return requireToken(token, "The credential's token", 'Return a token from `initial()`.');
 }
 
-function fixedSession(token: string, secrets: SecretSet): TokenSession {
-  secrets.fix(token);
+function fixedSession(token: string): TokenSession {
   const nothing = async () => {};
   return { token: () => token, unauthorized: async () => false, close: nothing, signOut: nothing };
 }
 
 function validateStore(store: TokenStore): void {
-  if (
-    typeof store?.get !== 'function' ||
-    typeof store.set !== 'function' ||
-    typeof store.delete !== 'function'
-  ) {
-    throw new ConfigurationError(
-      'createAuth(): `store` must have get, set and delete methods (see TokenStore).',
-    );
+  const has = (method: keyof TokenStore) => typeof store?.[method] === 'function';
+  if (!(has('get') && has('set') && has('delete'))) {
+    throw optionError('store', 'must have get, set and delete methods (see TokenStore)');
   }
   for (const method of ['lock', 'invalidate', 'bind'] as const) {
-    if (store[method] !== undefined && typeof store[method] !== 'function') {
-      throw new ConfigurationError(
-        `createAuth(): \`store.${method}\` must be a function or absent (see TokenStore).`,
-      );
+    if (!isOptionalFunction(store[method])) {
+      throw optionError(`store.${method}`, 'must be a function or absent (see TokenStore)');
     }
   }
 }
@@ -475,28 +496,17 @@ function validateStore(store: TokenStore): void {
 function validateHeaders(headers: Readonly<Record<string, string>> | undefined): Record<string, string> {
   if (headers === undefined) return {};
   if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) {
-    throw new ConfigurationError(
-      "createAuth(): `headers` must be an object such as { 'X-OpenAI-Api-Key': key }.",
-    );
+    throw optionError('headers', "must be an object such as { 'X-OpenAI-Api-Key': key }");
   }
-  const valid: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
-      throw new ConfigurationError(`createAuth(): \`headers\` has an invalid header name "${name}".`);
-    }
-    if (typeof value !== 'string' || /[\r\n]/.test(value)) {
+    if (!HEADER_NAME.test(name)) throw optionError('headers', `has an invalid header name "${name}"`);
+    if (typeof value !== 'string' || /[^\t\u0020-\u007e\u00a0-\u00ff]/.test(value)) {
       throw new ConfigurationError(
-        `createAuth(): the \`${name}\` header must be a string without line breaks.`,
+        `createAuth(): the \`${name}\` header must be a string without line breaks or ${CANNOT_CARRY}.`,
       );
     }
-    if (/[^\t\u0020-\u007e\u00a0-\u00ff]/.test(value)) {
-      throw new ConfigurationError(
-        `createAuth(): the \`${name}\` header has a character an HTTP header cannot carry (a control character, or one above U+00FF).`,
-      );
-    }
-    valid[name] = value;
   }
-  return valid;
+  return headers;
 }
 
 /**

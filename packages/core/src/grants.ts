@@ -1,6 +1,6 @@
 import { withTimeout } from './abort.js';
 import type { TokenProvider, TokenRequest, TokenSet } from './credentials/credentials.js';
-import { NOT_IN_A_HEADER, WHITESPACE_OR_CONTROL } from './credentials/validate.js';
+import { CANNOT_CARRY, NOT_IN_A_HEADER, WHITESPACE_OR_CONTROL } from './credentials/validate.js';
 import type { AuthError } from './errors/auth-error.js';
 import { InvalidTokenResponseError } from './errors/invalid-token-response-error.js';
 import { isAuthError } from './errors/is-auth-error.js';
@@ -229,23 +229,19 @@ function toStored(
   // A token read from a file often ends in a newline: HTTP clients trim header values, so the token must be
   // stored as it is sent (a 401 is matched against the stored token).
   const accessToken = typeof set?.accessToken === 'string' ? set.accessToken.trim() : '';
-  if (accessToken === '') {
-    throw new InvalidTokenResponseError(
-      `The ${source} answer has no access token. Check what the token source or provider returns.`,
-      { grant: grant ?? 'token_source' },
-    );
-  }
   // A line break, a control character or a character above U+00FF cannot go in a header (HTTP clients throw
   // an error that shows the value, or send other bytes); the same rule as for API keys. Never show the token.
-  if (WHITESPACE_OR_CONTROL.test(accessToken)) {
+  const problem =
+    accessToken === ''
+      ? 'no access token'
+      : WHITESPACE_OR_CONTROL.test(accessToken)
+        ? 'an access token with whitespace or control characters inside (a line break?), which cannot be sent in an HTTP header'
+        : NOT_IN_A_HEADER.test(accessToken)
+          ? `an access token with ${CANNOT_CARRY}`
+          : undefined;
+  if (problem) {
     throw new InvalidTokenResponseError(
-      `The ${source} answer has an access token with whitespace or control characters inside (a line break?), which cannot be sent in an HTTP header. Check what the token source or provider returns.`,
-      { grant: grant ?? 'token_source' },
-    );
-  }
-  if (NOT_IN_A_HEADER.test(accessToken)) {
-    throw new InvalidTokenResponseError(
-      `The ${source} answer has an access token with a character an HTTP header cannot carry (a control character, or one above U+00FF). Check what the token source or provider returns.`,
+      `The ${source} answer has ${problem}. Check what the token source or provider returns.`,
       { grant: grant ?? 'token_source' },
     );
   }

@@ -49,15 +49,15 @@ export type { AuthEvent, AuthEventListener, Grant, RefreshReason } from './event
 export {
   DEFAULT_EXPIRES_IN,
   MAX_EXPIRES_IN,
+  MAX_OIDC_ANSWER_BYTES,
   MAX_REFRESH_AHEAD_MS,
   MAX_SAFETY_MARGIN_MS,
   MIN_REFRESH_INTERVAL_MS,
   MIN_SAFETY_MARGIN_MS,
-} from './lifetime.js';
+} from './limits.js';
 export type { TokenEndpointAuthMethod } from './oidc/client.js';
 export { discoverWeaviateOidc } from './oidc/discover-weaviate-oidc.js';
 export type { WeaviateOidcConfig } from './oidc/discovery.js';
-export { MAX_OIDC_ANSWER_BYTES } from './oidc/read-answer.js';
 export {
   type MemoryStore,
   memoryStore,

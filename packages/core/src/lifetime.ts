@@ -1,23 +1,20 @@
-/**
- * The refresh-ahead window is the last quarter of a token's lifetime, and never more than this (ms).
- */
-export const MAX_REFRESH_AHEAD_MS = 5 * 60_000;
-/**
- * A token counts as expired this long before its real expiry (latency, clock skew, `exp` rounding): 10 % of
- * its lifetime, at least {@link MIN_SAFETY_MARGIN_MS} (at most half the lifetime), and at most this (ms).
- */
-export const MAX_SAFETY_MARGIN_MS = 10_000;
-/**
- * The safety margin is at least this (but never more than half the lifetime), in ms: JWT `exp` is whole
- * seconds, so a token may die up to a second before `expires_in` says.
- */
-export const MIN_SAFETY_MARGIN_MS = 1_000;
-/** Token requests never start closer together than this (ms), whatever the token lifetimes: no refresh storm. */
-export const MIN_REFRESH_INTERVAL_MS = 500;
-/** `expires_in` missing, zero, negative or not a number: the token is assumed to live this long (seconds). */
-export const DEFAULT_EXPIRES_IN = 60;
-/** `expires_in` larger than this is clamped to it (seconds): a token is renewed at least daily. */
-export const MAX_EXPIRES_IN = 24 * 60 * 60;
+import {
+  DEFAULT_EXPIRES_IN,
+  MAX_EXPIRES_IN,
+  MAX_REFRESH_AHEAD_MS,
+  MAX_SAFETY_MARGIN_MS,
+  MIN_SAFETY_MARGIN_MS,
+} from './limits.js';
+
+// The numbers these rules use: defined in limits.ts, exported here too.
+export {
+  DEFAULT_EXPIRES_IN,
+  MAX_EXPIRES_IN,
+  MAX_REFRESH_AHEAD_MS,
+  MAX_SAFETY_MARGIN_MS,
+  MIN_REFRESH_INTERVAL_MS,
+  MIN_SAFETY_MARGIN_MS,
+} from './limits.js';
 
 /**
  * What to do with the token a caller asks for: hand it out (`serve`), hand it out and start one background

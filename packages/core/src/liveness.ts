@@ -1,4 +1,4 @@
-import { unref } from './abort.js';
+import { unref } from './timers.js';
 
 /** How often shared work shows that it still runs, and how often a waiter looks (ms). */
 export const PULSE_INTERVAL = 500;

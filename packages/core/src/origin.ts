@@ -1,3 +1,4 @@
+import { optionError } from './credentials/validate.js';
 import { ConfigurationError } from './errors/configuration-error.js';
 import { InsecureTransportError } from './errors/insecure-transport-error.js';
 
@@ -22,18 +23,14 @@ export function assertSecureTransport(url: URL, allowInsecureHttp: boolean, what
 /** Parses a `baseUrl` or allowed origin; a clear {@link ConfigurationError} for anything unusable. */
 export function parseHttpUrl(value: unknown, option: string): URL {
   if (value === undefined || value === null || value === '') {
-    throw new ConfigurationError(
-      `createAuth(): \`${option}\` is missing. Pass the server's URL, e.g. \`${option}: 'https://my-cluster.weaviate.cloud'\`.`,
-    );
-  }
-  if (typeof value !== 'string' && !(value instanceof URL)) {
-    throw new ConfigurationError(
-      `createAuth(): \`${option}\` must be a string or a URL, got ${typeof value}.`,
+    throw optionError(
+      option,
+      `is missing. Pass the server's URL, e.g. \`${option}: 'https://my-cluster.weaviate.cloud'\``,
     );
   }
   let url: URL;
   try {
-    url = new URL(value);
+    url = new URL(value as string | URL);
   } catch (cause) {
     throw new ConfigurationError(
       `createAuth(): \`${option}\` is not an absolute URL. Pass the full URL with its scheme, e.g. 'https://my-cluster.weaviate.cloud' or 'http://localhost:8080'.`,
@@ -41,18 +38,15 @@ export function parseHttpUrl(value: unknown, option: string): URL {
     );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new ConfigurationError(
-      `createAuth(): \`${option}\` must be an http: or https: URL, got ${url.protocol}.`,
-    );
+    throw optionError(option, `must be an http: or https: URL, got ${url.protocol}`);
   }
   if (url.username || url.password) {
-    throw new ConfigurationError(
-      `createAuth(): \`${option}\` must not contain a user name or password; pass them through \`credentials\` instead.`,
+    throw optionError(
+      option,
+      'must not contain a user name or password; pass them through `credentials` instead',
     );
   }
-  if (url.search || url.hash) {
-    throw new ConfigurationError(`createAuth(): \`${option}\` must not contain a query string or fragment.`);
-  }
+  if (url.search || url.hash) throw optionError(option, 'must not contain a query string or fragment');
   return url;
 }
 

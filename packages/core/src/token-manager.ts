@@ -7,7 +7,6 @@ import { decide } from './lifetime.js';
 import { type Lock, Refresher, type RetryPolicy } from './refresher.js';
 import type { SecretSet } from './secrets.js';
 import { memoryStore, type StoredToken, type TokenStore } from './store.js';
-import { storeKey } from './store-key.js';
 
 export interface TokenManagerOptions {
   readonly provider: TokenProvider;
@@ -28,6 +27,9 @@ export interface TokenManagerOptions {
   readonly now?: (() => number) | undefined;
   readonly random?: (() => number) | undefined;
 }
+
+// The auth object makes its secret set with this module's code: one chunk (see `AuthClient.#load`).
+export { SecretSet } from './secrets.js';
 
 /** How many recent access tokens are remembered, to recognise a 401 for a token we handed out. */
 const RECENT_TOKENS = 16;
@@ -68,9 +70,13 @@ export class TokenManager {
     this.#secrets = options.secrets;
     this.#key = options.key;
     if (typeof options.key !== 'string') {
-      void options.key.then((key) => {
-        this.#key = key;
-      });
+      // A key that fails to come (its module did not load) fails every call that awaits it, not the process.
+      options.key.then(
+        (key) => {
+          this.#key = key;
+        },
+        () => {},
+      );
     }
     const store = options.store;
     const lock: Lock | undefined = store.lock
@@ -300,8 +306,10 @@ export function startSession(context: {
     // A store of its own serves this manager alone, whose refresher runs one request at a time: no lock.
     store: shared ?? { get: own!.get, set: own!.set, delete: own!.delete, invalidate: own!.invalidate },
     // A store of its own holds one credential: only a shared store needs the fingerprint (it costs a hash,
-    // or for a password ~50 ms of PBKDF2, once per auth object).
-    key: shared ? storeKey(baseUrl, credentials, provider) : `@auth/core:${baseUrl}:${credentials.kind}`,
+    // or for a password ~50 ms of PBKDF2, once per auth object), and only then is its code loaded.
+    key: shared
+      ? import('./store-key.js').then((module) => module.storeKey(baseUrl, credentials, provider))
+      : `@auth/core:${baseUrl}:${credentials.kind}`,
     emit,
     timeout,
     refreshAhead,

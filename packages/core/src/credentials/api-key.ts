@@ -1,7 +1,7 @@
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { Redacted, redacted } from '../redact.js';
 import type { CredentialEnvironment, Credentials, TokenProvider } from './credentials.js';
-import { requireToken } from './validate.js';
+import { HEADER_NAME, requireToken } from './validate.js';
 
 /**
  * Options of {@link apiKey}.
@@ -82,7 +82,7 @@ class ApiKeyCredentials extends Redacted implements Credentials {
       this.#key = checked(key, 'apiKey(): the key');
     }
     const header = options.header ?? 'Authorization';
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(header)) {
+    if (!HEADER_NAME.test(header)) {
       throw new ConfigurationError(`apiKey(): \`header\` must be an HTTP header name such as 'X-API-Key'.`);
     }
     this.#header = header;

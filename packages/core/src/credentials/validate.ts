@@ -12,6 +12,17 @@ export const WHITESPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f]/;
  * ones meant; C1 control characters (U+0080-U+009F) are control characters all the same.
  */
 export const NOT_IN_A_HEADER = /[^\u0021-\u007e\u00a1-\u00ff]/;
+/** How messages name what {@link NOT_IN_A_HEADER} finds. */
+export const CANNOT_CARRY =
+  'a character an HTTP header cannot carry (a control character, or one above U+00FF)';
+
+/** A header name (an HTTP token): letters, digits and ``!#$%&'*+-.^_`|~``. */
+export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** The {@link ConfigurationError} of a bad `createAuth()` option: "createAuth(): `<option>` <problem>." */
+export function optionError(option: string, problem: string): ConfigurationError {
+  return new ConfigurationError(`createAuth(): \`${option}\` ${problem}.`);
+}
 
 /**
  * A secret or name that must be a non-empty string an HTTP header can carry as it is: no whitespace or control
@@ -31,7 +42,7 @@ export function requireToken(value: unknown, where: string, hint: string): strin
   }
   if (NOT_IN_A_HEADER.test(value)) {
     throw new ConfigurationError(
-      `${where} contains a character an HTTP header cannot carry (a control character, or one above U+00FF). Pass the value exactly as it was issued.`,
+      `${where} contains ${CANNOT_CARRY}. Pass the value exactly as it was issued.`,
     );
   }
   return value;

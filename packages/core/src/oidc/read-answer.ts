@@ -1,11 +1,7 @@
-/**
- * The most bytes core reads from one answer of a token endpoint or a discovery document (Weaviate's and the
- * provider's): 256 KiB. Real ones are a few kB (a token answer with a large JWT and an ID token stays under
- * 40 kB; Keycloak's discovery document, one of the largest, is about 7 kB). A larger answer is refused
- * without being read whole: its `Content-Length` is checked first, then the body is read up to this limit and
- * cancelled.
- */
-export const MAX_OIDC_ANSWER_BYTES = 256 * 1024;
+import { MAX_OIDC_ANSWER_BYTES } from '../limits.js';
+
+// The limit: defined in limits.ts, exported here too.
+export { MAX_OIDC_ANSWER_BYTES } from '../limits.js';
 
 /** What {@link readCapped} found: the text, or that the body is larger than the limit (it was cancelled). */
 export type CappedText =
