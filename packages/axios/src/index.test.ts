@@ -114,6 +114,37 @@ describe('withAuth(axios instance, auth)', () => {
       expect(ownHookCalls).toBe(2);
     });
 
+    test('an adapter of yours that hands the request to axios’ http adapter: a hop abroad carries no credential', async ({
+      home,
+      foreign,
+      homeAuth,
+    }) => {
+      home.redirect('/away', `${foreign.url}/landed`);
+      home.redirect('/around', '/echo');
+      let calls = 0;
+      const client = withAuth(
+        axios.create({
+          baseURL: home.url,
+          adapter: (config) => {
+            calls++;
+            return axios.getAdapter('http', config)(config);
+          },
+        }),
+        homeAuth(),
+      );
+      expect((await client.get('/away')).status).toBe(200);
+      expect((await client.get('/around')).status).toBe(200);
+      expect(calls).toBe(2);
+      expect(
+        foreign.seen.map((entry) => [entry.headers.authorization, entry.headers['x-module-key']]),
+      ).toEqual([[undefined, undefined]]);
+      expect(home.seen.map((entry) => [entry.path, entry.headers.authorization])).toEqual([
+        ['/away', 'Bearer home-key'],
+        ['/around', 'Bearer home-key'],
+        ['/echo', 'Bearer home-key'],
+      ]);
+    });
+
     test('a header set in defaults after withAuth wins over the extra header', async ({ home, homeAuth }) => {
       const client = withAuth(axios.create({ baseURL: home.url }), homeAuth());
       client.defaults.headers.common['X-Module-Key'] = 'from-defaults';

@@ -192,11 +192,9 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
     const state = config[key];
     let asked = state?.asked ?? instance.defaults.adapter;
     if (ours.has(asked as object)) asked = undefined;
-    // Resolved when it is called: axios' fetch adapter reads `config.env` then.
-    const send = (ready: InternalAxiosRequestConfig) =>
-      axios.getAdapter(asked ?? axios.defaults.adapter, ready)(ready);
+    asked ??= axios.defaults.adapter;
     // Not through our interceptor (withoutAuth ran meanwhile), or asked to go as it is.
-    if (!state || config.skipAuth) return send(config);
+    if (!state || config.skipAuth) return axios.getAdapter(asked, config)(config);
     // One snapshot: a `URL` object is read here, once; the string is what axios resolves and sends.
     if (config.url != null) config.url = String(config.url);
     // Drop what an earlier attempt added, so that a fresh credential replaces it.
@@ -207,26 +205,41 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
       ? await auth.authorize(url, { method: config.method ?? 'get', signal: signalOf(config) })
       : {};
     const added: string[] = [];
+    state.url = url;
+    state.final = undefined;
+    state.added = added;
     // A URL that changed while the token was fetched gets nothing.
-    const unchanged =
-      config.url === asSent && config.baseURL === baseURL && config.allowAbsoluteUrls === allowAbsoluteUrls;
-    for (const [name, value] of Object.entries(unchanged ? credential : {})) {
-      // A value we redacted on an error (a config sent again, even one that lost our state) is ours to replace.
-      const own = config.headers.get(name);
-      if (own == null || own === redacted) {
-        config.headers.set(name, value);
-        added.push(name);
+    if (
+      config.url === asSent &&
+      config.baseURL === baseURL &&
+      config.allowAbsoluteUrls === allowAbsoluteUrls
+    ) {
+      for (const name in credential) {
+        // A value we redacted on an error (a config sent again, even one that lost our state) is ours to replace.
+        const own = config.headers.get(name);
+        if (own == null || own === redacted) {
+          config.headers.set(name, credential[name]);
+          added.push(name);
+        }
       }
     }
-    Object.assign(state, { url, final: undefined, added });
-    if (!added[0] || !url) return send(config);
+    let send = axios.getAdapter(asked, config);
+    const { adapterName } = send as { adapterName?: string };
+    // `xhr`: the browser follows redirects (and drops `Authorization` on a hop abroad) out of our reach.
+    if (!added[0] || adapterName === 'xhr') return send(config);
     const { beforeRedirect, env, fetchOptions } = config;
-    config.beforeRedirect = dropAbroad(url, added, beforeRedirect);
-    config.env = { ...env, fetch: authFetch };
-    config.fetchOptions = {
-      ...fetchOptions,
-      [key]: () => ({ auth, state, fetch: env?.fetch === authFetch ? undefined : env?.fetch }),
-    } as NonNullable<typeof fetchOptions>;
+    if (adapterName || [asked].flat().includes(send)) {
+      // axios' `http` adapter (follow-redirects calls it), or yours (it may hand the request to axios' own).
+      config.beforeRedirect = dropAbroad(url as string, added, beforeRedirect);
+    } else {
+      // axios' fetch adapter: resolved again, for the fetch of ours it reads from `config.env`.
+      config.env = { ...env, fetch: authFetch };
+      config.fetchOptions = {
+        ...fetchOptions,
+        [key]: () => ({ auth, state, fetch: env?.fetch === authFetch ? undefined : env?.fetch }),
+      } as NonNullable<typeof fetchOptions>;
+      send = axios.getAdapter(asked, config);
+    }
     try {
       return await send(config);
     } finally {
@@ -236,15 +249,20 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
   };
   ours.add(adapter);
 
-  const request = instance.interceptors.request.use((config: WithState) => {
-    const previous = config[key];
-    config[key] = {
-      asked: ours.has(config.adapter as object) ? previous?.asked : config.adapter,
-      added: previous?.added ?? [],
-    };
-    config.adapter = adapter;
-    return config;
-  });
+  const request = instance.interceptors.request.use(
+    (config: WithState) => {
+      const previous = config[key];
+      config[key] = {
+        asked: ours.has(config.adapter as object) ? previous?.asked : config.adapter,
+        added: previous?.added ?? [],
+      };
+      config.adapter = adapter;
+      return config;
+    },
+    undefined,
+    // Lets axios run the request interceptors without a promise each, when all of them say so.
+    { synchronous: true },
+  );
 
   const retry = async (
     config: WithState | undefined,
@@ -252,7 +270,7 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
   ): Promise<AxiosResponse | undefined> => {
     const sent = config?.[key]?.url;
     if (!config || !response || !sent || config.skipAuth || config.authRetry) return undefined;
-    if (response.status < 400 || response.status > 499) return undefined; // no URL parsed for a success
+    if (response.status < 400 || response.status > 499) return undefined;
     // After redirects the failure may come from another origin (which got no credential): not ours to renew.
     const url = config[key]?.final ?? finalUrl(response) ?? sent;
     if (!sameOrigin(url, sent)) return undefined;
@@ -269,7 +287,11 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
   };
 
   const response = instance.interceptors.response.use(
-    async (result) => (await retry(result.config, result)) ?? result,
+    // A success (or any answer that is not a 4xx) goes on as it is, without a promise of ours.
+    (result) =>
+      result.status < 400 || result.status > 499
+        ? result
+        : retry(result.config, result).then((again) => again ?? result),
     async (error: AxiosError) => {
       const retried = await retry(error?.config, error?.response);
       if (retried) return retried;
@@ -292,11 +314,11 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
  * loses {@link crossOriginDropped} and every header from auth; then the caller's own hook runs.
  */
 function dropAbroad(url: string, added: readonly string[], own: RedirectHook | undefined): RedirectHook {
-  const names = new Set([...crossOriginDropped, ...added.map((name) => name.toLowerCase())]);
   return (options, response, request) => {
     if (!sameOrigin(options.href, request?.url ?? url)) {
+      const names = [...crossOriginDropped, ...added].map((name) => name.toLowerCase());
       for (const name of Object.keys(options.headers ?? {})) {
-        if (names.has(name.toLowerCase())) delete options.headers[name];
+        if (names.includes(name.toLowerCase())) delete options.headers[name];
       }
     }
     own?.(options, response, request);
