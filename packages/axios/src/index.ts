@@ -71,6 +71,8 @@ function targetUrl({ url = '', baseURL, allowAbsoluteUrls }: InternalAxiosReques
   if (baseURL && (!/^([a-z][a-z\d+\-.]*:)?\/\//i.test(url) || allowAbsoluteUrls === false)) {
     full = url ? `${baseURL.replace(/\/?\/$/, '')}/${url.replace(/^\/+/, '')}` : baseURL;
   }
+  // An absolute http(s) URL goes as it is: `auth` parses it the way axios does (and remembers the last one).
+  if (/^https?:\/\//i.test(full)) return full;
   try {
     return new URL(full, typeof location === 'undefined' ? undefined : location.href).href;
   } catch {
@@ -204,7 +206,9 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
       ? await auth.authorize(url, { method: config.method ?? 'get', signal: signalOf(config) })
       : {};
     const added: string[] = [];
-    Object.assign(state, { url, final: undefined, added });
+    state.url = url;
+    state.final = undefined;
+    state.added = added;
     // A URL that changed while the token was fetched gets nothing.
     if (
       config.url === asSent &&
@@ -225,7 +229,7 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
     // `xhr`: the browser follows redirects (and drops `Authorization` on a hop abroad) out of our reach.
     if (!added[0] || adapterName === 'xhr') return send(config);
     const { beforeRedirect, env, fetchOptions } = config;
-    if (adapterName || [asked].flat().includes(send)) {
+    if (adapterName || asked === send || (Array.isArray(asked) && asked.includes(send))) {
       // axios' `http` adapter: follow-redirects calls it before each hop (and an adapter of yours may hand
       // the request to axios' own). A hop to another origin than the hop before loses what fetch drops and
       // every header from auth; then the caller's own hook runs.
