@@ -233,6 +233,30 @@ describe('withAuth(axios instance, auth)', () => {
         ['/mine', 'Bearer token-1'],
       ]);
     });
+
+    test('a config whose baseURL is changed while the first token is fetched: sent there, without the credential', async ({
+      home,
+      foreign,
+      createAuth,
+    }) => {
+      const held = heldTokenSource('token-1');
+      const instance = create({ baseURL: home.url });
+      let captured: InternalAxiosRequestConfig | undefined;
+      instance.interceptors.request.use((config) => {
+        captured = config;
+        return config;
+      });
+      const api = withAuth(instance, createAuth({ baseUrl: home.url, credentials: held.credentials }));
+      const pending = api.get('/mine');
+      await held.asked;
+      if (captured) captured.baseURL = foreign.url;
+      held.release();
+      expect((await pending).status).toBe(200);
+      expect(home.seen).toEqual([]);
+      expect(foreign.seen.map((entry) => [entry.path, entry.headers.authorization])).toEqual([
+        ['/mine', undefined],
+      ]);
+    });
   });
 
   describe('the AxiosError that reaches the caller', () => {

@@ -183,7 +183,7 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
     auth,
     target: {
       valid: typeof instance?.interceptors?.request?.use === 'function',
-      needs: 'an axios instance (axios.create())',
+      needs: 'an axios instance',
     },
   });
   withoutAuth(instance);
@@ -192,15 +192,13 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
   const adapter: AxiosAdapter = async (config: WithState) => {
     const state = config[key];
     let asked = state?.asked ?? instance.defaults.adapter;
-    if (ours.has(asked as object)) asked = undefined;
-    asked ??= axios.defaults.adapter;
+    if (asked == null || ours.has(asked as object)) asked = axios.defaults.adapter;
     // Not through our interceptor (withoutAuth ran meanwhile), or asked to go as it is.
     if (!state || config.skipAuth) return axios.getAdapter(asked, config)(config);
     // One snapshot: a `URL` object is read here, once; the string is what axios resolves and sends.
-    if (config.url != null) config.url = String(config.url);
+    config.url &&= String(config.url);
     // Drop what an earlier attempt added, so that a fresh credential replaces it.
     config.headers.delete(state.added);
-    const { url: asSent, baseURL, allowAbsoluteUrls } = config;
     const url = targetUrl(config);
     const credential = url
       ? await auth.authorize(url, { method: config.method ?? 'get', signal: signalOf(config) })
@@ -209,12 +207,8 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
     state.url = url;
     state.final = undefined;
     state.added = added;
-    // A URL that changed while the token was fetched gets nothing.
-    if (
-      config.url === asSent &&
-      config.baseURL === baseURL &&
-      config.allowAbsoluteUrls === allowAbsoluteUrls
-    ) {
+    // A request whose URL was changed to point elsewhere while the token was fetched gets nothing.
+    if (targetUrl(config) === url) {
       for (const name in credential) {
         // A value we redacted on an error (a config sent again, even one that lost our state) is ours to replace.
         const own = config.headers.get(name);
