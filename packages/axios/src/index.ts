@@ -242,7 +242,7 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
       config.env = { ...env, fetch: authFetch };
       config.fetchOptions = {
         ...fetchOptions,
-        [key]: () => [auth, state, env?.fetch === authFetch ? undefined : env?.fetch],
+        [key]: () => [auth, state, env?.fetch],
       } as NonNullable<typeof fetchOptions>;
       send = axios.getAdapter(asked, config);
     }
@@ -272,8 +272,9 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
 
   /** After an answer: the answer to the one retry, when it is an auth failure that a new credential can fix. */
   const retry = async (response: AxiosResponse | undefined): Promise<AxiosResponse | undefined> => {
-    // Only a 4xx can be an auth failure; axios rejects one unless your `validateStatus` accepts it.
-    if (!response || response.status < 400 || response.status > 499) return undefined;
+    // Only a 4xx can be an auth failure (`isAuthFailure` answers any other status at once, without a
+    // promise); axios rejects one unless your `validateStatus` accepts it.
+    if (!response || response.status < 400) return undefined;
     const config: WithState = response.config;
     const state = config[key];
     const sent = state?.url;
