@@ -44,7 +44,7 @@ type State = {
   url?: string | undefined;
   /** The last hop's URL, when redirects were followed by axios' `http` or `fetch` adapter. */
   final?: string | undefined;
-  /** The headers from auth on the request. */
+  /** The headers from auth on the request (lower case). */
   added: string[];
 };
 type WithState = InternalAxiosRequestConfig & { [key]?: State };
@@ -214,7 +214,7 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
         const own = config.headers.get(name);
         if (own == null || own === redacted) {
           config.headers.set(name, credential[name]);
-          added.push(name);
+          added.push(name.toLowerCase());
         }
       }
     }
@@ -229,9 +229,8 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
       // every header from auth; then the caller's own hook runs.
       config.beforeRedirect = (options, ...rest) => {
         if (!sameOrigin(options.href, state.final ?? url)) {
-          const names = [...crossOriginDropped, ...added].map((name) => name.toLowerCase());
           for (const name in options.headers) {
-            if (names.includes(name.toLowerCase())) delete options.headers[name];
+            if ([...crossOriginDropped, ...added].includes(name.toLowerCase())) delete options.headers[name];
           }
         }
         state.final = options.href;
