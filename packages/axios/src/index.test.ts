@@ -114,6 +114,37 @@ describe('withAuth(axios instance, auth)', () => {
       expect(ownHookCalls).toBe(2);
     });
 
+    test('an adapter of yours that hands the request to axios’ http adapter: a hop abroad carries no credential', async ({
+      home,
+      foreign,
+      homeAuth,
+    }) => {
+      home.redirect('/away', `${foreign.url}/landed`);
+      home.redirect('/around', '/echo');
+      let calls = 0;
+      const client = withAuth(
+        axios.create({
+          baseURL: home.url,
+          adapter: (config) => {
+            calls++;
+            return axios.getAdapter('http', config)(config);
+          },
+        }),
+        homeAuth(),
+      );
+      expect((await client.get('/away')).status).toBe(200);
+      expect((await client.get('/around')).status).toBe(200);
+      expect(calls).toBe(2);
+      expect(
+        foreign.seen.map((entry) => [entry.headers.authorization, entry.headers['x-module-key']]),
+      ).toEqual([[undefined, undefined]]);
+      expect(home.seen.map((entry) => [entry.path, entry.headers.authorization])).toEqual([
+        ['/away', 'Bearer home-key'],
+        ['/around', 'Bearer home-key'],
+        ['/echo', 'Bearer home-key'],
+      ]);
+    });
+
     test('a header set in defaults after withAuth wins over the extra header', async ({ home, homeAuth }) => {
       const client = withAuth(axios.create({ baseURL: home.url }), homeAuth());
       client.defaults.headers.common['X-Module-Key'] = 'from-defaults';
@@ -200,6 +231,30 @@ describe('withAuth(axios instance, auth)', () => {
       expect(foreign.seen).toEqual([]);
       expect(home.seen.map((entry) => [entry.path, entry.headers.authorization])).toEqual([
         ['/mine', 'Bearer token-1'],
+      ]);
+    });
+
+    test('a config whose baseURL is changed while the first token is fetched: sent there, without the credential', async ({
+      home,
+      foreign,
+      createAuth,
+    }) => {
+      const held = heldTokenSource('token-1');
+      const instance = create({ baseURL: home.url });
+      let captured: InternalAxiosRequestConfig | undefined;
+      instance.interceptors.request.use((config) => {
+        captured = config;
+        return config;
+      });
+      const api = withAuth(instance, createAuth({ baseUrl: home.url, credentials: held.credentials }));
+      const pending = api.get('/mine');
+      await held.asked;
+      if (captured) captured.baseURL = foreign.url;
+      held.release();
+      expect((await pending).status).toBe(200);
+      expect(home.seen).toEqual([]);
+      expect(foreign.seen.map((entry) => [entry.path, entry.headers.authorization])).toEqual([
+        ['/mine', undefined],
       ]);
     });
   });

@@ -34,7 +34,6 @@ declare module 'axios' {
 }
 
 type FetchFunction = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
-type RedirectHook = NonNullable<InternalAxiosRequestConfig['beforeRedirect']>;
 /**
  * What the adapter remembers about one request; kept on the config so that it survives the retry. `asked` is
  * the adapter the request asked for (the instance's, or its own `adapter` option), which ours sends through.
@@ -43,9 +42,9 @@ type State = {
   asked: InternalAxiosRequestConfig['adapter'];
   /** The URL the credential was asked for. */
   url?: string | undefined;
-  /** The URL that answered, when the fetch adapter followed redirects. */
+  /** The last hop's URL, when redirects were followed by axios' `http` or `fetch` adapter. */
   final?: string | undefined;
-  /** The headers from auth on the request. */
+  /** The headers from auth on the request (lower case). */
   added: string[];
 };
 type WithState = InternalAxiosRequestConfig & { [key]?: State };
@@ -53,7 +52,7 @@ type WithState = InternalAxiosRequestConfig & { [key]?: State };
  * What axios' fetch adapter's fetch needs about one request, carried in `fetchOptions` as a function: axios
  * copies plain objects there, and the fetch must write to the request's very state.
  */
-type FetchContext = () => { auth: AuthLike; state: State; fetch: FetchFunction | undefined };
+type FetchContext = () => [auth: AuthLike, state: State, fetch: FetchFunction | undefined];
 
 const key = '@auth/axios';
 /**
@@ -72,16 +71,13 @@ function targetUrl({ url = '', baseURL, allowAbsoluteUrls }: InternalAxiosReques
   if (baseURL && (!/^([a-z][a-z\d+\-.]*:)?\/\//i.test(url) || allowAbsoluteUrls === false)) {
     full = url ? `${baseURL.replace(/\/?\/$/, '')}/${url.replace(/^\/+/, '')}` : baseURL;
   }
+  // An absolute http(s) URL goes as it is: `auth` parses it the way axios does (and remembers the last one).
+  if (/^https?:\/\//i.test(full)) return full;
   try {
     return new URL(full, typeof location === 'undefined' ? undefined : location.href).href;
   } catch {
     return undefined; // axios reports the bad URL itself
   }
-}
-
-/** The URL that answered: after redirects, the last hop's (Node: follow-redirects; browsers: XHR). */
-function finalUrl({ request }: AxiosResponse): unknown {
-  return request?.res?.responseUrl || request?.responseURL || request?.url;
 }
 
 function sameOrigin(a: unknown, b: unknown): boolean {
@@ -92,11 +88,14 @@ function sameOrigin(a: unknown, b: unknown): boolean {
   }
 }
 
-/** Hides a value from `console.log`, `util.inspect` (even with `showHidden`) and `JSON.stringify`; code still reads it. */
-function hide(target: object | undefined, name: string): void {
-  let value = (target as Record<string, unknown> | undefined)?.[name];
+/**
+ * Hides `request` from `console.log`, `util.inspect` (even with `showHidden`) and `JSON.stringify`; code still
+ * reads it.
+ */
+function hide(target: { request?: unknown } | undefined): void {
+  let value = target?.request;
   if (value !== undefined) {
-    Object.defineProperty(target, name, {
+    Object.defineProperty(target, 'request', {
       configurable: true,
       enumerable: false,
       get: () => value,
@@ -119,7 +118,7 @@ const signalOf = (config: InternalAxiosRequestConfig): AbortSignal | undefined =
 const authFetch: FetchFunction = (input, init) => {
   const { [key]: context, ...rest } = (init ?? {}) as RequestInit & { [key]?: FetchContext };
   if (!context) return fetch(input, rest);
-  const { auth, state, fetch: inner } = context();
+  const [auth, state, inner] = context();
   return redirectSafeFetch(inner ?? fetch, {
     adapter: key,
     auth,
@@ -156,9 +155,11 @@ const authFetch: FetchFunction = (input, init) => {
  *   `error.config` (yourself or with axios-retry) gets a fresh credential.
  * - Redirects: a hop to another origin loses `Authorization`, `Cookie`, `Proxy-Authorization` (whoever set
  *   them) and every header `auth` added. The `http` adapter (Node) follows redirects with a `beforeRedirect`
- *   that removes them (your own `beforeRedirect` still runs after it); the `fetch` adapter (Node) gets a fetch
+ *   that removes them (your own `beforeRedirect` still runs after it; an adapter function of yours gets it
+ *   too, for when it hands the request to axios' `http` adapter); the `fetch` adapter (Node) gets a fetch
  *   (`env.fetch`, wrapping yours if you set one) that follows redirects one hop at a time. In browsers, the
- *   browser follows redirects (`xhr` and `fetch`) and drops `Authorization` on cross-origin hops itself.
+ *   browser follows redirects (`xhr` and `fetch`) and drops `Authorization` on cross-origin hops itself. Each
+ *   request gets only the hook its adapter uses (none with `xhr`, none when nothing came from `auth`).
  * - `config.signal` also aborts a token request the call is waiting on.
  *
  * Calling `withAuth` again on the same instance replaces the interceptors; {@link withoutAuth} removes them.
@@ -182,7 +183,7 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
     auth,
     target: {
       valid: typeof instance?.interceptors?.request?.use === 'function',
-      needs: 'an axios instance, e.g. axios.create({ baseURL })',
+      needs: 'an axios instance',
     },
   });
   withoutAuth(instance);
@@ -191,42 +192,59 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
   const adapter: AxiosAdapter = async (config: WithState) => {
     const state = config[key];
     let asked = state?.asked ?? instance.defaults.adapter;
-    if (ours.has(asked as object)) asked = undefined;
-    // Resolved when it is called: axios' fetch adapter reads `config.env` then.
-    const send = (ready: InternalAxiosRequestConfig) =>
-      axios.getAdapter(asked ?? axios.defaults.adapter, ready)(ready);
+    if (asked == null || ours.has(asked as object)) asked = axios.defaults.adapter;
     // Not through our interceptor (withoutAuth ran meanwhile), or asked to go as it is.
-    if (!state || config.skipAuth) return send(config);
+    if (!state || config.skipAuth) return axios.getAdapter(asked, config)(config);
     // One snapshot: a `URL` object is read here, once; the string is what axios resolves and sends.
-    if (config.url != null) config.url = String(config.url);
+    config.url &&= String(config.url);
     // Drop what an earlier attempt added, so that a fresh credential replaces it.
     config.headers.delete(state.added);
-    const { url: asSent, baseURL, allowAbsoluteUrls } = config;
     const url = targetUrl(config);
     const credential = url
       ? await auth.authorize(url, { method: config.method ?? 'get', signal: signalOf(config) })
       : {};
     const added: string[] = [];
-    // A URL that changed while the token was fetched gets nothing.
-    const unchanged =
-      config.url === asSent && config.baseURL === baseURL && config.allowAbsoluteUrls === allowAbsoluteUrls;
-    for (const [name, value] of Object.entries(unchanged ? credential : {})) {
-      // A value we redacted on an error (a config sent again, even one that lost our state) is ours to replace.
-      const own = config.headers.get(name);
-      if (own == null || own === redacted) {
-        config.headers.set(name, value);
-        added.push(name);
+    state.url = url;
+    state.final = undefined;
+    state.added = added;
+    // A request whose URL was changed to point elsewhere while the token was fetched gets nothing.
+    if (targetUrl(config) === url) {
+      for (const name in credential) {
+        // A value we redacted on an error (a config sent again, even one that lost our state) is ours to replace.
+        const own = config.headers.get(name);
+        if (own == null || own === redacted) {
+          config.headers.set(name, credential[name]);
+          added.push(name.toLowerCase());
+        }
       }
     }
-    Object.assign(state, { url, final: undefined, added });
-    if (!added[0] || !url) return send(config);
+    let send = axios.getAdapter(asked, config);
+    const { adapterName } = send as { adapterName?: string };
+    // `xhr`: the browser follows redirects (and drops `Authorization` on a hop abroad) out of our reach.
+    if (!added[0] || adapterName === 'xhr') return send(config);
     const { beforeRedirect, env, fetchOptions } = config;
-    config.beforeRedirect = dropAbroad(url, added, beforeRedirect);
-    config.env = { ...env, fetch: authFetch };
-    config.fetchOptions = {
-      ...fetchOptions,
-      [key]: () => ({ auth, state, fetch: env?.fetch === authFetch ? undefined : env?.fetch }),
-    } as NonNullable<typeof fetchOptions>;
+    if (adapterName || asked === send || (Array.isArray(asked) && asked.includes(send))) {
+      // axios' `http` adapter: follow-redirects calls it before each hop (and an adapter of yours may hand
+      // the request to axios' own). A hop to another origin than the hop before loses what fetch drops and
+      // every header from auth; then the caller's own hook runs.
+      config.beforeRedirect = (options, ...rest) => {
+        if (!sameOrigin(options.href, state.final ?? url)) {
+          for (const name in options.headers) {
+            if ([...crossOriginDropped, ...added].includes(name.toLowerCase())) delete options.headers[name];
+          }
+        }
+        state.final = options.href;
+        beforeRedirect?.(options, ...rest);
+      };
+    } else {
+      // axios' fetch adapter: resolved again, for the fetch of ours it reads from `config.env`.
+      config.env = { ...env, fetch: authFetch };
+      config.fetchOptions = {
+        ...fetchOptions,
+        [key]: () => [auth, state, env?.fetch],
+      } as NonNullable<typeof fetchOptions>;
+      send = axios.getAdapter(asked, config);
+    }
     try {
       return await send(config);
     } finally {
@@ -236,31 +254,38 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
   };
   ours.add(adapter);
 
-  const request = instance.interceptors.request.use((config: WithState) => {
-    const previous = config[key];
-    config[key] = {
-      asked: ours.has(config.adapter as object) ? previous?.asked : config.adapter,
-      added: previous?.added ?? [],
-    };
-    config.adapter = adapter;
-    return config;
-  });
+  const request = instance.interceptors.request.use(
+    (config: WithState) => {
+      const previous = config[key];
+      config[key] = {
+        asked: ours.has(config.adapter as object) ? previous?.asked : config.adapter,
+        added: previous?.added ?? [],
+      };
+      config.adapter = adapter;
+      return config;
+    },
+    undefined,
+    // Lets axios run the request interceptors without a promise each, when all of them say so.
+    { synchronous: true },
+  );
 
-  const retry = async (
-    config: WithState | undefined,
-    response: AxiosResponse | undefined,
-  ): Promise<AxiosResponse | undefined> => {
-    const sent = config?.[key]?.url;
-    if (!config || !response || !sent || config.skipAuth || config.authRetry) return undefined;
-    if (response.status < 400 || response.status > 499) return undefined; // no URL parsed for a success
+  /** After an answer: the answer to the one retry, when it is an auth failure that a new credential can fix. */
+  const retry = async (response: AxiosResponse | undefined): Promise<AxiosResponse | undefined> => {
+    // Only a 4xx can be an auth failure (`isAuthFailure` answers any other status at once, without a
+    // promise); axios rejects one unless your `validateStatus` accepts it.
+    if (!response || response.status < 400) return undefined;
+    const config: WithState = response.config;
+    const state = config[key];
+    const sent = state?.url;
+    if (!sent || config.skipAuth || config.authRetry) return undefined;
     // After redirects the failure may come from another origin (which got no credential): not ours to renew.
-    const url = config[key]?.final ?? finalUrl(response) ?? sent;
+    // (`final`: set by our redirect hooks; else Node's follow-redirects or the browser's XHR tell it.)
+    const { request } = response as { request?: { res?: { responseUrl?: string }; responseURL?: string } };
+    const url = state.final || request?.res?.responseUrl || request?.responseURL || sent;
     if (!sameOrigin(url, sent)) return undefined;
-    const { status, headers, data: body } = response;
-    if (!(await isAuthFailure(auth, { status, headers, body }))) return undefined;
+    if (!(await isAuthFailure(auth, { ...response, body: response.data }))) return undefined;
     // When no new credential can be had, the caller gets axios' error as usual (`auth` reports why).
-    const headersSent = config.headers.toJSON(true);
-    const renewed = await renewAfterUnauthorized(auth, url as string, headersSent, {
+    const renewed = await renewAfterUnauthorized(auth, url, config.headers.toJSON(true), {
       signal: signalOf(config),
     });
     if (!renewed || isOneShotBody(config.data)) return undefined; // a stream body cannot be re-sent
@@ -269,38 +294,23 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
   };
 
   const response = instance.interceptors.response.use(
-    async (result) => (await retry(result.config, result)) ?? result,
+    // A success goes on at once, without a promise of ours.
+    (result) => (result.status < 400 ? result : retry(result).then((again) => again ?? result)),
     async (error: AxiosError) => {
-      const retried = await retry(error?.config, error?.response);
+      const retried = await retry(error?.response);
       if (retried) return retried;
       // Safe to log: the headers from auth read as redacted, the request (which holds them as sent) is hidden.
       const { config } = error ?? {};
       for (const name of (config as WithState | undefined)?.[key]?.added ?? []) {
         if (config?.headers.has(name)) config.headers.set(name, redacted);
       }
-      hide(error, 'request');
-      hide(error?.response, 'request');
+      hide(error);
+      hide(error?.response);
       throw error;
     },
   );
   installed.set(instance, [request, response]);
   return instance;
-}
-
-/**
- * The `beforeRedirect` of axios' http adapter (follow-redirects) for one request: a hop to another origin
- * loses {@link crossOriginDropped} and every header from auth; then the caller's own hook runs.
- */
-function dropAbroad(url: string, added: readonly string[], own: RedirectHook | undefined): RedirectHook {
-  const names = new Set([...crossOriginDropped, ...added.map((name) => name.toLowerCase())]);
-  return (options, response, request) => {
-    if (!sameOrigin(options.href, request?.url ?? url)) {
-      for (const name of Object.keys(options.headers ?? {})) {
-        if (names.has(name.toLowerCase())) delete options.headers[name];
-      }
-    }
-    own?.(options, response, request);
-  };
 }
 
 /**
