@@ -3,10 +3,11 @@ import type { Credentials, TokenProvider } from './credentials/credentials.js';
 import type { AuthError } from './errors/auth-error.js';
 import type { AuthEventListener, RefreshReason } from './events.js';
 import { decide } from './lifetime.js';
+import { memoryTokens } from './memory-tokens.js';
 import type { Attempt, RetryPolicy } from './refresher.js';
 import type { TokenRequests } from './requests.js';
 import type { SecretSet } from './secrets.js';
-import { memoryStore, type StoredToken, type TokenStore } from './store.js';
+import type { StoredToken, TokenStore } from './store.js';
 import { seedToken } from './token-set.js';
 
 export interface TokenManagerOptions {
@@ -347,12 +348,12 @@ export function startSession(context: {
   const { provider, credentials, baseUrl, emit, timeout, refreshAhead, secrets } = context;
   // A token that can never change has nothing to share: it stays out of a shared store.
   const shared = context.store !== undefined && provider.renewable ? context.store : undefined;
-  const own = shared ? undefined : memoryStore();
+  const own = shared ? undefined : memoryTokens();
   const manager = new TokenManager({
     provider,
     kind: credentials.kind,
     // A store of its own serves this manager alone, whose refresher runs one request at a time: no lock.
-    store: shared ?? { get: own!.get, set: own!.set, delete: own!.delete, invalidate: own!.invalidate },
+    store: shared ?? own!,
     // A store of its own holds one credential: only a shared store needs the fingerprint (it costs a hash,
     // or for a password ~50 ms of PBKDF2, once per auth object), and only then is its code loaded.
     key: shared
