@@ -212,20 +212,13 @@ export class TokenManager {
   }
 
   #makeRequests({ tokenRequests }: typeof import('./requests.js')): TokenRequests {
-    const options = this.#options;
     const store = this.#store;
     return tokenRequests({
-      provider: this.#provider,
-      kind: options.kind,
-      emit: options.emit,
+      ...this.#options,
       now: this.#now,
-      timeout: options.timeout ?? 10_000,
+      timeout: this.#options.timeout ?? 10_000,
       save: async (token) => store.set(await this.#key, token),
-      secrets: this.#secrets,
       lock: store.lock ? async (task, signal) => store.lock!(await this.#key, task, signal) : undefined,
-      retry: options.retry,
-      minRefreshInterval: options.minRefreshInterval,
-      random: options.random,
     });
   }
 
