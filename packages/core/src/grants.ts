@@ -8,7 +8,7 @@ import { TokenRequestError } from './errors/token-request-error.js';
 import type { AuthEventListener, Grant, RefreshReason } from './events.js';
 import type { SecretSet } from './secrets.js';
 import type { StoredToken } from './store.js';
-import { nonEmpty, toStored } from './token-set.js';
+import type { toStored } from './token-set.js';
 
 const REFUSED = 'the provider refused the refresh token (invalid_grant)';
 
@@ -24,6 +24,12 @@ export interface GrantRunnerOptions {
   readonly save: (token: StoredToken) => void | Promise<void>;
   /** Told of every token presented or obtained, so that an answer that echoes one shows it nowhere. */
   readonly secrets?: SecretSet | undefined;
+  /**
+   * Turns an answer into the token to store, or throws `InvalidTokenResponseError` (`toStored` of
+   * token-set.ts). Handed in by the token manager, whose chunk holds it already (for a token known up
+   * front): imported here, bundlers would put it in a third chunk that both load.
+   */
+  readonly toStored: typeof toStored;
 }
 
 /**
@@ -128,7 +134,7 @@ export class GrantRunner {
       secrets?.remember(answered);
       // An answer used up the refresh token it was given, unless a refresh-token grant kept it (no new one).
       next = answered ?? (grant === 'refresh_token' ? current?.refreshToken : undefined);
-      token = toStored(set, startedAt, next, grant);
+      token = this.#options.toStored(set, startedAt, next, grant);
       this.#assertAlive(token, startedAt, grant);
     } catch (error) {
       secrets?.remember(answered);
@@ -203,4 +209,8 @@ function asAuthError(error: unknown, grant: Grant, kind: string): AuthError {
     `The ${grant} token request of the ${kind} credentials failed with ${name}; see \`cause\`. Check the credential's setup.`,
     { grant, cause: error },
   );
+}
+
+function nonEmpty(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }

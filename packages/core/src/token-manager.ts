@@ -8,7 +8,7 @@ import type { Attempt, RetryPolicy } from './refresher.js';
 import type { TokenRequests } from './requests.js';
 import type { SecretSet } from './secrets.js';
 import type { StoredToken, TokenStore } from './store.js';
-import { seedToken } from './token-set.js';
+import { seedToken, toStored } from './token-set.js';
 
 export interface TokenManagerOptions {
   readonly provider: TokenProvider;
@@ -216,6 +216,7 @@ export class TokenManager {
     return tokenRequests({
       ...this.#options,
       now: this.#now,
+      toStored,
       timeout: this.#options.timeout ?? 10_000,
       save: async (token) => store.set(await this.#key, token),
       lock: store.lock ? async (task, signal) => store.lock!(await this.#key, task, signal) : undefined,

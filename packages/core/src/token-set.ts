@@ -6,7 +6,8 @@ import { normalizeExpiresIn } from './lifetime.js';
 import type { StoredToken } from './store.js';
 
 // A token as it is stored: checked here, for the token manager (a token known up front) and the grants
-// (every answer). The manager's chunk holds this module; the grants load with the first token request.
+// (every answer). The manager's chunk holds this module; it hands `toStored` to the grants, which load with
+// the first token request.
 
 /**
  * A token known up front (a static key, a given bearer token). Its `expiresIn` is what is left of its life,
@@ -66,6 +67,6 @@ export function toStored(
   };
 }
 
-export function nonEmpty(value: unknown): string | undefined {
+function nonEmpty(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
