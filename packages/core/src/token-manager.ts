@@ -1,10 +1,9 @@
 import type { SentHeaders } from './create-auth.js';
 import type { Credentials, TokenProvider } from './credentials/credentials.js';
-import type { AuthError } from './errors/auth-error.js';
 import type { AuthEventListener, RefreshReason } from './events.js';
 import { decide } from './lifetime.js';
 import { memoryTokens } from './memory-tokens.js';
-import type { Attempt, RetryPolicy } from './refresher.js';
+import type { RetryPolicy } from './refresher.js';
 import type { TokenRequests } from './requests.js';
 import type { SecretSet } from './secrets.js';
 import type { StoredToken, TokenStore } from './store.js';
@@ -60,11 +59,6 @@ export class TokenManager {
   #seeded = false;
   /** Access tokens handed out recently, newest last. */
   #issued: string[] = [];
-  /**
-   * The last refresh that failed for good, and the access token it was to replace: no background refresh
-   * for that token again (callers wait for a new one at its expiry), and its reason stays the reason.
-   */
-  #failure: { readonly error: AuthError; readonly accessToken: string | undefined } | undefined;
   /** Why the manager was closed; set once. */
   #closed: unknown;
 
@@ -135,7 +129,7 @@ export class TokenManager {
     } catch {
       // Advisory: the refresh below happens anyway; the others find out at their own 401.
     }
-    const token = await this.#wait(this.#attempt('unauthorized', current), signal);
+    const token = await this.#wait('unauthorized', current, signal);
     return this.#hand(token) !== sentToken;
   }
 
@@ -174,7 +168,7 @@ export class TokenManager {
         this.#refreshInBackground(current!);
         return this.#hand(current!);
       case 'wait':
-        return this.#hand(await this.#wait(this.#attempt(current ? reason : 'initial', current), signal));
+        return this.#hand(await this.#wait(current ? reason : 'initial', current, signal));
     }
   }
 
@@ -211,20 +205,29 @@ export class TokenManager {
     return this.#loading;
   }
 
-  #makeRequests({ tokenRequests }: typeof import('./requests.js')): TokenRequests {
+  #makeRequests(code: typeof import('./requests.js')): TokenRequests {
     const store = this.#store;
-    return tokenRequests({
+    return new code.TokenRequests({
       ...this.#options,
       now: this.#now,
       toStored,
       timeout: this.#options.timeout ?? 10_000,
       save: async (token) => store.set(await this.#key, token),
       lock: store.lock ? async (task, signal) => store.lock!(await this.#key, task, signal) : undefined,
+      stored: async () => store.get(await this.#key),
+      serves: (token) => this.#decide(token) === 'serve',
     });
   }
 
-  /** Starts a token request with `attempt` or joins the one in flight, and waits for it (see `Refresher`). */
-  async #wait(attempt: Attempt<StoredToken>, signal: AbortSignal | undefined): Promise<StoredToken> {
+  /**
+   * Starts a token request to replace `stale` (one attempt after another, within the retry policy) or joins
+   * the one in flight, and waits for it (see `Refresher`).
+   */
+  async #wait(
+    reason: RefreshReason,
+    stale: StoredToken | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<StoredToken> {
     let requests = this.#requests();
     if ('then' in requests) {
       requests = await requests;
@@ -232,7 +235,7 @@ export class TokenManager {
       this.#assertOpen();
       signal?.throwIfAborted();
     }
-    return requests.refresher.wait(attempt, signal);
+    return requests.refresher.wait(requests.attempt(reason, stale), signal);
   }
 
   #decide(token: StoredToken | undefined) {
@@ -268,10 +271,11 @@ export class TokenManager {
   }
 
   #refreshInBackground(current: StoredToken): void {
-    // A refresh for this token already failed for good: don't hammer; callers wait for a new one at expiry.
-    if (this.#failure?.accessToken === current.accessToken) return;
-    const start = ({ refresher }: TokenRequests) =>
-      refresher.runInBackground(this.#attempt('refresh-ahead', current), () => {});
+    const start = (requests: TokenRequests) => {
+      // A refresh for this token already failed for good: don't hammer; callers wait for a new one at expiry.
+      if (requests.failure?.accessToken === current.accessToken) return;
+      requests.refresher.runInBackground(requests.attempt('refresh-ahead', current), () => {});
+    };
     const requests = this.#requests();
     if (!('then' in requests)) start(requests);
     else
@@ -279,34 +283,6 @@ export class TokenManager {
         (loaded) => this.#closed === undefined && start(loaded),
         () => {},
       );
-  }
-
-  /** One try at replacing `stale`: the failure (or success) it ends in is remembered. */
-  #attempt(reason: RefreshReason, stale: StoredToken | undefined) {
-    return async (signal: AbortSignal, retry: boolean): Promise<StoredToken> => {
-      try {
-        const token = await this.#replace(stale, retry ? 'retry' : reason, signal);
-        this.#failure = undefined;
-        return token;
-      } catch (error) {
-        this.#failure = { error: error as AuthError, accessToken: stale?.accessToken };
-        throw error;
-      }
-    };
-  }
-
-  async #replace(
-    stale: StoredToken | undefined,
-    reason: RefreshReason,
-    signal: AbortSignal,
-  ): Promise<StoredToken> {
-    const current = await this.#store.get(await this.#key);
-    // Another auth object or process sharing the store may have refreshed while this one waited for the lock.
-    if (current && current.accessToken !== stale?.accessToken && this.#decide(current) === 'serve') {
-      return current;
-    }
-    signal.throwIfAborted();
-    return this.#loaded!.grants.run(current, reason, signal, this.#failure?.error);
   }
 }
 
