@@ -269,7 +269,8 @@ const isTokenManager = (chunk: Chunk) => chunk.modules.some((m) => m.endsWith('/
 
 /**
  * What an OIDC app loads before its first token request: the eager chunks, and the token manager's chunk
- * with what it imports (loaded at the first `authorize()`).
+ * with what it imports (loaded at the first `authorize()`). Not the chunks the manager loads at its first
+ * token request (the token-request code, the OIDC code and openid-client).
  */
 export function beforeFirstTokenRequest(result: SizeResult): number {
   const files = result.chunks.filter((c) => c.kind === 'entry' || isTokenManager(c)).map((c) => c.file);
@@ -285,7 +286,8 @@ export async function runSize(): Promise<Table> {
       "rolldown (Vite 8's bundler) and by esbuild, then gzipped (level 9, each chunk on its own). **Eager** is " +
       'what loads with the app: the entry chunk and every chunk it imports statically. **Lazy** is every chunk ' +
       "behind a dynamic import (our token manager, loaded at an auth object's first `authorize()` unless the " +
-      'credential is a static API key; the OIDC code and openid-client, loaded at the first token request). ' +
+      'credential is a static API key; the code that requests tokens (single flight, retries, the grants) and ' +
+      'the OIDC code with openid-client, loaded together at the first token request). ' +
       'Peers are measured from their own published builds the same way. "External" means the import is left ' +
       'out (the app ships it already).',
     ['Bundle', 'bundler', 'eager', 'lazy', 'chunks'],

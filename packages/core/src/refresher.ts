@@ -1,6 +1,6 @@
 import { abortable, keepAlive, linkSignals, sleep } from './abort.js';
 import { TimeoutError } from './errors/timeout-error.js';
-import { MIN_REFRESH_INTERVAL_MS } from './lifetime.js';
+import { MIN_REFRESH_INTERVAL_MS } from './limits.js';
 import { Pulse, STALLED, settledOrStalled } from './liveness.js';
 
 /** How transient token-request failures are retried. */

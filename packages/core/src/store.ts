@@ -1,5 +1,6 @@
 import type { AuthEventListener } from './events.js';
 import { Pulse, STALLED, settledOrStalled } from './liveness.js';
+import { memoryTokens } from './memory-tokens.js';
 
 /**
  * A token as a {@link TokenStore} keeps it. Times are epoch milliseconds of the local clock.
@@ -116,22 +117,10 @@ export interface MemoryStore extends TokenStore {
  * ```
  */
 export function memoryStore(): MemoryStore {
-  const tokens = new Map<string, StoredToken>();
   /** The task holding each key's lock: when it is done, and its pulse (see `Pulse`). */
   const holders = new Map<string, { readonly done: Promise<void>; readonly pulse: Pulse }>();
   return {
-    get: (key) => tokens.get(key),
-    set: (key, token, options) => {
-      if (!options?.ifAbsent || !tokens.has(key)) tokens.set(key, token);
-    },
-    delete: (key) => void tokens.delete(key),
-    invalidate: (key, staleAccessToken) => {
-      const token = tokens.get(key);
-      if (token?.accessToken !== staleAccessToken) return;
-      const now = Date.now();
-      if (token.expiresAt === undefined || token.expiresAt > now)
-        tokens.set(key, { ...token, expiresAt: now });
-    },
+    ...memoryTokens(),
     // Uncontended (the usual case), the task runs at once, without a detour through the microtask queue.
     lock: async <T>(
       key: string,
@@ -154,9 +143,6 @@ export function memoryStore(): MemoryStore {
         if (holders.get(key) === holder) holders.delete(key);
         release();
       }
-    },
-    clear: () => {
-      tokens.clear();
     },
   };
 }

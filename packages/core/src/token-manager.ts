@@ -1,12 +1,13 @@
 import type { SentHeaders } from './create-auth.js';
 import type { Credentials, TokenProvider } from './credentials/credentials.js';
-import type { AuthError } from './errors/auth-error.js';
 import type { AuthEventListener, RefreshReason } from './events.js';
-import { GrantRunner, seedToken } from './grants.js';
 import { decide } from './lifetime.js';
-import { type Lock, Refresher, type RetryPolicy } from './refresher.js';
+import { memoryTokens } from './memory-tokens.js';
+import type { RetryPolicy } from './refresher.js';
+import type { TokenRequests } from './requests.js';
 import type { SecretSet } from './secrets.js';
-import { memoryStore, type StoredToken, type TokenStore } from './store.js';
+import type { StoredToken, TokenStore } from './store.js';
+import { seedToken, toStored } from './token-set.js';
 
 export interface TokenManagerOptions {
   readonly provider: TokenProvider;
@@ -34,37 +35,37 @@ export { SecretSet } from './secrets.js';
 /** How many recent access tokens are remembered, to recognise a 401 for a token we handed out. */
 const RECENT_TOKENS = 16;
 
+/** The token requests' code (`requests.ts`), once a manager has loaded it. */
+let requestsCode: typeof import('./requests.js') | undefined;
+
 /**
  * Keeps one credential's token fresh for any number of concurrent callers. The store says what the current
  * token is; {@link decide} says whether to serve it, serve it and refresh in the background, or wait; the
- * {@link Refresher} runs one token request at a time; the {@link GrantRunner} chooses and runs the grant.
+ * token requests (`requests.ts`: the `Refresher` runs one token request at a time, the `GrantRunner`
+ * chooses and runs the grant) are loaded with the first one (see {@link TokenManager.#requests}).
  */
 export class TokenManager {
+  readonly #options: TokenManagerOptions;
   readonly #provider: TokenProvider;
   readonly #store: TokenStore;
-  readonly #emit: AuthEventListener;
   readonly #now: () => number;
   readonly #refreshAhead: number | undefined;
-  readonly #refresher: Refresher<StoredToken>;
-  readonly #grants: GrantRunner;
   readonly #secrets: SecretSet | undefined;
+  /** The token requests, once their code has loaded; until then, the load in progress (if any). */
+  #loaded: TokenRequests | undefined;
+  #loading: Promise<TokenRequests> | undefined;
   #key: string | Promise<string>;
   /** Whether the token known up front (if any) was put in the store: once, never again. */
   #seeded = false;
   /** Access tokens handed out recently, newest last. */
   #issued: string[] = [];
-  /**
-   * The last refresh that failed for good, and the access token it was to replace: no background refresh
-   * for that token again (callers wait for a new one at its expiry), and its reason stays the reason.
-   */
-  #failure: { readonly error: AuthError; readonly accessToken: string | undefined } | undefined;
   /** Why the manager was closed; set once. */
   #closed: unknown;
 
   constructor(options: TokenManagerOptions) {
+    this.#options = options;
     this.#provider = options.provider;
     this.#store = options.store;
-    this.#emit = options.emit;
     this.#now = options.now ?? Date.now;
     this.#refreshAhead = options.refreshAhead;
     this.#secrets = options.secrets;
@@ -78,33 +79,6 @@ export class TokenManager {
         () => {},
       );
     }
-    const store = options.store;
-    const lock: Lock | undefined = store.lock
-      ? async (task, signal) => store.lock!(await this.#key, task, signal)
-      : undefined;
-    this.#refresher = new Refresher({
-      lock,
-      onFailure: (error, willRetry) =>
-        this.#emit({
-          type: 'refresh-failed',
-          grant: this.#grants.grant,
-          error: error as AuthError,
-          willRetry,
-        }),
-      retry: options.retry,
-      minInterval: options.minRefreshInterval,
-      now: this.#now,
-      random: options.random,
-    });
-    this.#grants = new GrantRunner({
-      provider: options.provider,
-      kind: options.kind,
-      emit: options.emit,
-      now: this.#now,
-      timeout: options.timeout ?? 10_000,
-      save: async (token) => store.set(await this.#key, token),
-      secrets: options.secrets,
-    });
   }
 
   /** The access token to send now; waits only when there is no usable one. */
@@ -155,7 +129,7 @@ export class TokenManager {
     } catch {
       // Advisory: the refresh below happens anyway; the others find out at their own 401.
     }
-    const token = await this.#refresher.wait(this.#attempt('unauthorized', current), signal);
+    const token = await this.#wait('unauthorized', current, signal);
     return this.#hand(token) !== sentToken;
   }
 
@@ -168,13 +142,13 @@ export class TokenManager {
     const key = await this.#key;
     const current = await this.#store.get(key);
     await this.#store.delete(key);
-    if (revoke) await this.#grants.revoke(current, new AbortController().signal);
+    if (revoke) await (await this.#requests()).grants.revoke(current, new AbortController().signal);
   }
 
   /** Stops: aborts a token request in flight (its waiters reject with `reason`); later calls reject too. */
   async close(reason: unknown): Promise<void> {
     this.#closed ??= reason;
-    await this.#refresher.close(this.#closed);
+    await this.#loaded?.refresher.close(this.#closed);
     this.#issued = [];
   }
 
@@ -194,10 +168,74 @@ export class TokenManager {
         this.#refreshInBackground(current!);
         return this.#hand(current!);
       case 'wait':
-        return this.#hand(
-          await this.#refresher.wait(this.#attempt(current ? reason : 'initial', current), signal),
-        );
+        return this.#hand(await this.#wait(current ? reason : 'initial', current, signal));
     }
+  }
+
+  /**
+   * The token requests (`requests.ts`), loaded with the first one: an app whose token is at hand never loads
+   * their code. The credential's own code for its requests starts loading at the same time
+   * ({@link TokenProvider.preload}): one round trip, not one after the other. A failed load is tried again
+   * by the next caller; once loaded, the code serves every later manager at once.
+   */
+  #requests(): TokenRequests | Promise<TokenRequests> {
+    if (this.#loaded) return this.#loaded;
+    if (!this.#loading) {
+      try {
+        Promise.resolve(this.#provider.preload?.()).catch(() => {});
+      } catch {
+        // The call that needs the credential's code reports what fails.
+      }
+    }
+    if (requestsCode) {
+      this.#loaded = this.#makeRequests(requestsCode);
+      return this.#loaded;
+    }
+    this.#loading ??= import('./requests.js').then(
+      (code) => {
+        requestsCode = code;
+        this.#loaded ??= this.#makeRequests(code);
+        return this.#loaded;
+      },
+      (error: unknown) => {
+        this.#loading = undefined;
+        throw error;
+      },
+    );
+    return this.#loading;
+  }
+
+  #makeRequests(code: typeof import('./requests.js')): TokenRequests {
+    const store = this.#store;
+    return new code.TokenRequests({
+      ...this.#options,
+      now: this.#now,
+      toStored,
+      timeout: this.#options.timeout ?? 10_000,
+      save: async (token) => store.set(await this.#key, token),
+      lock: store.lock ? async (task, signal) => store.lock!(await this.#key, task, signal) : undefined,
+      stored: async () => store.get(await this.#key),
+      serves: (token) => this.#decide(token) === 'serve',
+    });
+  }
+
+  /**
+   * Starts a token request to replace `stale` (one attempt after another, within the retry policy) or joins
+   * the one in flight, and waits for it (see `Refresher`).
+   */
+  async #wait(
+    reason: RefreshReason,
+    stale: StoredToken | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<StoredToken> {
+    let requests = this.#requests();
+    if ('then' in requests) {
+      requests = await requests;
+      // Closed or given up while the code loaded: no token request starts.
+      this.#assertOpen();
+      signal?.throwIfAborted();
+    }
+    return requests.refresher.wait(requests.attempt(reason, stale), signal);
   }
 
   #decide(token: StoredToken | undefined) {
@@ -233,37 +271,18 @@ export class TokenManager {
   }
 
   #refreshInBackground(current: StoredToken): void {
-    // A refresh for this token already failed for good: don't hammer; callers wait for a new one at expiry.
-    if (this.#failure?.accessToken === current.accessToken) return;
-    this.#refresher.runInBackground(this.#attempt('refresh-ahead', current), () => {});
-  }
-
-  /** One try at replacing `stale`: the failure (or success) it ends in is remembered. */
-  #attempt(reason: RefreshReason, stale: StoredToken | undefined) {
-    return async (signal: AbortSignal, retry: boolean): Promise<StoredToken> => {
-      try {
-        const token = await this.#replace(stale, retry ? 'retry' : reason, signal);
-        this.#failure = undefined;
-        return token;
-      } catch (error) {
-        this.#failure = { error: error as AuthError, accessToken: stale?.accessToken };
-        throw error;
-      }
+    const start = (requests: TokenRequests) => {
+      // A refresh for this token already failed for good: don't hammer; callers wait for a new one at expiry.
+      if (requests.failure?.accessToken === current.accessToken) return;
+      requests.refresher.runInBackground(requests.attempt('refresh-ahead', current), () => {});
     };
-  }
-
-  async #replace(
-    stale: StoredToken | undefined,
-    reason: RefreshReason,
-    signal: AbortSignal,
-  ): Promise<StoredToken> {
-    const current = await this.#store.get(await this.#key);
-    // Another auth object or process sharing the store may have refreshed while this one waited for the lock.
-    if (current && current.accessToken !== stale?.accessToken && this.#decide(current) === 'serve') {
-      return current;
-    }
-    signal.throwIfAborted();
-    return this.#grants.run(current, reason, signal, this.#failure?.error);
+    const requests = this.#requests();
+    if (!('then' in requests)) start(requests);
+    else
+      requests.then(
+        (loaded) => this.#closed === undefined && start(loaded),
+        () => {},
+      );
   }
 }
 
@@ -299,12 +318,12 @@ export function startSession(context: {
   const { provider, credentials, baseUrl, emit, timeout, refreshAhead, secrets } = context;
   // A token that can never change has nothing to share: it stays out of a shared store.
   const shared = context.store !== undefined && provider.renewable ? context.store : undefined;
-  const own = shared ? undefined : memoryStore();
+  const own = shared ? undefined : memoryTokens();
   const manager = new TokenManager({
     provider,
     kind: credentials.kind,
     // A store of its own serves this manager alone, whose refresher runs one request at a time: no lock.
-    store: shared ?? { get: own!.get, set: own!.set, delete: own!.delete, invalidate: own!.invalidate },
+    store: shared ?? own!,
     // A store of its own holds one credential: only a shared store needs the fingerprint (it costs a hash,
     // or for a password ~50 ms of PBKDF2, once per auth object), and only then is its code loaded.
     key: shared

@@ -16,7 +16,7 @@ import { SignInError } from '../errors/sign-in-error.js';
 import type { OidcSession } from '../oidc/client.js';
 import type { PendingChecks } from '../oidc/code-flow.js';
 import { joinScopes } from '../oidc/scopes.js';
-import { oidcSession } from '../oidc/session.js';
+import { oidcSession, sessionMembers } from '../oidc/session.js';
 import { Redacted } from '../redact.js';
 import { SecretSet } from '../secrets.js';
 
@@ -192,8 +192,7 @@ class AuthorizationCodeCredentialsImpl extends Redacted implements Authorization
           { reason: 'required', grant: GRANT },
         );
       },
-      refresh: async (token, request) => (await bound.session()).refresh(token, request, grant),
-      revoke: async (token, hint, request) => (await bound.session()).revoke(token, hint, request, grant),
+      ...sessionMembers(bound.session, grant),
     };
   }
 

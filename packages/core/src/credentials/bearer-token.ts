@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../errors/configuration-error.js';
-import { oidcSession, refreshAndRevoke } from '../oidc/session.js';
+import { oidcSession, sessionMembers } from '../oidc/session.js';
 import { Redacted, redacted } from '../redact.js';
 import { type OidcClientOptions, type ParsedClientOptions, parseClientOptions } from './client-options.js';
 import type { CredentialEnvironment, Credentials, TokenProvider } from './credentials.js';
@@ -70,7 +70,7 @@ class BearerTokenCredentials extends Redacted implements Credentials {
           refreshToken: this.#refreshToken,
         };
       },
-      ...refreshAndRevoke(session, { client, extraParams }),
+      ...sessionMembers(session, { client, extraParams }),
     };
   }
 

@@ -1,5 +1,5 @@
 import { clientCredentialsScope } from '../oidc/scopes.js';
-import { oidcSession, refreshAndRevoke } from '../oidc/session.js';
+import { oidcSession, sessionMembers } from '../oidc/session.js';
 import { Redacted, redacted } from '../redact.js';
 import { type OidcClientOptions, type ParsedClientOptions, parseClientOptions } from './client-options.js';
 import type { CredentialEnvironment, Credentials, TokenProvider } from './credentials.js';
@@ -75,7 +75,7 @@ class ClientCredentialsCredentials extends Redacted implements Credentials {
           request,
           extraParams,
         ),
-      ...refreshAndRevoke(session, { client, extraParams }),
+      ...sessionMembers(session, { client, extraParams }),
     };
   }
 

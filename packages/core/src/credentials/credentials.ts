@@ -142,6 +142,14 @@ export interface TokenProvider {
   readonly role?: string | undefined;
   /** Where the token goes: `Authorization: Bearer <token>` unless said otherwise. */
   readonly header?: { readonly name: string; readonly scheme?: string | undefined } | undefined;
+  /**
+   * Starts loading the code that `obtain`, `refresh` and `revoke` need (code only, no request). Called when
+   * the token manager is about to call one of them for the first time, as it loads its own code for token
+   * requests, so that both load side by side; never while a token at hand serves. Not awaited; a failure
+   * (a throw, a rejected promise) is ignored: the call that needs the code reports it. Leave it out when
+   * the calls load nothing on demand.
+   */
+  preload?(): void;
   /** Runs the primary grant. Absent when there is none (a bearer token can only be refreshed). */
   obtain?(request: TokenRequest): Promise<TokenSet>;
   /** Runs the refresh-token grant; tried first whenever a refresh token is held. */

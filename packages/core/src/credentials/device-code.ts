@@ -3,7 +3,7 @@ import { ReauthenticationRequiredError } from '../errors/reauthentication-requir
 import { SignInError } from '../errors/sign-in-error.js';
 import type { RefreshReason } from '../events.js';
 import { joinScopes } from '../oidc/scopes.js';
-import { oidcSession } from '../oidc/session.js';
+import { oidcSession, sessionMembers } from '../oidc/session.js';
 import { Redacted, redacted } from '../redact.js';
 import { SecretSet } from '../secrets.js';
 import { type OidcClientOptions, type ParsedClientOptions, parseClientOptions } from './client-options.js';
@@ -156,8 +156,7 @@ class DeviceCodeCredentials extends Redacted implements Credentials {
           fail: (message, options) => new SignInError(message, options),
         });
       },
-      refresh: async (token, request) => (await session()).refresh(token, request, grant),
-      revoke: async (token, hint, request) => (await session()).revoke(token, hint, request, grant),
+      ...sessionMembers(session, grant),
     };
   }
 

@@ -1,5 +1,5 @@
 import { joinScopes } from '../oidc/scopes.js';
-import { oidcSession, refreshAndRevoke } from '../oidc/session.js';
+import { oidcSession, sessionMembers } from '../oidc/session.js';
 import { Redacted, redacted } from '../redact.js';
 import { type OidcClientOptions, type ParsedClientOptions, parseClientOptions } from './client-options.js';
 import type { CredentialEnvironment, Credentials, TokenProvider } from './credentials.js';
@@ -57,7 +57,7 @@ class OidcPasswordCredentials extends Redacted implements Credentials {
         scope ??= joinScopes(discovered.scopes, userScopes, ['offline_access']);
         return oidc.password(username, password, scope, request, grant);
       },
-      ...refreshAndRevoke(session, grant),
+      ...sessionMembers(session, grant),
     };
   }
 

@@ -45,14 +45,16 @@ export function oidcSession(env: CredentialEnvironment): OidcSessionLoader {
 }
 
 /**
- * The refresh-token grant and the revocation of a credential, through its session, as the client `options`
- * name (the one its primary grant uses).
+ * What goes through a credential's session besides its primary grant: loading the session's code ahead
+ * (see `TokenProvider.preload`), the refresh-token grant and the revocation, as the client `options` name
+ * (the one its primary grant uses).
  */
-export function refreshAndRevoke(
+export function sessionMembers(
   session: () => Promise<OidcSession>,
   options: GrantOptions,
-): Required<Pick<TokenProvider, 'refresh' | 'revoke'>> {
+): Required<Pick<TokenProvider, 'preload' | 'refresh' | 'revoke'>> {
   return {
+    preload: session,
     refresh: async (refreshToken, request) => (await session()).refresh(refreshToken, request, options),
     revoke: async (token, hint, request) => (await session()).revoke(token, hint, request, options),
   };
