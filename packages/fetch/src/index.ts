@@ -33,6 +33,9 @@ type FetchFunction = (input: RequestInfo | URL, init?: RequestInit) => Promise<R
 /** A URL that needs no base: what fetch and `auth` read the same way. */
 const absolute = /^https?:\/\//i;
 
+/** Why the body of an answer that is retried is cancelled (nobody reads it). */
+const retried = 'answered an auth failure: sent again with a fresh credential';
+
 /** One call of the wrapped fetch: what each attempt needs, and what the last one sent. */
 interface Call {
   readonly fetchFn: FetchFunction;
@@ -43,8 +46,6 @@ interface Call {
   readonly url: string;
   readonly method: string;
   readonly signal: AbortSignal | undefined;
-  /** Whether redirects are followed here, hop by hop (`redirect: 'follow'`, outside browsers). */
-  readonly follow: boolean;
   /** Whether the body is the `Request`'s own (then each attempt sends a clone). */
   readonly bodyFromRequest: boolean;
   /** Where the last attempt's answer came from (after redirects), and the headers that went there. */
@@ -59,7 +60,8 @@ async function attempt(call: Call, retry: boolean): Promise<Response> {
     init?.headers ?? request?.headers,
     await auth.authorize(url, { method, signal }),
   );
-  const manual = call.follow && fromAuth.length > 0;
+  // Redirects are followed here, hop by hop, only for a request that carries headers from `auth`.
+  const manual = fromAuth.length > 0 && shouldFollowRedirects(init?.redirect ?? request?.redirect);
   const options: RequestInit = { ...init, headers };
   if (manual) options.redirect = 'manual';
   if (retry) options.authRetry = true;
@@ -156,7 +158,6 @@ export function withAuth<F extends FetchFunction>(fetchFn: F, auth: AuthLike): F
       url,
       method: init?.method ?? request?.method ?? 'GET',
       signal,
-      follow: shouldFollowRedirects(init?.redirect ?? request?.redirect),
       bodyFromRequest: request !== undefined && init?.body === undefined && request.body !== null,
       answered: url,
       sent: {},
@@ -167,7 +168,8 @@ export function withAuth<F extends FetchFunction>(fetchFn: F, auth: AuthLike): F
     // Told even for a body that cannot be re-sent, so that the next request gets a fresh credential.
     const renewed = await renewAfterUnauthorized(auth, call.answered, call.sent, { signal });
     if (!renewed || isOneShotBody(init?.body)) return response;
-    void response.body?.cancel().catch(() => undefined);
+    // With a reason: fetch would otherwise build (and throw away) an AbortError, with its stack, per retry.
+    void response.body?.cancel(retried).catch(() => undefined);
     return attempt(call, true);
   };
   return authedFetch as F;
