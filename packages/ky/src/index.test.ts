@@ -216,6 +216,22 @@ describe.each(variants)('withAuth(%s instance, auth)', (_variant, kyBase, create
       expect([asked, home.seen.length]).toEqual([1, 1]);
     });
 
+    test('a skipAuth request that ky sends again (a 503 with retry: 1) carries no credential either time (ky 2 runs no beforeRequest hook for its retries)', async ({
+      home,
+      homeAuth,
+    }) => {
+      home.respond('/flaky', 503);
+      const api = withAuth(create(home.url, { retry: 1 }), homeAuth());
+      const error = await caught(api.get('flaky', { context: { skipAuth: true } }));
+      expect(statusOf(error)).toBe(503);
+      expect(
+        home.seen.map((entry) => [entry.path, entry.headers.authorization, entry.headers['x-module-key']]),
+      ).toEqual([
+        ['/flaky', undefined, undefined],
+        ['/flaky', undefined, undefined],
+      ]);
+    });
+
     test('ky’s HTTPError carries no credential: ky’s own Request never holds it (console.log(error) and a deep inspect show none)', async ({
       home,
       homeAuth,

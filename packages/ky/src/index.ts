@@ -67,12 +67,6 @@ type Ky = ((input: Request, options: object) => Promise<Response>) & {
   extend(options: (parent: ParentOptions) => object): unknown;
 };
 
-/** ky 1 calls `beforeRequest` with positional arguments, ky 2 with one state object. */
-const stateOf = (args: unknown[]): HookState => {
-  const [first, options] = args as [HookState | Request, HookOptions];
-  return first instanceof Request ? { request: first, options } : first;
-};
-
 /**
  * Returns `instance.extend(...)` whose requests to the auth's origins carry its credential, and whose auth
  * failures (a 401) are retried once with a fresh credential, whatever the retry settings. Works with ky 1.14+
@@ -126,8 +120,11 @@ export function withAuth<T extends KyLike>(instance: T, auth: AuthLike): T {
   // The options of the call each request belongs to, as the hooks saw them: ky hands its `fetch` the very
   // request its hooks saw last.
   const calls = new WeakMap<Request, HookOptions>();
-  const note = ({ request, options }: HookState): void => {
-    calls.set(request, options);
+  // ky 1 calls `beforeRequest` with positional arguments, ky 2 (and every `beforeRetry`) with one state
+  // object; no rest array nor state object is made for it, on the path of every request.
+  const note = (first: HookState | Request, options?: HookOptions): void => {
+    if (first instanceof Request) calls.set(first, options as HookOptions);
+    else calls.set(first.request, first.options);
   };
   let authed: Ky;
 
@@ -135,8 +132,10 @@ export function withAuth<T extends KyLike>(instance: T, auth: AuthLike): T {
   const sending =
     (inner: FetchFunction): FetchFunction =>
     async (input, init) => {
-      const options = input instanceof Request ? calls.get(input) : undefined;
-      if (!(input instanceof Request) || options?.context?.skipAuth === true) return inner(input, init);
+      if (!(input instanceof Request)) return inner(input, init);
+      const options = calls.get(input);
+      const context = options?.context;
+      if (context?.skipAuth === true) return inner(input, init);
       const { url, method, signal } = input;
       const [headers, fromAuth] = withAuthHeaders(
         input.headers,
@@ -147,11 +146,10 @@ export function withAuth<T extends KyLike>(instance: T, auth: AuthLike): T {
       // A body that came with a Request of your own (not through ky's options) is kept for a hop or a retry.
       const spare = input.body !== null && body == null ? input.clone() : undefined;
       const manual = shouldFollowRedirects(input.redirect);
+      const first: RequestInit = { ...init, headers };
+      if (manual) first.redirect = 'manual';
       let sent: { response: Response; url: string | URL; headers: Headers | Record<string, string> } = {
-        response: await inner(
-          input,
-          manual ? { ...init, headers, redirect: 'manual' } : { ...init, headers },
-        ),
+        response: await inner(input, first),
         url,
         headers,
       };
@@ -170,7 +168,7 @@ export function withAuth<T extends KyLike>(instance: T, auth: AuthLike): T {
         );
       }
       const { response } = sent;
-      if (!options || options.context?.authRetry === true) return response;
+      if (!options || context?.authRetry === true) return response;
       const failed = isAuthFailure(auth, response); // `false` at once for anything but a 4xx
       if (failed === false || !(await failed)) return response;
       // When no new credential can be had, the caller gets ky's HTTPError as usual (`auth` reports why).
@@ -191,7 +189,7 @@ export function withAuth<T extends KyLike>(instance: T, auth: AuthLike): T {
   authed = kyInstance.extend((parent) => ({
     fetch: sending(parent.fetch ?? ((input, init) => globalThis.fetch(input, init))),
     hooks: {
-      beforeRequest: [(...args: unknown[]) => note(stateOf(args))],
+      beforeRequest: [note],
       beforeRetry: [
         (state: HookState) => {
           // An AuthError from `authorize()` already went through core's own retries (and a wrong password
