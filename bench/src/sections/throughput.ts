@@ -155,6 +155,24 @@ async function sample(send: Send, options: ThroughputOptions): Promise<number> {
   return (options.sequential + options.concurrent) / seconds;
 }
 
+/**
+ * One round of a group (a bare client and its adapters), request by request: each request of each member in
+ * turn, the order turning every time, so that whatever else the process does (GC, JIT, a busy neighbour on
+ * the machine) lands on every member alike. Returns each member's requests per second of its own time.
+ */
+async function interleavedRound(group: Live[], count: number): Promise<number[]> {
+  const spent = group.map(() => 0);
+  for (let i = 0; i < count; i++) {
+    for (let j = 0; j < group.length; j++) {
+      const k = (i + j) % group.length;
+      const start = performance.now();
+      await group[k]!.send();
+      spent[k]! += performance.now() - start;
+    }
+  }
+  return spent.map((ms) => count / (ms / 1000));
+}
+
 interface Live {
   contender: Contender;
   send: Send;
@@ -167,7 +185,9 @@ interface Live {
  * Creates every contender on `transport`, takes a warm-up sample of each, then `rounds` timed rounds. A
  * round takes each bare client and its adapters one right after the other (the ratio compares neighbours,
  * not samples taken seconds apart), in the opposite order every other round (so that neither always runs
- * first), each after a full GC (so that no sample pays for its neighbour's garbage).
+ * first). No GC is forced between samples: after a full GC (`--expose-gc`'s `gc()`) a canned fetch took
+ * twice as long for the next few thousand requests (V8 shrinks the young generation), which measured the GC,
+ * not the client.
  */
 async function measureAll(
   url: string,
@@ -175,6 +195,7 @@ async function measureAll(
   options: ThroughputOptions,
   notes: string[],
   label: string,
+  interleave = false,
 ): Promise<Live[]> {
   const live: Live[] = [];
   for (const contender of contenders) {
@@ -191,15 +212,16 @@ async function measureAll(
   const groups = [...new Set(live.map((entry) => entry.contender.baseline))].map((baseline) =>
     live.filter((entry) => entry.contender.baseline === baseline),
   );
-  const gc = (globalThis as { gc?: () => void }).gc;
-  const timed = async (entry: Live) => {
-    gc?.();
-    return sample(entry.send, options);
-  };
+  const timed = (entry: Live) => sample(entry.send, options);
   try {
     for (const entry of live) await timed(entry); // warm-up, not recorded
     for (let round = 0; round < options.rounds; round++) {
       for (const group of groups) {
+        if (interleave) {
+          const perSecond = await interleavedRound(group, options.sequential + options.concurrent);
+          for (const [i, entry] of group.entries()) entry.samples.push(perSecond[i]!);
+          continue;
+        }
         for (const entry of round % 2 === 0 ? group : [...group].reverse()) {
           entry.samples.push(await timed(entry));
         }
@@ -225,8 +247,8 @@ export async function runThroughput(options: ThroughputOptions): Promise<Table[]
       `requests with ${options.concurrency} in flight, to a keep-alive \`node:http\` server on 127.0.0.1 that ` +
       'checks nothing and answers 200 JSON (it runs in a worker thread, so client and server each have a ' +
       `core). ${options.rounds} timed samples per row after one untimed warm-up sample; in each round a ` +
-      'bare client and its adapters run one right after the other, in the opposite order every other round, ' +
-      'each after a full GC; the table shows the median and the spread. Bare clients send a static `Authorization` header; ours ' +
+      'bare client and its adapters run one right after the other, in the opposite order every other round; ' +
+      'the table shows the median and the spread. Bare clients send a static `Authorization` header; ours ' +
       'get it from `auth.authorize()` with a fresh cached token. The ratio is adapter ÷ bare from the same ' +
       'round, median over rounds (1.00x = no measurable cost; lower = slower).',
     ['Client', 'req/s (median)', 'min – max', 'vs bare client'],
@@ -257,12 +279,15 @@ export async function runThroughput(options: ThroughputOptions): Promise<Table[]
   const canned = newTable(
     'overhead-canned',
     'Per-request overhead with no network (µs per request, canned transport)',
-    'The same clients and the same sample shape, but the transport answers at once with a canned 200 JSON ' +
-      '(a fetch function returning a `Response`; for axios, an `adapter` returning a response object), so ' +
-      'the time is all client-side: the HTTP library, its hooks or interceptors, and the auth layer. Each ' +
-      `sample sends ${options.cannedScale}x the requests (${options.cannedScale * options.sequential} + ` +
-      `${options.cannedScale * options.concurrent}), so that it lasts long enough to time. ` +
-      '"Added" is adapter minus bare client within each round, median over rounds.',
+    'The same clients, but the transport answers at once with a canned 200 JSON (a fetch function ' +
+      'returning a `Response`; for axios, an `adapter` returning a response object), so the time is all ' +
+      'client-side: the HTTP library, its hooks or interceptors, and the auth layer. A microsecond or two is ' +
+      'smaller than what a busy machine moves between samples, so here the requests are interleaved: in each ' +
+      `of ${options.rounds} rounds a bare client and its adapters send ` +
+      `${options.cannedScale * (options.sequential + options.concurrent)} requests each, one request of each ` +
+      'in turn (the order turning every time), each request timed on its own, so that GC and a busy ' +
+      'neighbour land on all of them alike. "Added" is adapter minus bare client within each round, median ' +
+      'over rounds.',
     ['Client', 'µs per request (median)', 'min – max', 'added vs bare client'],
   );
   const scaled = {
@@ -270,7 +295,7 @@ export async function runThroughput(options: ThroughputOptions): Promise<Table[]
     sequential: options.sequential * options.cannedScale,
     concurrent: options.concurrent * options.cannedScale,
   };
-  const live = await measureAll('http://127.0.0.1:9', cannedTransport, scaled, canned.notes, 'canned');
+  const live = await measureAll('http://127.0.0.1:9', cannedTransport, scaled, canned.notes, 'canned', true);
   for (const entry of live) {
     const base = baselineOf(live, entry);
     const micros = entry.samples.map((perSecond) => 1e6 / perSecond);
