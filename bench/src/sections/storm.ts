@@ -588,7 +588,8 @@ function buildTable(
       'p50 and p99. "Client busy" is how long the client\'s thread ran JavaScript during the storm wave and ' +
       `the baseline wave (event-loop utilisation${where === 'worker' ? '' : ', the server included here'}): ` +
       "when it is close to the storm's p50, the client's own work per request, not the server, sets the " +
-      'latency. ' +
+      'latency. It is wall time the event loop was not idle, so on a loaded machine it also counts time the ' +
+      'thread waited for a core. ' +
       'Our adapters get only `baseUrl` and a `bearerToken({ accessToken, refreshToken, expiresIn })`, as an app ' +
       'that has been running: its token session started with a first `authorize()` long before the storm, and ' +
       "with it core discovered the provider in the background (Weaviate's discovery and the provider's " +
