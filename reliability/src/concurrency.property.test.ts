@@ -54,10 +54,17 @@ interface Issued {
   readonly expiresAt: number;
 }
 
-// The token manager's code is loaded on an auth object's first use (an API key never needs it). Load it
-// once with the real clock, so that from then on the fake clock alone drives every run.
+// The token manager's code is loaded on an auth object's first use (an API key never needs it), its
+// token-request code with the first token request, and the store key's code with the first shared store.
+// Load all of it once with the real clock, so that from then on the fake clock alone drives every run: a
+// module load is real I/O, which fake time cannot wait for (on a loaded machine, a run that met one had
+// callers that never settled).
 beforeAll(async () => {
-  const auth = createAuth({ baseUrl: BASE, credentials: tokenSource(() => ({ accessToken: 'warm-up' })) });
+  const auth = createAuth({
+    baseUrl: BASE,
+    credentials: tokenSource(() => ({ accessToken: 'warm-up' })),
+    store: memoryStore(),
+  });
   await auth.authorize(URL_);
   await auth.close();
 });

@@ -1,9 +1,11 @@
 import type { TokenProvider, TokenRequest, TokenSet } from '../credentials/credentials.js';
 import { TokenRequestError } from '../errors/token-request-error.js';
-// The token manager loads its token-request code (requests.ts) with its first token request. The tests that
-// use this provider run on fake timers, which cannot wait for a real module load: the code is loaded with
-// this file (like a bundle's chunk that is cached already), so that only the timers decide what runs when.
+// The token manager loads its token-request code (requests.ts) with its first token request, and the store
+// key's code (store-key.ts) with its first shared store. The tests that use this provider run on fake
+// timers, which cannot wait for a real module load: the code is loaded with this file (like a bundle's chunk
+// that is cached already), so that only the timers decide what runs when.
 import '../requests.js';
+import '../store-key.js';
 
 /** A scripted token provider for the token manager's unit tests: counts calls and concurrency. */
 export interface FakeProvider extends TokenProvider {
