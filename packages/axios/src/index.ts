@@ -223,14 +223,17 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
     // `xhr`: the browser follows redirects (and drops `Authorization` on a hop abroad) out of our reach.
     if (!added[0] || adapterName === 'xhr') return send(config);
     const { beforeRedirect, env, fetchOptions } = config;
+    // Of axios' own adapters only `http` and `xhr` carry an `adapterName` (the fetch adapter is made per
+    // config); a function that is not axios' (`asked` itself, or one from an `asked` list) is your own.
     if (adapterName || asked === send || (Array.isArray(asked) && asked.includes(send))) {
       // axios' `http` adapter: follow-redirects calls it before each hop (and an adapter of yours may hand
       // the request to axios' own). A hop to another origin than the hop before loses what fetch drops and
       // every header from auth; then the caller's own hook runs.
+      const dropped = [...crossOriginDropped, ...added];
       config.beforeRedirect = (options, ...rest) => {
         if (!sameOrigin(options.href, state.final ?? url)) {
           for (const name in options.headers) {
-            if ([...crossOriginDropped, ...added].includes(name.toLowerCase())) delete options.headers[name];
+            if (dropped.includes(name.toLowerCase())) delete options.headers[name];
           }
         }
         state.final = options.href;

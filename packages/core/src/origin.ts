@@ -1,5 +1,5 @@
 import { optionError } from './credentials/validate.js';
-import { ConfigurationError } from './errors/configuration-error.js';
+import type { ConfigurationError } from './errors/configuration-error.js';
 import { InsecureTransportError } from './errors/insecure-transport-error.js';
 
 /** `localhost`, `*.localhost`, 127.0.0.0/8 and `[::1]`: hosts where plain http never leaves the machine. */
@@ -32,9 +32,10 @@ export function parseHttpUrl(value: unknown, option: string): URL {
   try {
     url = new URL(value as string | URL);
   } catch (cause) {
-    throw new ConfigurationError(
-      `createAuth(): \`${option}\` is not an absolute URL. Pass the full URL with its scheme, e.g. 'https://my-cluster.weaviate.cloud' or 'http://localhost:8080'.`,
-      { cause },
+    throw optionError(
+      option,
+      "is not an absolute URL. Pass the full URL with its scheme, e.g. 'https://my-cluster.weaviate.cloud' or 'http://localhost:8080'",
+      cause,
     );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {

@@ -20,8 +20,11 @@ export const CANNOT_CARRY =
 export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** The {@link ConfigurationError} of a bad `createAuth()` option: "createAuth(): `<option>` <problem>." */
-export function optionError(option: string, problem: string): ConfigurationError {
-  return new ConfigurationError(`createAuth(): \`${option}\` ${problem}.`);
+export function optionError(option: string, problem: string, cause?: unknown): ConfigurationError {
+  return new ConfigurationError(
+    `createAuth(): \`${option}\` ${problem}.`,
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 /**
