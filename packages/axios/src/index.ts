@@ -69,7 +69,11 @@ const installed = new WeakMap<AxiosInstance, [request: number, response: number]
 const ours = (adapter: unknown): boolean => !!(adapter as { [key]?: true } | undefined)?.[key];
 
 /** The absolute URL axios will request: `baseURL` + `url` unless `url` is absolute (and absolute URLs are allowed). */
-function targetUrl({ url = '', baseURL, allowAbsoluteUrls }: InternalAxiosRequestConfig): string | undefined {
+function targetUrl(
+  url = '',
+  baseURL: string | undefined,
+  allowAbsoluteUrls: boolean | undefined,
+): string | undefined {
   let full = url;
   if (baseURL && (!/^([a-z][a-z\d+\-.]*:)?\/\//i.test(url) || allowAbsoluteUrls === false)) {
     full = url ? `${baseURL.replace(/\/?\/$/, '')}/${url.replace(/^\/+/, '')}` : baseURL;
@@ -177,7 +181,7 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
     // Drop what an earlier attempt added, so that a fresh credential replaces it.
     config.headers.delete(state.added);
     const { url: path, baseURL, allowAbsoluteUrls } = config;
-    const url = targetUrl(config);
+    const url = targetUrl(path, baseURL, allowAbsoluteUrls);
     const credential = url
       ? await auth.authorize(url, { method: config.method, signal: signalOf(config) })
       : {};
