@@ -145,6 +145,25 @@ describe('withAuth(axios instance, auth)', () => {
       ]);
     });
 
+    test('fetch adapter: with maxRedirects: 0 or fetchOptions.redirect "manual" the redirect comes back unfollowed', async ({
+      home,
+      foreign,
+      homeAuth,
+    }) => {
+      home.redirect('/away', `${foreign.url}/landed`, 307);
+      const api = withAuth(
+        axios.create({ baseURL: home.url, adapter: 'fetch', validateStatus: () => true }),
+        homeAuth(),
+      );
+      expect((await api.get('/away', { maxRedirects: 0 })).status).toBe(307);
+      expect((await api.get('/away', { fetchOptions: { redirect: 'manual' } })).status).toBe(307);
+      expect(foreign.seen).toEqual([]);
+      expect(home.seen.map((entry) => entry.headers.authorization)).toEqual([
+        'Bearer home-key',
+        'Bearer home-key',
+      ]);
+    });
+
     test('a header set in defaults after withAuth wins over the extra header', async ({ home, homeAuth }) => {
       const client = withAuth(axios.create({ baseURL: home.url }), homeAuth());
       client.defaults.headers.common['X-Module-Key'] = 'from-defaults';

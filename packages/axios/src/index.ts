@@ -1,3 +1,4 @@
+import type { SentHeaders } from '@auth/core';
 import {
   type AuthLike,
   checkAdapterArguments,
@@ -6,6 +7,7 @@ import {
   isOneShotBody,
   redirectSafeFetch,
   renewAfterUnauthorized,
+  shouldFollowRedirects,
 } from '@auth/core/adapter';
 import axios, {
   type AxiosAdapter,
@@ -42,17 +44,18 @@ type State = {
   asked: InternalAxiosRequestConfig['adapter'];
   /** The URL the credential was asked for. */
   url?: string | undefined;
-  /** The last hop's URL, when redirects were followed by axios' `http` or `fetch` adapter. */
+  /** The last hop's URL, when our fetch followed redirects for axios' `fetch` adapter. */
   final?: string | undefined;
   /** The headers from auth on the request (lower case). */
   added: string[];
 };
 type WithState = InternalAxiosRequestConfig & { [key]?: State };
 /**
- * What axios' fetch adapter's fetch needs about one request, carried in `fetchOptions` as a function: axios
- * copies plain objects there, and the fetch must write to the request's very state.
+ * What axios' fetch adapter's fetch needs about one request, carried in `fetchOptions` as a function (axios
+ * copies plain objects there, and the fetch must write to the request's very state): the fetch to wrap and
+ * how.
  */
-type FetchContext = () => [auth: AuthLike, state: State, fetch: FetchFunction | undefined];
+type FetchContext = () => Parameters<typeof redirectSafeFetch>;
 
 const key = '@auth/axios';
 /**
@@ -62,11 +65,15 @@ const key = '@auth/axios';
  */
 const redacted = `[redacted by ${key}]`;
 const installed = new WeakMap<AxiosInstance, [request: number, response: number]>();
-/** Our adapters: a config that carries one already (a retry, a re-sent config) keeps the one it asked for. */
-const ours = new WeakSet<object>();
+/** Whether an adapter is one of ours: a config that carries one already (a retry, a re-sent config) keeps the one it asked for. */
+const ours = (adapter: unknown): boolean => !!(adapter as { [key]?: true } | undefined)?.[key];
 
 /** The absolute URL axios will request: `baseURL` + `url` unless `url` is absolute (and absolute URLs are allowed). */
-function targetUrl({ url = '', baseURL, allowAbsoluteUrls }: InternalAxiosRequestConfig): string | undefined {
+function targetUrl(
+  url = '',
+  baseURL: string | undefined,
+  allowAbsoluteUrls: boolean | undefined,
+): string | undefined {
   let full = url;
   if (baseURL && (!/^([a-z][a-z\d+\-.]*:)?\/\//i.test(url) || allowAbsoluteUrls === false)) {
     full = url ? `${baseURL.replace(/\/?\/$/, '')}/${url.replace(/^\/+/, '')}` : baseURL;
@@ -74,7 +81,7 @@ function targetUrl({ url = '', baseURL, allowAbsoluteUrls }: InternalAxiosReques
   // An absolute http(s) URL goes as it is: `auth` parses it the way axios does (and remembers the last one).
   if (/^https?:\/\//i.test(full)) return full;
   try {
-    return new URL(full, typeof location === 'undefined' ? undefined : location.href).href;
+    return new URL(full, globalThis.location?.href).href;
   } catch {
     return undefined; // axios reports the bad URL itself
   }
@@ -88,24 +95,6 @@ function sameOrigin(a: unknown, b: unknown): boolean {
   }
 }
 
-/**
- * Hides `request` from `console.log`, `util.inspect` (even with `showHidden`) and `JSON.stringify`; code still
- * reads it.
- */
-function hide(target: { request?: unknown } | undefined): void {
-  let value = target?.request;
-  if (value !== undefined) {
-    Object.defineProperty(target, 'request', {
-      configurable: true,
-      enumerable: false,
-      get: () => value,
-      set: (next) => {
-        value = next;
-      },
-    });
-  }
-}
-
 const signalOf = (config: InternalAxiosRequestConfig): AbortSignal | undefined =>
   config.signal instanceof AbortSignal ? config.signal : undefined;
 
@@ -116,17 +105,8 @@ const signalOf = (config: InternalAxiosRequestConfig): AbortSignal | undefined =
  * `env.fetch` or the global fetch.
  */
 const authFetch: FetchFunction = (input, init) => {
-  const { [key]: context, ...rest } = (init ?? {}) as RequestInit & { [key]?: FetchContext };
-  if (!context) return fetch(input, rest);
-  const [auth, state, inner] = context();
-  return redirectSafeFetch(inner ?? fetch, {
-    adapter: key,
-    auth,
-    fromAuth: () => state.added,
-    onAnswer: (url) => {
-      state.final = url.href;
-    },
-  })(input, rest);
+  const { [key]: context, ...rest } = init as RequestInit & { [key]: FetchContext };
+  return redirectSafeFetch(...context())(input, rest);
 };
 
 /**
@@ -192,23 +172,25 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
   const adapter: AxiosAdapter = async (config: WithState) => {
     const state = config[key];
     let asked = state?.asked ?? instance.defaults.adapter;
-    if (asked == null || ours.has(asked as object)) asked = axios.defaults.adapter;
+    if (asked == null || ours(asked)) asked = axios.defaults.adapter;
+    let send = axios.getAdapter(asked, config);
     // Not through our interceptor (withoutAuth ran meanwhile), or asked to go as it is.
-    if (!state || config.skipAuth) return axios.getAdapter(asked, config)(config);
+    if (!state || config.skipAuth) return send(config);
     // One snapshot: a `URL` object is read here, once; the string is what axios resolves and sends.
     config.url &&= String(config.url);
     // Drop what an earlier attempt added, so that a fresh credential replaces it.
     config.headers.delete(state.added);
-    const url = targetUrl(config);
+    const { url: path, baseURL, allowAbsoluteUrls } = config;
+    const url = targetUrl(path, baseURL, allowAbsoluteUrls);
     const credential = url
-      ? await auth.authorize(url, { method: config.method ?? 'get', signal: signalOf(config) })
+      ? await auth.authorize(url, { method: config.method, signal: signalOf(config) })
       : {};
     const added: string[] = [];
     state.url = url;
     state.final = undefined;
     state.added = added;
     // A request whose URL was changed to point elsewhere while the token was fetched gets nothing.
-    if (targetUrl(config) === url) {
+    if (config.url === path && config.baseURL === baseURL && config.allowAbsoluteUrls === allowAbsoluteUrls) {
       for (const name in credential) {
         // A value we redacted on an error (a config sent again, even one that lost our state) is ours to replace.
         const own = config.headers.get(name);
@@ -218,7 +200,6 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
         }
       }
     }
-    let send = axios.getAdapter(asked, config);
     const { adapterName } = send as { adapterName?: string };
     // `xhr`: the browser follows redirects (and drops `Authorization` on a hop abroad) out of our reach.
     if (!added[0] || adapterName === 'xhr') return send(config);
@@ -227,24 +208,41 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
     // config); a function that is not axios' (`asked` itself, or one from an `asked` list) is your own.
     if (adapterName || asked === send || (Array.isArray(asked) && asked.includes(send))) {
       // axios' `http` adapter: follow-redirects calls it before each hop (and an adapter of yours may hand
-      // the request to axios' own). A hop to another origin than the hop before loses what fetch drops and
-      // every header from auth; then the caller's own hook runs.
+      // the request to axios' own). A hop to another origin than the request's loses what fetch drops and
+      // every header from auth; then the caller's own hook runs. What a hop drops stays dropped on the later
+      // hops (follow-redirects keeps one set of options for the chain), so comparing each hop with the URL the
+      // credential was asked for is enough.
       const dropped = [...crossOriginDropped, ...added];
       config.beforeRedirect = (options, ...rest) => {
-        if (!sameOrigin(options.href, state.final ?? url)) {
+        if (!sameOrigin(options.href, url)) {
           for (const name in options.headers) {
             if (dropped.includes(name.toLowerCase())) delete options.headers[name];
           }
         }
-        state.final = options.href;
         beforeRedirect?.(options, ...rest);
       };
     } else {
-      // axios' fetch adapter: resolved again, for the fetch of ours it reads from `config.env`.
+      // axios' fetch adapter: resolved again, for the fetch of ours it reads from `config.env`. When the request
+      // follows redirects (fetch's default, unless `maxRedirects: 0` or your `fetchOptions.redirect` say
+      // otherwise), axios makes its `Request` with `redirect: 'manual'` and our fetch follows them hop by hop.
+      const follow = config.maxRedirects !== 0 && shouldFollowRedirects(fetchOptions?.redirect);
+      const context: FetchContext = () => [
+        env?.fetch ?? fetch,
+        {
+          adapter: key,
+          auth,
+          redirect: follow ? 'follow' : undefined,
+          fromAuth: () => state.added,
+          onAnswer: (answered) => {
+            state.final = answered.href;
+          },
+        },
+      ];
       config.env = { ...env, fetch: authFetch };
       config.fetchOptions = {
         ...fetchOptions,
-        [key]: () => [auth, state, env?.fetch],
+        ...(follow && { redirect: 'manual' }),
+        [key]: context,
       } as NonNullable<typeof fetchOptions>;
       send = axios.getAdapter(asked, config);
     }
@@ -255,13 +253,13 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
       Object.assign(config, { beforeRedirect, env, fetchOptions });
     }
   };
-  ours.add(adapter);
+  (adapter as { [key]?: true })[key] = true;
 
   const request = instance.interceptors.request.use(
     (config: WithState) => {
       const previous = config[key];
       config[key] = {
-        asked: ours.has(config.adapter as object) ? previous?.asked : config.adapter,
+        asked: ours(config.adapter) ? previous?.asked : config.adapter,
         added: previous?.added ?? [],
       };
       config.adapter = adapter;
@@ -282,16 +280,21 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
     const sent = state?.url;
     if (!sent || config.skipAuth || config.authRetry) return undefined;
     // After redirects the failure may come from another origin (which got no credential): not ours to renew.
-    // (`final`: set by our redirect hooks; else Node's follow-redirects or the browser's XHR tell it.)
+    // (`final`: set by our fetch; else Node's follow-redirects or the browser's XHR tell it.)
     const { request } = response as { request?: { res?: { responseUrl?: string }; responseURL?: string } };
     const url = state.final || request?.res?.responseUrl || request?.responseURL || sent;
-    if (!sameOrigin(url, sent)) return undefined;
-    if (!(await isAuthFailure(auth, { ...response, body: response.data }))) return undefined;
-    // When no new credential can be had, the caller gets axios' error as usual (`auth` reports why).
-    const renewed = await renewAfterUnauthorized(auth, url, config.headers.toJSON(true), {
-      signal: signalOf(config),
-    });
-    if (!renewed || isOneShotBody(config.data)) return undefined; // a stream body cannot be re-sent
+    if (
+      !sameOrigin(url, sent) ||
+      !(await isAuthFailure(auth, { ...response, body: response.data })) ||
+      // When no new credential can be had, the caller gets axios' error as usual (`auth` reports why). The
+      // headers as sent: `AxiosHeaders` reads like a `Headers` (`get(name)`, whatever the case).
+      !(await renewAfterUnauthorized(auth, url, config.headers as SentHeaders, {
+        signal: signalOf(config),
+      })) ||
+      isOneShotBody(config.data) // a stream body cannot be re-sent
+    ) {
+      return undefined;
+    }
     config.authRetry = true;
     return instance.request(config);
   };
@@ -302,13 +305,25 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
     async (error: AxiosError) => {
       const retried = await retry(error?.response);
       if (retried) return retried;
-      // Safe to log: the headers from auth read as redacted, the request (which holds them as sent) is hidden.
-      const { config } = error ?? {};
+      // Safe to log: the headers from auth read as redacted; the request (which holds them as sent) is hidden
+      // from `console.log`, `util.inspect` (even with `showHidden`: a getter is not called) and `JSON.stringify`,
+      // and code still reads it.
+      const { config, response: answer } = error ?? {};
       for (const name of (config as WithState | undefined)?.[key]?.added ?? []) {
         if (config?.headers.has(name)) config.headers.set(name, redacted);
       }
-      hide(error);
-      hide(error?.response);
+      for (const target of [error, answer]) {
+        let value = target?.request as unknown;
+        if (value !== undefined) {
+          Object.defineProperty(target, 'request', {
+            enumerable: false,
+            get: () => value,
+            set: (next) => {
+              value = next;
+            },
+          });
+        }
+      }
       throw error;
     },
   );

@@ -21,6 +21,14 @@ export interface RedirectSafeFetchOptions {
   readonly fromAuth?: FollowRedirectsOptions['fromAuth'] | undefined;
   /** Told the URL that gave the answer: after redirects, the last hop's. */
   readonly onAnswer?: ((url: URL) => void) | undefined;
+  /**
+   * What the caller asked for when the library made its `Request` with `redirect: 'manual'` for this
+   * wrapper (e.g. axios' fetch adapter given `fetchOptions: { redirect: 'manual' }`): `'follow'` has such a
+   * `Request` followed hop by hop as it is, without the copy the wrapper otherwise makes of each `Request`
+   * that follows redirects.
+   * @default the `Request`'s own `redirect`
+   */
+  readonly redirect?: RequestRedirect | undefined;
 }
 
 /**
@@ -30,7 +38,9 @@ export interface RedirectSafeFetchOptions {
  * input, and every request in a browser ({@link shouldFollowRedirects}) go to `fetch` as they are.
  *
  * `init`, the second argument, carries what a `Request` cannot (e.g. Node's `dispatcher`); its `redirect`
- * is ignored (the `Request`'s own says what the caller asked for).
+ * is ignored (the `Request`'s own, or the `redirect` option, says what the caller asked for). A `Request`
+ * that follows redirects is sent as a copy with `redirect: 'manual'` (the fetch it wraps may not read
+ * `init`); one that is `'manual'` already (see the `redirect` option) is sent as it is.
  *
  * @param fetch - the fetch to wrap, e.g. `globalThis.fetch` or the library's `fetch` option.
  * @returns a fetch function that follows redirects safely.
@@ -48,7 +58,7 @@ export interface RedirectSafeFetchOptions {
 export function redirectSafeFetch(fetch: FetchFunction, options: RedirectSafeFetchOptions): FetchFunction {
   const { adapter, auth, onAnswer } = options;
   return async (input, init) => {
-    if (!(input instanceof Request) || !shouldFollowRedirects(input.redirect)) {
+    if (!(input instanceof Request) || !shouldFollowRedirects(options.redirect ?? input.redirect)) {
       const response = await fetch(input, init);
       if (onAnswer)
         answered(onAnswer, response.url || (input instanceof Request ? input.url : String(input)));
@@ -57,7 +67,8 @@ export function redirectSafeFetch(fetch: FetchFunction, options: RedirectSafeFet
     const { redirect: _asked, ...extra } = init ?? {};
     const { signal } = input;
     const spare = input.body ? input.clone() : undefined;
-    const response = await fetch(new Request(input, { redirect: 'manual' }), extra);
+    const manual = input.redirect === 'manual' ? input : new Request(input, { redirect: 'manual' });
+    const response = await fetch(manual, extra);
     const first = { response, url: new URL(input.url), method: input.method, headers: input.headers };
     const last = isRedirect(response)
       ? await followRedirects(first, {

@@ -351,6 +351,26 @@ describe('redirectSafeFetch', () => {
     });
   });
 
+  it('with the redirect option "follow", follows a Request made "manual" for it, sending that very Request', async () => {
+    home.redirect('/out', `${elsewhere.url}/via`, 307);
+    elsewhere.redirect('/via', `${home.url}/back`, 307);
+    const auth = homeAuth();
+    const sent: unknown[] = [];
+    const safeFetch = redirectSafeFetch(
+      (input, init) => {
+        sent.push(input);
+        return fetch(input, init);
+      },
+      { adapter: 'kit-test', auth, redirect: 'follow' },
+    );
+    const request = await authorized(auth, `${home.url}/out`, { redirect: 'manual' });
+    expect((await safeFetch(request)).status).toBe(200);
+    expect(sent).toHaveLength(3);
+    expect(sent[0]).toBe(request); // not a copy
+    expect('authorization' in (elsewhere.seen[0]?.headers ?? {})).toBe(false);
+    expect(home.seen[1]?.headers.authorization).toBe('Bearer home-key');
+  });
+
   it('leaves a Request that asks for redirect "manual" (or "error") alone, and tells the URL it went to', async () => {
     home.redirect('/out', `${elsewhere.url}/via`, 302);
     const { auth, answered, safeFetch } = wrapped();
