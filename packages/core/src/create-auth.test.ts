@@ -1,4 +1,6 @@
-import { inspect } from 'node:util';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { inspect, promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { LeakCheck } from './__test__/leaks.js';
 import { type AuthOptions, createAuth } from './create-auth.js';
@@ -375,5 +377,31 @@ describe('isAuthFailure', () => {
     expect(() => createAuth({ ...base, refreshAhead: -1 })).toThrow(
       /`refreshAhead` must be a number of milliseconds/,
     );
+  });
+});
+
+describe('a failed load of the token manager', () => {
+  // A real child process whose module loader finds no token-manager module the first time (a chunk that
+  // did not load) and finds it the next time: see __test__/failed-load-app.ts.
+  const run = async (scenario: string): Promise<unknown> => {
+    const app = fileURLToPath(new URL('./__test__/failed-load-app.ts', import.meta.url));
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', app, scenario], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+    });
+    return JSON.parse(stdout);
+  };
+
+  it('is not remembered: the next authorize() loads it again and gets its token, and close() resolves', async () => {
+    const [first, second, closed] = (await run('token')) as { error?: string; value?: unknown }[];
+    expect(first?.error).toMatch(/token-manager\.gone/);
+    expect(second).toEqual({ value: { Authorization: 'Bearer token-0123456789' } });
+    expect(closed).toEqual({});
+  });
+
+  it('is not remembered by the scrubber: a static key delivers its 401 reports once the code loads', async () => {
+    expect(await run('scrubber')).toEqual({
+      calls: [{ value: false }, { value: false }],
+      events: ['unauthorized', 'unauthorized'],
+    });
   });
 });

@@ -407,25 +407,34 @@ class AuthClient extends Redacted implements Auth {
           )
         : fixedSession(fixed);
     this.#sessions.set(provider, session);
-    // Once loaded, the session itself: the hot path needs no await.
+    // Once loaded, the session itself: the hot path needs no await. A session that failed to start (its
+    // code did not load: offline for a moment, a deploy replaced the chunks) is forgotten: the next caller
+    // tries again.
     if ('then' in session)
       session.then(
         (loaded) => this.#sessions.set(provider, loaded),
-        () => {},
+        () => this.#sessions.delete(provider),
       );
     return session;
   }
 
   /**
    * The token manager's code, loaded once, and the secret set made with it: a credential with tokens loads
-   * both for its first token request; an API-key app only to scrub an error or a 401 report.
+   * both for its first token request; an API-key app only to scrub an error or a 401 report. A failed load
+   * is not remembered: the next caller tries again.
    */
   #load(): Promise<typeof import('./token-manager.js')> {
-    this.#loading ??= import('./token-manager.js').then((module) => {
-      this.#secrets = new module.SecretSet();
-      for (const value of this.#secretValues) this.#secrets.fix(value);
-      return module;
-    });
+    this.#loading ??= import('./token-manager.js').then(
+      (module) => {
+        this.#secrets = new module.SecretSet();
+        for (const value of this.#secretValues) this.#secrets.fix(value);
+        return module;
+      },
+      (error: unknown) => {
+        this.#loading = undefined;
+        throw error;
+      },
+    );
     return this.#loading;
   }
 
