@@ -218,34 +218,37 @@ class AuthClient extends Redacted implements Auth {
       return url;
     };
     const base = secureUrl(options.baseUrl, 'baseUrl');
-    if (!Array.isArray(allowedOrigins)) throw optionError('allowedOrigins', 'must be an array of URLs');
+    need(Array.isArray(allowedOrigins), 'allowedOrigins', 'must be an array of URLs');
     this.#origins = new Set(
       [base, ...allowedOrigins.map((origin) => secureUrl(origin, 'allowedOrigins[]'))].map(
         (url) => url.origin,
       ),
     );
-    if (typeof credentials?.bind !== 'function' || typeof credentials.kind !== 'string') {
-      throw optionError(
-        'credentials',
-        'is missing. Pass one, e.g. apiKey(key) or oidcPassword({ username, password })',
-      );
+    need(
+      typeof credentials?.bind === 'function' && typeof credentials.kind === 'string',
+      'credentials',
+      'is missing. Pass one, e.g. apiKey(key) or oidcPassword({ username, password })',
+    );
+    need(
+      typeof timeout === 'number' && timeout > 0 && timeout <= MAX_TIMEOUT,
+      'timeout',
+      `must be a number of milliseconds, more than 0 and at most ${MAX_TIMEOUT} (about 24.8 days, the longest a timer waits), e.g. 10000`,
+    );
+    need(
+      refreshAhead === undefined || (typeof refreshAhead === 'number' && refreshAhead >= 0),
+      'refreshAhead',
+      'must be a number of milliseconds (0 or more), e.g. 300000',
+    );
+    const isFunction = (name: string, value: unknown, required?: boolean) =>
+      need(typeof value === 'function' || (!required && value === undefined), name, 'must be a function');
+    isFunction('onEvent', options.onEvent);
+    isFunction('isAuthFailure', options.isAuthFailure);
+    // A store's get, set and delete are required; lock, invalidate and bind optional.
+    if (store !== undefined) {
+      (['get', 'set', 'delete', 'lock', 'invalidate', 'bind'] as const).forEach((method, index) => {
+        isFunction(`store.${method}`, store?.[method], index < 3);
+      });
     }
-    if (!(typeof timeout === 'number' && timeout > 0)) {
-      throw optionError('timeout', 'must be a positive number of milliseconds, e.g. 10000');
-    }
-    if (timeout > MAX_TIMEOUT) {
-      throw optionError(
-        'timeout',
-        `is ${timeout} ms; it can be at most ${MAX_TIMEOUT} ms (about 24.8 days, the longest a timer waits). Pass a number of milliseconds, e.g. 10000`,
-      );
-    }
-    for (const name of ['onEvent', 'isAuthFailure'] as const) {
-      if (!isOptionalFunction(options[name])) throw optionError(name, 'must be a function');
-    }
-    if (!(refreshAhead === undefined || (typeof refreshAhead === 'number' && refreshAhead >= 0))) {
-      throw optionError('refreshAhead', 'must be a number of milliseconds (0 or more), e.g. 300000');
-    }
-    if (store !== undefined) validateStore(store);
     const extraHeaders = validateHeaders(options.headers);
     this.#secretValues.push(...Object.values(extraHeaders));
 
@@ -470,9 +473,6 @@ const noop = () => {};
 /** Where a token goes unless its provider says otherwise. */
 const BEARER = { name: 'Authorization', scheme: 'Bearer' };
 
-/** Whether an option is absent or a function. */
-const isOptionalFunction = (value: unknown) => value === undefined || typeof value === 'function';
-
 /**
  * The token of a credential that can never change and never expires (a static API key), or undefined.
  * Checked once, on first use.
@@ -490,32 +490,27 @@ function fixedSession(token: string): TokenSession {
   return { token: () => token, unauthorized: async () => false, close: nothing, signOut: nothing };
 }
 
-function validateStore(store: TokenStore): void {
-  const has = (method: keyof TokenStore) => typeof store?.[method] === 'function';
-  if (!(has('get') && has('set') && has('delete'))) {
-    throw optionError('store', 'must have get, set and delete methods (see TokenStore)');
-  }
-  for (const method of ['lock', 'invalidate', 'bind'] as const) {
-    if (!isOptionalFunction(store[method])) {
-      throw optionError(`store.${method}`, 'must be a function or absent (see TokenStore)');
-    }
-  }
-}
-
 function validateHeaders(headers: Readonly<Record<string, string>> | undefined): Record<string, string> {
   if (headers === undefined) return {};
-  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) {
-    throw optionError('headers', "must be an object such as { 'X-OpenAI-Api-Key': key }");
-  }
+  need(
+    typeof headers === 'object' && headers && !Array.isArray(headers),
+    'headers',
+    "must be an object such as { 'X-OpenAI-Api-Key': key }",
+  );
   for (const [name, value] of Object.entries(headers)) {
-    if (!HEADER_NAME.test(name)) throw optionError('headers', `has an invalid header name "${name}"`);
-    if (typeof value !== 'string' || /[^\t\u0020-\u007e\u00a0-\u00ff]/.test(value)) {
-      throw new ConfigurationError(
-        `createAuth(): the \`${name}\` header must be a string without line breaks or ${CANNOT_CARRY}.`,
-      );
-    }
+    need(HEADER_NAME.test(name), 'headers', `has an invalid header name "${name}"`);
+    need(
+      typeof value === 'string' && !/[^\t\u0020-\u007e\u00a0-\u00ff]/.test(value),
+      `headers['${name}']`,
+      `must be a string without line breaks or ${CANNOT_CARRY}`,
+    );
   }
   return headers;
+}
+
+/** Throws the {@link ConfigurationError} of `option` unless `ok`. */
+function need(ok: unknown, option: string, problem: string): asserts ok {
+  if (!ok) throw optionError(option, problem);
 }
 
 /**

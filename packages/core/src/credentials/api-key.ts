@@ -54,8 +54,7 @@ export function isWeaviateRead(method: string, url: URL): boolean {
   return method === 'POST' && /\/v1\/(?:graphql(?:\/batch)?|objects\/validate)\/?$/.test(url.pathname);
 }
 
-const hint =
-  'Pass the API key, e.g. apiKey(process.env.WEAVIATE_API_KEY!); if it comes from an environment variable, check that it is set.';
+const hint = 'Pass the API key, e.g. apiKey(process.env.WEAVIATE_API_KEY!): is the environment variable set?';
 
 const checked = (key: unknown, where: string): ApiKeyValue =>
   typeof key === 'function' ? (key as ApiKeyValue) : requireToken(key, where, hint);
@@ -91,7 +90,7 @@ class ApiKeyCredentials extends Redacted implements Credentials {
   bind(env: CredentialEnvironment): TokenProvider {
     if (env.oidc !== undefined) {
       throw new ConfigurationError(
-        'createAuth(): both an API key and `oidc` settings were given. An API key needs no OIDC; remove `oidc`, or use oidcPassword / clientCredentials / bearerToken.',
+        'createAuth(): an API key needs no `oidc` settings: remove them, or use oidcPassword, clientCredentials or bearerToken.',
       );
     }
     const header =
