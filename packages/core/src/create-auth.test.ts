@@ -63,7 +63,7 @@ describe('createAuth validation', () => {
     [
       'a zero timeout',
       { baseUrl: 'http://localhost:8080', credentials: apiKey(key), timeout: 0 },
-      /`timeout` must be a number of milliseconds, more than 0/,
+      /`timeout` must be a number of milliseconds above 0/,
     ],
     [
       'a bad header',

@@ -227,12 +227,12 @@ class AuthClient extends Redacted implements Auth {
     need(
       typeof credentials?.bind === 'function' && typeof credentials.kind === 'string',
       'credentials',
-      'is missing. Pass one, e.g. apiKey(key) or oidcPassword({ username, password })',
+      'is missing. Pass one, e.g. apiKey(key)',
     );
     need(
       typeof timeout === 'number' && timeout > 0 && timeout <= MAX_TIMEOUT,
       'timeout',
-      `must be a number of milliseconds, more than 0 and at most ${MAX_TIMEOUT} (about 24.8 days, the longest a timer waits), e.g. 10000`,
+      `must be a number of milliseconds above 0 and at most ${MAX_TIMEOUT} (about 24.8 days), e.g. 10000`,
     );
     need(
       refreshAhead === undefined || (typeof refreshAhead === 'number' && refreshAhead >= 0),

@@ -19,12 +19,12 @@ export abstract class Redacted {
   }
 
   toString(): string {
-    return `${this.label} ${JSON.stringify(this.describe())}`;
+    return this[inspectSymbol]();
   }
 
   [inspectSymbol](
-    _depth: number,
-    options: unknown,
+    _depth?: number,
+    options?: unknown,
     inspect?: (value: unknown, options: unknown) => string,
   ): string {
     const body = inspect ? inspect(this.describe(), options) : JSON.stringify(this.describe());

@@ -90,13 +90,11 @@ class ApiKeyCredentials extends Redacted implements Credentials {
   bind(env: CredentialEnvironment): TokenProvider {
     if (env.oidc !== undefined) {
       throw new ConfigurationError(
-        'createAuth(): an API key needs no `oidc` settings: remove them, or use oidcPassword, clientCredentials or bearerToken.',
+        'createAuth(): an API key needs no `oidc` settings: remove them, or use an OIDC credential such as oidcPassword().',
       );
     }
-    const header =
-      this.#header.toLowerCase() === 'authorization'
-        ? { name: 'Authorization', scheme: 'Bearer' }
-        : { name: this.#header };
+    // `Authorization` is where a token goes unless said otherwise (as `Bearer <key>`).
+    const header = this.#header.toLowerCase() === 'authorization' ? undefined : { name: this.#header };
     const key = this.#key;
     if (typeof key !== 'object') return keyProvider(key, header);
     const read = { ...keyProvider(key.read, header), role: 'read' };
