@@ -250,7 +250,6 @@ class AuthClient extends Redacted implements Auth {
       });
     }
     const extraHeaders = validateHeaders(options.headers);
-    this.#secretValues.push(...Object.values(extraHeaders));
 
     this.#base = base;
     this.baseUrl = base.href.replace(/\/$/, '');
@@ -279,7 +278,7 @@ class AuthClient extends Redacted implements Auth {
       },
       emit: this.#emit,
     });
-    this.#secretValues.push(...(this.#provider.secrets?.() ?? []));
+    this.#secretValues.push(...Object.values(extraHeaders), ...(this.#provider.secrets?.() ?? []));
   }
 
   async authorize(url: string | URL, init: AuthorizeOptions = {}): Promise<Record<string, string>> {
