@@ -1,4 +1,6 @@
-import { inspect } from 'node:util';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { inspect, promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { LeakCheck } from './__test__/leaks.js';
 import { type AuthOptions, createAuth } from './create-auth.js';
@@ -31,14 +33,22 @@ describe('createAuth validation', () => {
     [
       'a non-URL',
       { baseUrl: 'localhost:8080', credentials: apiKey(key) },
-      /not an absolute URL|must be an http: or https: URL/,
+      /is not an absolute http: or https: URL.*Pass the server's full URL/,
     ],
-    ['garbage', { baseUrl: 'not a url', credentials: apiKey(key) }, /not an absolute URL/],
-    ['ftp', { baseUrl: 'ftp://example.com', credentials: apiKey(key) }, /must be an http: or https: URL/],
+    [
+      'garbage',
+      { baseUrl: 'not a url', credentials: apiKey(key) },
+      /is not an absolute http: or https: URL\./,
+    ],
+    [
+      'ftp',
+      { baseUrl: 'ftp://example.com', credentials: apiKey(key) },
+      /is not an absolute http: or https: URL \(ftp:\)/,
+    ],
     [
       'user info',
       { baseUrl: 'https://u:p@example.com', credentials: apiKey(key) },
-      /must not contain a user name or password/,
+      /must not contain a user name, password/,
     ],
     ['no credentials', { baseUrl: 'http://localhost:8080' }, /`credentials` is missing/],
     [
@@ -48,12 +58,12 @@ describe('createAuth validation', () => {
         credentials: apiKey(key),
         oidc: { issuer: 'https://id.example.com', clientId: 'c' },
       },
-      /both an API key and `oidc`/,
+      /an API key needs no `oidc` settings: remove them/,
     ],
     [
       'a zero timeout',
       { baseUrl: 'http://localhost:8080', credentials: apiKey(key), timeout: 0 },
-      /`timeout` must be a positive/,
+      /`timeout` must be a number of milliseconds above 0/,
     ],
     [
       'a bad header',
@@ -63,17 +73,17 @@ describe('createAuth validation', () => {
     [
       'a header value with a character above U+00FF',
       { baseUrl: 'http://localhost:8080', credentials: apiKey(key), headers: { 'X-A': 'sk-\u20ac-1' } },
-      /the `X-A` header .*a character an HTTP header cannot carry/,
+      /`headers\['X-A'\]` must be a string .*a character an HTTP header cannot carry/,
     ],
     [
       'a timeout of 2^31 ms (a timer would fire after 1 ms)',
       { baseUrl: 'http://localhost:8080', credentials: apiKey(key), timeout: 2 ** 31 },
-      /`timeout` is 2147483648 ms; it can be at most 2147483647 ms/,
+      /`timeout` must be .*at most 2147483647 \(about 24.8 days/,
     ],
     [
       'a timeout of a year',
       { baseUrl: 'http://localhost:8080', credentials: apiKey(key), timeout: 365 * 24 * 3600 * 1000 },
-      /it can be at most 2147483647 ms/,
+      /at most 2147483647 \(about 24.8 days/,
     ],
     [
       'a bad origin',
@@ -375,5 +385,31 @@ describe('isAuthFailure', () => {
     expect(() => createAuth({ ...base, refreshAhead: -1 })).toThrow(
       /`refreshAhead` must be a number of milliseconds/,
     );
+  });
+});
+
+describe('a failed load of the token manager', () => {
+  // A real child process whose module loader finds no token-manager module the first time (a chunk that
+  // did not load) and finds it the next time: see __test__/failed-load-app.ts.
+  const run = async (scenario: string): Promise<unknown> => {
+    const app = fileURLToPath(new URL('./__test__/failed-load-app.ts', import.meta.url));
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', app, scenario], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+    });
+    return JSON.parse(stdout);
+  };
+
+  it('is not remembered: the next authorize() loads it again and gets its token, and close() resolves', async () => {
+    const [first, second, closed] = (await run('token')) as { error?: string; value?: unknown }[];
+    expect(first?.error).toMatch(/token-manager\.gone/);
+    expect(second).toEqual({ value: { Authorization: 'Bearer token-0123456789' } });
+    expect(closed).toEqual({});
+  });
+
+  it('is not remembered by the scrubber: a static key delivers its 401 reports once the code loads', async () => {
+    expect(await run('scrubber')).toEqual({
+      calls: [{ value: false }, { value: false }],
+      events: ['unauthorized', 'unauthorized'],
+    });
   });
 });

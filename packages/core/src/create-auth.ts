@@ -218,36 +218,38 @@ class AuthClient extends Redacted implements Auth {
       return url;
     };
     const base = secureUrl(options.baseUrl, 'baseUrl');
-    if (!Array.isArray(allowedOrigins)) throw optionError('allowedOrigins', 'must be an array of URLs');
+    need(Array.isArray(allowedOrigins), 'allowedOrigins', 'must be an array of URLs');
     this.#origins = new Set(
       [base, ...allowedOrigins.map((origin) => secureUrl(origin, 'allowedOrigins[]'))].map(
         (url) => url.origin,
       ),
     );
-    if (typeof credentials?.bind !== 'function' || typeof credentials.kind !== 'string') {
-      throw optionError(
-        'credentials',
-        'is missing. Pass one, e.g. apiKey(key) or oidcPassword({ username, password })',
-      );
+    need(
+      typeof credentials?.bind === 'function' && typeof credentials.kind === 'string',
+      'credentials',
+      'is missing. Pass one, e.g. apiKey(key)',
+    );
+    need(
+      typeof timeout === 'number' && timeout > 0 && timeout <= MAX_TIMEOUT,
+      'timeout',
+      `must be a number of milliseconds above 0 and at most ${MAX_TIMEOUT} (about 24.8 days), e.g. 10000`,
+    );
+    need(
+      refreshAhead === undefined || (typeof refreshAhead === 'number' && refreshAhead >= 0),
+      'refreshAhead',
+      'must be a number of milliseconds (0 or more), e.g. 300000',
+    );
+    const isFunction = (name: string, value: unknown, required?: boolean) =>
+      need(typeof value === 'function' || (!required && value === undefined), name, 'must be a function');
+    isFunction('onEvent', options.onEvent);
+    isFunction('isAuthFailure', options.isAuthFailure);
+    // A store's get, set and delete are required; lock, invalidate and bind optional.
+    if (store !== undefined) {
+      (['get', 'set', 'delete', 'lock', 'invalidate', 'bind'] as const).forEach((method, index) => {
+        isFunction(`store.${method}`, store?.[method], index < 3);
+      });
     }
-    if (!(typeof timeout === 'number' && timeout > 0)) {
-      throw optionError('timeout', 'must be a positive number of milliseconds, e.g. 10000');
-    }
-    if (timeout > MAX_TIMEOUT) {
-      throw optionError(
-        'timeout',
-        `is ${timeout} ms; it can be at most ${MAX_TIMEOUT} ms (about 24.8 days, the longest a timer waits). Pass a number of milliseconds, e.g. 10000`,
-      );
-    }
-    for (const name of ['onEvent', 'isAuthFailure'] as const) {
-      if (!isOptionalFunction(options[name])) throw optionError(name, 'must be a function');
-    }
-    if (!(refreshAhead === undefined || (typeof refreshAhead === 'number' && refreshAhead >= 0))) {
-      throw optionError('refreshAhead', 'must be a number of milliseconds (0 or more), e.g. 300000');
-    }
-    if (store !== undefined) validateStore(store);
     const extraHeaders = validateHeaders(options.headers);
-    this.#secretValues.push(...Object.values(extraHeaders));
 
     this.#base = base;
     this.baseUrl = base.href.replace(/\/$/, '');
@@ -276,7 +278,7 @@ class AuthClient extends Redacted implements Auth {
       },
       emit: this.#emit,
     });
-    this.#secretValues.push(...(this.#provider.secrets?.() ?? []));
+    this.#secretValues.push(...Object.values(extraHeaders), ...(this.#provider.secrets?.() ?? []));
   }
 
   async authorize(url: string | URL, init: AuthorizeOptions = {}): Promise<Record<string, string>> {
@@ -407,25 +409,34 @@ class AuthClient extends Redacted implements Auth {
           )
         : fixedSession(fixed);
     this.#sessions.set(provider, session);
-    // Once loaded, the session itself: the hot path needs no await.
+    // Once loaded, the session itself: the hot path needs no await. A session that failed to start (its
+    // code did not load: offline for a moment, a deploy replaced the chunks) is forgotten: the next caller
+    // tries again.
     if ('then' in session)
       session.then(
         (loaded) => this.#sessions.set(provider, loaded),
-        () => {},
+        () => this.#sessions.delete(provider),
       );
     return session;
   }
 
   /**
    * The token manager's code, loaded once, and the secret set made with it: a credential with tokens loads
-   * both for its first token request; an API-key app only to scrub an error or a 401 report.
+   * both for its first token request; an API-key app only to scrub an error or a 401 report. A failed load
+   * is not remembered: the next caller tries again.
    */
   #load(): Promise<typeof import('./token-manager.js')> {
-    this.#loading ??= import('./token-manager.js').then((module) => {
-      this.#secrets = new module.SecretSet();
-      for (const value of this.#secretValues) this.#secrets.fix(value);
-      return module;
-    });
+    this.#loading ??= import('./token-manager.js').then(
+      (module) => {
+        this.#secrets = new module.SecretSet();
+        for (const value of this.#secretValues) this.#secrets.fix(value);
+        return module;
+      },
+      (error: unknown) => {
+        this.#loading = undefined;
+        throw error;
+      },
+    );
     return this.#loading;
   }
 
@@ -461,9 +472,6 @@ const noop = () => {};
 /** Where a token goes unless its provider says otherwise. */
 const BEARER = { name: 'Authorization', scheme: 'Bearer' };
 
-/** Whether an option is absent or a function. */
-const isOptionalFunction = (value: unknown) => value === undefined || typeof value === 'function';
-
 /**
  * The token of a credential that can never change and never expires (a static API key), or undefined.
  * Checked once, on first use.
@@ -481,32 +489,27 @@ function fixedSession(token: string): TokenSession {
   return { token: () => token, unauthorized: async () => false, close: nothing, signOut: nothing };
 }
 
-function validateStore(store: TokenStore): void {
-  const has = (method: keyof TokenStore) => typeof store?.[method] === 'function';
-  if (!(has('get') && has('set') && has('delete'))) {
-    throw optionError('store', 'must have get, set and delete methods (see TokenStore)');
-  }
-  for (const method of ['lock', 'invalidate', 'bind'] as const) {
-    if (!isOptionalFunction(store[method])) {
-      throw optionError(`store.${method}`, 'must be a function or absent (see TokenStore)');
-    }
-  }
-}
-
 function validateHeaders(headers: Readonly<Record<string, string>> | undefined): Record<string, string> {
   if (headers === undefined) return {};
-  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) {
-    throw optionError('headers', "must be an object such as { 'X-OpenAI-Api-Key': key }");
-  }
+  need(
+    typeof headers === 'object' && headers && !Array.isArray(headers),
+    'headers',
+    "must be an object such as { 'X-OpenAI-Api-Key': key }",
+  );
   for (const [name, value] of Object.entries(headers)) {
-    if (!HEADER_NAME.test(name)) throw optionError('headers', `has an invalid header name "${name}"`);
-    if (typeof value !== 'string' || /[^\t\u0020-\u007e\u00a0-\u00ff]/.test(value)) {
-      throw new ConfigurationError(
-        `createAuth(): the \`${name}\` header must be a string without line breaks or ${CANNOT_CARRY}.`,
-      );
-    }
+    need(HEADER_NAME.test(name), 'headers', `has an invalid header name "${name}"`);
+    need(
+      typeof value === 'string' && !/[^\t\u0020-\u007e\u00a0-\u00ff]/.test(value),
+      `headers['${name}']`,
+      `must be a string without line breaks or ${CANNOT_CARRY}`,
+    );
   }
   return headers;
+}
+
+/** Throws the {@link ConfigurationError} of `option` unless `ok`. */
+function need(ok: unknown, option: string, problem: string): asserts ok {
+  if (!ok) throw optionError(option, problem);
 }
 
 /**

@@ -22,32 +22,26 @@ export function assertSecureTransport(url: URL, allowInsecureHttp: boolean, what
 
 /** Parses a `baseUrl` or allowed origin; a clear {@link ConfigurationError} for anything unusable. */
 export function parseHttpUrl(value: unknown, option: string): URL {
-  if (value === undefined || value === null || value === '') {
-    throw optionError(
-      option,
-      `is missing. Pass the server's URL, e.g. \`${option}: 'https://my-cluster.weaviate.cloud'\``,
-    );
-  }
-  let url: URL;
+  let url: URL | undefined;
+  let cause: unknown;
   try {
     url = new URL(value as string | URL);
-  } catch (cause) {
+  } catch (error) {
+    cause = error;
+  }
+  if (!url || !/^https?:$/.test(url.protocol)) {
     throw optionError(
       option,
-      "is not an absolute URL. Pass the full URL with its scheme, e.g. 'https://my-cluster.weaviate.cloud' or 'http://localhost:8080'",
+      `${value == null || value === '' ? 'is missing' : `is not an absolute http: or https: URL${url ? ` (${url.protocol})` : ''}`}. Pass the server's full URL, e.g. 'https://my-cluster.weaviate.cloud' or 'http://localhost:8080'`,
       cause,
     );
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw optionError(option, `must be an http: or https: URL, got ${url.protocol}`);
-  }
-  if (url.username || url.password) {
+  if (url.username || url.password || url.search || url.hash) {
     throw optionError(
       option,
-      'must not contain a user name or password; pass them through `credentials` instead',
+      'must not contain a user name, password, query string or fragment (credentials go in `credentials`)',
     );
   }
-  if (url.search || url.hash) throw optionError(option, 'must not contain a query string or fragment');
   return url;
 }
 

@@ -19,20 +19,18 @@ export abstract class Redacted {
   }
 
   toString(): string {
-    return `${this.label} ${JSON.stringify(this.describe())}`;
+    return this[inspectSymbol]();
   }
 
   [inspectSymbol](
-    _depth: number,
-    options: unknown,
+    _depth?: number,
+    options?: unknown,
     inspect?: (value: unknown, options: unknown) => string,
   ): string {
     const body = inspect ? inspect(this.describe(), options) : JSON.stringify(this.describe());
     return `${this.label} ${body}`;
   }
 }
-
-const keptFields = ['code', 'status', 'error', 'error_description'] as const;
 
 /**
  * A copy of `cause` that is safe to keep on an error: name, message, stack, and the primitive `code`,
@@ -42,21 +40,16 @@ const keptFields = ['code', 'status', 'error', 'error_description'] as const;
  */
 export function safeCause(cause: unknown, depth = 0): unknown {
   if (!(cause instanceof Error) || depth > 4) return undefined;
-  if (isOwnError(cause)) return cause;
+  const fields = cause as unknown as Record<string, unknown>;
+  const { code } = fields;
+  // One of ours: an AuthError subclass (a plain Error with an AUTH_ code is copied like any other).
+  if (typeof code === 'string' && code.startsWith('AUTH_') && cause.constructor !== Error) return cause;
   const inner = safeCause(cause.cause, depth + 1);
   const copy = new Error(cause.message, inner === undefined ? undefined : { cause: inner });
-  copy.name = cause.name;
-  if (cause.stack !== undefined) copy.stack = cause.stack;
-  for (const field of keptFields) {
-    const value: unknown = (cause as unknown as Record<string, unknown>)[field];
-    if (typeof value === 'string' || typeof value === 'number') {
-      Object.defineProperty(copy, field, { value, enumerable: true, writable: true, configurable: true });
-    }
+  const kept = copy as unknown as Record<string, unknown>;
+  for (const field of ['name', 'stack', 'code', 'status', 'error', 'error_description']) {
+    const value = fields[field];
+    if (typeof value === 'string' || typeof value === 'number') kept[field] = value;
   }
   return copy;
-}
-
-function isOwnError(error: Error): boolean {
-  const code: unknown = (error as { code?: unknown }).code;
-  return typeof code === 'string' && code.startsWith('AUTH_') && error.constructor !== Error;
 }

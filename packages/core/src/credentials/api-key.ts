@@ -54,8 +54,7 @@ export function isWeaviateRead(method: string, url: URL): boolean {
   return method === 'POST' && /\/v1\/(?:graphql(?:\/batch)?|objects\/validate)\/?$/.test(url.pathname);
 }
 
-const hint =
-  'Pass the API key, e.g. apiKey(process.env.WEAVIATE_API_KEY!); if it comes from an environment variable, check that it is set.';
+const hint = 'Pass the API key, e.g. apiKey(process.env.WEAVIATE_API_KEY!): is the environment variable set?';
 
 const checked = (key: unknown, where: string): ApiKeyValue =>
   typeof key === 'function' ? (key as ApiKeyValue) : requireToken(key, where, hint);
@@ -91,13 +90,11 @@ class ApiKeyCredentials extends Redacted implements Credentials {
   bind(env: CredentialEnvironment): TokenProvider {
     if (env.oidc !== undefined) {
       throw new ConfigurationError(
-        'createAuth(): both an API key and `oidc` settings were given. An API key needs no OIDC; remove `oidc`, or use oidcPassword / clientCredentials / bearerToken.',
+        'createAuth(): an API key needs no `oidc` settings: remove them, or use an OIDC credential such as oidcPassword().',
       );
     }
-    const header =
-      this.#header.toLowerCase() === 'authorization'
-        ? { name: 'Authorization', scheme: 'Bearer' }
-        : { name: this.#header };
+    // `Authorization` is where a token goes unless said otherwise (as `Bearer <key>`).
+    const header = this.#header.toLowerCase() === 'authorization' ? undefined : { name: this.#header };
     const key = this.#key;
     if (typeof key !== 'object') return keyProvider(key, header);
     const read = { ...keyProvider(key.read, header), role: 'read' };

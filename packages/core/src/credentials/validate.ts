@@ -38,14 +38,10 @@ export function requireToken(value: unknown, where: string, hint: string): strin
       `${where} is ${value === undefined ? 'missing' : typeof value !== 'string' ? `a ${typeof value}, not a string` : 'empty'}. ${hint}`,
     );
   }
-  if (WHITESPACE_OR_CONTROL.test(value)) {
-    throw new ConfigurationError(
-      `${where} contains whitespace or control characters (a trailing newline?). Trim the value before passing it.`,
-    );
-  }
+  // Whitespace and control characters are characters a header cannot carry too: the message names the usual one.
   if (NOT_IN_A_HEADER.test(value)) {
     throw new ConfigurationError(
-      `${where} contains ${CANNOT_CARRY}. Pass the value exactly as it was issued.`,
+      `${where} contains ${WHITESPACE_OR_CONTROL.test(value) ? 'whitespace or control characters (a trailing newline?). Trim it' : `${CANNOT_CARRY}. Pass it exactly as it was issued`}.`,
     );
   }
   return value;

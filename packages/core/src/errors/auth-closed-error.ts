@@ -7,7 +7,7 @@ export class AuthClosedError extends AuthError {
   override name = 'AuthClosedError';
 
   constructor(
-    message = 'This auth object was closed; it gives out no more credentials. Create a new one with createAuth().',
+    message = 'This auth object was closed: create a new one with createAuth().',
     code = 'AUTH_CLOSED',
   ) {
     super(message, code);

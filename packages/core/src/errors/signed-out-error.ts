@@ -9,7 +9,7 @@ export class SignedOutError extends AuthClosedError {
 
   constructor() {
     super(
-      'This auth object was signed out: its token was revoked and forgotten. Create a new one with createAuth() to sign in again.',
+      'This auth object was signed out: create a new one with createAuth() to sign in again.',
       'AUTH_SIGNED_OUT',
     );
   }
