@@ -190,15 +190,30 @@ export function findings(tables: Map<string, Table>): {
             `${fmtMs(variantP99, true)}${variantP99 <= p99 + 50 ? `, close to ${name}'s` : ''}.`,
         );
       }
-      const peerBusy = busy(name);
-      if (defined(ourBusy) && defined(peerBusy)) {
-        const busier = ourBusy > peerBusy * 1.15;
+      const cpu = (who: string, what = 'cpu per request') => value(who, what) * 1000;
+      const ourCpu = median(ourNames.map((ours) => cpu(ours)));
+      const peerCpu = cpu(name);
+      if (defined(ourCpu) && defined(peerCpu)) {
+        // The client in a process of its own: its CPU time per request, storm and baseline.
+        const ourBaseCpu = median(ourNames.map((ours) => cpu(ours, 'base cpu per request')));
+        const besideCpu = median(ourNames.map((ours) => cpu(ours, 'beside badgateway cpu per request')));
         parts.push(
-          `The client's thread was busy ${fmtMs(ourBusy)} during our adapters' storms (median; ` +
-            `${fmtMs(ourBaseBusy)} for the same number of bare requests) and ${fmtMs(peerBusy)} during ` +
-            `${name}'s (${fmtMs(value(name, 'base busy'))} bare): ` +
-            (busier ? lossReasons.stormBusier : lossReasons.stormNotBusier),
+          `The client's process used ${fmtInt(ourCpu)} µs of CPU per request in our adapters' storms (median; ` +
+            `${fmtInt(ourBaseCpu)} µs per bare request in the baseline) and ${fmtInt(peerCpu)} µs in ` +
+            `${name}'s (${fmtInt(cpu(name, 'base cpu per request'))} µs bare; ${fmtInt(besideCpu)} µs in the ` +
+            `runs beside ours): ${ourCpu > peerCpu * 1.1 ? lossReasons.stormCpuMore : lossReasons.stormCpuSame}`,
         );
+      } else {
+        const peerBusy = busy(name);
+        if (defined(ourBusy) && defined(peerBusy)) {
+          const busier = ourBusy > peerBusy * 1.15;
+          parts.push(
+            `The client's thread was busy ${fmtMs(ourBusy)} during our adapters' storms (median; ` +
+              `${fmtMs(ourBaseBusy)} for the same number of bare requests) and ${fmtMs(peerBusy)} during ` +
+              `${name}'s (${fmtMs(value(name, 'base busy'))} bare): ` +
+              (busier ? lossReasons.stormBusier : lossReasons.stormNotBusier),
+          );
+        }
       }
       losses.push(parts.join(' '));
     }
@@ -351,6 +366,13 @@ const lossReasons = {
     'when our single refresh ends, its 250–300 waiting callers resume in one burst (6–28 ms of the thread). ' +
     'The rest of the gap was not explained on this shared 2-core machine, where a round moves by hundreds of ' +
     'milliseconds.',
+  stormCpuMore:
+    'the client does more work per request with ours. A CPU profile of the client process says where (see ' +
+    'the storm notes).',
+  stormCpuSame:
+    'about the same work per request, so the latency difference is in how the waits line up (when the ' +
+    'retries queue behind the rest of the stale wave in the socket pool) and in the noise of this shared ' +
+    'machine.',
   stormNotBusier:
     'about as busy, so the client does no more work with ours; the difference is in how the waits line up ' +
     '(when the retries queue behind the rest of the stale wave in the socket pool) and in the noise of this ' +
