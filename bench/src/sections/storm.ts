@@ -364,10 +364,14 @@ function buildTable(
     '`http.Agent({ maxSockets })`), the rest queue in the client, as with any connection pool. "Token calls" is ' +
     'every POST to the provider\'s token endpoint during the storm (`stats.tokenRequests`); "discovery" is GETs ' +
     'of `/v1/.well-known/openid-configuration`. "Baseline" is a wave of the same size sent just before through ' +
-    'the same transport without any auth layer, carrying a valid token; "added" is storm minus baseline, at ' +
-    'p50 and p99. ';
+    'the same client without the auth layer, carrying a valid token (our adapters: the same library, ky, axios, ' +
+    'graphql-request or fetch, with the same timeout; @badgateway, the "(variant)" row and weaviate-client: the ' +
+    'pooled fetch with the same `AbortSignal.timeout()`; axios-auth-refresh: bare axios); "added" is storm ' +
+    'minus baseline, at p50 and p99: what the auth layer and the 401 cost, not what ky or graphql-request ' +
+    'cost over plain fetch. ';
   const ourSetup =
-    'Our adapters get only `baseUrl` and a `bearerToken({ accessToken, refreshToken, expiresIn })`, as an app ' +
+    'Our adapters get only `baseUrl` and a `bearerToken({ accessToken, refreshToken, expiresIn })` (no ' +
+    '`onEvent` listener), as an app ' +
     'that has been running: its token session started with a first `authorize()` before the storm, and ' +
     "with it core discovered the provider in the background (Weaviate's discovery and the provider's " +
     'metadata, two GETs), so the refresh in the storm is the token POST alone and "discovery" counts none ' +

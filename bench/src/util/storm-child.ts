@@ -14,6 +14,28 @@ import {
 import type { ChildCommand, ChildReply } from './storm-process.js';
 
 const { specs, fetchBare } = contenders();
+/** `BENCH_CPU_PROF=<dir>`: a V8 CPU profile of each wave (and of nothing else) is written there. */
+const profileDir = process.env.BENCH_CPU_PROF;
+let waves = 0;
+
+/** Runs `work` under the V8 CPU profiler when BENCH_CPU_PROF is set, and writes `<dir>/<label>.cpuprofile`. */
+async function profiled<T>(label: string, work: () => Promise<T>): Promise<T> {
+  if (!profileDir) return work();
+  const { Session } = await import('node:inspector/promises');
+  const { writeFile } = await import('node:fs/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await work();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    const file = `${profileDir}/${process.pid}-${String(++waves).padStart(2, '0')}-${label}.cpuprofile`;
+    await writeFile(file, JSON.stringify(profile));
+  }
+}
 let current: { subject: Subject; bare: (token: string) => Promise<unknown>; count: number } | undefined;
 
 async function handle(command: ChildCommand): Promise<unknown> {
@@ -29,27 +51,21 @@ async function handle(command: ChildCommand): Promise<unknown> {
       if (!subject) throw new Error(`storm child: no client named ${name}`);
       current = { subject, bare: (spec?.bare ?? fetchBare)(server, pool), count };
       // Ours: the token session started and the provider was discovered, as in an app that has been running.
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        subject.ready,
-        new Promise((resolve) => {
-          timer = setTimeout(resolve, 10_000);
-        }),
-      ]);
-      clearTimeout(timer);
+      await subject.ready;
       return null;
     }
     case 'baseline': {
       if (!current) throw new Error('storm child: baseline before prepare');
-      const { bare } = current;
-      return summarize(await timedWave(current.count, () => bare(command.token)));
+      const { bare, count } = current;
+      return summarize(await profiled('baseline', () => timedWave(count, () => bare(command.token))));
     }
     case 'storm': {
       if (!current) throw new Error('storm child: storm before prepare');
       debugEvents.clear();
       markStormStart();
-      const result = summarize(await timedWave(current.count, current.subject.send));
-      await current.subject.close();
+      const { subject, count } = current;
+      const result = summarize(await profiled('storm', () => timedWave(count, subject.send)));
+      await subject.close();
       current = undefined;
       return { ...result, events: [...debugEvents] };
     }

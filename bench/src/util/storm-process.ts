@@ -49,12 +49,8 @@ export interface StormChild {
  */
 export async function forkStormChild(): Promise<StormChild> {
   const file = fileURLToPath(new URL('./storm-child.ts', import.meta.url));
-  // BENCH_CPU_PROF=<dir>: each client process writes a V8 CPU profile there when it exits.
-  const profile = process.env.BENCH_CPU_PROF
-    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
-    : [];
   const child: ChildProcess = fork(file, [], {
-    execArgv: ['--conditions=@auth/source', '--import', import.meta.resolve('tsx'), ...profile],
+    execArgv: ['--conditions=@auth/source', '--import', import.meta.resolve('tsx')],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
