@@ -149,7 +149,10 @@ export function findings(tables: Map<string, Table>): {
       .map((key) => key.slice(0, -' token calls'.length));
     const value = (name: string, what: string) => pick(storm, `${name} ${what}`) ?? Number.NaN;
     const ourNames = names.filter((name) => name.startsWith('@auth/'));
-    const peerNames = names.filter((name) => !name.startsWith('@auth/') && !name.startsWith('(variant)'));
+    // The "under" rows (@badgateway under ky or graphql-request) are partners in the table, not headline peers.
+    const peerNames = names.filter(
+      (name) => !name.startsWith('@auth/') && !name.startsWith('(variant)') && !name.includes('` under '),
+    );
     const variant = names.find((name) => name.startsWith('(variant)'));
     const ourCalls = ourNames.map((name) => value(name, 'token calls'));
     const ourFailed = ourNames.reduce((sum, name) => sum + value(name, 'failed'), 0);

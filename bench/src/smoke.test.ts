@@ -94,7 +94,7 @@ describe('bench --smoke', () => {
         // Each 401-storm client ran in a process of its own, which measured its CPU time in both waves, and
         // each of ours ran beside @badgateway.
         const names = values(storm, ' token calls').map(([key]) => key.slice(0, -' token calls'.length));
-        expect(names, id).toHaveLength(9);
+        expect(names, id).toHaveLength(12); // 6 of ours, 3 peers, @badgateway under ky 1, ky 2, graphql-request
         for (const name of names) {
           for (const what of ['cpu', 'base cpu', 'cpu per request', 'base cpu per request']) {
             expect(storm.data[`${name} ${what}`], `${id} ${name} ${what}`).toBeGreaterThan(0);

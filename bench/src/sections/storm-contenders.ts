@@ -4,6 +4,7 @@
 import { performance as nodePerformance } from 'node:perf_hooks';
 import { type Auth, type AuthEvent, bearerToken, createAuth, tokenSource } from '@auth/core';
 import { withAuth as withFetchAuth } from '@auth/fetch';
+import type { AdapterName } from '@auth/test-utils/clients';
 import { OAuth2Client as BadgatewayClient, OAuth2Fetch } from '@badgateway/oauth2-client';
 import axios, { type AxiosInstance } from 'axios';
 import { createAuthRefresh } from 'axios-auth-refresh';
@@ -137,6 +138,37 @@ async function ok(response: Response): Promise<unknown> {
   return response.arrayBuffer();
 }
 
+/** The row of @badgateway's `OAuth2Fetch` under the client of one of our adapters (ky, graphql-request). */
+export function badgatewayUnder(adapter: AdapterName): string {
+  return `${badgatewayName} under ${adapter}`;
+}
+
+/** @badgateway's `OAuth2Fetch` middleware around one stale token (told `expiresIn`), handed the token endpoint. */
+function badgatewayMiddleware(server: ServerInfo, tokens: IssuedTokens, expiresIn: number) {
+  const issuedAt = Date.now();
+  const client = new BadgatewayClient({
+    server: server.issuer,
+    clientId: server.clientId,
+    tokenEndpoint: server.tokenEndpoint,
+  });
+  const wrapper = new OAuth2Fetch({
+    client,
+    getStoredToken: () => ({
+      accessToken: tokens.accessToken,
+      refreshToken: tokens.refreshToken,
+      expiresAt: issuedAt + expiresIn * 1000,
+    }),
+    getNewToken: () =>
+      client.password({
+        username: server.user.username,
+        password: server.user.password,
+        scope: ['openid', 'offline_access'],
+      }),
+    scheduleRefresh: false,
+  });
+  return wrapper.mw();
+}
+
 /** Our adapters and the peers, plus the bare pooled fetch (the weaviate-client row's baseline uses it too). */
 export function contenders(): { specs: ContenderSpec[]; fetchBare: ContenderSpec['bare'] } {
   const ourAxiosAgent: { current?: ReturnType<typeof pooledAgent> } = {};
@@ -168,10 +200,11 @@ export function contenders(): { specs: ContenderSpec[]; fetchBare: ContenderSpec
     auth: Auth | undefined,
     server: ServerInfo,
     pool: number,
+    fetch: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response> = limited(pool),
   ) => {
     ourAxiosAgent.current ??= pooledAgent(pool);
     const client = adapter.create(auth, server.url, {
-      fetch: limited(pool),
+      fetch,
       axios: { httpAgent: ourAxiosAgent.current },
       timeout: clientTimeoutMs,
     });
@@ -286,28 +319,7 @@ export function contenders(): { specs: ContenderSpec[]; fetchBare: ContenderSpec
       name: badgatewayName,
       ours: false,
       create: (server, tokens, expiresIn, _scenario, pool) => {
-        const issuedAt = Date.now();
-        const client = new BadgatewayClient({
-          server: server.issuer,
-          clientId: server.clientId,
-          tokenEndpoint: server.tokenEndpoint,
-        });
-        const wrapper = new OAuth2Fetch({
-          client,
-          getStoredToken: () => ({
-            accessToken: tokens.accessToken,
-            refreshToken: tokens.refreshToken,
-            expiresAt: issuedAt + expiresIn * 1000,
-          }),
-          getNewToken: () =>
-            client.password({
-              username: server.user.username,
-              password: server.user.password,
-              scope: ['openid', 'offline_access'],
-            }),
-          scheduleRefresh: false,
-        });
-        const middleware = wrapper.mw();
+        const middleware = badgatewayMiddleware(server, tokens, expiresIn);
         const next = limited(pool);
         return {
           // OAuth2Fetch.fetch() is mw() with the global fetch as `next`; here `next` is the same pooled fetch.
@@ -323,6 +335,29 @@ export function contenders(): { specs: ContenderSpec[]; fetchBare: ContenderSpec
       },
       bare: fetchBare,
     },
+    // @badgateway under the same client as our ky and graphql-request adapters (its OAuth2Fetch as the
+    // client's `fetch`), so that each of them runs beside a peer that pays the same client library.
+    ...facades
+      .filter((adapter) => adapter.name !== 'fetch' && adapter.name !== 'axios')
+      .map(
+        (adapter): ContenderSpec => ({
+          name: badgatewayUnder(adapter.name),
+          ours: false,
+          only: 'unauthorized',
+          create: (server, tokens, expiresIn, _scenario, pool) => {
+            const middleware = badgatewayMiddleware(server, tokens, expiresIn);
+            const next = limited(pool);
+            const send = facadeClient(adapter, undefined, server, pool, (input, init) =>
+              middleware(new Request(input, init), (request) => next(request)),
+            );
+            return { send: () => send(), close: async () => undefined };
+          },
+          bare: (server, pool) => {
+            const send = facadeClient(adapter, undefined, server, pool);
+            return (token) => send({ authorization: `Bearer ${token}` });
+          },
+        }),
+      ),
   ];
   return { specs, fetchBare };
 }

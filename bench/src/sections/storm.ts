@@ -1,3 +1,5 @@
+import type { AdapterName } from '@auth/test-utils/clients';
+import { ourRowName } from '../util/adapters.js';
 import { fmtInt, fmtMs, median, range, sleep } from '../util/stats.js';
 import { forkStormChild, type StormChild, type WaveSummary } from '../util/storm-process.js';
 import {
@@ -11,6 +13,7 @@ import {
 import { newTable, type Table } from '../util/table.js';
 import {
   badgatewayName,
+  badgatewayUnder,
   clientTimeoutMs,
   contenders,
   debugEvents,
@@ -250,8 +253,8 @@ export async function prepareStorm(options: StormOptions): Promise<PreparedStorm
     };
     for (const spec of specs) {
       if (spec.only && spec.only !== 'unauthorized') continue;
-      if (spec.ours) await issue([spec.name, badgatewayName]);
-      else if (spec.name !== badgatewayName) await issue([spec.name]);
+      if (spec.ours) await issue([spec.name, partnerOf(spec.name)]);
+      else if (!spec.name.startsWith(badgatewayName)) await issue([spec.name]);
     }
     await issue([weaviateClientSpec.name]);
   } catch (error) {
@@ -332,6 +335,15 @@ export async function prepareStorm(options: StormOptions): Promise<PreparedStorm
   return { server, readyAt, run, close };
 }
 
+/**
+ * Who runs beside one of our rows in the 401 storm: @badgateway under the same client library where it plugs
+ * in (ky and graphql-request take its fetch), else @badgateway over the pooled fetch (fetch, axios, the variant).
+ */
+function partnerOf(name: string): string {
+  const adapter = (Object.keys(ourRowName) as AdapterName[]).find((key) => ourRowName[key] === name);
+  return adapter && adapter !== 'fetch' && adapter !== 'axios' ? badgatewayUnder(adapter) : badgatewayName;
+}
+
 /** Keys 'name\u0000count' for the table (the expired storm's are already so). */
 function mapKeys<T>(results: Map<string, T[]>, count?: number): Map<string, T[]> {
   if (count === undefined) return results;
@@ -399,8 +411,11 @@ function buildTable(
       'before the first round and kept for all rounds (a fresh client and stale token per round), after one ' +
       'uncounted warm-up round in each process (a baseline and a storm: the first run of a cold process pays ' +
       'for compiling the code and opening the sockets, about twice the CPU of the next ones); ' +
-      '"beside @badgateway" gives the median of @badgateway\'s runs in those same rounds. @badgateway\'s own row ' +
-      'is the median of all its runs; the other peers run alone. ' +
+      '"beside @badgateway" gives the median of @badgateway\'s runs in those same rounds. @auth/ky and ' +
+      "@auth/graphql-request run beside @badgateway under the same client (its `OAuth2Fetch` as ky's or " +
+      'graphql-request\'s `fetch`, the "under" rows), so that both sides pay that library; @auth/fetch, ' +
+      "@auth/axios and the variant beside @badgateway over the pooled fetch. @badgateway's own row is the median " +
+      'of all its runs over the pooled fetch; the other peers run alone. ' +
       ourSetup +
       'Medians over the rounds (token calls per round in brackets).';
   const columns = [
