@@ -23,7 +23,7 @@ export const fullConfig: BenchConfig = {
     weaviateClientConcurrency: 1_000,
     unauthorizedConcurrency: 1_000,
     expiredRounds: 1,
-    unauthorizedRounds: 3,
+    unauthorizedRounds: 4,
     tokenTtl: 30,
     pool: 256,
   },

@@ -1,5 +1,5 @@
 import { rows as sizeRows } from './sections/size.js';
-import { variantName } from './sections/storm.js';
+import { badgatewayName, variantName } from './sections/storm.js';
 import { ourRowName } from './util/adapters.js';
 import { fmtBytes, fmtInt, fmtMs, fmtNum, fmtRatio, median } from './util/stats.js';
 import { newTable, type Table } from './util/table.js';
@@ -148,7 +148,6 @@ function overheadGoal(canned: Table, hot: Table | undefined): Goal {
   };
 }
 
-const badgatewayName = '@badgateway/oauth2-client `OAuth2Fetch`';
 const axiosAuthRefreshName = 'axios + axios-auth-refresh (README wiring)';
 
 function stormGoal(storm: Table): Goal {
@@ -160,14 +159,24 @@ function stormGoal(storm: Table): Goal {
   const within = names.filter((name) => (p99(name) ?? Number.NaN) <= (peer ?? Number.NaN));
   const measured = ok(ourMedian) && ok(peer);
   const reached = measured ? ourMedian <= peer : undefined;
+  // Beside it: client CPU per storm request (its own process), ours and @badgateway's in the same rounds.
+  const cpu = (name: string) => storm.data[`${name} cpu per request`];
+  const besideCpu = (name: string) => storm.data[`${name} beside badgateway cpu per request`];
+  const perRequest = (ms: number | undefined) => `${fmtInt((ms ?? Number.NaN) * 1000)} µs`;
+  const cpuNote = ok(cpu(names[0] as string))
+    ? `; client CPU per storm request ${names.map((name) => `${name} ${perRequest(cpu(name))} (@badgateway beside it ${perRequest(besideCpu(name))})`).join(', ')}`
+    : '';
   return {
     what: `401 storm (${fmtInt(storm.data[`${names[0]} requests`] ?? Number.NaN)} requests, one stale token), added p99`,
     ours:
       `${fmtMs(ourMedian, true)} (median of ${names.length} adapters: ` +
       `${names.map((name) => `${name} ${fmtMs(p99(name) ?? Number.NaN, true)}`).join(', ')})` +
-      (ok(p99(variantName)) ? `; the "(variant)" row ${fmtMs(p99(variantName) ?? Number.NaN, true)}` : ''),
+      (ok(p99(variantName)) ? `; the "(variant)" row ${fmtMs(p99(variantName) ?? Number.NaN, true)}` : '') +
+      cpuNote,
     peers:
-      `@badgateway/oauth2-client ${fmtMs(peer ?? Number.NaN, true)}; axios-auth-refresh ` +
+      `@badgateway/oauth2-client ${fmtMs(peer ?? Number.NaN, true)}` +
+      (ok(cpu(badgatewayName)) ? ` (client CPU ${perRequest(cpu(badgatewayName))} per storm request)` : '') +
+      '; axios-auth-refresh ' +
       `${fmtMs(p99(axiosAuthRefreshName) ?? Number.NaN, true)} (with ` +
       `${fmtInt(storm.data[`${axiosAuthRefreshName} failed`] ?? Number.NaN)} failed requests)`,
     goal: "≤ @badgateway's, same run",

@@ -90,6 +90,18 @@ describe('bench --smoke', () => {
       }
       // The client thread's work during each storm was measured (the table explains latency with it).
       for (const [key, ms] of values(storm, ' busy')) expect(ms, `${id} ${key}`).toBeGreaterThan(0);
+      if (id === 'storm-401') {
+        // Each 401-storm client ran in a process of its own, which measured its CPU time in both waves, and
+        // each of ours ran beside @badgateway.
+        const names = values(storm, ' token calls').map(([key]) => key.slice(0, -' token calls'.length));
+        expect(names, id).toHaveLength(12); // 6 of ours, 3 peers, @badgateway under ky 1, ky 2, graphql-request
+        for (const name of names) {
+          for (const what of ['cpu', 'base cpu', 'cpu per request', 'base cpu per request']) {
+            expect(storm.data[`${name} ${what}`], `${id} ${name} ${what}`).toBeGreaterThan(0);
+          }
+        }
+        expect(values(storm, ' beside badgateway cpu per request'), id).toHaveLength(6);
+      }
       // The peers ran too, and the provider counted what they did.
       for (const peer of ['axios-auth-refresh', '@badgateway', 'weaviate-client']) {
         const calls = values(storm, ' token calls').find(([key]) => key.includes(peer));

@@ -1,13 +1,7 @@
-import { performance as nodePerformance } from 'node:perf_hooks';
-import { type AuthEvent, bearerToken, createAuth, tokenSource } from '@auth/core';
-import { withAuth as withFetchAuth } from '@auth/fetch';
-import { OAuth2Client as BadgatewayClient, OAuth2Fetch } from '@badgateway/oauth2-client';
-import axios, { type AxiosInstance } from 'axios';
-import { createAuthRefresh } from 'axios-auth-refresh';
-import weaviate from 'weaviate-client';
-import { facades, ourRowName } from '../util/adapters.js';
-import { limitFetch, pooledAgent } from '../util/limit.js';
-import { fmtInt, fmtMs, median, percentile, sleep } from '../util/stats.js';
+import type { AdapterName } from '@auth/test-utils/clients';
+import { ourRowName } from '../util/adapters.js';
+import { fmtInt, fmtMs, median, range, sleep } from '../util/stats.js';
+import { forkStormChild, type StormChild, type WaveSummary } from '../util/storm-process.js';
 import {
   canUseWorker,
   type IssuedTokens,
@@ -17,6 +11,23 @@ import {
   startWorkerServer,
 } from '../util/storm-server.js';
 import { newTable, type Table } from '../util/table.js';
+import {
+  badgatewayName,
+  badgatewayUnder,
+  clientTimeoutMs,
+  contenders,
+  debugEvents,
+  markStormStart,
+  type Scenario,
+  type ServerInfo,
+  type Subject,
+  summarize,
+  timedWave,
+  variantName,
+  weaviateClientSpec,
+} from './storm-contenders.js';
+
+export { badgatewayName, variantName };
 
 export interface StormOptions {
   /** Concurrent requests meeting an expired token (the issue asks for 10,000). */
@@ -25,8 +36,12 @@ export interface StormOptions {
   weaviateClientConcurrency: number;
   /** Concurrent requests that all get 401 for one stale token (the issue asks for 1,000). */
   unauthorizedConcurrency: number;
-  /** Rounds of each scenario (medians reported). */
+  /** Rounds of the expired-token storm (medians reported). */
   expiredRounds: number;
+  /**
+   * Rounds of the 401 storm: each of our clients runs this many times beside @badgateway (A/B, the order
+   * alternating), and the other peers this many times alone. Even, so that each side goes first as often.
+   */
   unauthorizedRounds: number;
   /** Access-token lifetime on the provider, seconds: long enough to outlive one storm + baseline wave. */
   tokenTtl: number;
@@ -35,325 +50,6 @@ export interface StormOptions {
   /** Run the server in a worker thread (own core) or inline. Defaults to a worker under tsx. */
   serverIn?: 'worker' | 'inline';
   log: (line: string) => void;
-}
-
-type Scenario = 'expired' | 'unauthorized';
-
-/** A client under test, built around one stale token. `send()` is one user request. */
-interface Subject {
-  send(): Promise<unknown>;
-  close(): Promise<void>;
-}
-
-interface ContenderSpec {
-  name: string;
-  ours: boolean;
-  /** Run in one scenario only. */
-  only?: Scenario;
-  /**
-   * Builds the client. `expiresIn` is what the client is told about the stale token: its true lifetime for
-   * the 'expired' scenario, one hour (a lie the server exposes with 401s) for 'unauthorized'.
-   */
-  create(
-    server: StormServer,
-    tokens: IssuedTokens,
-    expiresIn: number,
-    scenario: Scenario,
-    pool: number,
-  ): Subject;
-  /**
-   * The same transport with no auth layer, sending `Authorization: Bearer <token>` for a valid token: the
-   * baseline wave (it also opens the socket pool before the storm).
-   */
-  bare(server: StormServer, pool: number): (token: string) => Promise<unknown>;
-}
-
-const path = '/v1/meta';
-const gqlQuery = '{ __typename }';
-const clientTimeoutMs = 30_000;
-
-/** The 401-storm-only row that isolates the cost of discovery (not counted among our adapters). */
-export const variantName = '(variant) @auth/fetch + `tokenSource` posting to a given token endpoint';
-/** `BENCH_DEBUG=1`: our auth events per storm run, logged after each run (which refreshes, why). */
-const debugEvents = new Map<string, number>();
-/** When the storm wave being measured started (`performance.now()`), for the debug log's timings. */
-let stormStartedAt = 0;
-
-/** Counts our auth events for `BENCH_DEBUG=1`, with when (ms into the storm) the first and the last came. */
-function debugEvent(event: AuthEvent): void {
-  if (!process.env.BENCH_DEBUG) return;
-  const key = `${event.type}:${'reason' in event ? event.reason : ''}:${'grant' in event ? event.grant : ''}`;
-  debugEvents.set(key, (debugEvents.get(key) ?? 0) + 1);
-  const at = Math.round(performance.now() - stormStartedAt);
-  if (!debugEvents.has(`${key} first ms`)) debugEvents.set(`${key} first ms`, at);
-  debugEvents.set(`${key} last ms`, at);
-}
-
-function ours(
-  name: string,
-  build: (server: StormServer, auth: ReturnType<typeof createAuth>, pool: number) => () => Promise<unknown>,
-  bare: ContenderSpec['bare'],
-): ContenderSpec {
-  return {
-    name,
-    ours: true,
-    create: (server, tokens, expiresIn, _scenario, pool) => {
-      const auth = createAuth({
-        baseUrl: server.url,
-        credentials: bearerToken({
-          accessToken: tokens.accessToken,
-          refreshToken: tokens.refreshToken,
-          expiresIn,
-        }),
-        onEvent: debugEvent,
-      });
-      // The app has been running: its token session started long before the token went stale (and with it
-      // the provider's discovery, in the background). The storm is what happens later.
-      const started = auth.authorize(server.url).catch(() => undefined);
-      const send = build(server, auth, pool);
-      return {
-        send: async () => {
-          await started;
-          return send();
-        },
-        close: () => auth.close(),
-      };
-    },
-    bare,
-  };
-}
-
-function axiosBare(agent: { current?: ReturnType<typeof pooledAgent> }) {
-  return (server: StormServer, pool: number) => {
-    agent.current ??= pooledAgent(pool);
-    const api = axios.create({ baseURL: server.url, httpAgent: agent.current, timeout: clientTimeoutMs });
-    return (token: string) => api.get(path, { headers: { Authorization: `Bearer ${token}` } });
-  };
-}
-
-async function ok(response: Response): Promise<unknown> {
-  if (!response.ok) throw new Error(`HTTP ${response.status}`);
-  return response.arrayBuffer();
-}
-
-/** Our adapters and the peers, plus the bare pooled fetch (the weaviate-client row's baseline uses it too). */
-function contenders(): { specs: ContenderSpec[]; fetchBare: ContenderSpec['bare'] } {
-  const ourAxiosAgent: { current?: ReturnType<typeof pooledAgent> } = {};
-  const peerAxiosAgent: { current?: ReturnType<typeof pooledAgent> } = {};
-  const sharedLimited = new Map<number, ReturnType<typeof limitFetch>>();
-  const limited = (pool: number) => {
-    let existing = sharedLimited.get(pool);
-    if (!existing) {
-      existing = limitFetch(pool);
-      sharedLimited.set(pool, existing);
-    }
-    return existing;
-  };
-  const fetchBare = (server: StormServer, pool: number) => {
-    const fetchLimited = limited(pool);
-    return async (token: string) =>
-      ok(await fetchLimited(`${server.url}${path}`, { headers: { authorization: `Bearer ${token}` } }));
-  };
-  // Our adapters through the shared client facade (@auth/test-utils), on the pooled transports.
-  const oursSpecs = facades.map((adapter) =>
-    ours(
-      ourRowName[adapter.name],
-      (server, auth, pool) => {
-        ourAxiosAgent.current ??= pooledAgent(pool);
-        const client = adapter.create(auth, server.url, {
-          fetch: limited(pool),
-          axios: { httpAgent: ourAxiosAgent.current },
-          timeout: clientTimeoutMs,
-        });
-        const target = adapter.graphql ? '/v1/graphql' : path;
-        return async () => {
-          const status = await client.request(target, { query: gqlQuery });
-          if (status !== 200) throw new Error(`HTTP ${status}`);
-        };
-      },
-      adapter.name === 'axios' ? axiosBare(ourAxiosAgent) : fetchBare,
-    ),
-  );
-  const specs: ContenderSpec[] = [
-    ...oursSpecs,
-    {
-      // Not a separate product: @auth/fetch with the token endpoint handed over, like the peers get it, to
-      // show what our OIDC refresh (openid-client) costs under load next to a bare form POST.
-      name: variantName,
-      ours: true,
-      only: 'unauthorized',
-      create: (server, tokens, expiresIn, _scenario, pool) => {
-        let refreshToken = tokens.refreshToken;
-        let first = true;
-        const auth = createAuth({
-          baseUrl: server.url,
-          credentials: tokenSource(async (signal) => {
-            if (first) {
-              first = false;
-              return { accessToken: tokens.accessToken, expiresIn };
-            }
-            const body = new URLSearchParams({
-              grant_type: 'refresh_token',
-              client_id: server.clientId,
-              refresh_token: refreshToken,
-            });
-            const response = await fetch(server.tokenEndpoint, { method: 'POST', body, signal });
-            if (!response.ok) throw new Error(`token endpoint answered ${response.status}`);
-            const answer = (await response.json()) as {
-              access_token: string;
-              refresh_token?: string;
-              expires_in: number;
-            };
-            if (answer.refresh_token) refreshToken = answer.refresh_token;
-            return { accessToken: answer.access_token, expiresIn: answer.expires_in };
-          }),
-          onEvent: debugEvent,
-        });
-        // Take the stale token now, long before the storm: the token manager spaces token requests at least
-        // 500 ms apart, and the storm must not start inside that window.
-        const seeded = auth.authorize(server.url).catch(() => undefined);
-        const authed = withFetchAuth(limited(pool), auth);
-        return {
-          send: async () => {
-            await seeded;
-            return ok(await authed(`${server.url}${path}`, { signal: AbortSignal.timeout(clientTimeoutMs) }));
-          },
-          close: () => auth.close(),
-        };
-      },
-      bare: fetchBare,
-    },
-    {
-      name: 'axios + axios-auth-refresh (README wiring)',
-      ours: false,
-      create: (server, tokens, _expiresIn, _scenario, pool) => {
-        peerAxiosAgent.current ??= pooledAgent(pool);
-        let accessToken = tokens.accessToken;
-        let refreshToken = tokens.refreshToken;
-        const api: AxiosInstance = axios.create({
-          baseURL: server.url,
-          httpAgent: peerAxiosAgent.current,
-          timeout: clientTimeoutMs,
-        });
-        api.interceptors.request.use((request) => {
-          request.headers.Authorization = `Bearer ${accessToken}`;
-          return request;
-        });
-        // The README's refreshAuthLogic, for an OAuth refresh-token grant.
-        const refreshAuthLogic = async (failedRequest: {
-          response: { config: { headers: Record<string, string> } };
-        }) => {
-          const body = new URLSearchParams({
-            grant_type: 'refresh_token',
-            client_id: server.clientId,
-            refresh_token: refreshToken,
-          });
-          const response = await axios.post<{ access_token: string; refresh_token?: string }>(
-            server.tokenEndpoint,
-            body,
-            { timeout: clientTimeoutMs },
-          );
-          accessToken = response.data.access_token;
-          if (response.data.refresh_token) refreshToken = response.data.refresh_token;
-          failedRequest.response.config.headers.Authorization = `Bearer ${accessToken}`;
-        };
-        createAuthRefresh(api, refreshAuthLogic);
-        return { send: () => api.get(path), close: async () => undefined };
-      },
-      bare: axiosBare(peerAxiosAgent),
-    },
-    {
-      name: '@badgateway/oauth2-client `OAuth2Fetch`',
-      ours: false,
-      create: (server, tokens, expiresIn, _scenario, pool) => {
-        const issuedAt = Date.now();
-        const client = new BadgatewayClient({
-          server: server.issuer,
-          clientId: server.clientId,
-          tokenEndpoint: server.tokenEndpoint,
-        });
-        const wrapper = new OAuth2Fetch({
-          client,
-          getStoredToken: () => ({
-            accessToken: tokens.accessToken,
-            refreshToken: tokens.refreshToken,
-            expiresAt: issuedAt + expiresIn * 1000,
-          }),
-          getNewToken: () =>
-            client.password({
-              username: server.user.username,
-              password: server.user.password,
-              scope: ['openid', 'offline_access'],
-            }),
-          scheduleRefresh: false,
-        });
-        const middleware = wrapper.mw();
-        const next = limited(pool);
-        return {
-          // OAuth2Fetch.fetch() is mw() with the global fetch as `next`; here `next` is the same pooled fetch.
-          send: async () =>
-            ok(
-              await middleware(
-                new Request(`${server.url}${path}`, { signal: AbortSignal.timeout(clientTimeoutMs) }),
-                (request) => next(request),
-              ),
-            ),
-          close: async () => undefined,
-        };
-      },
-      bare: fetchBare,
-    },
-  ];
-  return { specs, fetchBare };
-}
-
-/** The official weaviate-client, driven over REST (skipInitChecks: no gRPC health check at connect). */
-const weaviateClientSpec = {
-  name: 'weaviate-client 3.12 (`getMeta()`)',
-  async create(server: StormServer, tokens: IssuedTokens, expiresIn: number): Promise<Subject> {
-    const url = new URL(server.url);
-    const client = await weaviate.connectToCustom({
-      httpHost: url.hostname,
-      httpPort: Number(url.port),
-      httpSecure: false,
-      grpcHost: url.hostname,
-      grpcPort: 1, // never dialled: only REST calls are made
-      skipInitChecks: true,
-      authCredentials: new weaviate.AuthAccessTokenCredentials({
-        accessToken: tokens.accessToken,
-        refreshToken: tokens.refreshToken,
-        expiresIn,
-        silentRefresh: false,
-      }),
-    });
-    return { send: () => client.getMeta(), close: () => client.close() };
-  },
-};
-
-interface WaveResult {
-  failed: number;
-  latencies: Float64Array;
-  firstError?: string;
-}
-
-async function wave(count: number, send: () => Promise<unknown>): Promise<WaveResult> {
-  const latencies = new Float64Array(count);
-  let failed = 0;
-  let firstError: string | undefined;
-  await Promise.all(
-    Array.from({ length: count }, async (_, i) => {
-      const start = performance.now();
-      try {
-        await send();
-      } catch (error) {
-        failed++;
-        firstError ??=
-          error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 160) : String(error);
-      }
-      latencies[i] = performance.now() - start;
-    }),
-  );
-  return { failed, latencies, ...(firstError ? { firstError } : {}) };
 }
 
 interface Measurement {
@@ -370,40 +66,29 @@ interface Measurement {
   busy: number;
   /** The same during the baseline wave. */
   baseBusy: number;
+  /** ms of CPU the client's process used during the storm wave (401 storm only: the client has a process). */
+  cpu?: number;
+  /** The same during the baseline wave. */
+  baseCpu?: number;
   firstError?: string;
 }
 
-/** A wave, with how long the client's thread was busy meanwhile (event-loop utilisation, active ms). */
-async function timedWave(
+/** A baseline wave and a storm wave, with the server's counts for the storm, as one measurement. */
+function toMeasurement(
+  name: string,
+  scenario: Scenario,
   count: number,
-  send: () => Promise<unknown>,
-): Promise<WaveResult & { busy: number }> {
-  const before = nodePerformance.eventLoopUtilization();
-  const result = await wave(count, send);
-  return { ...result, busy: nodePerformance.eventLoopUtilization(before).active };
-}
-
-async function measure(
-  server: StormServer,
-  entry: Pick<Planned, 'name' | 'scenario' | 'subject' | 'count' | 'bare'>,
-): Promise<Measurement> {
-  const { name, scenario, subject, count, bare } = entry;
-  // Baseline: the same transport without the auth layer, a valid token, the same number of requests at once.
-  // It also opens the socket pool, so the storm does not pay for connection setup.
-  const { accessToken } = await server.issueTokens();
-  const baseline = await timedWave(count, () => bare(accessToken));
-  await server.resetStats();
-  stormStartedAt = performance.now();
-  const storm = await timedWave(count, subject.send);
-  const stats: StatsSnapshot = await server.stats();
+  stats: StatsSnapshot,
+  baseline: WaveSummary,
+  storm: WaveSummary,
+  ownProcess: boolean,
+): Measurement {
   // A storm that met no stale token measured nothing: the tokens had not expired on the server yet.
   if (stats.requests[401] === 0 && stats.tokenRequests.total === 0) {
     throw new Error(
       `storm (${scenario}): ${name} sent ${count} requests and the server refused none and counted no token request: its token was not stale, so the storm measured nothing. Check that the tokens expire (tokenTtl) before the storm starts.`,
     );
   }
-  const lat = Array.from(storm.latencies);
-  const base = Array.from(baseline.latencies);
   const { total: _total, ...byGrant } = stats.tokenRequests;
   const firstError =
     storm.firstError ?? (baseline.firstError ? `baseline: ${baseline.firstError}` : undefined);
@@ -412,14 +97,57 @@ async function measure(
     byGrant,
     discovery: stats.discoveryRequests,
     failed: storm.failed,
-    p50: percentile(lat, 50),
-    p99: percentile(lat, 99),
-    baseP50: percentile(base, 50),
-    baseP99: percentile(base, 99),
+    p50: storm.p50,
+    p99: storm.p99,
+    baseP50: baseline.p50,
+    baseP99: baseline.p99,
     busy: storm.busy,
     baseBusy: baseline.busy,
+    ...(ownProcess ? { cpu: storm.cpu, baseCpu: baseline.cpu } : {}),
     ...(firstError ? { firstError } : {}),
   };
+}
+
+/** The expired-token storm: the client in the bench's own process. */
+async function measure(
+  server: StormServer,
+  entry: Pick<Planned, 'name' | 'scenario' | 'subject' | 'count' | 'bare'>,
+): Promise<Measurement> {
+  const { name, scenario, subject, count, bare } = entry;
+  // Baseline: the same transport without the auth layer, a valid token, the same number of requests at once.
+  // It also opens the socket pool, so the storm does not pay for connection setup.
+  const { accessToken } = await server.issueTokens();
+  const baseline = summarize(await timedWave(count, () => bare(accessToken)));
+  await server.resetStats();
+  markStormStart();
+  const storm = summarize(await timedWave(count, subject.send));
+  return toMeasurement(name, scenario, count, await server.stats(), baseline, storm, false);
+}
+
+/** The 401 storm: the client in a process of its own (a storm child), the server here (its own thread). */
+async function measureInChild(
+  server: StormServer,
+  child: StormChild,
+  name: string,
+  tokens: IssuedTokens,
+  count: number,
+  pool: number,
+  log: (line: string) => void,
+): Promise<Measurement> {
+  const info: ServerInfo = {
+    url: server.url,
+    issuer: server.issuer,
+    tokenEndpoint: server.tokenEndpoint,
+    clientId: server.clientId,
+    user: server.user,
+  };
+  await child.prepare(name, info, tokens, count, pool);
+  const { accessToken } = await server.issueTokens();
+  const baseline = await child.baseline(accessToken);
+  await server.resetStats();
+  const { events, ...storm } = await child.storm();
+  if (process.env.BENCH_DEBUG) log(JSON.stringify(events));
+  return toMeasurement(name, 'unauthorized', count, await server.stats(), baseline, storm, true);
 }
 
 /** Why a peer's requests failed, from reading its source (kept short; shown under the table when it fails). */
@@ -458,50 +186,77 @@ interface Planned {
   bare: (token: string) => Promise<unknown>;
 }
 
+/**
+ * 401-storm clients that run in turn, each in a process of its own, for `rounds` rounds: one of ours beside
+ * @badgateway (the order alternating from round to round), or a peer alone. One stale token set per client
+ * per round, issued up front so that all have expired on the server when the storm section runs.
+ */
+interface StormGroup {
+  names: string[];
+  tokens: IssuedTokens[][];
+}
+
+/** One 401-storm run, with the @badgateway run of the same round when it ran beside one of ours. */
+interface PairedMeasurement extends Measurement {
+  peer?: Measurement;
+}
+
 export async function prepareStorm(options: StormOptions): Promise<PreparedStorm> {
   const where = options.serverIn ?? (canUseWorker() ? 'worker' : 'inline');
   const serverOptions = { accessTokenTtl: options.tokenTtl, refreshTokenTtl: 3600 };
   const server =
     where === 'worker' ? await startWorkerServer(serverOptions) : await startInlineServer(serverOptions);
   const planned: Planned[] = [];
+  const groups: StormGroup[] = [];
   const { specs, fetchBare } = contenders();
-  const scenarios: { scenario: Scenario; rounds: number; count: number }[] = [
-    { scenario: 'expired', rounds: options.expiredRounds, count: options.expiredConcurrency },
-    { scenario: 'unauthorized', rounds: options.unauthorizedRounds, count: options.unauthorizedConcurrency },
-  ];
+  const count401 = options.unauthorizedConcurrency;
+  const rounds401 = options.unauthorizedRounds;
   try {
-    for (const { scenario, rounds, count } of scenarios) {
-      for (let round = 0; round < rounds; round++) {
-        // Each round starts at another client, so that no client always runs right after the same neighbour
-        // (after the heaviest storm, or after the lightest).
-        const offset = (round * 3) % specs.length;
-        for (const spec of [...specs.slice(offset), ...specs.slice(0, offset)]) {
-          if (spec.only && spec.only !== scenario) continue;
-          const tokens = await server.issueTokens();
-          const expiresIn = scenario === 'expired' ? tokens.expiresIn : 3600;
-          planned.push({
-            name: spec.name,
-            ours: spec.ours,
-            scenario,
-            round,
-            count,
-            subject: spec.create(server, tokens, expiresIn, scenario, options.pool),
-            bare: spec.bare(server, options.pool),
-          });
-        }
+    const count = options.expiredConcurrency;
+    for (let round = 0; round < options.expiredRounds; round++) {
+      // Each round starts at another client, so that no client always runs right after the same neighbour
+      // (after the heaviest storm, or after the lightest).
+      const offset = (round * 3) % specs.length;
+      for (const spec of [...specs.slice(offset), ...specs.slice(0, offset)]) {
+        if (spec.only && spec.only !== 'expired') continue;
         const tokens = await server.issueTokens();
-        const expiresIn = scenario === 'expired' ? tokens.expiresIn : 3600;
         planned.push({
-          name: weaviateClientSpec.name,
-          ours: false,
-          scenario,
+          name: spec.name,
+          ours: spec.ours,
+          scenario: 'expired',
           round,
-          count: scenario === 'expired' ? Math.min(count, options.weaviateClientConcurrency) : count,
-          subject: await weaviateClientSpec.create(server, tokens, expiresIn),
-          bare: fetchBare(server, options.pool),
+          count,
+          subject: spec.create(server, tokens, tokens.expiresIn, 'expired', options.pool),
+          bare: spec.bare(server, options.pool),
         });
       }
+      const tokens = await server.issueTokens();
+      planned.push({
+        name: weaviateClientSpec.name,
+        ours: false,
+        scenario: 'expired',
+        round,
+        count: Math.min(count, options.weaviateClientConcurrency),
+        subject: await weaviateClientSpec.create(server, tokens, tokens.expiresIn),
+        bare: fetchBare(server, options.pool),
+      });
     }
+    const issue = async (names: string[]) => {
+      const tokens: IssuedTokens[][] = [];
+      // Round 0 is each process's warm-up (not counted), then the measured rounds.
+      for (let round = 0; round <= rounds401; round++) {
+        const set: IssuedTokens[] = [];
+        for (const _ of names) set.push(await server.issueTokens());
+        tokens.push(set);
+      }
+      groups.push({ names, tokens });
+    };
+    for (const spec of specs) {
+      if (spec.only && spec.only !== 'unauthorized') continue;
+      if (spec.ours) await issue([spec.name, partnerOf(spec.name)]);
+      else if (!spec.name.startsWith(badgatewayName)) await issue([spec.name]);
+    }
+    await issue([weaviateClientSpec.name]);
   } catch (error) {
     await Promise.all(planned.map((entry) => entry.subject.close().catch(() => undefined)));
     await server.close();
@@ -510,7 +265,8 @@ export async function prepareStorm(options: StormOptions): Promise<PreparedStorm
   // Every stale token is dead on the server one TTL (+1 s of margin) after the last one was issued.
   const readyAt = Date.now() + options.tokenTtl * 1000 + 1000;
   options.log(
-    `storm: ${planned.length} clients prepared, server in ${where}; stale tokens expire in ${options.tokenTtl + 1} s`,
+    `storm: ${planned.length} clients prepared in this process and ${groups.length} groups of 401-storm ` +
+      `clients, server in ${where}; stale tokens expire in ${options.tokenTtl + 1} s`,
   );
 
   const close = async () => {
@@ -524,14 +280,12 @@ export async function prepareStorm(options: StormOptions): Promise<PreparedStorm
       options.log(`storm: waiting ${(wait / 1000).toFixed(1)} s for the stale tokens to expire`);
       await sleep(wait);
     }
-    const results = new Map<string, Measurement[]>();
+    const expired = new Map<string, Measurement[]>();
     for (const entry of planned) {
       const measurement = await measure(server, entry);
       await entry.subject.close();
-      const key = `${entry.scenario}\u0000${entry.name}\u0000${entry.count}`;
-      const list = results.get(key) ?? [];
-      list.push(measurement);
-      results.set(key, list);
+      const key = `${entry.name}\u0000${entry.count}`;
+      expired.set(key, [...(expired.get(key) ?? []), measurement]);
       if (process.env.BENCH_DEBUG) {
         options.log(JSON.stringify([...debugEvents]));
         debugEvents.clear();
@@ -541,11 +295,59 @@ export async function prepareStorm(options: StormOptions): Promise<PreparedStorm
           `${measurement.failed}/${entry.count} failed, p50 ${measurement.p50.toFixed(1)} ms`,
       );
     }
-    return scenarios.map(({ scenario, rounds }) =>
-      buildTable(scenario, rounds, options, results, server.where),
-    );
+    const unauthorized = new Map<string, PairedMeasurement[]>();
+    for (const [index, group] of groups.entries()) {
+      const children = await Promise.all(group.names.map(() => forkStormChild()));
+      try {
+        for (let round = 0; round <= rounds401; round++) {
+          // A/B, then B/A: each side goes first in every other round (and the groups start on alternate sides).
+          const order = group.names.map((_, i) => i);
+          if ((round + index) % 2 === 1) order.reverse();
+          const warmUp = round === 0;
+          const measured: Measurement[] = [];
+          for (const i of order) {
+            const name = group.names[i] as string;
+            const tokens = group.tokens[round]?.[i] as IssuedTokens;
+            const child = children[i] as StormChild;
+            const m = await measureInChild(server, child, name, tokens, count401, options.pool, options.log);
+            measured[i] = m;
+            options.log(
+              `storm unauthorized ${warmUp ? 'warm-up' : `r${round}`} ${name}: ${m.tokenCalls} token calls, ${m.failed}/${count401} ` +
+                `failed, p99 ${m.p99.toFixed(1)} ms, CPU ${m.cpu?.toFixed(0)} ms (baseline ${m.baseCpu?.toFixed(0)} ms)`,
+            );
+          }
+          if (warmUp) continue;
+          for (const [i, name] of group.names.entries()) {
+            const m = measured[i] as Measurement;
+            const peer = i === 0 && group.names.length > 1 ? measured[1] : undefined;
+            unauthorized.set(name, [...(unauthorized.get(name) ?? []), { ...m, ...(peer ? { peer } : {}) }]);
+          }
+        }
+      } finally {
+        await Promise.all(children.map((child) => child.close()));
+      }
+    }
+    return [
+      buildTable('expired', options, mapKeys(expired), server.where),
+      buildTable('unauthorized', options, mapKeys(unauthorized, count401), server.where),
+    ];
   };
   return { server, readyAt, run, close };
+}
+
+/**
+ * Who runs beside one of our rows in the 401 storm: @badgateway under the same client library where it plugs
+ * in (ky and graphql-request take its fetch), else @badgateway over the pooled fetch (fetch, axios, the variant).
+ */
+function partnerOf(name: string): string {
+  const adapter = (Object.keys(ourRowName) as AdapterName[]).find((key) => ourRowName[key] === name);
+  return adapter && adapter !== 'fetch' && adapter !== 'axios' ? badgatewayUnder(adapter) : badgatewayName;
+}
+
+/** Keys 'name\u0000count' for the table (the expired storm's are already so). */
+function mapKeys<T>(results: Map<string, T[]>, count?: number): Map<string, T[]> {
+  if (count === undefined) return results;
+  return new Map([...results].map(([name, list]) => [`${name}\u0000${count}`, list]));
 }
 
 /** Median per grant type over the rounds, e.g. 'refresh_token 1' ('–' when no token request was made). */
@@ -560,60 +362,93 @@ function grantSummary(list: Measurement[]): string {
 
 function buildTable(
   scenario: Scenario,
-  rounds: number,
   options: StormOptions,
-  results: Map<string, Measurement[]>,
+  results: Map<string, PairedMeasurement[]>,
   where: StormServer['where'],
 ): Table {
   const expired = scenario === 'expired';
+  const rounds = expired ? options.expiredRounds : options.unauthorizedRounds;
+  const serverWhere =
+    where === 'worker' ? 'in a worker thread (its own core)' : 'in the same thread as the clients';
+  const common =
+    `Server: \`startWeaviateServer()\` from @auth/testing (real oidc-provider, RS256 JWTs, refresh-token ` +
+    `rotation). At most ${options.pool} requests per client are on the wire at once (a pooled fetch / ` +
+    '`http.Agent({ maxSockets })`), the rest queue in the client, as with any connection pool. "Token calls" is ' +
+    'every POST to the provider\'s token endpoint during the storm (`stats.tokenRequests`); "discovery" is GETs ' +
+    'of `/v1/.well-known/openid-configuration`. "Baseline" is a wave of the same size sent just before through ' +
+    'the same client without the auth layer, carrying a valid token (our adapters: the same library, ky, axios, ' +
+    'graphql-request or fetch, with the same timeout; @badgateway, the "(variant)" row and weaviate-client: the ' +
+    'pooled fetch with the same `AbortSignal.timeout()`; axios-auth-refresh: bare axios); "added" is storm ' +
+    'minus baseline, at p50 and p99: what the auth layer and the 401 cost, not what ky or graphql-request ' +
+    'cost over plain fetch. ';
+  const ourSetup =
+    'Our adapters get only `baseUrl` and a `bearerToken({ accessToken, refreshToken, expiresIn })` (no ' +
+    '`onEvent` listener), as an app ' +
+    'that has been running: its token session started with a first `authorize()` before the storm, and ' +
+    "with it core discovered the provider in the background (Weaviate's discovery and the provider's " +
+    'metadata, two GETs), so the refresh in the storm is the token POST alone and "discovery" counts none ' +
+    'during the storm. @badgateway and axios-auth-refresh were handed the token endpoint. ';
+  const text = expired
+    ? 'Each client starts with a real access token (and its refresh token) from the embedded provider, ' +
+      'told its true lifetime, and waits until it has expired on the server too. Then all requests are ' +
+      `started at once. The clients run in the bench's process, the server ${serverWhere}. ${common}` +
+      '"Client busy" is how long the client\'s thread ran JavaScript during the storm wave and the baseline ' +
+      `wave (event-loop utilisation${where === 'worker' ? '' : ', the server included here'}). ${ourSetup}` +
+      `${rounds} round${rounds === 1 ? '' : 's'}${rounds > 1 ? ', each starting at another client' : ''}, ` +
+      'medians shown (token calls per round in brackets).'
+    : 'Each client holds a real access token that has already expired on the server, but the client is ' +
+      'told it has an hour left, so every request goes out with it and gets 401; the client must refresh ' +
+      'and retry. Each client runs in a process of its own (`child_process.fork`, the same TypeScript ' +
+      `sources through tsx); the server runs in the bench's process, ${serverWhere}, and the bench's main ` +
+      'thread only waits for the client process while a wave runs. ' +
+      common +
+      '"Client CPU" is the CPU time of the client\'s process during the storm wave and during the baseline wave ' +
+      '(`process.cpuUsage()`, user + system, every thread of that process: JavaScript, GC, the HTTP stack; ' +
+      "nothing of the server or of the bench), and per request (÷ the wave's requests). Unlike wall time it " +
+      'does not count time spent waiting for a core, so it is the steadier comparison on a loaded machine. ' +
+      `Each of our clients runs ${rounds} time${rounds === 1 ? '' : 's'} beside @badgateway, one after the ` +
+      'other (A/B, then B/A in the next round: each side goes first equally often), both processes started ' +
+      'before the first round and kept for all rounds (a fresh client and stale token per round), after one ' +
+      'uncounted warm-up round in each process (a baseline and a storm: the first run of a cold process pays ' +
+      'for compiling the code and opening the sockets, about twice the CPU of the next ones); ' +
+      '"beside @badgateway" gives the median of @badgateway\'s runs in those same rounds. @auth/ky and ' +
+      "@auth/graphql-request run beside @badgateway under the same client (its `OAuth2Fetch` as ky's or " +
+      'graphql-request\'s `fetch`, the "under" rows), so that both sides pay that library; @auth/fetch, ' +
+      "@auth/axios and the variant beside @badgateway over the pooled fetch. @badgateway's own row is the median " +
+      'of all its runs over the pooled fetch; the other peers run alone. ' +
+      ourSetup +
+      'Medians over the rounds (token calls per round in brackets).';
+  const columns = [
+    'Client',
+    'requests',
+    'token calls',
+    'by grant',
+    'discovery',
+    'failed',
+    'storm p50 / p99',
+    'baseline p50 / p99',
+    'added p50',
+    'added p99',
+    ...(expired
+      ? ['client busy, storm / baseline']
+      : [
+          'client CPU, storm / baseline',
+          'CPU per request, storm / baseline',
+          'beside @badgateway: its added p99, its CPU per storm request',
+        ]),
+  ];
   const table = newTable(
     expired ? 'storm-expired' : 'storm-401',
     expired
       ? `Refresh storm: ${fmtInt(options.expiredConcurrency)} concurrent requests meet an expired token`
       : `Refresh storm: ${fmtInt(options.unauthorizedConcurrency)} concurrent requests all get 401 for one stale token`,
-    (expired
-      ? 'Each client starts with a real access token (and its refresh token) from the embedded provider, ' +
-        'told its true lifetime, and waits until it has expired on the server too. Then all requests are ' +
-        'started at once. '
-      : 'Each client holds a real access token that has already expired on the server, but the client is ' +
-        'told it has an hour left, so every request goes out with it and gets 401; the client must refresh ' +
-        'and retry. ') +
-      `Server: \`startWeaviateServer()\` from @auth/testing (real oidc-provider, RS256 JWTs, refresh-token ` +
-      `rotation), ${where === 'worker' ? 'in a worker thread (its own core)' : 'in the same thread as the clients'}. ` +
-      `At most ${options.pool} requests per client are on the wire at once (a pooled fetch / ` +
-      '`http.Agent({ maxSockets })`), the rest queue in the client, as with any connection pool. "Token calls" is ' +
-      'every POST to the provider\'s token endpoint during the storm (`stats.tokenRequests`); "discovery" is GETs ' +
-      'of `/v1/.well-known/openid-configuration`. "Baseline" is a wave of the same size sent just before through ' +
-      'the same transport without any auth layer, carrying a valid token; "added" is storm minus baseline, at ' +
-      'p50 and p99. "Client busy" is how long the client\'s thread ran JavaScript during the storm wave and ' +
-      `the baseline wave (event-loop utilisation${where === 'worker' ? '' : ', the server included here'}): ` +
-      "when it is close to the storm's p50, the client's own work per request, not the server, sets the " +
-      'latency. It is wall time the event loop was not idle, so on a loaded machine it also counts time the ' +
-      'thread waited for a core. ' +
-      'Our adapters get only `baseUrl` and a `bearerToken({ accessToken, refreshToken, expiresIn })`, as an app ' +
-      'that has been running: its token session started with a first `authorize()` long before the storm, and ' +
-      "with it core discovered the provider in the background (Weaviate's discovery and the provider's " +
-      'metadata, two GETs), so the refresh in the storm is the token POST alone and "discovery" counts none ' +
-      'during the storm. @badgateway and axios-auth-refresh were handed the token endpoint. ' +
-      `${rounds} round${rounds === 1 ? '' : 's'}${rounds > 1 ? ', each starting at another client' : ''}, ` +
-      'medians shown (token calls per round in brackets).',
-    [
-      'Client',
-      'requests',
-      'token calls',
-      'by grant',
-      'discovery',
-      'failed',
-      'storm p50 / p99',
-      'baseline p50 / p99',
-      'added p50',
-      'added p99',
-      'client busy, storm / baseline',
-    ],
+    text,
+    columns,
   );
+  const micros = (ms: number) => `${fmtInt(ms * 1000)} µs`;
   for (const [key, list] of results) {
-    const [keyScenario, name, count] = key.split('\u0000') as [Scenario, string, string];
-    if (keyScenario !== scenario) continue;
+    const [name, count] = key.split('\u0000') as [string, string];
+    const requests = Number(count);
     const med = (pick: (m: Measurement) => number) => median(list.map(pick));
     const tokenCalls = med((m) => m.tokenCalls);
     const failed = med((m) => m.failed);
@@ -622,9 +457,9 @@ function buildTable(
     const addedP50 = med((m) => m.p50 - m.baseP50);
     const addedP99 = med((m) => m.p99 - m.baseP99);
     const spread = list.length > 1 ? ` (${list.map((m) => m.tokenCalls).join('/')})` : '';
-    table.rows.push([
+    const row = [
       name,
-      fmtInt(Number(count)),
+      fmtInt(requests),
       `${fmtInt(tokenCalls)}${spread}`,
       grantSummary(list),
       fmtInt(med((m) => m.discovery)),
@@ -633,13 +468,36 @@ function buildTable(
       `${fmtMs(med((m) => m.baseP50))} / ${fmtMs(med((m) => m.baseP99))}`,
       fmtMs(addedP50, true),
       fmtMs(addedP99, true),
-      `${fmtMs(med((m) => m.busy))} / ${fmtMs(med((m) => m.baseBusy))}`,
-    ]);
+    ];
     table.data[`${name} busy`] = med((m) => m.busy);
     table.data[`${name} base busy`] = med((m) => m.baseBusy);
+    if (expired) {
+      row.push(`${fmtMs(med((m) => m.busy))} / ${fmtMs(med((m) => m.baseBusy))}`);
+    } else {
+      const cpu = med((m) => m.cpu ?? Number.NaN);
+      const baseCpu = med((m) => m.baseCpu ?? Number.NaN);
+      const cpuRange = range(list.map((m) => m.cpu ?? Number.NaN));
+      const peers = list.flatMap((m) => (m.peer ? [m.peer] : []));
+      const peerP99 = median(peers.map((m) => m.p99 - m.baseP99));
+      const peerCpu = median(peers.map((m) => m.cpu ?? Number.NaN)) / requests;
+      row.push(
+        `${fmtMs(cpu)} / ${fmtMs(baseCpu)} (storm ${fmtMs(cpuRange.min)} – ${fmtMs(cpuRange.max)})`,
+        `${micros(cpu / requests)} / ${micros(baseCpu / requests)}`,
+        peers.length > 0 ? `${fmtMs(peerP99, true)}, ${micros(peerCpu)}` : '–',
+      );
+      table.data[`${name} cpu`] = cpu;
+      table.data[`${name} base cpu`] = baseCpu;
+      table.data[`${name} cpu per request`] = cpu / requests;
+      table.data[`${name} base cpu per request`] = baseCpu / requests;
+      if (peers.length > 0) {
+        table.data[`${name} beside badgateway added p99`] = peerP99;
+        table.data[`${name} beside badgateway cpu per request`] = peerCpu;
+      }
+    }
+    table.rows.push(row);
     table.data[`${name} token calls`] = tokenCalls;
     table.data[`${name} failed`] = failed;
-    table.data[`${name} requests`] = Number(count);
+    table.data[`${name} requests`] = requests;
     table.data[`${name} discovery`] = med((m) => m.discovery);
     table.data[`${name} added p50`] = addedP50;
     table.data[`${name} added p99`] = addedP99;
