@@ -306,12 +306,14 @@ class AuthClient extends Redacted implements Auth {
     init: { readonly signal?: AbortSignal | undefined } = {},
   ): Promise<boolean> {
     this.#assertOpen();
-    const target = this.#target(url);
-    if (!target) return false;
+    if (!this.#allowed(url)) return false;
     // The report is scrubbed like every event, and delivered before this settles: for an API key, the secret
     // set's code loads now if someone listens (should it fail to load, the report is dropped, not the 401).
-    if (this.#options.onEvent) await this.#scrubber().catch(noop);
-    this.#emit({ type: 'unauthorized', url: displayUrl(target) });
+    // Nobody listening, no report: a 401 storm pays for none.
+    if (this.#options.onEvent) {
+      if (!this.#secrets) await this.#scrubber().catch(noop);
+      this.#emit({ type: 'unauthorized', url: displayUrl(resolveUrl(url, this.#base)) });
+    }
     try {
       // A credential that selects per request: the session whose token the request carried renews it.
       const sessions = this.#provider.select ? this.#sessions.values() : [this.#session(this.#provider)];

@@ -1,6 +1,7 @@
 import {
   type AuthLike,
   checkAdapterArguments,
+  discardBody,
   followRedirects,
   isAuthFailure,
   isOneShotBody,
@@ -168,8 +169,7 @@ export function withAuth<F extends FetchFunction>(fetchFn: F, auth: AuthLike): F
     // Told even for a body that cannot be re-sent, so that the next request gets a fresh credential.
     const renewed = await renewAfterUnauthorized(auth, call.answered, call.sent, { signal });
     if (!renewed || isOneShotBody(init?.body)) return response;
-    // With a reason: fetch would otherwise build (and throw away) an AbortError, with its stack, per retry.
-    void response.body?.cancel(retried).catch(() => undefined);
+    discardBody(response, retried);
     return attempt(call, true);
   };
   return authedFetch as F;

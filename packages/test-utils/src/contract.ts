@@ -473,6 +473,43 @@ export function adapterContract(adapter: Adapter): void {
         expect(marks).toEqual([false, true]);
       });
 
+      // axios reads every answer's body itself: there is none that the adapter drops.
+      if (adapter.name !== 'axios') {
+        test('an answer it drops (a 401 it sends again, a redirect it follows) has its body cancelled, with a reason', async ({
+          home,
+          createAuth,
+        }) => {
+          // Without a reason, fetch builds an AbortError (with its stack) per cancel: a 401 storm pays it per request.
+          const reasons: unknown[] = [];
+          const watching = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+            const answer = await fetch(input, init);
+            if (answer.status === 200 || !answer.body) return answer;
+            const reader = answer.body.getReader();
+            const body = new ReadableStream<Uint8Array>({
+              async pull(controller) {
+                const { done, value } = await reader.read();
+                if (done) controller.close();
+                else controller.enqueue(value);
+              },
+              cancel(reason) {
+                reasons.push(reason);
+                return reader.cancel(reason);
+              },
+            });
+            const watched = new Response(body, answer);
+            return Object.defineProperty(watched, 'url', { value: answer.url });
+          };
+          home.accept('Bearer token-2');
+          home.redirect('/around/graphql', echo, 307);
+          const auth = createAuth({ baseUrl: home.url, credentials: numberedTokens().credentials });
+          const client = adapter.create(auth, home.url, { fetch: watching });
+          expect(await client.request(echo)).toBe(200);
+          expect(await client.request('/around/graphql')).toBe(200);
+          expect(reasons).toHaveLength(2);
+          expect(reasons.map((reason) => typeof reason)).toEqual(['string', 'string']);
+        });
+      }
+
       test.for(refusals)(
         '%s that isAuthFailure counts: renewed, sent again once, with the new token',
         async ([, refusal, isAuthFailure], { home, createAuth }) => {

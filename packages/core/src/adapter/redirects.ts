@@ -1,4 +1,5 @@
 import type { AuthLike } from './auth-like.js';
+import { discardBody } from './discard.js';
 
 /** The statuses that redirect, as in the Fetch standard. */
 const redirectStatuses = new Set([301, 302, 303, 307, 308]);
@@ -168,7 +169,7 @@ export async function followRedirects(
         setHere.add(name.toLowerCase());
       }
     }
-    void hop.response.body?.cancel().catch(() => undefined);
+    discardBody(hop.response, 'a redirect is followed');
     const body = keepsBody ? (options.body?.() ?? null) : null;
     const init: RequestInit & { duplex?: 'half' } = {
       method,
