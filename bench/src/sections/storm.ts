@@ -47,6 +47,12 @@ export interface StormOptions {
   tokenTtl: number;
   /** Requests on the wire at once per client (socket pool size). */
   pool: number;
+  /**
+   * Each 401-storm client in a process of its own (true), or every group in the same two processes (false:
+   * the smoke run, which checks that the storms work, not what they cost, and would spend most of its time
+   * starting processes).
+   */
+  processPerClient: boolean;
   /** Run the server in a worker thread (own core) or inline. Defaults to a worker under tsx. */
   serverIn?: 'worker' | 'inline';
   log: (line: string) => void;
@@ -275,11 +281,30 @@ export async function prepareStorm(options: StormOptions): Promise<PreparedStorm
   };
 
   const run = async (): Promise<Table[]> => {
+    // Every 401-storm client process starts now, all at once, while the stale tokens expire and before
+    // anything is measured: starting one (tsx loading the sources) costs more than a smoke run's storms.
+    const processes = options.processPerClient
+      ? groups.reduce((sum, group) => sum + group.names.length, 0)
+      : Math.max(...groups.map((group) => group.names.length));
+    const forking = Promise.allSettled(Array.from({ length: processes }, () => forkStormChild()));
     const wait = readyAt - Date.now();
     if (wait > 0) {
       options.log(`storm: waiting ${(wait / 1000).toFixed(1)} s for the stale tokens to expire`);
       await sleep(wait);
     }
+    const forked = await forking;
+    const all = forked.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    try {
+      const refused = forked.find((result) => result.status === 'rejected');
+      if (refused) throw refused.reason;
+      return await measureAll(all);
+    } finally {
+      await Promise.all(all.map((child) => child.close()));
+    }
+  };
+
+  /** The storms, each 401-storm group in the processes forked for it (`all`: in the groups' order, or shared). */
+  const measureAll = async (all: StormChild[]): Promise<Table[]> => {
     const expired = new Map<string, Measurement[]>();
     for (const entry of planned) {
       const measurement = await measure(server, entry);
@@ -296,8 +321,11 @@ export async function prepareStorm(options: StormOptions): Promise<PreparedStorm
       );
     }
     const unauthorized = new Map<string, PairedMeasurement[]>();
+    let next = 0;
     for (const [index, group] of groups.entries()) {
-      const children = await Promise.all(group.names.map(() => forkStormChild()));
+      const children = options.processPerClient
+        ? all.slice(next, (next += group.names.length))
+        : all.slice(0, group.names.length);
       try {
         for (let round = 0; round <= rounds401; round++) {
           // A/B, then B/A: each side goes first in every other round (and the groups start on alternate sides).
@@ -324,7 +352,7 @@ export async function prepareStorm(options: StormOptions): Promise<PreparedStorm
           }
         }
       } finally {
-        await Promise.all(children.map((child) => child.close()));
+        if (options.processPerClient) await Promise.all(children.map((child) => child.close()));
       }
     }
     return [
@@ -398,7 +426,11 @@ function buildTable(
       'medians shown (token calls per round in brackets).'
     : 'Each client holds a real access token that has already expired on the server, but the client is ' +
       'told it has an hour left, so every request goes out with it and gets 401; the client must refresh ' +
-      'and retry. Each client runs in a process of its own (`child_process.fork`, the same TypeScript ' +
+      'and retry. ' +
+      (options.processPerClient
+        ? 'Each client runs in a process of its own'
+        : 'The clients run in two processes, one for each side of a pair (this smoke run)') +
+      ' (`child_process.fork`, the same TypeScript ' +
       `sources through tsx); the server runs in the bench's process, ${serverWhere}, and the bench's main ` +
       'thread only waits for the client process while a wave runs. ' +
       common +
