@@ -28,7 +28,7 @@ export const fullConfig: BenchConfig = {
     pool: 256,
     processPerClient: true,
   },
-  fleetStorm: { processes: 8, concurrency: 200, afterRequests: 20, pool: 25 },
+  fleetStorm: { processes: 8, concurrency: 200, afterRequests: 20, pool: 25, tokenTtl: 6 },
   memory: { authorizeCalls: 1_000_000, refreshCycles: 10_000, rounds: 3 },
 };
 
@@ -46,6 +46,6 @@ export const smokeConfig: BenchConfig = {
     pool: 16,
     processPerClient: false,
   },
-  fleetStorm: { processes: 2, concurrency: 20, afterRequests: 5, pool: 10 },
+  fleetStorm: { processes: 2, concurrency: 20, afterRequests: 5, pool: 10, tokenTtl: 4 },
   memory: { authorizeCalls: 2_000, refreshCycles: 50, rounds: 1 },
 };
