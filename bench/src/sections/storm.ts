@@ -323,9 +323,9 @@ export async function prepareStorm(options: StormOptions): Promise<PreparedStorm
     const unauthorized = new Map<string, PairedMeasurement[]>();
     let next = 0;
     for (const [index, group] of groups.entries()) {
-      const children = options.processPerClient
-        ? all.slice(next, (next += group.names.length))
-        : all.slice(0, group.names.length);
+      const first = options.processPerClient ? next : 0;
+      next += group.names.length;
+      const children = all.slice(first, first + group.names.length);
       try {
         for (let round = 0; round <= rounds401; round++) {
           // A/B, then B/A: each side goes first in every other round (and the groups start on alternate sides).
