@@ -34,9 +34,6 @@ type FetchFunction = (input: RequestInfo | URL, init?: RequestInit) => Promise<R
 /** A URL that needs no base: what fetch and `auth` read the same way. */
 const absolute = /^https?:\/\//i;
 
-/** Why the body of an answer that is retried is cancelled (nobody reads it). */
-const retried = 'answered an auth failure: sent again with a fresh credential';
-
 /** One call of the wrapped fetch: what each attempt needs, and what the last one sent. */
 interface Call {
   readonly fetchFn: FetchFunction;
@@ -169,7 +166,7 @@ export function withAuth<F extends FetchFunction>(fetchFn: F, auth: AuthLike): F
     // Told even for a body that cannot be re-sent, so that the next request gets a fresh credential.
     const renewed = await renewAfterUnauthorized(auth, call.answered, call.sent, { signal });
     if (!renewed || isOneShotBody(init?.body)) return response;
-    discardBody(response, retried);
+    discardBody(response, 'retry');
     return attempt(call, true);
   };
   return authedFetch as F;
