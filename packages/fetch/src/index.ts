@@ -6,6 +6,7 @@ import {
   isAuthFailure,
   isOneShotBody,
   isRedirect,
+  RETRIED,
   renewAfterUnauthorized,
   shouldFollowRedirects,
   withAuthHeaders,
@@ -166,7 +167,7 @@ export function withAuth<F extends FetchFunction>(fetchFn: F, auth: AuthLike): F
     // Told even for a body that cannot be re-sent, so that the next request gets a fresh credential.
     const renewed = await renewAfterUnauthorized(auth, call.answered, call.sent, { signal });
     if (!renewed || isOneShotBody(init?.body)) return response;
-    discardBody(response, 'retry');
+    discardBody(response, RETRIED);
     return attempt(call, true);
   };
   return authedFetch as F;

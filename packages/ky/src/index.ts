@@ -7,6 +7,7 @@ import {
   isAuthFailure,
   isOneShotBody,
   isRedirect,
+  RETRIED,
   renewAfterUnauthorized,
   shouldFollowRedirects,
   withAuthHeaders,
@@ -175,7 +176,7 @@ export function withAuth<T extends KyLike>(instance: T, auth: AuthLike): T {
       // When no new credential can be had, the caller gets ky's HTTPError as usual (`auth` reports why).
       const renewed = await renewAfterUnauthorized(auth, sent.url, sent.headers, { signal });
       if (!renewed || isOneShotBody(body)) return response;
-      discardBody(response, 'retry');
+      discardBody(response, RETRIED);
       // Sent again through ky, so that the caller's hooks run for it; this call's own `throwHttpErrors`
       // then judges the answer.
       return authed(spare ?? input, {

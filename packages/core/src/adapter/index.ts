@@ -1,7 +1,7 @@
 // `@auth/core/adapter`: what every adapter shares, so that each rule is written once.
 export { sleep, unref } from '../abort.js';
 export { type AdapterArguments, type AuthLike, checkAdapterArguments } from './auth-like.js';
-export { discardBody } from './discard.js';
+export { discardBody, RETRIED } from './discard.js';
 export { isAuthFailure, type ReadAnswer } from './failure.js';
 export { applyAuthHeaders, withAuthHeaders } from './headers.js';
 export { isOneShotBody } from './one-shot.js';

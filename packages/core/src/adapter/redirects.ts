@@ -169,7 +169,7 @@ export async function followRedirects(
         setHere.add(name.toLowerCase());
       }
     }
-    discardBody(hop.response, 'redirect');
+    discardBody(hop.response, 'a redirect is followed');
     const body = keepsBody ? (options.body?.() ?? null) : null;
     const init: RequestInit & { duplex?: 'half' } = {
       method,
