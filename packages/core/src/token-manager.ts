@@ -61,6 +61,11 @@ export class TokenManager {
   #issued: string[] = [];
   /** Why the manager was closed; set once. */
   #closed: unknown;
+  /**
+   * The last 401 report, until its renewal settles: later reports of the same token join it, without reading
+   * or writing the store again (for a shared store, a round trip each).
+   */
+  #report: { sent: string; stale: Promise<StoredToken | undefined> } | undefined;
 
   constructor(options: TokenManagerOptions) {
     this.#options = options;
@@ -107,18 +112,38 @@ export class TokenManager {
 
   /**
    * After a 401 for a request that carried `sentToken`: when it is still the current token, marks it expired
-   * in the store (for everyone sharing it) and gets a new one, one request however many callers report it.
+   * in the store (for everyone sharing it) and gets a new one: one store write and one token request however
+   * many callers report it while the renewal runs.
    * True when the token to send now differs from `sentToken`; false for a credential that cannot change or a
    * token that was never ours.
    */
   async unauthorized(sentToken: string, signal?: AbortSignal): Promise<boolean> {
     this.#assertOpen();
     if (!this.#provider.renewable) return false;
+    let report = this.#report;
+    if (report?.sent !== sentToken) {
+      report = { sent: sentToken, stale: this.#refused(sentToken) };
+      this.#report = report;
+    }
+    try {
+      const stale = await report.stale;
+      if (!stale) {
+        return this.#issued.includes(sentToken) && (await this.#token(signal, 'unauthorized')) !== sentToken;
+      }
+      return this.#hand(await this.#wait('unauthorized', stale, signal)) !== sentToken;
+    } finally {
+      if (this.#report === report) this.#report = undefined;
+    }
+  }
+
+  /**
+   * Marks `sentToken` expired in the store when it is the stored token, and returns that stored token; returns
+   * nothing when another one is stored.
+   */
+  async #refused(sentToken: string): Promise<StoredToken | undefined> {
     const key = await this.#key;
     const current = await this.#store.get(key);
-    if (current?.accessToken !== sentToken) {
-      return this.#issued.includes(sentToken) && (await this.#token(signal, 'unauthorized')) !== sentToken;
-    }
+    if (current?.accessToken !== sentToken) return undefined;
     try {
       if (this.#store.invalidate) await this.#store.invalidate(key, sentToken);
       else
@@ -127,10 +152,9 @@ export class TokenManager {
           expiresAt: Math.min(current.expiresAt ?? Infinity, this.#now()),
         });
     } catch {
-      // Advisory: the refresh below happens anyway; the others find out at their own 401.
+      // Advisory: the refresh happens anyway; the others find out at their own 401.
     }
-    const token = await this.#wait('unauthorized', current, signal);
-    return this.#hand(token) !== sentToken;
+    return current;
   }
 
   /**
