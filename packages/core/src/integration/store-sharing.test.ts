@@ -254,4 +254,28 @@ describe('one store shared by auth objects with the same credential', () => {
     expect(server.stats.tokenRequests).toMatchObject({ refresh_token: 1, password: 1, total: 2 });
     expect((await send(b, leaks, '/v1/meta')).status).toBe(200);
   });
+
+  it('a storm of 401s for one token tells the store once and costs one refresh', async () => {
+    const inner = memoryStore();
+    let invalidated = 0;
+    const store: TokenStore = {
+      ...inner,
+      invalidate: (key, stale) => {
+        invalidated++;
+        return inner.invalidate(key, stale);
+      },
+    };
+    const a = auth(oidcPassword(server.users.admin), store);
+    const stale = await a.authorize('/v1/meta');
+    server.faults.revokeAllTokens();
+    server.stats.reset();
+    server.faults.hangTokenRequests(200); // the refresh takes a while: the storm's reports arrive meanwhile
+
+    const url = new URL('/v1/meta', server.url);
+    const reports = Array.from({ length: 50 }, () => a.handleUnauthorized(url, stale));
+    expect(await Promise.all(reports)).toEqual(Array(50).fill(true));
+    expect(invalidated).toBe(1);
+    expect(server.stats.tokenRequests).toMatchObject({ refresh_token: 1, password: 1, total: 2 });
+    expect((await send(a, leaks, '/v1/meta')).status).toBe(200);
+  });
 });
