@@ -62,8 +62,9 @@ export class TokenManager {
   /** Why the manager was closed; set once. */
   #closed: unknown;
   /**
-   * The last 401 report, until its renewal settles: later reports of the same token join it, without reading
-   * or writing the store again (for a shared store, a round trip each).
+   * The last 401 report, until the first caller waiting on it is done (its renewal settled, or the caller's
+   * signal aborted): later reports of the same token join it, without reading or writing the store again
+   * (for a shared store, a round trip each).
    */
   #report: { sent: string; stale: Promise<StoredToken | undefined> } | undefined;
 
