@@ -148,7 +148,8 @@ export function withAuth<T extends KyLike>(instance: T, auth: AuthLike): T {
       // A body that came with a Request of your own (not through ky's options) is kept for a hop or a retry.
       const spare = input.body !== null && body == null ? input.clone() : undefined;
       const manual = shouldFollowRedirects(input.redirect);
-      const first: RequestInit = { ...init, headers };
+      // `Object.assign`: V8 copies a spread that then gets keys (`{ ...init, headers }`) on a slow path.
+      const first: RequestInit = Object.assign({}, init, { headers });
       if (manual) first.redirect = 'manual';
       let sent: { response: Response; url: string | URL; headers: Headers | Record<string, string> } = {
         response: await inner(input, first),
