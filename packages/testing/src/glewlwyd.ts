@@ -3,11 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import { closeServer, listen } from './oidc-provider.js';
+import { onFreePort, PortTakenError, saysPortTaken } from './ports.js';
 
 /** Debian's glewlwyd package: the server, and the SQLite schema its package ships. */
 const BINARY = '/usr/bin/glewlwyd';
@@ -91,9 +91,12 @@ export async function startGlewlwyd(options: GlewlwydOptions = {}): Promise<Glew
       "startGlewlwyd: Debian's glewlwyd package (and sqlite3) is not installed. Install it (apt-get install glewlwyd), as .ci/run does.",
     );
   }
-  const accessTokenTtl = options.accessTokenTtl ?? 60;
+  // Glewlwyd takes a port number, not 0: another process may take it first, then it starts on another one.
+  return onFreePort((port) => startOn(port, options.accessTokenTtl ?? 60));
+}
+
+async function startOn(port: number, accessTokenTtl: number): Promise<GlewlwydServer> {
   const dir = await mkdtemp(join(tmpdir(), 'glewlwyd-'));
-  const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const issuer = `${base}/api/oidc`;
   const database = join(dir, 'glewlwyd.db');
@@ -123,6 +126,7 @@ export async function startGlewlwyd(options: GlewlwydOptions = {}): Promise<Glew
         method: 'POST',
         headers: { authorization: `Basic ${btoa(`${client.clientId}:${client.clientSecret}`)}` },
         body: new URLSearchParams({ grant_type: 'password', ...user, scope: `${SCOPE} offline_access` }),
+        signal: AbortSignal.timeout(10_000),
       });
       const body = (await response.json()) as {
         access_token: string;
@@ -193,18 +197,6 @@ static_files_mime_types = ( { extension = ".json" mime_type = "application/json"
 `;
 }
 
-/** A port that was free a moment ago (Glewlwyd takes a port number, not 0). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 type Admin = (method: string, path: string, body: unknown) => Promise<void>;
 
 /** Logs in as the administrator once Glewlwyd answers (within 10 s); returns a caller of its admin API. */
@@ -212,6 +204,8 @@ async function adminSession(base: string, child: ChildProcess, log: () => string
   const deadline = Date.now() + 10_000;
   let cookie: string | undefined;
   while (!cookie) {
+    // It may stay up after it failed to bind its port: its log says so.
+    if (saysPortTaken(log())) throw new PortTakenError(`startGlewlwyd: ${log()}`);
     if (child.exitCode !== null)
       throw new Error(`startGlewlwyd: glewlwyd exited (${child.exitCode}): ${log()}`);
     try {
@@ -219,6 +213,8 @@ async function adminSession(base: string, child: ChildProcess, log: () => string
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(ADMIN),
+        // Whatever else holds the port may never answer.
+        signal: AbortSignal.timeout(2_000),
       });
       cookie = response.headers.get('set-cookie')?.split(';')[0];
       if (!response.ok || !cookie) throw new Error(`admin login answered ${response.status}`);
@@ -233,6 +229,7 @@ async function adminSession(base: string, child: ChildProcess, log: () => string
       method,
       headers: { 'content-type': 'application/json', cookie: cookie ?? '' },
       body: JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
     });
     if (!response.ok) {
       throw new Error(

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
+import { freePort } from './ports.js';
 import { pause, type RedisAddress, redisGroup, spawnRedisNode, until } from './redis-node.js';
-import { freePort } from './redis-server.js';
 
 /** Options of {@link startRedisCluster}. */
 export interface RedisClusterOptions {

@@ -2,7 +2,8 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, ping } from './redis-server.js';
+import { onFreePort, PortTakenError, saysPortTaken } from './ports.js';
+import { lastOutput, ping } from './redis-server.js';
 
 /** Where a Redis server (or sentinel) listens. */
 export interface RedisAddress {
@@ -33,14 +34,21 @@ function missing(binary: string, error: Error): Error {
 
 /**
  * Starts `redis-server` with `args` on a free loopback port, or `onPort` (`--port` and `--bind` are added),
- * persisting nothing, and waits until it answers PING.
+ * persisting nothing, and waits until it answers PING. On a free port, a start that finds a port taken (its
+ * own, or one that `args` gave it) is made again on another.
  */
-export async function spawnRedisNode(
+export function spawnRedisNode(
   args: (port: number) => string[] | Promise<string[]>,
   onPort?: number,
 ): Promise<RedisNodeProcess> {
+  return onPort === undefined ? onFreePort((port) => spawnOn(port, args)) : spawnOn(onPort, args);
+}
+
+async function spawnOn(
+  port: number,
+  args: (port: number) => string[] | Promise<string[]>,
+): Promise<RedisNodeProcess> {
   const { server } = redisBinaries();
-  const port = onPort ?? (await freePort());
   const child: ChildProcess = spawn(
     server,
     [
@@ -51,13 +59,7 @@ export async function spawnRedisNode(
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  // Redis logs to stdout, errors at startup included: the last lines say why it exited.
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk).slice(-2_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
+  const output = lastOutput(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const failed = new Promise<never>((_, reject) =>
     child.once('error', (error) => reject(missing(server, error))),
@@ -70,7 +72,10 @@ export async function spawnRedisNode(
   };
   try {
     for (let i = 0; ; i++) {
-      if (child.exitCode !== null) throw new Error(`${server} exited: ${output.slice(-500)}`);
+      if (child.exitCode !== null) {
+        const why = `${server} exited: ${output().slice(-500)}`;
+        throw saysPortTaken(output()) ? new PortTakenError(why) : new Error(why);
+      }
       if (await Promise.race([ping(port, child.pid), failed])) break;
       if (i > 200) throw new Error(`${server} did not answer PING within 5 s`);
       await pause(25);

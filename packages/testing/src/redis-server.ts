@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
+import { onFreePort, PortTakenError, saysPortTaken } from './ports.js';
 
 /** What {@link startRedisServer} returns: a redis-server of the caller's own, stoppable mid-test. */
 export interface RedisServer {
@@ -16,18 +17,18 @@ export interface RedisServer {
   resume(): void;
 }
 
-/** A free TCP port on 127.0.0.1 (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port')),
-      );
-    });
-  });
+/**
+ * The last 2,000 characters `child` wrote to stdout and stderr: Redis logs to stdout, errors at startup
+ * included, so its last lines say why it exited.
+ */
+export function lastOutput(child: ChildProcess): () => string {
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk).slice(-2_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return () => output;
 }
 
 /**
@@ -72,7 +73,7 @@ export function ping(port: number, pid?: number): Promise<boolean> {
  */
 export async function startRedisServer(): Promise<RedisServer> {
   const binary = process.env.REDIS_SERVER ?? 'redis-server';
-  const port = await freePort();
+  let port = 0;
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
   const running = () => child?.pid !== undefined && child.exitCode === null && child.signalCode === null;
@@ -90,12 +91,9 @@ export async function startRedisServer(): Promise<RedisServer> {
     const proc = spawn(
       binary,
       ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
+      { stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    let stderr = '';
-    proc.stderr?.on('data', (chunk) => {
-      stderr += chunk;
-    });
+    const output = lastOutput(proc);
     const spawnError = new Promise<never>((_, reject) => {
       proc.once('error', (error) =>
         reject(
@@ -110,7 +108,10 @@ export async function startRedisServer(): Promise<RedisServer> {
     child = proc;
     try {
       for (let i = 0; i < 200; i++) {
-        if (proc.exitCode !== null) throw new Error(`redis-server exited: ${stderr.slice(0, 500)}`);
+        if (proc.exitCode !== null) {
+          const why = `${binary} exited: ${output().slice(-500)}`;
+          throw saysPortTaken(output()) ? new PortTakenError(why) : new Error(why);
+        }
         if (await Promise.race([ping(port, proc.pid), spawnError])) return;
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
@@ -121,7 +122,11 @@ export async function startRedisServer(): Promise<RedisServer> {
     }
   };
 
-  await start();
+  // Another process may take the port before the server binds it: then it starts on another one.
+  await onFreePort((free) => {
+    port = free;
+    return start();
+  });
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
