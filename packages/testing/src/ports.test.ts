@@ -1,10 +1,14 @@
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startGlewlwyd } from './glewlwyd.js';
 import { freePort, onFreePort, PortTakenError } from './ports.js';
 import { startRedisCluster } from './redis-cluster.js';
 import { spawnRedisNode } from './redis-node.js';
-import { startRedisServer } from './redis-server.js';
+import { startRedisSentinel } from './redis-sentinel.js';
+import { ping, startRedisServer } from './redis-server.js';
 
 // A server given a port number (redis-server, Glewlwyd) can find it taken: another process took it between
 // the moment it was found free and the moment the server binds it. Here the first port each start is given
@@ -104,6 +108,27 @@ describe('a port taken before the server binds it', () => {
     await expect(refused).rejects.toThrow(/Address already in use/);
   });
 
+  it('a Redis Cluster whose node fails to start (not for its port) leaves no node running', async () => {
+    // The first redis-server started exits at once; the other nodes start as usual.
+    const dir = await mkdtemp(join(tmpdir(), 'auth-failing-node-'));
+    const server = join(dir, 'redis-server');
+    await writeFile(
+      server,
+      `#!/bin/sh\nif mkdir "${dir}/once" 2>/dev/null; then echo "a broken node"; exit 1; fi\nexec redis-server "$@"\n`,
+    );
+    await chmod(server, 0o755);
+    vi.stubEnv('REDIS_SERVER', server);
+    try {
+      await expect(startRedisCluster()).rejects.toThrow(/a broken node/);
+      expect(held.given).toHaveLength(3); // three primaries, no replicas
+      const answering = await Promise.all(held.given.map((port) => ping(port)));
+      expect(answering.filter(Boolean)).toEqual([]);
+    } finally {
+      vi.unstubAllEnvs();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a Redis Cluster starts when the port of one of its nodes is taken', async () => {
     const taken = await holdNextPort();
     const cluster = await startRedisCluster();
@@ -112,6 +137,18 @@ describe('a port taken before the server binds it', () => {
       expect(cluster.nodes.map((node) => node.port)).not.toContain(taken);
     } finally {
       await cluster.stop();
+    }
+  });
+
+  it('a Redis Sentinel setup starts when the port of its primary is taken', async () => {
+    const taken = await holdNextPort();
+    const sentinel = await startRedisSentinel();
+    try {
+      expect(held.given[0]).toBe(taken);
+      expect(held.given).toHaveLength(4); // the primary twice, the replica, the sentinel
+      expect(sentinel.nodes.map((node) => node.port)).not.toContain(taken);
+    } finally {
+      await sentinel.stop();
     }
   });
 

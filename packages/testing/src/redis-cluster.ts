@@ -86,10 +86,14 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   };
 
   try {
-    const spawned = await Promise.all(
+    // Every node that started is kept for `stop()`, also when another failed to start.
+    const started = await Promise.allSettled(
       Array.from({ length: primaries * (1 + replicas) }, () => spawnRedisNode(nodeArgs)),
     );
-    processes.push(...spawned);
+    for (const result of started) if (result.status === 'fulfilled') processes.push(result.value);
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+    const spawned = [...processes];
     await command(
       spawned[0]!,
       '--cluster',

@@ -65,7 +65,7 @@ export async function startRedisSentinel(options: RedisSentinelOptions = {}): Pr
     // Their files (a replica's copy of the primary's data during a sync) go to the setup's directory.
     const home = async (name: string) => {
       const path = join(dir, name);
-      await mkdir(path);
+      await mkdir(path, { recursive: true }); // a start again on another port asks for it again
       return ['--dir', path];
     };
     const primary = await spawnRedisNode(() => home('primary'));
