@@ -75,9 +75,13 @@ describe('bench --smoke', () => {
     expect(rates).toHaveLength(11);
     for (const [name, rate] of rates) expect(rate, name).toBeGreaterThan(0);
     const canned = table(result, 'overhead-canned');
-    const micros = values(canned, ' us').filter(([key]) => !key.endsWith(' added us'));
+    const micros = values(canned, ' us').filter(([key]) => !key.includes(' added '));
     expect(micros).toHaveLength(11);
     for (const [name, us] of micros) expect(us, name).toBeGreaterThan(0);
+    // Each adapter and peer: the added cost of its mean and of its median request, both measured.
+    const added = values(canned, ' us').filter(([key]) => key.includes(' added '));
+    expect(added).toHaveLength(12);
+    for (const [name, us] of added) expect(Number.isFinite(us), name).toBe(true);
 
     for (const id of ['storm-expired', 'storm-401']) {
       const storm = table(result, id);

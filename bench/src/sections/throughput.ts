@@ -158,19 +158,26 @@ async function sample(send: Send, options: ThroughputOptions): Promise<number> {
 /**
  * One round of a group (a bare client and its adapters), request by request: each request of each member in
  * turn, the order turning every time, so that whatever else the process does (GC, JIT, a busy neighbour on
- * the machine) lands on every member alike. Returns each member's requests per second of its own time.
+ * the machine) lands on every member alike. Returns each member's requests per second of its own time, and
+ * the time of its median request in µs (which a rare pause of milliseconds does not move).
  */
-async function interleavedRound(group: Live[], count: number): Promise<number[]> {
-  const spent = group.map(() => 0);
+async function interleavedRound(
+  group: Live[],
+  count: number,
+): Promise<{ perSecond: number; medianMicros: number }[]> {
+  const times = group.map(() => new Float64Array(count));
   for (let i = 0; i < count; i++) {
     for (let j = 0; j < group.length; j++) {
       const k = (i + j) % group.length;
       const start = performance.now();
       await group[k]!.send();
-      spent[k]! += performance.now() - start;
+      times[k]![i] = performance.now() - start;
     }
   }
-  return spent.map((ms) => count / (ms / 1000));
+  return times.map((ms) => ({
+    perSecond: count / (ms.reduce((sum, value) => sum + value, 0) / 1000),
+    medianMicros: median([...ms]) * 1000,
+  }));
 }
 
 interface Live {
@@ -179,6 +186,8 @@ interface Live {
   close?: () => Promise<void>;
   /** Requests per second, one value per round. */
   samples: number[];
+  /** Interleaved rounds only: the median request's time in µs, one value per round. */
+  medians: number[];
 }
 
 /**
@@ -202,7 +211,7 @@ async function measureAll(
     try {
       const { send, close } = await contender.create(url, transport);
       await send(); // fails fast if the client cannot talk to the server
-      live.push({ contender, send, ...(close ? { close } : {}), samples: [] });
+      live.push({ contender, send, ...(close ? { close } : {}), samples: [], medians: [] });
     } catch (error) {
       notes.push(
         `${contender.name}: could not run (${error instanceof Error ? error.message : String(error)}).`,
@@ -218,8 +227,11 @@ async function measureAll(
     for (let round = 0; round < options.rounds; round++) {
       for (const group of groups) {
         if (interleave) {
-          const perSecond = await interleavedRound(group, options.sequential + options.concurrent);
-          for (const [i, entry] of group.entries()) entry.samples.push(perSecond[i]!);
+          const results = await interleavedRound(group, options.sequential + options.concurrent);
+          for (const [i, entry] of group.entries()) {
+            entry.samples.push(results[i]!.perSecond);
+            entry.medians.push(results[i]!.medianMicros);
+          }
           continue;
         }
         for (const entry of round % 2 === 0 ? group : [...group].reverse()) {
@@ -287,8 +299,11 @@ export async function runThroughput(options: ThroughputOptions): Promise<Table[]
       `${options.cannedScale * (options.sequential + options.concurrent)} requests each, one request of each ` +
       'in turn (the order turning every time), each request timed on its own, so that GC and a busy ' +
       'neighbour land on all of them alike. "Added" is adapter minus bare client within each round, median ' +
-      'over rounds.',
-    ['Client', 'µs per request (median)', 'min – max', 'added vs bare client'],
+      'over rounds: of the mean request (all time spent, GC included; a pause of milliseconds, a collection ' +
+      'or the machine running another process, moves a mean of a few thousand requests by microseconds, on ' +
+      "whichever client it lands) and of the median request (the one in the middle of each client's requests " +
+      'in the round, which such a pause does not move).',
+    ['Client', 'µs per request (median)', 'min – max', 'added vs bare client', 'added, median request'],
   );
   const scaled = {
     ...options,
@@ -304,15 +319,24 @@ export async function runThroughput(options: ThroughputOptions): Promise<Table[]
       base && base !== entry
         ? median(micros.map((value, i) => value - (baseMicros[i] ?? Number.NaN)))
         : Number.NaN;
+    const addedMedian =
+      base && base !== entry
+        ? median(entry.medians.map((value, i) => value - (base.medians[i] ?? Number.NaN)))
+        : Number.NaN;
+    const signed = (value: number) => `${value >= 0 ? '+' : ''}${fmtNum(value)} µs`;
     const { min, max } = range(micros);
     canned.rows.push([
       entry.contender.name,
       fmtNum(median(micros)),
       `${fmtNum(min)} – ${fmtNum(max)}`,
-      base === entry ? '(baseline)' : `${added >= 0 ? '+' : ''}${fmtNum(added)} µs`,
+      base === entry ? '(baseline)' : signed(added),
+      base === entry ? '(baseline)' : signed(addedMedian),
     ]);
     canned.data[`${entry.contender.name} us`] = median(micros);
-    if (base !== entry) canned.data[`${entry.contender.name} added us`] = added;
+    if (base !== entry) {
+      canned.data[`${entry.contender.name} added us`] = added;
+      canned.data[`${entry.contender.name} added median request us`] = addedMedian;
+    }
   }
   return [network, canned];
 }
