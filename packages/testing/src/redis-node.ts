@@ -2,8 +2,8 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { onFreePort, PortTakenError, saysPortTaken } from './ports.js';
-import { lastOutput, ping } from './redis-server.js';
+import { onFreePort } from './ports.js';
+import { exitedError, lastOutput, ping } from './redis-server.js';
 
 /** Where a Redis server (or sentinel) listens. */
 export interface RedisAddress {
@@ -72,10 +72,7 @@ async function spawnOn(
   };
   try {
     for (let i = 0; ; i++) {
-      if (child.exitCode !== null) {
-        const why = `${server} exited: ${output().slice(-500)}`;
-        throw saysPortTaken(output()) ? new PortTakenError(why) : new Error(why);
-      }
+      if (child.exitCode !== null) throw exitedError(server, output());
       if (await Promise.race([ping(port, child.pid), failed])) break;
       if (i > 200) throw new Error(`${server} did not answer PING within 5 s`);
       await pause(25);

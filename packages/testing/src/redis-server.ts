@@ -32,6 +32,15 @@ export function lastOutput(child: ChildProcess): () => string {
 }
 
 /**
+ * The error for a redis-server (or sentinel) that exited while starting, with the end of its `output`: a
+ * {@link PortTakenError} when it says a port it was given is taken, so that it can start on another.
+ */
+export function exitedError(binary: string, output: string): Error {
+  const why = `${binary} exited: ${output.slice(-500)}`;
+  return saysPortTaken(output) ? new PortTakenError(why) : new Error(why);
+}
+
+/**
  * Whether a Redis server answers on 127.0.0.1:`port`, and, given `pid`, whether it is that process (another
  * test's server may have taken a port that ours left free while stopped).
  */
@@ -108,10 +117,7 @@ export async function startRedisServer(): Promise<RedisServer> {
     child = proc;
     try {
       for (let i = 0; i < 200; i++) {
-        if (proc.exitCode !== null) {
-          const why = `${binary} exited: ${output().slice(-500)}`;
-          throw saysPortTaken(output()) ? new PortTakenError(why) : new Error(why);
-        }
+        if (proc.exitCode !== null) throw exitedError(binary, output());
         if (await Promise.race([ping(port, proc.pid), spawnError])) return;
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
