@@ -35,7 +35,8 @@ export interface RedisCluster {
   /**
    * Kills (SIGKILL) the primary of `key`'s slot and waits until its replica has taken over (needs
    * `replicas: 1`); then a new node takes the lost one's place (its port and cluster identity, no data) and
-   * joins as the new primary's replica. Returns the new primary.
+   * joins as the new primary's replica, and every node says `cluster_state:ok` again (before that, a node that
+   * saw the primary fail answers CLUSTERDOWN). Returns the new primary.
    */
   losePrimary(key: string): Promise<RedisClusterNode>;
   /** Runs one command on one node through `redis-cli`; returns its raw output. */
@@ -85,6 +86,16 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     ];
   };
 
+  // A node whose view of the cluster is not `ok` answers every key with CLUSTERDOWN.
+  const serving = (nodes: RedisAddress[], what: string) =>
+    until(
+      async () =>
+        (await Promise.all(nodes.map((node) => command(node, 'CLUSTER', 'INFO')))).every((info) =>
+          info.includes('cluster_state:ok'),
+        ),
+      what,
+    );
+
   try {
     // Every node that started is kept for `stop()`, also when another failed to start.
     const started = await Promise.allSettled(
@@ -103,13 +114,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       String(replicas),
       '--cluster-yes',
     );
-    await until(
-      async () =>
-        (await Promise.all(spawned.map((node) => command(node, 'CLUSTER', 'INFO')))).every((info) =>
-          info.includes('cluster_state:ok'),
-        ),
-      'every node of the new cluster to report cluster_state:ok',
-    );
+    await serving(spawned, 'every node of the new cluster to report cluster_state:ok');
     // A replica that never synced cannot take over (its data counts as too old).
     await until(
       async () =>
@@ -195,6 +200,8 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
         async () => (await command(replacement, 'INFO', 'replication')).includes('master_link_status:up'),
         'the replacement node to sync as a replica of the new primary',
       );
+      // A node that saw the primary fail answers CLUSTERDOWN until it has seen the failover too.
+      await serving(processes, 'every node to report cluster_state:ok after the failover');
       return next!;
     },
     stop,
