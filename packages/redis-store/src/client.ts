@@ -19,6 +19,11 @@ export interface NodeRedisClusterLike {
     args: string[],
   ): Promise<unknown>;
   getSlotMaster(slot: number): unknown;
+  /**
+   * The client of the primary that serves `key` (node-redis 6.3 has it): how the store sends `WAIT`, which
+   * names no key. Through `sendCommand`, node-redis 6.3 sends it to every primary (its policy for `WAIT`).
+   */
+  getNodeClientForKey?(key: string): RedisClientLike | Promise<RedisClientLike>;
   readonly isReady: boolean;
 }
 
@@ -36,6 +41,11 @@ export interface NodeRedisSentinelLike {
 export interface IoRedisLike {
   /** Sends one command (routed by its keys on a `Cluster`). */
   call(command: string, ...args: string[]): Promise<unknown>;
+  /**
+   * Commands sent together on one connection (on a `Cluster`, to the node of their keys): how the store sends
+   * `WAIT`, which names no key, to the node that took its write.
+   */
+  pipeline(commands: string[][]): { exec(): Promise<[Error | null, unknown][] | null> };
   /** `'ready'` while connected. */
   readonly status: string;
 }
@@ -48,7 +58,8 @@ export type RedisClient = RedisClientLike | NodeRedisClusterLike | NodeRedisSent
 
 /**
  * The one thing the store asks of a client, whatever its kind: send a command to the node that serves `key`
- * (every key of one credential is in one hash slot), and say whether it is connected.
+ * (every key of one credential is in one hash slot), and say whether it is connected. `WAIT` goes to that node
+ * too, on the connection that took the write before it.
  */
 export interface RedisConnection {
   /** What the client is, for messages ("a node-redis cluster"). */
@@ -76,7 +87,10 @@ export function connectionOf(client: unknown): RedisConnection {
           return io.status === 'ready';
         },
         // ioredis follows MOVED and ASK by itself, and tries TRYAGAIN again for a while (16 x 100 ms).
-        send: (_key, [command, ...args]) => io.call(command!, ...args),
+        send: (key, [command, ...args]) =>
+          io.isCluster === true && command === 'WAIT'
+            ? waitOnNodeOf(io, key, args)
+            : io.call(command!, ...args),
       };
       return io.isCluster === true ? retryingTryAgain(connection) : connection;
     }
@@ -87,7 +101,10 @@ export function connectionOf(client: unknown): RedisConnection {
         get ready() {
           return cluster.isReady;
         },
-        send: (key, args) => cluster.sendCommand(key, false, args),
+        send: async (key, args) =>
+          args[0] === 'WAIT' && cluster.getNodeClientForKey
+            ? (await cluster.getNodeClientForKey(key)).sendCommand(args)
+            : cluster.sendCommand(key, false, args),
       });
     }
     if (typeof c.sendCommand === 'function' && typeof c.getMasterNode === 'function') {
@@ -114,6 +131,22 @@ export function connectionOf(client: unknown): RedisConnection {
   throw new ConfigurationError(
     `redisStore(): \`client\` must be ${SUPPORTED}; got ${describe(client)}. Anything else can be wrapped as a RedisClientLike (\`{ sendCommand(args), isReady }\`).`,
   );
+}
+
+/**
+ * An ioredis `Cluster` sends a command that names no key (`WAIT`) to any node: behind a no-op script on `key`
+ * in one pipeline, it goes to the node that serves `key` (a script, not a read: never to a replica).
+ */
+async function waitOnNodeOf(io: IoRedisLike, key: string, args: string[]): Promise<unknown> {
+  const replies = await io
+    .pipeline([
+      ['eval', 'return 0', '1', key],
+      ['wait', ...args],
+    ])
+    .exec();
+  const [error, reply] = replies?.[1] ?? [new Error('the pipeline with WAIT got no reply')];
+  if (error) throw error;
+  return reply;
 }
 
 /**

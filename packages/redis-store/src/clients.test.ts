@@ -11,10 +11,11 @@ import {
 } from '@auth/testing';
 import { Redis as Redis5 } from 'ioredis5';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { redisKeys } from './codec.js';
 import { type RedisStoreOptions, redisStore } from './redis-store.js';
 
-// Every kind of client the store accepts, against real servers: one node, a three-primary Redis Cluster and
-// a Sentinel setup, through node-redis and ioredis (6, and 5 for one node).
+// Every kind of client the store accepts, against real servers: one node, a three-primary Redis Cluster with a
+// replica each and a Sentinel setup, through node-redis and ioredis (6, and 5 for one node).
 
 let single: RedisServer;
 let cluster: RedisCluster;
@@ -24,7 +25,7 @@ const opened: ConnectedRedis[] = [];
 beforeAll(async () => {
   [single, cluster, sentinel] = await Promise.all([
     startRedisServer(),
-    startRedisCluster(),
+    startRedisCluster({ replicas: 1 }),
     startRedisSentinel(),
   ]);
 }, 60_000);
@@ -55,6 +56,22 @@ async function client(kind: 'node-redis' | 'ioredis' | 'ioredis 5', where: Targe
   return connected.client;
 }
 
+/** `WAIT`s each node answered so far (INFO commandstats), by port. */
+async function waits(where: Target): Promise<Map<number, number>> {
+  const nodes =
+    where === 'cluster'
+      ? cluster.nodes
+      : where === 'sentinel'
+        ? sentinel.nodes
+        : [{ host: '127.0.0.1', port: single.port }];
+  const counts = new Map<number, number>();
+  for (const node of nodes) {
+    const stats = await (where === 'cluster' ? cluster : sentinel).command(node, 'INFO', 'commandstats');
+    counts.set(node.port, Number(/cmdstat_wait:calls=(\d+)/.exec(stats)?.[1] ?? 0));
+  }
+  return counts;
+}
+
 const kinds = [
   ['node-redis', 'one node'],
   ['ioredis', 'one node'],
@@ -79,6 +96,7 @@ describe.for(kinds)('%s on %s', ([kind, where]) => {
     store.bind((event) => events.push(event.type));
     expect(store.available).toBe(true);
     const key = `${kind} ${where} ${Math.random()}`;
+    const before = await waits(where);
     expect(await store.get(key)).toBeUndefined();
     await store.set(key, token('seed'), { ifAbsent: true });
     await store.lock(key, () => store.set(key, token('fresh', Date.now() + 1)), new AbortController().signal);
@@ -90,6 +108,19 @@ describe.for(kinds)('%s on %s', ([kind, where]) => {
     await store.delete(key);
     expect(await store.get(key)).toBeUndefined();
     expect(events).toEqual([]);
+    // The lock waited for a replica to have it (taken, then freed), on the node that took it: WAIT names no
+    // key, and on another node it would confirm nothing. One node has no replica to wait for.
+    const { lock } = await redisKeys('auth:', key);
+    const taker =
+      where === 'cluster'
+        ? (await cluster.primaryOf(lock)).port
+        : where === 'sentinel'
+          ? (await sentinel.primary()).port
+          : single.port;
+    const added = [...(await waits(where))].map(([port, count]) => [port, count - (before.get(port) ?? 0)]);
+    expect(Object.fromEntries(added)).toEqual(
+      Object.fromEntries(added.map(([port]) => [port, where !== 'one node' && port === taker ? 2 : 0])),
+    );
   });
 
   test('shares one token with a node-redis process on the same Redis', async ({ server, createAuth }) => {

@@ -24,7 +24,12 @@ import {
   UnreadableValue,
 } from './codec.js';
 import { RedisStoreError } from './errors.js';
-import { INVALIDATE, RELEASE, RELEASE_WITH_TOKEN, RENEW, WRITE } from './scripts.js';
+import { ACQUIRE, INVALIDATE, RELEASE, RELEASE_WITH_TOKEN, RENEW, reporting, WRITE } from './scripts.js';
+
+// The lock's own writes say where they ran, so that one taken by a primary about to be replaced is not trusted.
+const ACQUIRE_REPORTING = reporting(ACQUIRE);
+const RENEW_REPORTING = reporting(RENEW);
+const RELEASE_WITH_TOKEN_REPORTING = reporting(RELEASE_WITH_TOKEN);
 
 /**
  * Options of {@link redisStore}.
@@ -73,7 +78,9 @@ export interface RedisStoreOptions {
    * How long a process that must refresh waits for an unavailable Redis to answer again, counted from the
    * start of the outage, in ms, before it refreshes on its own. A failover (Sentinel, a cluster replica taking
    * over) takes a second or two: waiting for it keeps one refresh for the fleet, so that a rotating refresh
-   * token is not presented twice. `0` refreshes on its own at once. @default 5000
+   * token is not presented twice. `0` refreshes on its own at once. Also how long a lock write waits for a
+   * replica to confirm it, and how long after losing its replicas a primary is not trusted with the lock (a
+   * failover may have replaced it). @default 5000
    */
   readonly failoverWait?: number | undefined;
   /** A Redis command that takes longer than this (ms) counts as Redis being unavailable. @default 2000 */
@@ -126,6 +133,22 @@ const LOCK_POLL_MAX_MS = 50;
 const RETRY_AFTER_MS = 1_000;
 /** How often a process that waits for a failover asks Redis again. */
 const FAILOVER_POLL_MS = 100;
+/** How long a lock write waits for a replica to have it (`WAIT`), at most: a healthy one answers in a round trip. */
+const CONFIRM_MS = 250;
+/** How many primaries' replication IDs a process remembers (each failover makes a new one). */
+const PRIMARIES_REMEMBERED = 16;
+
+/** What a `reporting` script answered: its result, and the replicas and replication ID of the node it ran on. */
+interface Reported {
+  readonly result: number;
+  readonly replicas: number;
+  readonly replid: string;
+}
+
+function reported(reply: unknown): Reported {
+  const [result, replicas, replid] = Array.isArray(reply) ? reply : [];
+  return { result: Number(result), replicas: Number(replicas ?? -1), replid: String(replid ?? '') };
+}
 
 interface LocalEntry {
   readonly keys: RedisKeys;
@@ -167,6 +190,8 @@ class RedisTokenStore implements RedisStore {
   readonly #held = new Map<string, string>();
   /** In-process queue per key: one lock attempt at a time, across every auth object using this store. */
   readonly #chains = new Map<string, Promise<void>>();
+  /** When this process last saw each primary (by replication ID) with a replica (see #confirmed). */
+  readonly #replicated = new Map<string, number>();
   #down: RedisStoreError | undefined;
   /** When the outage in #down began. */
   #downSince = 0;
@@ -308,9 +333,11 @@ class RedisTokenStore implements RedisStore {
           ),
         );
       };
-      // The lease ends lockTtl after the SET (or the last renewal) was sent, unless a renewal extends it.
+      // The lease ends lockTtl after the SET (or the last confirmed renewal) was sent, unless a renewal extends it.
       let expiry: ReturnType<typeof setTimeout> | undefined;
+      let leaseEnd = 0;
       const expireAt = (at: number) => {
+        leaseEnd = at;
         clearTimeout(expiry);
         expiry = setTimeout(
           () => lose(`its ${this.#lockTtl} ms lease ran out without a renewal`),
@@ -323,16 +350,21 @@ class RedisTokenStore implements RedisStore {
         if (lost.signal.aborted) return;
         const sentAt = Date.now();
         try {
-          const reply = await this.#command(keys, [
-            'EVAL',
-            RENEW,
-            '1',
-            keys.lock,
-            owner,
-            String(this.#lockTtl),
-          ]);
-          if (Number(reply) !== 1) lose('its lease expired and Redis no longer holds it for this process');
-          else if (!lost.signal.aborted) expireAt(sentAt + this.#lockTtl);
+          const reply = reported(
+            await this.#command(keys, [
+              'EVAL',
+              RENEW_REPORTING,
+              '1',
+              keys.lock,
+              owner,
+              String(this.#lockTtl),
+            ]),
+          );
+          if (reply.result !== 1) lose('its lease expired and Redis no longer holds it for this process');
+          // A renewal a replaced primary took does not extend the lease the new primary holds.
+          else if ((await this.#confirmed(keys, reply)) && !lost.signal.aborted) {
+            expireAt(sentAt + this.#lockTtl);
+          }
         } catch {
           // Unavailable: reported once; the next tick tries again, and the expiry timer decides meanwhile.
         }
@@ -346,7 +378,7 @@ class RedisTokenStore implements RedisStore {
         clearTimeout(expiry);
         if (this.#held.get(keys.id) === owner) this.#held.delete(keys.id);
         // The lock goes with this holder's token, through a failover too (see RELEASE_WITH_TOKEN).
-        await this.#settle(() => this.#release(keys, owner));
+        await this.#settle(() => this.#release(keys, owner, leaseEnd));
         // A failover can drop what the old primary took just before it stepped down (this token, the
         // release): look again once the clients have switched, and put this token back if it is missing.
         const check = setTimeout(() => void this.get(key).catch(() => {}), this.#lockTtl / 3);
@@ -459,29 +491,47 @@ class RedisTokenStore implements RedisStore {
     return Math.max(1_000, Math.round((token?.expiresAt ?? Date.now()) - Date.now() + this.#retention));
   }
 
-  /** Frees the lock, and puts this holder's token where Redis has none or an older one, in one script. */
-  async #release(keys: RedisKeys, owner: string): Promise<void> {
+  /**
+   * Frees the lock, and puts this holder's token where Redis has none or an older one, in one script. Freed on
+   * a primary that may have been replaced (not confirmed), it frees it again until a node that keeps it does,
+   * for up to `failoverWait` and while the lease lasts: the new primary still holds this holder's lock, and
+   * the next holder reads the token there.
+   */
+  async #release(keys: RedisKeys, owner: string, leaseEnd: number): Promise<void> {
     const entry = this.#local.get(keys.id);
     const token = entry && !entry.seed ? entry.token : undefined;
     const value = token ? await encode(token, keys.token, await this.#cipher) : '';
-    const released = await this.#command(
-      keys,
-      [
-        'EVAL',
-        RELEASE_WITH_TOKEN,
-        '2',
-        keys.lock,
-        keys.token,
-        owner,
-        value,
-        String(Math.floor(token?.obtainedAt ?? 0)),
-        String(this.#ttl(token)),
-        token?.refused ? 'refused' : '',
-      ],
-      undefined,
-      true,
-    );
-    if (Number(released) === 1) {
+    const started = Date.now();
+    let reply: Reported;
+    for (;;) {
+      reply = reported(
+        await this.#command(
+          keys,
+          [
+            'EVAL',
+            RELEASE_WITH_TOKEN_REPORTING,
+            '2',
+            keys.lock,
+            keys.token,
+            owner,
+            value,
+            String(Math.floor(token?.obtainedAt ?? 0)),
+            String(this.#ttl(token)),
+            token?.refused ? 'refused' : '',
+          ],
+          undefined,
+          true,
+        ),
+      );
+      if (await this.#confirmed(keys, reply)) break;
+      // Until a node that keeps it has this token, it is as good as unwritten (written back when Redis has
+      // an older one, at the latest).
+      if (entry && token && entry.token === token) entry.dirty = true;
+      const now = Date.now();
+      if (now - started >= this.#failoverWait || now + FAILOVER_POLL_MS >= leaseEnd) return;
+      await new Promise((resolve) => setTimeout(resolve, FAILOVER_POLL_MS));
+    }
+    if (reply.result === 1) {
       if (entry && token && entry.token === token) entry.dirty = false;
     } else if (entry?.dirty) {
       // The lock is gone (a failover lost it, or its lease ran out): the token goes in as anyone's would.
@@ -503,24 +553,32 @@ class RedisTokenStore implements RedisStore {
     }
   }
 
-  /** Takes the lock; returns its owner token and when the winning SET was sent (the lease starts then). */
+  /**
+   * Takes the lock; returns its owner token and when the winning SET was sent (the lease starts then). A lock
+   * a replaced primary may have taken (not confirmed) is let go and asked for again, for up to `failoverWait`:
+   * meanwhile the clients switch to the new primary, where the lock is what it was before the failover.
+   */
   async #acquire(keys: RedisKeys, signal: AbortSignal): Promise<{ owner: string; sentAt: number }> {
     const owner = randomHex(16);
     const started = Date.now();
+    const release = () =>
+      this.#client.send(keys.token, ['EVAL', RELEASE, '1', keys.lock, owner]).catch(() => {});
+    let unconfirmedSince: number | undefined;
     for (let attempt = 0; ; attempt++) {
       signal.throwIfAborted();
       const sentAt = Date.now();
-      let reply: unknown;
+      let reply: Reported;
       try {
-        reply = await this.#command(
-          keys,
-          ['SET', keys.lock, owner, 'NX', 'PX', String(this.#lockTtl)],
-          // A SET that timed out here may still land later: release that lock at once.
-          (late) => {
-            if (asString(late) === 'OK')
-              this.#client.send(keys.token, ['EVAL', RELEASE, '1', keys.lock, owner]).catch(() => {});
-          },
-          true,
+        reply = reported(
+          await this.#command(
+            keys,
+            ['EVAL', ACQUIRE_REPORTING, '1', keys.lock, owner, String(this.#lockTtl)],
+            // A SET that timed out here may still land later: release that lock at once.
+            (late) => {
+              if (reported(late).result === 1) void release();
+            },
+            true,
+          ),
         );
       } catch (error) {
         // Unavailable: wait for a failover to end, then refresh on its own (the caller's decision).
@@ -528,7 +586,18 @@ class RedisTokenStore implements RedisStore {
         await sleep(FAILOVER_POLL_MS, signal);
         continue;
       }
-      if (asString(reply) === 'OK') return { owner, sentAt };
+      if (reply.result === 1) {
+        if (await this.#confirmed(keys, reply)) return { owner, sentAt };
+        unconfirmedSince ??= sentAt;
+        // Still not confirmed after failoverWait (a replica that stays connected but never answers): as good
+        // as it gets, as on a Redis without replicas.
+        if (sentAt - unconfirmedSince >= this.#failoverWait) return { owner, sentAt };
+        await release();
+        await sleep(FAILOVER_POLL_MS, signal);
+        continue;
+      }
+      // Held by another process: what this node said still tells whether it has a replica to lose.
+      this.#note(reply);
       const waited = Date.now() - started;
       if (waited >= this.#lockWait) {
         throw new RedisStoreError(
@@ -538,6 +607,40 @@ class RedisTokenStore implements RedisStore {
       }
       const backoff = Math.min(LOCK_POLL_MAX_MS, LOCK_POLL_FIRST_MS * 1.5 ** attempt);
       await sleep(Math.min(backoff * (0.5 + Math.random() / 2), this.#lockWait - waited), signal);
+    }
+  }
+
+  /**
+   * Whether a lock write (a `reporting` script) survives a failover: a replica has it (`WAIT 1`), or the node
+   * has no replica and had none lately as far as this process saw (a single node; a replica just promoted).
+   * A primary that lost its replicas within `failoverWait` may have lost them to a failover: Sentinel promotes
+   * the replica about a second before it announces the switch, and the old primary drops what it took in
+   * between when it is turned into a replica. A node that does not say (no INFO in scripts) is trusted, as
+   * before there were checks.
+   */
+  async #confirmed(keys: RedisKeys, reply: Reported): Promise<boolean> {
+    const { replicas, replid } = reply;
+    this.#note(reply);
+    if (replicas < 0) return true;
+    if (replicas === 0) {
+      const seen = this.#replicated.get(replid);
+      return seen === undefined || Date.now() - seen >= this.#failoverWait;
+    }
+    const wait = String(Math.min(CONFIRM_MS, Math.floor(this.#timeout / 2)));
+    try {
+      return Number(await this.#command(keys, ['WAIT', '1', wait], undefined, true)) >= 1;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Remembers a node seen with a replica (any `reporting` reply, also of a write that did nothing). */
+  #note({ replicas, replid }: Reported): void {
+    if (replicas <= 0) return;
+    this.#replicated.delete(replid);
+    this.#replicated.set(replid, Date.now());
+    if (this.#replicated.size > PRIMARIES_REMEMBERED) {
+      this.#replicated.delete(this.#replicated.keys().next().value!);
     }
   }
 

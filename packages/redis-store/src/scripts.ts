@@ -2,6 +2,10 @@
  * The Lua scripts the store runs (atomic on the Redis side). KEYS of one call share a hash tag.
  */
 
+/** KEYS[1] = lock; ARGV[1] = owner, ARGV[2] = lease (ms). Takes the lock if nobody holds it: 1, else 0. */
+export const ACQUIRE = `if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+return 0`;
+
 /** KEYS[1] = lock, ARGV[1] = owner. Deletes the lock only if this owner still holds it. */
 export const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
@@ -69,3 +73,21 @@ if not current then return 0 end
 if string.match(current, '^v2|%d+|%d*|(%x+)|') ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], 'r|' .. current, 'KEEPTTL')
 return 1`;
+
+/**
+ * `script` (which returns a number), made to say where it ran: returns `{result, replicas, replid}`, the
+ * node's replicas in sync (`state=online`; one still loading the first copy cannot confirm a write yet) and its
+ * `master_replid`, from `INFO replication` (`-1` and `''` where a script may not run INFO, e.g. an ACL without
+ * `@dangerous`). What tells a write that survives a failover from one taken by a primary whose replica was
+ * just promoted (see `#confirmed` in redis-store.ts).
+ */
+export function reporting(script: string): string {
+  return `local function run()
+${script}
+end
+local result = run()
+local info = redis.pcall('INFO', 'replication')
+if type(info) ~= 'string' then return {result, -1, ''} end
+local _, online = string.gsub(info, 'state=online', '')
+return {result, online, string.match(info, 'master_replid:(%x+)') or ''}`;
+}
