@@ -63,10 +63,6 @@ let onReplica: Client;
 beforeEach(async () => {
   [primary, replica] = await Promise.all([startRedisServer(), startRedisServer()]);
   [onPrimary, onReplica] = await Promise.all([connect(primary), connect(replica)]);
-  // The first copy goes out at once (by default the primary waits 5 s for more replicas to share it), and
-  // the replica loads it from the socket (not through a dump.rdb in the working directory).
-  await onPrimary.sendCommand(['CONFIG', 'SET', 'repl-diskless-sync-delay', '0']);
-  await onReplica.sendCommand(['CONFIG', 'SET', 'repl-diskless-load', 'swapdb']);
   await onReplica.sendCommand(['REPLICAOF', '127.0.0.1', String(primary.port)]);
   await until(async () => (await replicas(onPrimary)) === 1, 'the replica to be in sync');
 });

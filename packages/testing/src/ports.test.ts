@@ -6,9 +6,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startGlewlwyd } from './glewlwyd.js';
 import { freePort, onFreePort, PortTakenError } from './ports.js';
 import { startRedisCluster } from './redis-cluster.js';
-import { spawnRedisNode } from './redis-node.js';
+import { ping, spawnRedisNode } from './redis-node.js';
 import { startRedisSentinel } from './redis-sentinel.js';
-import { ping, startRedisServer } from './redis-server.js';
+import { startRedisServer } from './redis-server.js';
 
 // A server given a port number (redis-server, Glewlwyd) can find it taken: another process took it between
 // the moment it was found free and the moment the server binds it. Here the first port each start is given

@@ -1,9 +1,9 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { onFreePort } from './ports.js';
-import { exitedError, lastOutput, ping } from './redis-server.js';
+import { onFreePort, PortTakenError, saysPortTaken } from './ports.js';
 
 /** Where a Redis server (or sentinel) listens. */
 export interface RedisAddress {
@@ -11,10 +11,16 @@ export interface RedisAddress {
   readonly port: number;
 }
 
-/** One redis-server process of a cluster or Sentinel setup. */
+/** One redis-server process: a `startRedisServer()`, or a node of a cluster or Sentinel setup. */
 export interface RedisNodeProcess extends RedisAddress {
   /** Ends it at once (SIGKILL): a machine lost, nothing flushed. */
   kill(): Promise<void>;
+  /** Ends it as an operator would (SIGTERM, also when paused; nothing persisted) and waits until it exited. */
+  stop(): Promise<void>;
+  /** Freezes it (SIGSTOP): connections stay open, nothing is answered. */
+  pause(): void;
+  /** Unfreezes it (SIGCONT). */
+  resume(): void;
   readonly running: boolean;
 }
 
@@ -23,6 +29,51 @@ const HOST = '127.0.0.1';
 /** The binaries: `REDIS_SERVER` and `REDIS_CLI` name others (Valkey's `valkey-server`, `valkey-cli`). */
 export function redisBinaries(): { server: string; cli: string } {
   return { server: process.env.REDIS_SERVER ?? 'redis-server', cli: process.env.REDIS_CLI ?? 'redis-cli' };
+}
+
+/**
+ * The last 2,000 characters `child` wrote to stdout and stderr: Redis logs to stdout, errors at startup
+ * included, so its last lines say why it exited.
+ */
+export function lastOutput(child: ChildProcess): () => string {
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk).slice(-2_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return () => output;
+}
+
+/**
+ * The error for a redis-server (or sentinel) that exited while starting, with the end of its `output`: a
+ * {@link PortTakenError} when it says a port it was given is taken, so that it can start on another.
+ */
+export function exitedError(binary: string, output: string): Error {
+  const why = `${binary} exited: ${output.slice(-500)}`;
+  return saysPortTaken(output) ? new PortTakenError(why) : new Error(why);
+}
+
+/**
+ * Whether a Redis server answers on 127.0.0.1:`port`, and, given `pid`, whether it is that process (another
+ * test's server may have taken a port that ours left free while stopped).
+ */
+export function ping(port: number, pid?: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    let answer = '';
+    socket.setTimeout(500, () => socket.destroy());
+    socket.on('connect', () => socket.write('INFO server\r\n'));
+    socket.on('data', (data) => {
+      answer += data.toString();
+      if (/process_id:\d+\r\n/.test(answer)) socket.end();
+    });
+    socket.on('close', () => {
+      const id = /process_id:(\d+)/.exec(answer)?.[1];
+      resolve(id !== undefined && (pid === undefined || Number(id) === pid));
+    });
+    socket.on('error', () => {});
+  });
 }
 
 function missing(binary: string, error: Error): Error {
@@ -65,11 +116,13 @@ async function spawnOn(
     child.once('error', (error) => reject(missing(server, error))),
   );
   const running = () => child.exitCode === null && child.signalCode === null && child.pid !== undefined;
-  const kill = async () => {
+  const end = async (signal: NodeJS.Signals) => {
     if (!running()) return;
-    child.kill('SIGKILL');
+    if (signal === 'SIGTERM') child.kill('SIGCONT');
+    child.kill(signal);
     await exited;
   };
+  const kill = () => end('SIGKILL');
   try {
     for (let i = 0; ; i++) {
       if (child.exitCode !== null) throw exitedError(server, output());
@@ -85,6 +138,9 @@ async function spawnOn(
     host: HOST,
     port,
     kill,
+    stop: () => end('SIGTERM'),
+    pause: () => void child.kill('SIGSTOP'),
+    resume: () => void child.kill('SIGCONT'),
     get running() {
       return running();
     },

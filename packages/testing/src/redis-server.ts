@@ -1,6 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createConnection } from 'node:net';
-import { onFreePort, PortTakenError, saysPortTaken } from './ports.js';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type RedisNodeProcess, spawnRedisNode } from './redis-node.js';
 
 /** What {@link startRedisServer} returns: a redis-server of the caller's own, stoppable mid-test. */
 export interface RedisServer {
@@ -15,51 +16,6 @@ export interface RedisServer {
   pause(): void;
   /** Unfreezes it (SIGCONT). */
   resume(): void;
-}
-
-/**
- * The last 2,000 characters `child` wrote to stdout and stderr: Redis logs to stdout, errors at startup
- * included, so its last lines say why it exited.
- */
-export function lastOutput(child: ChildProcess): () => string {
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk).slice(-2_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  return () => output;
-}
-
-/**
- * The error for a redis-server (or sentinel) that exited while starting, with the end of its `output`: a
- * {@link PortTakenError} when it says a port it was given is taken, so that it can start on another.
- */
-export function exitedError(binary: string, output: string): Error {
-  const why = `${binary} exited: ${output.slice(-500)}`;
-  return saysPortTaken(output) ? new PortTakenError(why) : new Error(why);
-}
-
-/**
- * Whether a Redis server answers on 127.0.0.1:`port`, and, given `pid`, whether it is that process (another
- * test's server may have taken a port that ours left free while stopped).
- */
-export function ping(port: number, pid?: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    let answer = '';
-    socket.setTimeout(500, () => socket.destroy());
-    socket.on('connect', () => socket.write('INFO server\r\n'));
-    socket.on('data', (data) => {
-      answer += data.toString();
-      if (/process_id:\d+\r\n/.test(answer)) socket.end();
-    });
-    socket.on('close', () => {
-      const id = /process_id:(\d+)/.exec(answer)?.[1];
-      resolve(id !== undefined && (pid === undefined || Number(id) === pid));
-    });
-    socket.on('error', () => {});
-  });
 }
 
 /**
@@ -81,64 +37,33 @@ export function ping(port: number, pid?: number): Promise<boolean> {
  * ```
  */
 export async function startRedisServer(): Promise<RedisServer> {
-  const binary = process.env.REDIS_SERVER ?? 'redis-server';
-  let port = 0;
-  let child: ChildProcess | undefined;
-  let exited: Promise<void> = Promise.resolve();
-  const running = () => child?.pid !== undefined && child.exitCode === null && child.signalCode === null;
-
-  const stop = async () => {
-    if (!running()) return;
-    child?.kill('SIGCONT');
-    child?.kill('SIGTERM');
-    await exited;
-    child = undefined;
+  // Its files (a replica's copy of a primary, a SAVE a test asks for) go to a directory of its own, not the
+  // caller's working directory.
+  const dir = await mkdtemp(join(tmpdir(), 'auth-redis-server-'));
+  const args = async () => {
+    await mkdir(dir, { recursive: true }); // stop() removed it
+    return ['--dir', dir];
   };
-
-  const start = async () => {
-    if (running()) return;
-    const proc = spawn(
-      binary,
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const output = lastOutput(proc);
-    const spawnError = new Promise<never>((_, reject) => {
-      proc.once('error', (error) =>
-        reject(
-          new Error(
-            `Cannot start ${binary} (${error.message}): install redis-server (Debian/Ubuntu: ` +
-              '`apt-get install redis-server`) or point REDIS_SERVER at the binary.',
-          ),
-        ),
-      );
-    });
-    exited = new Promise((resolve) => proc.once('exit', () => resolve()));
-    child = proc;
-    try {
-      for (let i = 0; i < 200; i++) {
-        if (proc.exitCode !== null) throw exitedError(binary, output());
-        if (await Promise.race([ping(port, proc.pid), spawnError])) return;
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-      throw new Error('redis-server did not answer PING within 5 s');
-    } catch (error) {
-      await stop();
-      throw error;
-    }
-  };
-
-  // Another process may take the port before the server binds it: then it starts on another one.
-  await onFreePort((free) => {
-    port = free;
-    return start();
-  });
+  let node: RedisNodeProcess | undefined;
+  try {
+    node = await spawnRedisNode(args);
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+  const { port } = node;
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
-    stop,
-    start,
-    pause: () => void child?.kill('SIGSTOP'),
-    resume: () => void child?.kill('SIGCONT'),
+    async stop() {
+      await node?.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+    async start() {
+      if (node?.running) return;
+      node = await spawnRedisNode(args, port);
+    },
+    pause: () => node?.pause(),
+    resume: () => node?.resume(),
   };
 }
