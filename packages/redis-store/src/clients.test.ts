@@ -1,6 +1,13 @@
 import { ConfigurationError, oidcPassword, type StoredToken } from '@auth/core';
 import { test } from '@auth/test-utils';
-import { type ConnectedRedis, connectRedisClient, type RedisTarget, send } from '@auth/test-utils/fleet';
+import {
+  type ConnectedRedis,
+  connectIoredis,
+  connectRedisClient,
+  type IoredisLibrary,
+  type RedisTarget,
+  send,
+} from '@auth/test-utils/fleet';
 import {
   type RedisCluster,
   type RedisSentinelSetup,
@@ -9,13 +16,13 @@ import {
   startRedisSentinel,
   startRedisServer,
 } from '@auth/testing';
-import { Redis as Redis5 } from 'ioredis5';
+import { Cluster as Cluster5, Redis as Redis5 } from 'ioredis5';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { redisKeys } from './codec.js';
 import { type RedisStoreOptions, redisStore } from './redis-store.js';
 
 // Every kind of client the store accepts, against real servers: one node, a three-primary Redis Cluster with a
-// replica each and a Sentinel setup, through node-redis and ioredis (6, and 5 for one node).
+// replica each and a Sentinel setup, through node-redis and ioredis (6 and 5).
 
 let single: RedisServer;
 let cluster: RedisCluster;
@@ -44,14 +51,13 @@ const targetOf = (where: Target): RedisTarget =>
       : { url: single.url };
 
 async function client(kind: 'node-redis' | 'ioredis' | 'ioredis 5', where: Target): Promise<unknown> {
-  if (kind === 'ioredis 5') {
-    const io = new Redis5(single.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-    io.on('error', () => {});
-    await io.connect();
-    opened.push({ client: io, command: () => Promise.resolve(), close: () => io.disconnect() });
-    return io;
-  }
-  const connected = await connectRedisClient(targetOf(where), kind);
+  const connected =
+    kind === 'ioredis 5'
+      ? await connectIoredis(targetOf(where), false, {
+          Redis: Redis5,
+          Cluster: Cluster5,
+        } as unknown as IoredisLibrary)
+      : await connectRedisClient(targetOf(where), kind);
   opened.push(connected);
   return connected.client;
 }
@@ -78,8 +84,10 @@ const kinds = [
   ['ioredis 5', 'one node'],
   ['node-redis', 'cluster'],
   ['ioredis', 'cluster'],
+  ['ioredis 5', 'cluster'],
   ['node-redis', 'sentinel'],
   ['ioredis', 'sentinel'],
+  ['ioredis 5', 'sentinel'],
 ] as const;
 
 describe.for(kinds)('%s on %s', ([kind, where]) => {

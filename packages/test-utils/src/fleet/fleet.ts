@@ -20,7 +20,9 @@ export type { RedisStoreConfig, RedisStoreFactory, WorkerConfig, WorkerCredentia
 export { type HoldingProxy, startHoldingProxy } from './proxy.js';
 export {
   type ConnectedRedis,
+  connectIoredis,
   connectRedisClient,
+  type IoredisLibrary,
   type RedisClientKind,
   type RedisNode,
   type RedisTarget,

@@ -81,13 +81,28 @@ async function connectNodeRedis(target: RedisTarget, reconnect: boolean): Promis
   return { client, command: (args) => client.sendCommand(args), close: () => client.destroy() };
 }
 
-async function connectIoredis(target: RedisTarget, reconnect: boolean): Promise<ConnectedRedis> {
+/** The two classes of an ioredis release (6 by default; the tests also run 5 through an npm alias). */
+export interface IoredisLibrary {
+  Redis: typeof Redis;
+  Cluster: typeof Cluster;
+}
+
+/** An ioredis client of `library` on `target`, connected; as `connectRedisClient(target, 'ioredis')`. */
+export async function connectIoredis(
+  target: RedisTarget,
+  reconnect = false,
+  library: IoredisLibrary = { Redis, Cluster },
+): Promise<ConnectedRedis> {
   const retry = reconnect ? () => RECONNECT_MS : () => null;
   const common = { lazyConnect: true, retryStrategy: retry, maxRetriesPerRequest: reconnect ? null : 1 };
   const client = target.cluster
-    ? new Cluster(target.cluster, { lazyConnect: true, clusterRetryStrategy: retry, redisOptions: common })
+    ? new library.Cluster(target.cluster, {
+        lazyConnect: true,
+        clusterRetryStrategy: retry,
+        redisOptions: common,
+      })
     : target.sentinel
-      ? new Redis({
+      ? new library.Redis({
           ...common,
           name: target.sentinel.name,
           sentinels: target.sentinel.sentinels,
@@ -96,7 +111,7 @@ async function connectIoredis(target: RedisTarget, reconnect: boolean): Promise<
           // (up to 10 s later, after taking writes that are then lost): what the store's README asks for.
           failoverDetector: true,
         })
-      : new Redis(target.url, common);
+      : new library.Redis(target.url, common);
   client.on('error', () => {});
   await client.connect();
   return {
