@@ -126,9 +126,13 @@ describe.for(kinds)('%s on %s', ([kind, where]) => {
           ? (await sentinel.primary()).port
           : single.port;
     const added = [...(await waits(where))].map(([port, count]) => [port, count - (before.get(port) ?? 0)]);
-    expect(Object.fromEntries(added)).toEqual(
-      Object.fromEntries(added.map(([port]) => [port, where !== 'one node' && port === taker ? 2 : 0])),
-    );
+    const elsewhere = added.filter(([port]) => port !== taker);
+    expect(Object.fromEntries(elsewhere)).toEqual(Object.fromEntries(elsewhere.map(([port]) => [port, 0])));
+    const there = added.find(([port]) => port === taker)?.[1];
+    // Taken and freed: 2 (more when a replica answered later than 250 ms on a busy machine, and a write was
+    // made again).
+    if (where === 'one node') expect(there).toBe(0);
+    else expect(there).toBeGreaterThanOrEqual(2);
   });
 
   test('shares one token with a node-redis process on the same Redis', async ({ server, createAuth }) => {

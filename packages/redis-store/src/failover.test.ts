@@ -152,7 +152,8 @@ test('one node without replicas: the lock is taken with no WAIT', async () => {
     const store = redisStore({ client });
     await store.lock('a credential', async () => {}, new AbortController().signal);
     const stats = String(await client.sendCommand(['INFO', 'commandstats']));
-    expect(stats).toMatch(/cmdstat_eval:calls=2\b/); // the lock taken, then freed
+    // The lock taken, then freed (and renewed, on a machine too busy to finish the task in 3 s).
+    expect(Number(/cmdstat_eval:calls=(\d+)/.exec(stats)?.[1])).toBeGreaterThanOrEqual(2);
     expect(stats).not.toMatch(/cmdstat_wait/);
   } finally {
     await alone.stop();
