@@ -133,8 +133,11 @@ const LOCK_POLL_MAX_MS = 50;
 const RETRY_AFTER_MS = 1_000;
 /** How often a process that waits for a failover asks Redis again. */
 const FAILOVER_POLL_MS = 100;
-/** How long a lock write waits for a replica to have it (`WAIT`), at most: a healthy one answers in a round trip. */
-const CONFIRM_MS = 250;
+/**
+ * How long a lock write waits for a replica to have it (`WAIT`), at most (and half of commandTimeout): a healthy
+ * replica answers in a round trip, one in another region too.
+ */
+const CONFIRM_MS = 1_000;
 /** How many primaries' replication IDs a process remembers (each failover makes a new one). */
 const PRIMARIES_REMEMBERED = 16;
 
