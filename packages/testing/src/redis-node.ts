@@ -35,7 +35,7 @@ export function redisBinaries(): { server: string; cli: string } {
  * The last 2,000 characters `child` wrote to stdout and stderr: Redis logs to stdout, errors at startup
  * included, so its last lines say why it exited.
  */
-export function lastOutput(child: ChildProcess): () => string {
+function lastOutput(child: ChildProcess): () => string {
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk).slice(-2_000);
@@ -49,7 +49,7 @@ export function lastOutput(child: ChildProcess): () => string {
  * The error for a redis-server (or sentinel) that exited while starting, with the end of its `output`: a
  * {@link PortTakenError} when it says a port it was given is taken, so that it can start on another.
  */
-export function exitedError(binary: string, output: string): Error {
+function exitedError(binary: string, output: string): Error {
   const why = `${binary} exited: ${output.slice(-500)}`;
   return saysPortTaken(output) ? new PortTakenError(why) : new Error(why);
 }
