@@ -1,5 +1,5 @@
-import type { Adapter, AdapterName, Client } from '@auth/test-utils/clients';
-import axios, { type AxiosAdapter } from 'axios';
+import { type Adapter, type AdapterName, axiosAdapter, type Client } from '@auth/test-utils/clients';
+import type { AxiosAdapter, AxiosInstance } from 'axios';
 import { createAuthRefresh } from 'axios-auth-refresh';
 import { facades, ourRowName } from '../util/adapters.js';
 import { benchToken, cachedTokenAuth } from '../util/auth-setup.js';
@@ -71,6 +71,22 @@ const bareRowName: Record<AdapterName, string> = {
   'graphql-request': 'graphql-request (bare, static header)',
 };
 
+/** The facade options that put a client on `t`. */
+const transportOptions = (t: Transport) => ({
+  fetch: t.fetch,
+  ...(t.axiosAdapter ? { axios: { adapter: t.axiosAdapter } } : {}),
+});
+
+/** One request through a facade client: the same call for every row of a client. */
+function sender(adapter: Adapter, client: Client): Send {
+  const target = adapter.graphql ? '/v1/graphql' : '/v1/meta';
+  return async () => {
+    const { status, body } = await client.send(target, { query });
+    if (status !== 200) throw new Error(`HTTP ${status}`);
+    return body;
+  };
+}
+
 /**
  * The bare client (a static `Authorization` header on the instance) and the same client with our adapter, both
  * through the same facade, so that the difference between the rows is the auth layer alone.
@@ -78,24 +94,15 @@ const bareRowName: Record<AdapterName, string> = {
 function pair(adapter: Adapter): Contender[] {
   const bare = bareRowName[adapter.name];
   const ours = ourRowName[adapter.name];
-  const options = (t: Transport) => ({
-    fetch: t.fetch,
-    ...(t.axiosAdapter ? { axios: { adapter: t.axiosAdapter } } : {}),
-  });
-  const sender = (client: Client): Send => {
-    const target = adapter.graphql ? '/v1/graphql' : '/v1/meta';
-    return async () => {
-      const { status, body } = await client.send(target, { query });
-      if (status !== 200) throw new Error(`HTTP ${status}`);
-      return body;
-    };
-  };
   return [
     {
       name: bare,
       baseline: bare,
       create: async (url, t) => ({
-        send: sender(adapter.create(undefined, url, { ...options(t), headers: staticHeaders })),
+        send: sender(
+          adapter,
+          adapter.create(undefined, url, { ...transportOptions(t), headers: staticHeaders }),
+        ),
       }),
     },
     {
@@ -103,35 +110,47 @@ function pair(adapter: Adapter): Contender[] {
       baseline: bare,
       create: async (url, t) => {
         const auth = cachedTokenAuth(url);
-        return { send: sender(adapter.create(auth, url, options(t))), close: () => auth.close() };
+        return {
+          send: sender(adapter, adapter.create(auth, url, transportOptions(t))),
+          close: () => auth.close(),
+        };
       },
     },
   ];
 }
 
+/**
+ * axios-auth-refresh wired the way its README shows: a request interceptor reads the current token,
+ * `createAuthRefresh()` handles 401s with a refresh call. It runs through the same facade as bare axios and
+ * @auth/axios (the facade's `withAuth` slot installs this wiring instead of ours), so that the three rows differ
+ * by the auth wiring alone, not by how the request is made.
+ */
 const axiosAuthRefresh: Contender = {
   name: 'axios + axios-auth-refresh + header interceptor',
   baseline: 'axios (bare, static header)',
   create: async (url, t) => {
     let token = benchToken;
-    const api = axios.create({
-      baseURL: url,
-      ...(t.axiosAdapter ? { adapter: t.axiosAdapter } : {}),
-    });
-    // Wired the way axios-auth-refresh's README shows: a request interceptor reads the current token,
-    // createAuthRefresh() handles 401s with a refresh call.
-    api.interceptors.request.use((request) => {
-      request.headers.Authorization = `Bearer ${token}`;
-      return request;
-    });
-    createAuthRefresh(
-      api,
-      async (failedRequest: { response: { config: { headers: Record<string, string> } } }) => {
-        token = benchToken;
-        failedRequest.response.config.headers.Authorization = `Bearer ${token}`;
-      },
-    );
-    return { send: () => api.get('/v1/meta') };
+    const wire = (api: AxiosInstance): AxiosInstance => {
+      api.interceptors.request.use((request) => {
+        request.headers.Authorization = `Bearer ${token}`;
+        return request;
+      });
+      createAuthRefresh(
+        api,
+        async (failedRequest: { response: { config: { headers: Record<string, string> } } }) => {
+          token = benchToken;
+          failedRequest.response.config.headers.Authorization = `Bearer ${token}`;
+        },
+      );
+      return api;
+    };
+    const adapter = axiosAdapter(wire);
+    // The facade installs its `withAuth` only for a client given an `auth`; this wiring never reads it.
+    const auth = cachedTokenAuth(url);
+    return {
+      send: sender(adapter, adapter.create(auth, url, transportOptions(t))),
+      close: () => auth.close(),
+    };
   },
 };
 
@@ -260,7 +279,9 @@ export async function runThroughput(options: ThroughputOptions): Promise<Table[]
       'checks nothing and answers 200 JSON (it runs in a worker thread, so client and server each have a ' +
       `core). ${options.rounds} timed samples per row after one untimed warm-up sample; in each round a ` +
       'bare client and its adapters run one right after the other, in the opposite order every other round; ' +
-      'the table shows the median and the spread. Bare clients send a static `Authorization` header; ours ' +
+      'the table shows the median and the spread. Every row of one client library makes its requests through ' +
+      'the same call (the client facade of @auth/test-utils), the axios-auth-refresh row included, so that ' +
+      'rows differ by their auth wiring alone. Bare clients send a static `Authorization` header; ours ' +
       'get it from `auth.authorize()` with a fresh cached token. The ratio is adapter ÷ bare from the same ' +
       'round, median over rounds (1.00x = no measurable cost; lower = slower).',
     ['Client', 'req/s (median)', 'min – max', 'vs bare client'],
