@@ -1,13 +1,16 @@
 /**
  * The size budget, checked the way size-limit does it: every bundle of ours is measured from the built
  * packages (`pnpm build` first) with each bundler, and a bundle over its limit in `size-budget.json` fails
- * the run (exit code 1). Raise a limit only with a reason in the commit that does it.
+ * the run (exit code 1). Raise a limit only with a reason in the commit that does it. The size tables in the
+ * packages' READMEs are checked against the same measurement (see readme-sizes.ts).
  *
  *   npx pnpm@12.4.2 size             (from the repository root; CI runs it after the build)
  *   npx pnpm@12.4.2 size --update    (sets the limits to what is measured; say why in the commit)
+ *   npx pnpm@12.4.2 size --readmes   (writes the READMEs' size tables from what is measured)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { checkReadmes, writeReadmes } from './readme-sizes.js';
 import { beforeFirstTokenRequest, measureAll, rows } from './sections/size.js';
 import { fmtBytes } from './util/stats.js';
 import { newTable, renderText } from './util/table.js';
@@ -23,6 +26,14 @@ const file = JSON.parse(readFileSync(budgetFile, 'utf8')) as {
 const budget = file.bundles;
 
 const results = await measureAll();
+
+if (process.argv.includes('--readmes')) {
+  const changed = writeReadmes(results);
+  console.log(
+    changed.length > 0 ? `size tables written: ${changed.join(', ')}` : 'the size tables were up to date',
+  );
+  process.exit(0);
+}
 
 if (process.argv.includes('--update')) {
   // Sets every limit to the goal where it is met, else to what was measured plus at least 50 B, rounded up
@@ -80,8 +91,12 @@ for (const result of results) {
   }
 }
 console.log(renderText(table));
+const stale = checkReadmes(results);
+for (const problem of stale) console.log(problem);
 if (over > 0) {
   console.log(`\n${over} bundle(s) over budget (or failed to build). Limits: bench/size-budget.json.`);
-  process.exit(1);
 }
-console.log(`\nall ${table.rows.length} sizes within budget (bench/size-budget.json)`);
+if (over > 0 || stale.length > 0) process.exit(1);
+console.log(
+  `\nall ${table.rows.length} sizes within budget (bench/size-budget.json), and the READMEs' tables agree`,
+);
