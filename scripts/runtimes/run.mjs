@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `pnpm test:runtimes`: the packages as a user installs them (packed tarballs in a throwaway project), tried
-// in every runtime they claim: Node 20.19 (the oldest `engines` allows), 22 and 24, Bun, Deno, Cloudflare's
+// in every runtime they claim: Node 20.19 (the oldest `engines` allows), 22, 24 and 26, Bun, Deno, Cloudflare's
 // workerd (through miniflare) and Chromium. Each runtime runs the same scenario (scenario.mjs) against an
 // embedded Weaviate-compatible server of its own, started here from the packed @auth/testing; the runtimes
 // with a process must then exit by themselves; the runtimes core's README has an example for run that
@@ -65,6 +65,13 @@ const ROWS = [
     name: 'node',
     install: 'node-24',
     command: () => [node('node-24'), ['process.mjs']],
+    exits: true,
+    npmKy: 2,
+  },
+  {
+    name: 'node',
+    install: 'node-26',
+    command: () => [node('node-26'), ['process.mjs']],
     exits: true,
     npmKy: 2,
   },

@@ -30,6 +30,7 @@ export const INSTALLS = {
   'node-20': { packages: ['node@20.19.0'] },
   'node-22': { packages: ['node@22.23.3'] },
   'node-24': { packages: ['node@24.21.0'] },
+  'node-26': { packages: ['node@26.10.0'] },
   bun: { packages: ['bun@1.4.5'] },
   deno: { packages: ['deno@2.9.6'] },
   tools: {
