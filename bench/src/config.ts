@@ -14,7 +14,7 @@ export interface BenchConfig {
   memory: WithoutLog<MemoryOptions>;
 }
 
-/** The published run: `pnpm bench`. Sized to finish in well under 5 minutes on 2 cores. */
+/** The published run: `pnpm bench`. About 6 minutes on 2 cores (BENCHMARKS.md's Run row times each section). */
 export const fullConfig: BenchConfig = {
   hotPath: { rounds: 5, time: 300, warmupTime: 150, batch: 500 },
   throughput: { rounds: 9, sequential: 200, concurrent: 400, concurrency: 8, cannedScale: 5 },
