@@ -5,7 +5,7 @@ import { type KyBase, kyAdapter } from '@auth/test-utils/clients';
 import ky, { type KyInstance } from 'ky';
 import ky2 from 'ky2';
 import { describe, expect, expectTypeOf } from 'vitest';
-import { withAuth } from './index.js';
+import { type AuthContext, withAuth } from './index.js';
 
 const statusOf = (error: unknown) => (error as { name?: string; response?: Response })?.response?.status;
 const caught = (promise: Promise<unknown>) =>
@@ -251,4 +251,21 @@ describe.each(variants)('withAuth(%s instance, auth)', (_variant, kyBase, create
       });
     });
   });
+});
+
+test('an AuthContext value fits ky’s own `context` option, in ky 1 and ky 2 (typed as ky types it: a record)', async ({
+  home,
+  homeAuth,
+}) => {
+  // Not only an object literal: a value typed AuthContext, as its TSDoc example passes it.
+  const context: AuthContext = { skipAuth: true };
+  const one = withAuth(ky.create({ prefixUrl: home.url }), homeAuth());
+  const two = withAuth(ky2.create({ prefix: home.url }), homeAuth());
+  expect((await one.get('open', { context })).status).toBe(200);
+  expect((await two.get('open', { context })).status).toBe(200);
+  expectTypeOf<AuthContext>().toExtend<Record<string, unknown>>();
+  expect(home.seen.map((entry) => [entry.path, entry.headers.authorization])).toEqual([
+    ['/open', undefined],
+    ['/open', undefined],
+  ]);
 });

@@ -19,7 +19,8 @@ export type { AuthLike };
 /**
  * What `withAuth` reads in ky's `context` option (the request's, or the instance's): `skipAuth: true` sends
  * the request as it is, and the one request sent again after an auth failure carries `authRetry: true`, for
- * your own hooks to see. ky's `context` takes any object; this type only names the two keys.
+ * your own hooks to see. ky's `context` takes any object; this type only names the two keys. (A type, not an
+ * interface: ky types `context` as `Record<string, unknown>`, which an interface does not fit.)
  *
  * @example
  * ```ts
@@ -28,17 +29,17 @@ export type { AuthLike };
  * import ky from 'ky';
  *
  * const auth = createAuth({ baseUrl: 'http://127.0.0.1:8080', credentials: apiKey('my-key') });
- * const api = withAuth(ky.create({ prefixUrl: 'http://127.0.0.1:8080/v1' }), auth);
+ * const api = withAuth(ky.create({ prefix: 'http://127.0.0.1:8080/v1' }), auth); // ky 1: prefixUrl
  * const context: AuthContext = { skipAuth: true };
  * await api.get('.well-known/live', { context });
  * ```
  */
-export interface AuthContext {
+export type AuthContext = {
   /** Send this request as it is: no credential, no renewal after a 401 (a login call, a health probe). */
   skipAuth?: boolean | undefined;
   /** Set by `withAuth` on the one request it sends again after an auth failure (a 401). */
   authRetry?: boolean | undefined;
-}
+};
 
 /**
  * The part of a ky instance (ky 1.14+ or ky 2) that `withAuth` uses: it is callable and has `extend`. Any ky
@@ -52,7 +53,7 @@ export interface AuthContext {
  *
  * const auth = createAuth({ baseUrl: 'http://127.0.0.1:8080', credentials: apiKey('my-key') });
  * const authed = <T extends KyLike>(instance: T): T => withAuth(instance, auth);
- * const api = authed(ky.create({ prefixUrl: 'http://127.0.0.1:8080/v1' }));
+ * const api = authed(ky.create({ prefix: 'http://127.0.0.1:8080/v1' })); // ky 1: prefixUrl
  * ```
  */
 export interface KyLike {
@@ -104,7 +105,7 @@ type Ky = ((input: Request, options: object) => Promise<Response>) & {
  * import ky from 'ky';
  *
  * const auth = createAuth({ baseUrl: 'http://127.0.0.1:8080', credentials: apiKey(process.env.WEAVIATE_API_KEY!) });
- * const api = withAuth(ky.create({ prefixUrl: 'http://127.0.0.1:8080/v1' }), auth); // ky 2: { baseUrl } or { prefix }
+ * const api = withAuth(ky.create({ prefix: 'http://127.0.0.1:8080/v1' }), auth); // ky 1: { prefixUrl }; ky 2 also { baseUrl }
  * const meta = await api.get('meta').json();
  * ```
  */
