@@ -121,3 +121,65 @@ export function partialHarness(docs: string, name: string): string {
     throw new Error(`no harness ${relative(docs, path)} for a block marked partial ${name}`);
   return readFileSync(path, 'utf8');
 }
+
+/** The TypeScript sources of the published packages (`packages/<name>/src`), tests left out, sorted. */
+export function findPackageSources(root: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (!SKIP.has(entry.name) && entry.name !== '__test__') walk(path);
+      } else if (
+        entry.name.endsWith('.ts') &&
+        !entry.name.endsWith('.test.ts') &&
+        !entry.name.endsWith('.d.ts')
+      ) {
+        found.push(relative(root, path));
+      }
+    }
+  };
+  for (const name of readdirSync(join(root, 'packages'))) {
+    if (existsSync(join(root, 'packages', name, 'src'))) walk(join(root, 'packages', name, 'src'));
+  }
+  return found.sort();
+}
+
+/**
+ * The `ts` blocks of the TSDoc comments of one source file (the examples an editor shows on hover), as
+ * `compile-only` blocks: compiled with the README blocks, not run. `heading` names the export the comment
+ * is on. A block's lines lose the comment's leading ` * `.
+ */
+export function tsdocBlocks(root: string, source: string): ReadmeBlock[] {
+  const lines = readFileSync(join(root, source), 'utf8').split('\n');
+  const blocks: ReadmeBlock[] = [];
+  const stripped = (line: string) => line.replace(/^\s*\*( |$)/, '');
+  const browser = /\/browser\//.test(source);
+  for (let i = 0; i < lines.length; i++) {
+    const fence = /^\s*\*\s*```(\S*)\s*$/.exec(lines[i]!);
+    if (fence === null) continue;
+    const end = lines.findIndex((candidate, j) => j > i && /^\s*\*\s*```\s*$/.test(candidate));
+    if (end === -1) throw new Error(`${source}:${i + 1}: a code block in a comment that never closes`);
+    if (LANGUAGES[fence[1]!] === 'ts') {
+      const declaration = lines.slice(end).find((line) => /^export /.test(line)) ?? '';
+      const name =
+        /^export\s+(?:default\s+)?(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?(?:function\*?|class|interface|type|const|let|enum)\s+([\w$]+)/.exec(
+          declaration,
+        )?.[1];
+      blocks.push({
+        readme: source,
+        line: i + 1,
+        heading: name ?? 'TSDoc',
+        language: 'ts',
+        // A browser module's examples are compiled as a browser project's code: with the DOM's types.
+        code: `${browser ? '/// <reference lib="dom" />\n' : ''}${lines
+          .slice(i + 1, end)
+          .map(stripped)
+          .join('\n')}\n`,
+        mode: { kind: 'compile-only', reason: 'a TSDoc example' },
+      });
+    }
+    i = end;
+  }
+  return blocks;
+}

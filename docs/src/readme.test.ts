@@ -7,7 +7,14 @@ import { fileURLToPath } from 'node:url';
 import { type RedisServer, startRedisServer, startWeaviateServer, type WeaviateServer } from '@auth/testing';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findReadmes, partialHarness, type ReadmeBlock, readmeBlocks } from './readme-blocks.js';
+import {
+  findPackageSources,
+  findReadmes,
+  partialHarness,
+  type ReadmeBlock,
+  readmeBlocks,
+  tsdocBlocks,
+} from './readme-blocks.js';
 
 // Every `ts` and `js` block of every README, as a reader would use it: compiled strict with `nodenext`
 // against the packages as built (their published `exports` and types), then run with plain Node against
@@ -51,7 +58,11 @@ const CHECK_AUTH = `
 }
 `;
 
-const blocks = findReadmes(root).flatMap((readme) => readmeBlocks(root, readme));
+// The README blocks, then the TSDoc examples of the packages' sources (compiled in the same program, not run).
+const blocks = [
+  ...findReadmes(root).flatMap((readme) => readmeBlocks(root, readme)),
+  ...findPackageSources(root).flatMap((source) => tsdocBlocks(root, source)),
+];
 
 let server: WeaviateServer;
 let redis: RedisServer;
@@ -59,7 +70,11 @@ let env: Record<string, string>;
 let problems: Map<string, string[]>;
 
 function fileOf(block: ReadmeBlock): string {
-  const slug = block.readme.replace(/\/?README\.md$/, '').replace(/[^a-z0-9]+/gi, '-') || 'root';
+  const slug =
+    block.readme
+      .replace(/\/?README\.md$/, '')
+      .replace(/\.ts$/, '')
+      .replace(/[^a-z0-9]+/gi, '-') || 'root';
   const test = block.mode.kind === 'test-file' ? '.test' : '';
   return join(out, `${slug}-${block.line}${test}.${block.language}`);
 }
@@ -178,8 +193,10 @@ afterAll(async () => {
 });
 
 describe('README examples', () => {
-  it('finds the blocks of every README', () => {
-    expect(new Set(blocks.map((block) => block.readme)).size).toBeGreaterThan(5);
+  it('finds the blocks of every README and the TSDoc examples of the sources', () => {
+    const readmes = blocks.filter((block) => block.readme.endsWith('README.md'));
+    expect(new Set(readmes.map((block) => block.readme)).size).toBeGreaterThan(5);
+    expect(blocks.length - readmes.length).toBeGreaterThan(80);
     expect(problems.get('(program)') ?? []).toEqual([]);
   });
 

@@ -21,6 +21,8 @@ import type { TokenSession } from './token-manager.js';
  *
  * @example
  * ```ts
+ * import { type AuthOptions, apiKey, createAuth } from '@auth/core';
+ *
  * const options: AuthOptions = { baseUrl: 'http://localhost:8080', credentials: apiKey('key'), timeout: 5_000 };
  * const auth = createAuth(options);
  * ```
@@ -69,8 +71,15 @@ export interface AuthOptions {
    *
    * @example
    * ```ts
-   * isAuthFailure: async (answer) =>
-   *   answer.status === 401 || (answer.status === 400 && (await answer.json())?.error === 'token_expired'),
+   * import { apiKey, createAuth } from '@auth/core';
+   *
+   * const auth = createAuth({
+   *   baseUrl: 'http://localhost:8080',
+   *   credentials: apiKey('key'),
+   *   isAuthFailure: async (answer) =>
+   *     answer.status === 401 ||
+   *     (answer.status === 400 && ((await answer.json()) as { error?: string } | null)?.error === 'token_expired'),
+   * });
    * ```
    */
   readonly isAuthFailure?: ((answer: AuthFailureCandidate) => boolean | Promise<boolean>) | undefined;
@@ -110,6 +119,8 @@ export type SentHeaders =
  *
  * @example
  * ```ts
+ * import { type Auth, apiKey, createAuth } from '@auth/core';
+ *
  * const auth: Auth = createAuth({ baseUrl: 'http://localhost:8080', credentials: apiKey('key') });
  * const headers = await auth.authorize('/v1/meta');
  * ```

@@ -33,7 +33,13 @@ export type RefreshReason =
  *
  * @example
  * ```ts
- * const auth = createAuth({ baseUrl, credentials, onEvent: (event: AuthEvent) => console.log(event.type, event) });
+ * import { type AuthEvent, apiKey, createAuth } from '@auth/core';
+ *
+ * const auth = createAuth({
+ *   baseUrl: 'http://localhost:8080',
+ *   credentials: apiKey(process.env.WEAVIATE_API_KEY!),
+ *   onEvent: (event: AuthEvent) => console.log(event.type, event),
+ * });
  * ```
  */
 export type AuthEvent =

@@ -19,6 +19,7 @@ import type { AuthLike } from './auth-like.js';
  * import { apiKey, createAuth } from '@auth/core';
  * import { renewAfterUnauthorized } from '@auth/core/adapter';
  *
+ * const readKey = async () => process.env.WEAVIATE_API_KEY!; // a rotated key: from a vault, a file
  * const auth = createAuth({ baseUrl: 'http://127.0.0.1:8080', credentials: apiKey(() => readKey()) });
  * const url = 'http://127.0.0.1:8080/v1/schema';
  * let headers = await auth.authorize(url);

@@ -63,7 +63,9 @@ interface RefusedOptions {
  *
  * @example
  * ```ts
- * const signIn: AuthorizationCodeCredentials = authorizationCode({ redirectUri: location.origin + '/' });
+ * import { type AuthorizationCodeCredentials, authorizationCode } from '@auth/core/browser';
+ *
+ * const signIn: AuthorizationCodeCredentials = authorizationCode({ redirectUri: `${location.origin}/` });
  * ```
  */
 export interface AuthorizationCodeCredentials extends Credentials {

@@ -20,7 +20,10 @@ export interface ApiKeyOptions {
  *
  * @example
  * ```ts
- * apiKey(async () => (await readFile('/run/secrets/api-key', 'utf8')).trim());
+ * import { readFile } from 'node:fs/promises';
+ * import { apiKey } from '@auth/core';
+ *
+ * const credentials = apiKey(async () => (await readFile('/run/secrets/api-key', 'utf8')).trim());
  * ```
  */
 export type ApiKeyValue = string | (() => string | Promise<string>);
@@ -33,7 +36,9 @@ export type ApiKeyValue = string | (() => string | Promise<string>);
  *
  * @example
  * ```ts
- * apiKey({ read: process.env.WEAVIATE_READ_ONLY_KEY!, write: process.env.WEAVIATE_ADMIN_KEY! });
+ * import { apiKey } from '@auth/core';
+ *
+ * const credentials = apiKey({ read: process.env.WEAVIATE_READ_ONLY_KEY!, write: process.env.WEAVIATE_ADMIN_KEY! });
  * ```
  */
 export interface ReadWriteKeys {

@@ -93,6 +93,9 @@ class BearerTokenCredentials extends Redacted implements Credentials {
  * @example
  * ```ts
  * import { createAuth, bearerToken } from '@auth/core';
+ *
+ * // What a token endpoint answered, e.g. to your login page.
+ * declare const tokens: { access_token: string; expires_in: number; refresh_token: string };
  * const auth = createAuth({
  *   baseUrl: 'http://localhost:8080',
  *   credentials: bearerToken({ accessToken: tokens.access_token, expiresIn: tokens.expires_in, refreshToken: tokens.refresh_token }),

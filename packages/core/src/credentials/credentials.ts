@@ -5,7 +5,13 @@ import type { AuthEvent, Grant, RefreshReason } from '../events.js';
  *
  * @example
  * ```ts
- * createAuth({ baseUrl, credentials: oidcPassword({ username, password }), oidc: { issuer: 'https://login.example.com', clientId: 'my-app' } });
+ * import { createAuth, oidcPassword } from '@auth/core';
+ *
+ * const auth = createAuth({
+ *   baseUrl: 'https://my-cluster.weaviate.cloud',
+ *   credentials: oidcPassword({ username: 'me@example.com', password: process.env.WEAVIATE_PASSWORD! }),
+ *   oidc: { issuer: 'https://login.example.com', clientId: 'my-app' },
+ * });
  * ```
  */
 export interface OidcOptions {
@@ -22,7 +28,20 @@ export interface OidcOptions {
  *
  * @example
  * ```ts
- * const mine: Credentials = { kind: 'mine', bind: (env) => ({ grant: 'token_source', renewable: true, obtain: async ({ signal }) => ({ accessToken: await fetchToken(env.baseUrl, signal) }) }) };
+ * import type { Credentials } from '@auth/core';
+ *
+ * // Asks a token service next to the API for a token.
+ * async function fetchToken(baseUrl: URL, signal: AbortSignal): Promise<string> {
+ *   return (await fetch(new URL('/token', baseUrl), { signal })).text();
+ * }
+ * const mine: Credentials = {
+ *   kind: 'mine',
+ *   bind: (env) => ({
+ *     grant: 'token_source',
+ *     renewable: true,
+ *     obtain: async ({ signal }) => ({ accessToken: await fetchToken(env.baseUrl, signal) }),
+ *   }),
+ * };
  * ```
  */
 export interface CredentialEnvironment {
@@ -59,7 +78,17 @@ export interface TokenSet {
  *
  * @example
  * ```ts
- * const provider: TokenProvider = { grant: 'token_source', renewable: true, obtain: async ({ signal, reason }) => fetchToken(signal, reason) };
+ * import type { TokenProvider } from '@auth/core';
+ *
+ * const provider: TokenProvider = {
+ *   grant: 'token_source',
+ *   renewable: true,
+ *   // `reason` says why a token is asked for: the first one, a refresh ahead of expiry, after a 401...
+ *   obtain: async ({ signal, reason }) => {
+ *     const response = await fetch(`https://tokens.internal/issue?reason=${reason}`, { signal });
+ *     return { accessToken: await response.text(), expiresIn: 300 };
+ *   },
+ * };
  * ```
  */
 export interface TokenRequest {
@@ -82,7 +111,14 @@ export interface TokenRequest {
  *
  * @example
  * ```ts
- * const provider: TokenProvider = { grant: 'token_source', renewable: true, header: { name: 'X-Token' }, obtain: async () => ({ accessToken: 't', expiresIn: 60 }) };
+ * import type { TokenProvider } from '@auth/core';
+ *
+ * const provider: TokenProvider = {
+ *   grant: 'token_source',
+ *   renewable: true,
+ *   header: { name: 'X-Token' },
+ *   obtain: async () => ({ accessToken: 't', expiresIn: 60 }),
+ * };
  * ```
  */
 export interface TokenProvider {
@@ -176,7 +212,7 @@ export interface TokenProvider {
  *     renewable: true,
  *     obtain: async ({ signal }) => {
  *       const response = await fetch('https://vault.internal/token', { signal });
- *       const { token, ttl } = await response.json();
+ *       const { token, ttl } = (await response.json()) as { token: string; ttl: number };
  *       return { accessToken: token, expiresIn: ttl };
  *     },
  *   }),

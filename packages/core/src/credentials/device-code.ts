@@ -16,6 +16,8 @@ import { optionalScopes, requireToken } from './validate.js';
  *
  * @example
  * ```ts
+ * import type { DevicePrompt } from '@auth/core';
+ *
  * const onPrompt = (prompt: DevicePrompt) =>
  *   console.error(`Open ${prompt.verificationUri} and enter ${prompt.userCode} (valid ${prompt.expiresIn} s).`);
  * ```

@@ -19,8 +19,13 @@ export interface TokenSourceContext {
  *
  * @example
  * ```ts
- * const source: TokenSourceFunction = async (signal) => ({ accessToken: await getToken(signal), expiresIn: 300 });
- * createAuth({ baseUrl, credentials: tokenSource(source) });
+ * import { createAuth, type TokenSourceFunction, tokenSource } from '@auth/core';
+ *
+ * const source: TokenSourceFunction = async (signal) => {
+ *   const response = await fetch('https://tokens.internal/issue', { method: 'POST', signal });
+ *   return { accessToken: await response.text(), expiresIn: 300 };
+ * };
+ * const auth = createAuth({ baseUrl: 'https://api.example.com', credentials: tokenSource(source) });
  * ```
  */
 export type TokenSourceFunction = (
@@ -97,7 +102,7 @@ class TokenSourceCredentials extends Redacted implements Credentials {
  *   baseUrl: 'https://api.example.com',
  *   credentials: tokenSource(async (signal) => {
  *     const response = await fetch('https://login.example.com/token', { method: 'POST', signal });
- *     const body = await response.json();
+ *     const body = (await response.json()) as { access_token: string; expires_in: number };
  *     return { accessToken: body.access_token, expiresIn: body.expires_in };
  *   }),
  * });

@@ -20,7 +20,9 @@ export interface AuthErrorOptions {
  *
  * @example
  * ```ts
- * import { AuthError } from '@auth/core';
+ * import { type Auth, AuthError } from '@auth/core';
+ *
+ * declare const auth: Auth; // from createAuth()
  * try {
  *   await auth.authorize('/v1/meta');
  * } catch (error) {

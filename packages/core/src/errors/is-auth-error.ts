@@ -22,7 +22,9 @@ const names = new Set([
  *
  * @example
  * ```ts
- * import { isAuthError } from '@auth/core';
+ * import { type Auth, isAuthError } from '@auth/core';
+ *
+ * declare const auth: Auth; // from createAuth()
  * try {
  *   await auth.authorize('/v1/meta');
  * } catch (error) {

@@ -52,7 +52,9 @@ export interface SignInErrorOptions extends AuthErrorOptions {
  *
  * @example
  * ```ts
- * import { SignInError } from '@auth/core';
+ * import { type Auth, SignInError } from '@auth/core';
+ *
+ * declare const auth: Auth; // from createAuth()
  * try {
  *   await auth.authorize('/v1/meta');
  * } catch (error) {

@@ -44,7 +44,9 @@ export interface TokenRequestErrorOptions extends AuthErrorOptions {
  *
  * @example
  * ```ts
- * import { TokenRequestError } from '@auth/core';
+ * import { type Auth, TokenRequestError } from '@auth/core';
+ *
+ * declare const auth: Auth; // from createAuth()
  * try {
  *   await auth.authorize('/v1/meta');
  * } catch (error) {
