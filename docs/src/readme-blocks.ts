@@ -20,7 +20,7 @@ export type BlockKind =
   | { kind: 'whole' }
   | { kind: 'partial'; harness: string }
   | { kind: 'test-file' }
-  | { kind: 'compile-only'; reason: string }
+  | { kind: 'compile-only'; reason: string; harness?: string }
   | { kind: 'ky1' };
 
 /** One `ts` or `js` code block of a README. */
@@ -148,7 +148,8 @@ export function findPackageSources(root: string): string[] {
 /**
  * The `ts` blocks of the TSDoc comments of one source file (the examples an editor shows on hover), as
  * `compile-only` blocks: compiled with the README blocks, not run. `heading` names the export the comment
- * is on. A block's lines lose the comment's leading ` * `.
+ * is on. A block's lines lose the comment's leading ` * `; a block of a module under `src/browser/` gets the
+ * harness of core's README browser block in front (the page: `location`, `history`, `document`).
  */
 export function tsdocBlocks(root: string, source: string): ReadmeBlock[] {
   const lines = readFileSync(join(root, source), 'utf8').split('\n');
@@ -171,12 +172,16 @@ export function tsdocBlocks(root: string, source: string): ReadmeBlock[] {
         line: i + 1,
         heading: name ?? 'TSDoc',
         language: 'ts',
-        // A browser module's examples are compiled as a browser project's code: with the DOM's types.
-        code: `${browser ? '/// <reference lib="dom" />\n' : ''}${lines
+        code: `${lines
           .slice(i + 1, end)
           .map(stripped)
           .join('\n')}\n`,
-        mode: { kind: 'compile-only', reason: 'a TSDoc example' },
+        // A browser module's examples get the page core's README block gets (`location`, `history`...).
+        mode: {
+          kind: 'compile-only',
+          reason: 'a TSDoc example',
+          ...(browser ? { harness: 'core-browser' } : {}),
+        },
       });
     }
     i = end;

@@ -80,7 +80,9 @@ function fileOf(block: ReadmeBlock): string {
 }
 
 function sourceOf(block: ReadmeBlock): string {
-  const harness = block.mode.kind === 'partial' ? `${partialHarness(docs, block.mode.harness)}\n` : '';
+  const harnessName =
+    block.mode.kind === 'partial' || block.mode.kind === 'compile-only' ? block.mode.harness : undefined;
+  const harness = harnessName ? `${partialHarness(docs, harnessName)}\n` : '';
   // A reader's `ky` is ky 1 there: docs depends on it as `ky1`.
   const code = block.mode.kind === 'ky1' ? block.code.replaceAll("from 'ky'", "from 'ky1'") : block.code;
   const checks =
@@ -198,6 +200,16 @@ describe('README examples', () => {
     expect(new Set(readmes.map((block) => block.readme)).size).toBeGreaterThan(5);
     expect(blocks.length - readmes.length).toBeGreaterThan(80);
     expect(problems.get('(program)') ?? []).toEqual([]);
+  });
+
+  it('the packages’ published types compile without the DOM’s types and without skipLibCheck, as in a Node project (but @auth/core/browser)', () => {
+    // Every package the blocks import is in the program, with Node's types only; a type name only the DOM
+    // declares (`RequestInfo`, `HeadersInit`, `BodyInit`...) fails here, where a reader's Node project fails.
+    const published = [...problems].filter(
+      ([file]) => /\/packages\/[^/]+\/dist\//.test(file) && !/\/dist\/browser\//.test(file),
+    );
+    expect(published.flatMap(([, messages]) => messages)).toEqual([]);
+    expect(blocks.some((block) => /from '@auth\/fetch'/.test(block.code))).toBe(true);
   });
 
   for (const block of blocks) {

@@ -3,6 +3,7 @@ import {
   type AuthLike,
   checkAdapterArguments,
   crossOriginDropped,
+  type FetchFunction,
   isAuthFailure,
   isOneShotBody,
   redirectSafeFetch,
@@ -35,7 +36,6 @@ declare module 'axios' {
   }
 }
 
-type FetchFunction = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
 /**
  * What the adapter remembers about one request; kept on the config so that it survives the retry. `asked` is
  * the adapter the request asked for (the instance's, or its own `adapter` option), which ours sends through.

@@ -2,6 +2,8 @@ import {
   type AuthLike,
   checkAdapterArguments,
   discardBody,
+  type FetchFunction,
+  type FetchInput,
   followRedirects,
   isAuthFailure,
   isOneShotBody,
@@ -29,8 +31,6 @@ declare global {
     authRetry?: boolean | undefined;
   }
 }
-
-type FetchFunction = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
 
 /** A URL that needs no base: what fetch and `auth` read the same way. */
 const absolute = /^https?:\/\//i;
@@ -138,7 +138,7 @@ export function withAuth<F extends FetchFunction>(fetchFn: F, auth: AuthLike): F
     target: { valid: typeof fetchFn === 'function', needs: 'a fetch function as its first argument' },
   });
 
-  const authedFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+  const authedFetch = async (input: FetchInput, init?: RequestInit): Promise<Response> => {
     if (init?.skipAuth === true) return fetchFn(input, init);
     const request = input instanceof Request ? input : undefined;
     // One snapshot of the URL: the origin is checked on it and the request goes to it.

@@ -1,4 +1,4 @@
-import { checkAdapterArguments } from '@auth/core/adapter';
+import { checkAdapterArguments, type FetchInput } from '@auth/core/adapter';
 import { type AuthLike, withAuth as withAuthFetch } from '@auth/fetch';
 import type { GraphQLClient } from 'graphql-request';
 
@@ -57,7 +57,7 @@ export type GraphQLClientOptions = NonNullable<ConstructorParameters<typeof Grap
 export function withAuth<O extends GraphQLClientOptions>(options: O | undefined, auth: AuthLike): O {
   checkAdapterArguments({ adapter: '@auth/graphql-request', call: 'withAuth(options, auth)', auth });
   const fetch = withAuthFetch(
-    options?.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init)),
+    options?.fetch ?? ((input: FetchInput, init?: RequestInit) => globalThis.fetch(input, init)),
     auth,
   );
   return { ...options, fetch } as O;

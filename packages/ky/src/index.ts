@@ -1,8 +1,10 @@
 import { isAuthError } from '@auth/core';
 import {
   type AuthLike,
+  type BodyInput,
   checkAdapterArguments,
   discardBody,
+  type FetchFunction,
   followRedirects,
   isAuthFailure,
   isOneShotBody,
@@ -61,7 +63,6 @@ export interface KyLike {
   extend(options: never): unknown;
 }
 
-type FetchFunction = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
 /** ky's normalized options, as its hooks see them (frozen: copy before changing). */
 type HookOptions = { headers: Headers; body?: unknown; context?: AuthContext };
 type HookState = { request: Request; options: HookOptions; error?: unknown };
@@ -147,7 +148,7 @@ export function withAuth<T extends KyLike>(instance: T, auth: AuthLike): T {
         await auth.authorize(url, { method, signal }),
       );
       if (fromAuth.length === 0) return inner(input, init);
-      const body = options?.body as BodyInit | null | undefined;
+      const body = options?.body as BodyInput | null | undefined;
       // A body that came with a Request of your own (not through ky's options) is kept for a hop or a retry.
       const spare = input.body !== null && body == null ? input.clone() : undefined;
       const manual = shouldFollowRedirects(input.redirect);

@@ -2,12 +2,12 @@
 // adapter contract suite, the demo, the reliability suite and the benchmarks. No Node built-in is imported at
 // the top: the demo bundles this file for the browser.
 import type { Auth } from '@auth/core';
+import type { FetchFunction } from '@auth/core/adapter';
 import axios, { type AxiosInstance, type CreateAxiosDefaults, isAxiosError } from 'axios';
 import { ClientError, GraphQLClient } from 'graphql-request';
 import ky, { HTTPError, type KyInstance } from 'ky';
 import ky2, { HTTPError as HTTPError2 } from 'ky2';
 
-type FetchFunction = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
 type AuthLike = Pick<Auth, 'authorize' | 'handleUnauthorized'>;
 type GraphQLClientOptions = NonNullable<ConstructorParameters<typeof GraphQLClient>[1]>;
 

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { inspect } from 'node:util';
 import { type Auth, type AuthOptions, apiKey, bearerToken, ReauthenticationRequiredError } from '@auth/core';
+import type { FetchInput } from '@auth/core/adapter';
 import type { WeaviateServer } from '@auth/testing';
 import { describe, expect } from 'vitest';
 import { type Adapter, type Client, type ClientRequest, DEFAULT_QUERY } from './clients.js';
@@ -481,7 +482,7 @@ export function adapterContract(adapter: Adapter): void {
         }) => {
           // Without a reason, fetch builds an AbortError (with its stack) per cancel: a 401 storm pays it per request.
           const reasons: unknown[] = [];
-          const watching = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+          const watching = async (input: FetchInput, init?: RequestInit): Promise<Response> => {
             const answer = await fetch(input, init);
             if (answer.status === 200 || !answer.body) return answer;
             const reader = answer.body.getReader();

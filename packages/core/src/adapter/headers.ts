@@ -1,3 +1,4 @@
+import type { HeadersInput } from './web-types.js';
 /**
  * Puts the headers `auth.authorize()` returned on a request: first removes the ones recorded in `fromAuth`
  * by an earlier call (so that a fresh credential replaces a stale one), then sets each header the caller
@@ -61,7 +62,7 @@ export function applyAuthHeaders(
  * ```
  */
 export function withAuthHeaders(
-  caller: HeadersInit | null | undefined,
+  caller: HeadersInput | null | undefined,
   credential: Readonly<Record<string, string>>,
 ): [headers: Headers | Readonly<Record<string, string>>, fromAuth: string[]] {
   const names = Object.keys(credential);

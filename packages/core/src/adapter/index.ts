@@ -15,3 +15,4 @@ export {
   shouldFollowRedirects,
 } from './redirects.js';
 export { renewAfterUnauthorized } from './renew.js';
+export type { BodyInput, FetchFunction, FetchInput, HeadersInput, RedirectMode } from './web-types.js';

@@ -5,8 +5,7 @@ import {
   isRedirect,
   shouldFollowRedirects,
 } from './redirects.js';
-
-type FetchFunction = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
+import type { FetchFunction, RedirectMode } from './web-types.js';
 
 /** Options of {@link redirectSafeFetch}. */
 export interface RedirectSafeFetchOptions {
@@ -28,7 +27,7 @@ export interface RedirectSafeFetchOptions {
    * that follows redirects.
    * @default the `Request`'s own `redirect`
    */
-  readonly redirect?: RequestRedirect | undefined;
+  readonly redirect?: RedirectMode | undefined;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { AuthLike } from './auth-like.js';
 import { discardBody } from './discard.js';
+import type { BodyInput, RedirectMode } from './web-types.js';
 
 /** The statuses that redirect, as in the Fetch standard. */
 const redirectStatuses = new Set([301, 302, 303, 307, 308]);
@@ -40,7 +41,7 @@ const inBrowser =
  *
  * @param redirect - the request's `redirect` option (`undefined`: fetch's default, `'follow'`).
  */
-export function shouldFollowRedirects(redirect: RequestRedirect | undefined): boolean {
+export function shouldFollowRedirects(redirect: RedirectMode | undefined): boolean {
   return (redirect ?? 'follow') === 'follow' && !inBrowser;
 }
 
@@ -76,7 +77,7 @@ export interface FollowRedirectsOptions {
    * The caller's body, for a hop that keeps it (307 and 308; 301 and 302 except after a POST): returns
    * what to send, a fresh copy on every call. Omit it for a request without a body.
    */
-  readonly body?: (() => BodyInit | null) | undefined;
+  readonly body?: (() => BodyInput | null) | undefined;
   /**
    * True when the body can be read only once ({@link isOneShotBody}): a redirect that would send it again
    * is not followed but handed back, as the response.
