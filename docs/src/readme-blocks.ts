@@ -47,20 +47,26 @@ const SKIP = new Set([
   '.pack',
 ]);
 
-/** Every README.md below `root`, sorted. */
-export function findReadmes(root: string): string[] {
+/** The files below `dir` that `keep` accepts (by name), relative to `root`, sorted; `skip`: folders left out. */
+function filesBelow(root: string, dir: string, keep: (name: string) => boolean, skip = SKIP): string[] {
   const found: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+  const walk = (folder: string) => {
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      const path = join(folder, entry.name);
       if (entry.isDirectory()) {
-        if (!SKIP.has(entry.name)) walk(join(dir, entry.name));
-      } else if (entry.name === 'README.md') {
-        found.push(relative(root, join(dir, entry.name)));
+        if (!skip.has(entry.name)) walk(path);
+      } else if (keep(entry.name)) {
+        found.push(relative(root, path));
       }
     }
   };
-  walk(root);
+  walk(dir);
   return found.sort();
+}
+
+/** Every README.md below `root`, sorted. */
+export function findReadmes(root: string): string[] {
+  return filesBelow(root, root, (name) => name === 'README.md');
 }
 
 const FENCE = /^```(\S*)/;
@@ -86,30 +92,47 @@ function markerOf(line: string | undefined, where: string): BlockKind {
   );
 }
 
+/**
+ * The fenced code blocks of `lines`: the fence's line, the closing fence's line and the language tag. The
+ * lines between them are the block's code.
+ */
+function fences(lines: string[], where: string): { start: number; end: number; tag: string }[] {
+  const found: { start: number; end: number; tag: string }[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const fence = FENCE.exec(lines[i]!);
+    if (fence === null) continue;
+    const end = lines.findIndex((candidate, j) => j > i && candidate.startsWith('```'));
+    if (end === -1) throw new Error(`${where}:${i + 1}: a code block that never closes`);
+    found.push({ start: i, end, tag: fence[1]! });
+    i = end;
+  }
+  return found;
+}
+
+const codeOf = (lines: string[], start: number, end: number) => `${lines.slice(start + 1, end).join('\n')}\n`;
+
 /** The `ts` and `js` blocks of one README (fences of other languages are left alone). */
 export function readmeBlocks(root: string, readme: string): ReadmeBlock[] {
   const lines = readFileSync(join(root, readme), 'utf8').split('\n');
   const blocks: ReadmeBlock[] = [];
   let heading = '';
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (/^#{1,6} /.test(line)) heading = line.replace(/^#+ /, '');
-    const fence = FENCE.exec(line);
-    if (fence === null) continue;
-    const end = lines.findIndex((candidate, j) => j > i && candidate.startsWith('```'));
-    if (end === -1) throw new Error(`${readme}:${i + 1}: a code block that never closes`);
-    const language = LANGUAGES[fence[1]!];
+  let from = 0;
+  for (const { start, end, tag } of fences(lines, readme)) {
+    // The nearest heading above, outside code blocks (a shell comment is not one).
+    for (const line of lines.slice(from, start))
+      if (/^#{1,6} /.test(line)) heading = line.replace(/^#+ /, '');
+    from = end + 1;
+    const language = LANGUAGES[tag];
     if (language !== undefined) {
       blocks.push({
         readme,
-        line: i + 1,
+        line: start + 1,
         heading,
         language,
-        code: `${lines.slice(i + 1, end).join('\n')}\n`,
-        mode: markerOf(lines[i - 1], `${readme}:${i}`),
+        code: codeOf(lines, start, end),
+        mode: markerOf(lines[start - 1], `${readme}:${start}`),
       });
     }
-    i = end;
   }
   return blocks;
 }
@@ -124,25 +147,12 @@ export function partialHarness(docs: string, name: string): string {
 
 /** The TypeScript sources of the published packages (`packages/<name>/src`), tests left out, sorted. */
 export function findPackageSources(root: string): string[] {
-  const found: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) {
-        if (!SKIP.has(entry.name) && entry.name !== '__test__') walk(path);
-      } else if (
-        entry.name.endsWith('.ts') &&
-        !entry.name.endsWith('.test.ts') &&
-        !entry.name.endsWith('.d.ts')
-      ) {
-        found.push(relative(root, path));
-      }
-    }
-  };
-  for (const name of readdirSync(join(root, 'packages'))) {
-    if (existsSync(join(root, 'packages', name, 'src'))) walk(join(root, 'packages', name, 'src'));
-  }
-  return found.sort();
+  const source = (name: string) => name.endsWith('.ts') && !/\.(test|d)\.ts$/.test(name);
+  const skip = new Set([...SKIP, '__test__']);
+  return readdirSync(join(root, 'packages'))
+    .filter((name) => existsSync(join(root, 'packages', name, 'src')))
+    .flatMap((name) => filesBelow(root, join(root, 'packages', name, 'src'), source, skip))
+    .sort();
 }
 
 /**
@@ -153,38 +163,29 @@ export function findPackageSources(root: string): string[] {
  */
 export function tsdocBlocks(root: string, source: string): ReadmeBlock[] {
   const lines = readFileSync(join(root, source), 'utf8').split('\n');
-  const blocks: ReadmeBlock[] = [];
-  const stripped = (line: string) => line.replace(/^\s*\*( |$)/, '');
+  // The comments' lines without their ` * `; every other line blank, so that only a comment holds a fence.
+  const comments = lines.map((line) => (/^\s*\*( |$)/.test(line) ? line.replace(/^\s*\*( |$)/, '') : ''));
   const browser = /\/browser\//.test(source);
-  for (let i = 0; i < lines.length; i++) {
-    const fence = /^\s*\*\s*```(\S*)\s*$/.exec(lines[i]!);
-    if (fence === null) continue;
-    const end = lines.findIndex((candidate, j) => j > i && /^\s*\*\s*```\s*$/.test(candidate));
-    if (end === -1) throw new Error(`${source}:${i + 1}: a code block in a comment that never closes`);
-    if (LANGUAGES[fence[1]!] === 'ts') {
+  return fences(comments, source)
+    .filter(({ tag }) => LANGUAGES[tag] === 'ts')
+    .map(({ start, end }): ReadmeBlock => {
       const declaration = lines.slice(end).find((line) => /^export /.test(line)) ?? '';
       const name =
         /^export\s+(?:default\s+)?(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?(?:function\*?|class|interface|type|const|let|enum)\s+([\w$]+)/.exec(
           declaration,
         )?.[1];
-      blocks.push({
+      return {
         readme: source,
-        line: i + 1,
+        line: start + 1,
         heading: name ?? 'TSDoc',
         language: 'ts',
-        code: `${lines
-          .slice(i + 1, end)
-          .map(stripped)
-          .join('\n')}\n`,
+        code: codeOf(comments, start, end),
         // A browser module's examples get the page core's README block gets (`location`, `history`...).
         mode: {
           kind: 'compile-only',
           reason: 'a TSDoc example',
           ...(browser ? { harness: 'core-browser' } : {}),
         },
-      });
-    }
-    i = end;
-  }
-  return blocks;
+      };
+    });
 }
