@@ -47,11 +47,10 @@ function measurement(shift = 0): SizeResult[] {
 }
 
 /** The READMEs as they are in the repository, changed only in memory. */
-function inMemory(): ReadmeFiles & { texts: Map<string, string> } {
+function inMemory(): ReadmeFiles {
   const repo = fileURLToPath(new URL('../..', import.meta.url));
   const texts = new Map(readmesWithSizes.map((file) => [file, readFileSync(`${repo}/${file}`, 'utf8')]));
   return {
-    texts,
     read: (file) => texts.get(file) ?? '',
     write: (file, text) => texts.set(file, text),
   };

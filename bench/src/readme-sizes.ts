@@ -9,7 +9,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { beforeFirstTokenRequest, rows, type SizeResult } from './sections/size.js';
+import { type Bundler, beforeFirstTokenRequest, rows, type SizeResult } from './sections/size.js';
 import { fmtBytes } from './util/stats.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -21,7 +21,7 @@ const end = '<!-- /sizes -->';
  */
 const slack = 50;
 
-type Find = (name: string, bundler: 'rolldown' | 'esbuild') => SizeResult;
+type Find = (name: string, bundler: Bundler) => SizeResult;
 
 interface ReadmeTable {
   /** The README, from the repository root. */
@@ -29,15 +29,12 @@ interface ReadmeTable {
   render(find: Find): string;
 }
 
-const bytes = (value: number) => fmtBytes(value);
-
 function coreTable(find: Find): string {
   const line = (label: string, name: string) => {
     const [r, e] = [find(name, 'rolldown'), find(name, 'esbuild')];
-    return `| ${label} | ${bytes(r.eager)} | ${bytes(r.lazy)} | ${bytes(e.eager)} | ${bytes(e.lazy)} |`;
+    return `| ${label} | ${fmtBytes(r.eager)} | ${fmtBytes(r.lazy)} | ${fmtBytes(e.eager)} | ${fmtBytes(e.lazy)} |`;
   };
-  const before = (bundler: 'rolldown' | 'esbuild') =>
-    bytes(beforeFirstTokenRequest(find(rows.oidcPassword, bundler)));
+  const before = (bundler: Bundler) => fmtBytes(beforeFirstTokenRequest(find(rows.oidcPassword, bundler)));
   return [
     '| The app imports | rolldown: with the app | rolldown: lazy | esbuild: with the app | esbuild: lazy |',
     '| --- | ---: | ---: | ---: | ---: |',
@@ -53,7 +50,7 @@ function adapterTable(pkg: string, client: string): ReadmeTable {
     file: `packages/${pkg.slice('@auth/'.length)}/README.md`,
     render: (find) => {
       const line = (label: string, name: string) =>
-        `| ${label} | ${bytes(find(name, 'rolldown').eager)} | ${bytes(find(name, 'esbuild').eager)} |`;
+        `| ${label} | ${fmtBytes(find(name, 'rolldown').eager)} | ${fmtBytes(find(name, 'esbuild').eager)} |`;
       const external = client ? ` and \`${client}\`` : '';
       return [
         '| Bundle | rolldown | esbuild |',

@@ -1,4 +1,5 @@
 import type { HeadersInput } from './web-types.js';
+
 /**
  * Puts the headers `auth.authorize()` returned on a request: first removes the ones recorded in `fromAuth`
  * by an earlier call (so that a fresh credential replaces a stale one), then sets each header the caller
