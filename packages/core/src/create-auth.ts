@@ -113,6 +113,17 @@ export type SentHeaders =
   | Readonly<Record<string, string | readonly string[] | number | boolean | null | undefined>>
   | undefined;
 
+declare global {
+  /**
+   * `Symbol.asyncDispose`, which {@link Auth} implements, declared as TypeScript's `esnext.disposable` library
+   * and `@types/node` declare it (the same declaration merges with theirs): a browser project whose `lib`
+   * stops at ES2022 and the DOM, checked without `skipLibCheck`, compiles core's types too.
+   */
+  interface SymbolConstructor {
+    readonly asyncDispose: unique symbol;
+  }
+}
+
 /**
  * Gives requests their credentials and keeps them fresh. Adapters call `authorize()` before each request,
  * and `handleUnauthorized()` after a 401 (retrying once when it returns true).
