@@ -1,5 +1,5 @@
 import { type Goal, goals as measureGoals } from './goals.js';
-import { fmtBytes, fmtInt, fmtMs, fmtNum, fmtRatio, median } from './util/stats.js';
+import { fmtBytes, fmtConfidence, fmtInt, fmtMs, fmtNum, fmtRatio, median } from './util/stats.js';
 import type { Table } from './util/table.js';
 
 function plural(count: number, noun: string): string {
@@ -116,6 +116,15 @@ export function findings(tables: Map<string, Table>): {
           `${fmtRatio(ourAxios[1])} vs ${fmtRatio(peer[1])} of bare axios). ${lossReasons.axiosThroughput}`,
       );
     }
+    // The median's confidence interval over the rounds (see `medianInterval`), e.g. " (96 % interval 0.90x–0.95x)".
+    const spread = (name: string) => {
+      const [low, high, level] = [`${name} ratio low`, `${name} ratio high`, 'ratio confidence'].map(
+        (key) => throughput.data[key],
+      );
+      return defined(low) && defined(high)
+        ? ` (${fmtConfidence(level)} ${fmtRatio(low)}–${fmtRatio(high)})`
+        : '';
+    };
     const groups = new Map<string, (readonly [string, number])[]>();
     for (const entry of oursRatios) {
       if (entry[1] >= 0.97) continue;
@@ -129,7 +138,7 @@ export function findings(tables: Map<string, Table>): {
       const medians = entries.map(([name]) => canned?.data[`${name} added median request us`]);
       losses.push(
         `**Throughput, ${entries.map(([name]) => name).join(' / ')}:** ` +
-          `${entries.map(([, value]) => fmtRatio(value)).join(' / ')} of the bare client` +
+          `${entries.map(([name, value]) => `${fmtRatio(value)}${spread(name)}`).join(' / ')} of the bare client` +
           (extras.every(defined)
             ? `; with no network it adds ${extras.map((extra) => fmtNum(extra ?? Number.NaN)).join(' / ')} µs per request` +
               (medians.every(defined)

@@ -4,7 +4,7 @@ import { createAuthRefresh } from 'axios-auth-refresh';
 import { facades, ourRowName } from '../util/adapters.js';
 import { benchToken, cachedTokenAuth } from '../util/auth-setup.js';
 import { startEchoServer } from '../util/echo-server.js';
-import { fmtInt, fmtNum, fmtRatio, median, range } from '../util/stats.js';
+import { fmtInt, fmtNum, fmtRatio, median, medianInterval, range } from '../util/stats.js';
 import { newTable, type Table } from '../util/table.js';
 
 export interface ThroughputOptions {
@@ -303,7 +303,13 @@ export async function runThroughput(options: ThroughputOptions): Promise<Table[]
         base === entry ? '(baseline)' : fmtRatio(ratio),
       ]);
       network.data[`${entry.contender.name} req/s`] = median(entry.samples);
-      if (base !== entry) network.data[`${entry.contender.name} ratio`] = ratio;
+      if (base !== entry) {
+        const interval = medianInterval(ratios);
+        network.data[`${entry.contender.name} ratio`] = ratio;
+        network.data[`${entry.contender.name} ratio low`] = interval.low;
+        network.data[`${entry.contender.name} ratio high`] = interval.high;
+        network.data['ratio confidence'] = interval.confidence;
+      }
     }
   } finally {
     await server.close();
@@ -336,10 +342,9 @@ export async function runThroughput(options: ThroughputOptions): Promise<Table[]
     const base = baselineOf(live, entry);
     const micros = entry.samples.map((perSecond) => 1e6 / perSecond);
     const baseMicros = base ? base.samples.map((perSecond) => 1e6 / perSecond) : [];
-    const added =
-      base && base !== entry
-        ? median(micros.map((value, i) => value - (baseMicros[i] ?? Number.NaN)))
-        : Number.NaN;
+    const differences =
+      base && base !== entry ? micros.map((value, i) => value - (baseMicros[i] ?? Number.NaN)) : [];
+    const added = differences.length > 0 ? median(differences) : Number.NaN;
     const addedMedian =
       base && base !== entry
         ? median(entry.medians.map((value, i) => value - (base.medians[i] ?? Number.NaN)))
@@ -355,7 +360,11 @@ export async function runThroughput(options: ThroughputOptions): Promise<Table[]
     ]);
     canned.data[`${entry.contender.name} us`] = median(micros);
     if (base !== entry) {
+      const interval = medianInterval(differences);
       canned.data[`${entry.contender.name} added us`] = added;
+      canned.data[`${entry.contender.name} added us low`] = interval.low;
+      canned.data[`${entry.contender.name} added us high`] = interval.high;
+      canned.data['added confidence'] = interval.confidence;
       canned.data[`${entry.contender.name} added median request us`] = addedMedian;
     }
   }
