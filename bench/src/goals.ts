@@ -25,6 +25,8 @@ const adapterPackages = ['@auth/fetch', '@auth/axios', '@auth/ky', '@auth/graphq
 const ok = (value: number | undefined): value is number => value !== undefined && Number.isFinite(value);
 const bytes = (value: number | undefined) => fmtBytes(value ?? Number.NaN);
 const micros = (value: number | undefined) => `${fmtNum(value ?? Number.NaN)} µs`;
+/** An interval in microseconds, which may start below zero: "-10.3 to 18.8 µs". */
+const span = ({ low, high }: { low: number; high: number }) => `${fmtNum(low)} to ${micros(high)}`;
 
 /** "a and b" / "a, b and c". */
 function list(items: string[]): string {
@@ -191,7 +193,7 @@ function overheadGoal(canned: Table, hot: Table | undefined): Goal {
   const missed = shortfall(
     costs,
     (entry) =>
-      `${entry.name} ${micros(entry.median)} (${interval} ${micros(entry.low)}–${micros(entry.high)}; goal ${limits.get(entry.name)} µs)`,
+      `${entry.name} ${micros(entry.median)} (${interval} ${span(entry)}; goal ${limits.get(entry.name)} µs)`,
   );
   return {
     what: 'added cost per request, no network (canned transport)',
@@ -199,7 +201,7 @@ function overheadGoal(canned: Table, hot: Table | undefined): Goal {
       Object.values(ourRowName)
         .map((name) => {
           const entry = costs.find((cost) => cost.name === name);
-          return `${name} ${micros(added(name))}${entry ? ` (${micros(entry.low)}–${micros(entry.high)})` : ''}`;
+          return `${name} ${micros(added(name))}${entry ? ` (${span(entry)})` : ''}`;
         })
         .join(', ') +
       ` (the median request: ${Object.values(ourRowName)
