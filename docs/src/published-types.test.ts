@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import ts50 from 'typescript-5.0';
 import { afterAll, describe, expect, it } from 'vitest';
 
 // The packages' published types (`dist/`, as their `exports` resolve them) compiled in the projects readers
@@ -12,6 +13,26 @@ import { afterAll, describe, expect, it } from 'vitest';
 const docs = fileURLToPath(new URL('..', import.meta.url));
 const root = dirname(docs);
 const out = join(docs, '.examples', 'published-types');
+
+/**
+ * The compilers a reader may have: this repository's, and the oldest the packages' README promises (5.0).
+ * Their option values (`ModuleKind.NodeNext` = 199...) are the same numbers.
+ */
+const compilers: [name: string, compiler: typeof ts][] = [
+  [`TypeScript ${ts.version}`, ts],
+  [`TypeScript ${ts50.version}`, ts50 as unknown as typeof ts],
+];
+
+/**
+ * What a compiler cannot load in a project whatever we do: before 5.8, TypeScript does not let a CommonJS
+ * module `require()` an ES module, and graphql-request 7 is one (a CommonJS reader on 5.0 cannot import
+ * graphql-request itself either).
+ */
+function unloadable(compiler: typeof ts, project: Project): string[] {
+  return project.extension === '.cts' && Number(compiler.versionMajorMinor) < 5.8
+    ? ['@auth/graphql-request']
+    : [];
+}
 
 /** Packages for Node only (Redis, the embedded server, the CLI): the browser projects do not import them. */
 const NODE_ONLY = new Set(['@auth/redis-store', '@auth/testing', '@auth/cli']);
@@ -121,19 +142,24 @@ function importing(specifiers: string[], extension: Project['extension']): strin
     .join('\n');
 }
 
-/** Source files parsed once for all the programs (the libraries of types, `@types/node`, the packages'). */
-const parsed = new Map<string, ts.SourceFile | undefined>();
+/**
+ * Source files parsed once for all the programs of a compiler (the libraries of types, `@types/node`, the
+ * packages').
+ */
+const parsed = new Map<typeof ts, Map<string, ts.SourceFile | undefined>>();
 
 /** A compiler host that reads each declaration file once; the reader's own files are read every time. */
-function host(options: ts.CompilerOptions): ts.CompilerHost {
-  const base = ts.createCompilerHost(options);
+function host(compiler: typeof ts, options: ts.CompilerOptions): ts.CompilerHost {
+  const base = compiler.createCompilerHost(options);
+  const cache = parsed.get(compiler) ?? new Map<string, ts.SourceFile | undefined>();
+  parsed.set(compiler, cache);
   return {
     ...base,
     getSourceFile(fileName, version, ...rest) {
       if (fileName.startsWith(out)) return base.getSourceFile(fileName, version, ...rest);
       const key = `${fileName}\u0000${JSON.stringify(version)}`;
-      if (!parsed.has(key)) parsed.set(key, base.getSourceFile(fileName, version, ...rest));
-      return parsed.get(key);
+      if (!cache.has(key)) cache.set(key, base.getSourceFile(fileName, version, ...rest));
+      return cache.get(key);
     },
   };
 }
@@ -144,7 +170,7 @@ interface Message {
   text: string;
 }
 
-function message(diagnostic: ts.Diagnostic): Message {
+function message(compiler: typeof ts, diagnostic: ts.Diagnostic): Message {
   const file = diagnostic.file?.fileName ?? '(program)';
   const line =
     diagnostic.file && diagnostic.start !== undefined
@@ -152,16 +178,16 @@ function message(diagnostic: ts.Diagnostic): Message {
       : 0;
   return {
     file,
-    text: `${relative(root, file)}:${line}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, ' ')}`,
+    text: `${relative(root, file)}:${line}: ${compiler.flattenDiagnosticMessageText(diagnostic.messageText, ' ')}`,
   };
 }
 
 /** A program of one reader's file holding `code`, in `project`. */
-function program(project: Project, label: string, code: string): ts.Program {
+function program(compiler: typeof ts, project: Project, label: string, code: string): ts.Program {
   mkdirSync(out, { recursive: true });
   const file = join(out, `${label}-${projects.indexOf(project)}${project.extension}`);
   writeFileSync(file, `${code}\n`);
-  return ts.createProgram([file], project.options, host(project.options));
+  return compiler.createProgram([file], project.options, host(compiler, project.options));
 }
 
 afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -176,25 +202,44 @@ describe('the published types compile in a reader’s project, with skipLibCheck
     );
   });
 
-  for (const project of projects) {
-    it(project.name, () => {
-      const ours = ts
-        .getPreEmitDiagnostics(
-          program(project, 'ours', importing(entryPoints(project.browser), project.extension)),
-        )
-        .map(message);
-      // A client's own types may fail in this project whatever we do (graphql-request 7 names the DOM's
-      // `HeadersInit`): in a file of theirs, only the messages its types give without ours are allowed.
-      const peersOnly = program(project, 'peers', importing(peers(project.browser), project.extension));
-      const foreign = new Set(ours.map((m) => m.file).filter((file) => /\/node_modules\//.test(file)));
-      const theirs = new Set(
-        [...foreign].flatMap((file) => {
-          const source = peersOnly.getSourceFile(file);
-          return source ? peersOnly.getSemanticDiagnostics(source).map((d) => message(d).text) : [];
-        }),
-      );
-      const published = ours.filter((m) => !foreign.has(m.file) || !theirs.has(m.text));
-      expect(published.map((m) => m.text)).toEqual([]);
-    }, 60_000); // 4-9 s for the first project (it parses @types/node and the packages' types), on 2 busy cores
+  for (const [version, compiler] of compilers) {
+    for (const project of projects) {
+      it(`${version}: ${project.name}`, () => {
+        const ours = compiler
+          .getPreEmitDiagnostics(
+            program(
+              compiler,
+              project,
+              'ours',
+              importing(
+                entryPoints(project.browser).filter(
+                  (entry) => !unloadable(compiler, project).includes(entry),
+                ),
+                project.extension,
+              ),
+            ),
+          )
+          .map((diagnostic) => message(compiler, diagnostic));
+        // A client's own types may fail in this project whatever we do (graphql-request 7 names the DOM's
+        // `HeadersInit`): in a file of theirs, only the messages its types give without ours are allowed.
+        const peersOnly = program(
+          compiler,
+          project,
+          'peers',
+          importing(peers(project.browser), project.extension),
+        );
+        const foreign = new Set(ours.map((m) => m.file).filter((file) => /\/node_modules\//.test(file)));
+        const theirs = new Set(
+          [...foreign].flatMap((file) => {
+            const source = peersOnly.getSourceFile(file);
+            return source
+              ? peersOnly.getSemanticDiagnostics(source).map((d) => message(compiler, d).text)
+              : [];
+          }),
+        );
+        const published = ours.filter((m) => !foreign.has(m.file) || !theirs.has(m.text));
+        expect(published.map((m) => m.text)).toEqual([]);
+      }, 60_000); // 4-9 s for a compiler's first project (it parses @types/node and the packages' types), on 2 busy cores
+    }
   }
 });
