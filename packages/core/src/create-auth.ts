@@ -28,7 +28,11 @@ import type { TokenSession } from './token-manager.js';
  * ```
  */
 export interface AuthOptions {
-  /** The API's URL. Credentials go to its origin only (plus `allowedOrigins`); relative URLs resolve against it. */
+  /**
+   * The API's URL. Credentials go to its origin only (plus `allowedOrigins`); relative URLs resolve against it.
+   * An OIDC credential asks Weaviate at `{baseUrl}/v1/.well-known/openid-configuration`; a `baseUrl` that ends
+   * in `/v1` already counts as the server's root without it.
+   */
   readonly baseUrl: string | URL;
   /** `apiKey(...)`, `oidcPassword(...)`, `clientCredentials(...)`, `bearerToken(...)`, `tokenSource(...)` or your own. */
   readonly credentials: Credentials;

@@ -241,6 +241,14 @@ describe('oidcPassword against the embedded server and its OpenID Provider', () 
     }
   });
 
+  it('discovers with a baseUrl that ends in /v1 (as an axios baseURL does), and sends the token', async () => {
+    const { auth } = passwordAuth({ baseUrl: `${server.url}/v1` });
+    expect((await send(auth, leaks, `${server.url}/v1/meta`)).status).toBe(200);
+    expect(server.stats.discoveryRequests).toBe(1);
+    expect(server.stats.tokenRequests.password).toBe(1);
+    await auth.close();
+  });
+
   it('skips Weaviate discovery with the oidc option', async () => {
     const { auth } = passwordAuth({ oidc: { issuer: server.issuer, clientId: server.clientId } });
     expect((await send(auth, leaks, '/v1/meta')).status).toBe(200);

@@ -37,6 +37,20 @@ describe('discoverWeaviateOidc', () => {
     expect(await discoverWeaviateOidc(new URL(server.url), { timeout: 5_000 })).toEqual(oidc);
   });
 
+  it('takes a baseUrl that ends in Weaviate’s own /v1 as the server’s root, not /v1/v1/... (a 404, as if OIDC were off)', async () => {
+    const oidc = await discoverWeaviateOidc(server.url);
+    for (const suffix of ['/v1', '/v1/']) {
+      expect(await discoverWeaviateOidc(`${server.url}${suffix}`), suffix).toEqual(oidc);
+    }
+    // Behind a proxy's path, below it: the same URL with or without the /v1.
+    const proxied = `${other.url}/weaviate${path}`;
+    other.respond(`/weaviate${path}`, 503);
+    for (const baseUrl of [`${other.url}/weaviate`, `${other.url}/weaviate/`, `${other.url}/weaviate/v1`]) {
+      await expect(discoverWeaviateOidc(baseUrl), baseUrl).rejects.toMatchObject({ status: 503, url: proxied });
+    }
+    other.reset();
+  });
+
   it('undefined when OIDC is off (404)', async () => {
     expect(await discoverWeaviateOidc(apiKeysOnly.url)).toBeUndefined();
   });

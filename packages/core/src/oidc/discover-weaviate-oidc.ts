@@ -1,7 +1,6 @@
 import { DEFAULT_TIMEOUT } from '../create-auth.js';
 import { ConfigurationError } from '../errors/configuration-error.js';
-import { resolveUrl } from '../origin.js';
-import { readWeaviateOidcConfig, WEAVIATE_DISCOVERY_PATH, type WeaviateOidcConfig } from './discovery.js';
+import { readWeaviateOidcConfig, type WeaviateOidcConfig, weaviateDiscoveryUrl } from './discovery.js';
 
 /**
  * Asks a Weaviate server, without a credential, for its OIDC setup (`GET {baseUrl}/v1/.well-known/openid-configuration`):
@@ -14,7 +13,8 @@ import { readWeaviateOidcConfig, WEAVIATE_DISCOVERY_PATH, type WeaviateOidcConfi
  * `signal.reason` when `signal` aborts; with a `ConfigurationError` for a `baseUrl` that is not an
  * http(s) URL or a `timeout` that is not a positive number of milliseconds.
  *
- * @param baseUrl - the server's URL, e.g. `'https://my-cluster.weaviate.cloud'`.
+ * @param baseUrl - the server's URL, e.g. `'https://my-cluster.weaviate.cloud'` (a trailing `/v1`, Weaviate's
+ * own, is left out: `'http://localhost:8080/v1'` asks `http://localhost:8080/v1/.well-known/...`).
  * Redirects are followed hop by hop (at most 5); a hop to plain http on a host other than loopback is refused
  * with an `InsecureTransportError` unless `allowInsecureHttp` is set (it is for an http `baseUrl`).
  *
@@ -56,7 +56,7 @@ export async function discoverWeaviateOidc(
   }
   // An http `baseUrl` is the caller's explicit choice of plain http; an https one must stay on https.
   const allowInsecureHttp = options.allowInsecureHttp ?? base.protocol === 'http:';
-  return readWeaviateOidcConfig(resolveUrl(WEAVIATE_DISCOVERY_PATH, base), {
+  return readWeaviateOidcConfig(weaviateDiscoveryUrl(base), {
     signal,
     timeout,
     allowInsecureHttp,

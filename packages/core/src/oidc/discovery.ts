@@ -19,6 +19,18 @@ export interface WeaviateOidcConfig {
 /** Weaviate's discovery path, relative to the server's base URL. */
 export const WEAVIATE_DISCOVERY_PATH = 'v1/.well-known/openid-configuration';
 
+/**
+ * Where a Weaviate server at `baseUrl` says how it does OIDC: `{baseUrl}/v1/.well-known/openid-configuration`.
+ * A `baseUrl` that already ends in Weaviate's own `/v1` (copied from a REST URL, or shared with an axios
+ * `baseURL`) is the server's root without it, as for the CLI's `--url`: not `/v1/v1/...`, which answers 404
+ * as if OIDC were off.
+ */
+export function weaviateDiscoveryUrl(baseUrl: URL): URL {
+  const root = new URL(baseUrl.href);
+  root.pathname = root.pathname.replace(/\/v1\/?$/, '/');
+  return resolveUrl(WEAVIATE_DISCOVERY_PATH, root);
+}
+
 /** Options of a Weaviate discovery request. */
 export interface WeaviateDiscoveryOptions {
   readonly signal: AbortSignal;
@@ -31,14 +43,14 @@ export interface WeaviateDiscoveryOptions {
 export const MAX_DISCOVERY_REDIRECTS = 5;
 
 /**
- * `GET {baseUrl}/v1/.well-known/openid-configuration`. A 404 means OIDC is off on the server: a
+ * `GET {baseUrl}/v1/.well-known/openid-configuration` ({@link weaviateDiscoveryUrl}). A 404 means OIDC is off on the server: a
  * {@link ConfigurationError} saying to use an API key. Network failures, timeouts and 5xx are transient.
  */
 export async function fetchWeaviateOidcConfig(
   baseUrl: URL,
   options: WeaviateDiscoveryOptions,
 ): Promise<WeaviateOidcConfig> {
-  const url = resolveUrl(WEAVIATE_DISCOVERY_PATH, baseUrl);
+  const url = weaviateDiscoveryUrl(baseUrl);
   const config = await readWeaviateOidcConfig(url, options);
   if (config === undefined) {
     throw new ConfigurationError(
