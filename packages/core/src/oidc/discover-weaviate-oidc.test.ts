@@ -46,7 +46,10 @@ describe('discoverWeaviateOidc', () => {
     const proxied = `${other.url}/weaviate${path}`;
     other.respond(`/weaviate${path}`, 503);
     for (const baseUrl of [`${other.url}/weaviate`, `${other.url}/weaviate/`, `${other.url}/weaviate/v1`]) {
-      await expect(discoverWeaviateOidc(baseUrl), baseUrl).rejects.toMatchObject({ status: 503, url: proxied });
+      await expect(discoverWeaviateOidc(baseUrl), baseUrl).rejects.toMatchObject({
+        status: 503,
+        url: proxied,
+      });
     }
     other.reset();
   });
