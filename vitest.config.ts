@@ -30,7 +30,8 @@ export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions } },
   test: {
-    // In CI, also a JSON report: .ci/run reads it to print the closing "N passed, N failed" line.
+    // In CI, also a JSON report: .ci/run reads it to print the closing "N passed, N failed" line, and
+    // `pnpm check:references` checks the tests RELIABILITY.md and INTEROP.md cite against it.
     reporters: process.env.CI
       ? ['default', ['json', { outputFile: 'test-results/vitest.json' }]]
       : ['default'],
