@@ -21,14 +21,15 @@
  * - The header defines its letters as `**X** = \`path\`` (text may sit between `=` and the path), and the
  *   "each adapter" list as `"each adapter" = a, b and c`.
  * - `describe` and `title` are exactly what vitest reports. A table's test (`.each`, `.for`) may be named by its
- *   title as written in the code (`%s`, `%i`, `$name`, ...): a pattern, of which at least one test of the report
- *   must match (not every case: the report does not say which titles came from one table).
+ *   title as written in the code (`%s`, `%i`, `$name`, ...): a pattern that at least one test of the report must
+ *   match (not each case: the report does not say which titles came from one table).
  * - The describes written must enclose the test, in that order; others may sit between or around them.
  * - `*each adapter*` in a describe or title stands for each name of the "each adapter" list: the reference
  *   must then name a test for every one of them.
  * - A title may hold `; ` itself: the longest run of `; `-separated pieces that names a test is one entry.
  * - A test of an open bug (`... [open bug N]`, see reliability/src/known-bugs.ts) is found without it too.
  * - A reference fails when it names no test of the report, or only tests that did not run (skipped, todo).
+ * - A table cell is split at ` | `: a reference cannot hold one.
  */
 
 /** One row that cites tests: a cell of a "Proved by" / "Backed by" column, or a list item. */
