@@ -26,6 +26,7 @@ import { adapters } from './harness.js';
 
 const fetchAdapter = adapters.find((adapter) => adapter.name === 'fetch')!;
 const WRONG_SECRET = 'wrong-client-secret-123';
+const WRONG_PASSWORD = 'wrong-password-123';
 
 interface Setup {
   readonly server: WeaviateServer;
@@ -49,7 +50,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const secrets = [WRONG_SECRET];
+  const secrets = [WRONG_SECRET, WRONG_PASSWORD];
   for (const { server } of setups.values()) {
     secrets.push(server.users.admin.password, server.clients.service.clientSecret);
   }
@@ -201,6 +202,22 @@ describe.concurrent.each(profiles)('profile %s', (name) => {
     expect(error).toMatchObject({ error: 'invalid_client', transient: false });
     expect((error as Error).message).toMatch(/Check the client id and client secret/);
   });
+
+  // Profiles with a password grant (the gateway answers every grant with its HTML page, tested above).
+  if (providerProfiles[name].password && name !== 'html-gateway') {
+    it('a wrong password: invalid_grant with the provider’s status, not retried, and a message that says to check the username and password', async () => {
+      const s = setup(name);
+      const before = s.server.stats.tokenRequests.password;
+      const wrong = { username: s.server.users.admin.username, password: WRONG_PASSWORD };
+      const error = await failure(s, authFor(s, oidcPassword({ ...wrong, extraParams: s.info.extraParams })));
+      expect(error).toBeInstanceOf(TokenRequestError);
+      // The status each provider answers it with (its docs): Keycloak 401, Auth0 403, the others 400.
+      const status = name === 'keycloak' ? 401 : name === 'auth0' ? 403 : 400;
+      expect(error).toMatchObject({ status, error: 'invalid_grant', transient: false });
+      expect((error as Error).message).toMatch(/Check the username and password/);
+      expect(s.server.stats.tokenRequests.password - before).toBe(1);
+    });
+  }
 });
 
 describe.concurrent('what the profiles need from core', () => {
