@@ -38,34 +38,41 @@ function basic(header: string | undefined): [string, string] | undefined {
 }
 
 describe.concurrent('client authentication chosen from discovery', () => {
-  it.each([
+  const cases: {
+    listed?: readonly string[];
+    override?: 'client_secret_basic' | 'client_secret_post';
+    sent: string;
+  }[] = [
     { listed: ['client_secret_basic'], sent: 'client_secret_basic' },
     { listed: ['client_secret_basic', 'client_secret_post'], sent: 'client_secret_post' },
-    { listed: undefined, sent: 'client_secret_basic' },
+    { sent: 'client_secret_basic' },
     { listed: ['client_secret_basic'], override: 'client_secret_post', sent: 'client_secret_post' },
     { listed: ['client_secret_post'], override: 'client_secret_basic', sent: 'client_secret_basic' },
-  ] as const)('listed $listed, override $override: $sent', async ({ listed, override, sent }) => {
-    const name = `methods-${listed?.join('-') ?? 'none'}-${override ?? 'auto'}`;
-    const { issuer, seen } = scripted.current.issuer(name, {
-      metadata: listed ? { token_endpoint_auth_methods_supported: listed } : {},
+  ];
+  for (const { listed, override, sent } of cases) {
+    it(`listed ${listed?.join(' and ') ?? 'nothing'}, ${override ? `override ${override}` : 'no override'}: sends ${sent}`, async () => {
+      const name = `methods-${listed?.join('-') ?? 'none'}-${override ?? 'auto'}`;
+      const { issuer, seen } = scripted.current.issuer(name, {
+        metadata: listed ? { token_endpoint_auth_methods_supported: listed } : {},
+      });
+      const client = auth(
+        issuer,
+        clientCredentials({ clientId: 'etl', clientSecret: SECRET, tokenEndpointAuthMethod: override }),
+      );
+      leaks.headers(await client.authorize('/v1/meta'));
+      await client.close();
+      const [request] = seen.token;
+      if (sent === 'client_secret_basic') {
+        expect(basic(request?.headers.authorization)).toEqual(['etl', SECRET]);
+        expect(request?.form.has('client_secret')).toBe(false);
+      } else {
+        expect(request?.headers.authorization).toBeUndefined();
+        expect(request?.form.get('client_id')).toBe('etl');
+        expect(request?.form.get('client_secret')).toBe(SECRET);
+      }
+      expect(request?.form.get('grant_type')).toBe('client_credentials');
     });
-    const client = auth(
-      issuer,
-      clientCredentials({ clientId: 'etl', clientSecret: SECRET, tokenEndpointAuthMethod: override }),
-    );
-    leaks.headers(await client.authorize('/v1/meta'));
-    await client.close();
-    const [request] = seen.token;
-    if (sent === 'client_secret_basic') {
-      expect(basic(request?.headers.authorization)).toEqual(['etl', SECRET]);
-      expect(request?.form.has('client_secret')).toBe(false);
-    } else {
-      expect(request?.headers.authorization).toBeUndefined();
-      expect(request?.form.get('client_id')).toBe('etl');
-      expect(request?.form.get('client_secret')).toBe(SECRET);
-    }
-    expect(request?.form.get('grant_type')).toBe('client_credentials');
-  });
+  }
 
   it('refuses clearly when the provider lists no client secret method', async () => {
     const { issuer, seen } = scripted.current.issuer('methods-jwt-only', {

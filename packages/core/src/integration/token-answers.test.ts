@@ -225,16 +225,18 @@ const rows: Row[] = [
 ];
 
 describe.concurrent('token endpoint answers, status x content type x headers', () => {
-  it.each(rows)('$name', async (row) => {
-    const name = row.name.replace(/\W+/g, '-');
-    const { issuer, seen } = scripted.current.issuer(name, { token: [row.answer()] });
-    const { error, willRetry } = await firstFailure(issuer);
-    expect(error).toBeInstanceOf(row.type ?? TokenRequestError);
-    expect(error).toMatchObject({ grant: 'password', ...row.expected });
-    expect((error as Error).message).toMatch(row.message);
-    expect(willRetry).toBe(row.expected.transient === true);
-    if (!row.expected.transient) expect(seen.token).toHaveLength(1);
-  });
+  for (const row of rows) {
+    it(row.name, async () => {
+      const name = row.name.replace(/\W+/g, '-');
+      const { issuer, seen } = scripted.current.issuer(name, { token: [row.answer()] });
+      const { error, willRetry } = await firstFailure(issuer);
+      expect(error).toBeInstanceOf(row.type ?? TokenRequestError);
+      expect(error).toMatchObject({ grant: 'password', ...row.expected });
+      expect((error as Error).message).toMatch(row.message);
+      expect(willRetry).toBe(row.expected.transient === true);
+      if (!row.expected.transient) expect(seen.token).toHaveLength(1);
+    });
+  }
 
   it('reads an HTTP-date Retry-After as the seconds left until then', async () => {
     const { issuer } = scripted.current.issuer('retry-date', {
@@ -261,7 +263,7 @@ describe.concurrent('token endpoint answers, status x content type x headers', (
     await client.close();
   });
 
-  it.each([
+  for (const { name, refusal } of [
     {
       name: 'invalid_grant with a WWW-Authenticate header',
       refusal: json(
@@ -271,43 +273,45 @@ describe.concurrent('token endpoint answers, status x content type x headers', (
       ),
     },
     { name: 'an empty 400 (Glewlwyd, a spent refresh token)', refusal: { status: 400 } as Answer },
-  ])('falls back to the password when a refresh is refused: $name', async ({ name, refusal }) => {
-    const issuerName = `refused-refresh-${name.length}`;
-    const { issuer, seen } = scripted.current.issuer(issuerName, {
-      token: [
-        json(200, { access_token: 'first', token_type: 'Bearer', expires_in: 1, refresh_token: 'rt-1' }),
-        refusal,
-      ],
+  ]) {
+    it(`falls back to the password when a refresh is refused: ${name}`, async () => {
+      const issuerName = `refused-refresh-${name.length}`;
+      const { issuer, seen } = scripted.current.issuer(issuerName, {
+        token: [
+          json(200, { access_token: 'first', token_type: 'Bearer', expires_in: 1, refresh_token: 'rt-1' }),
+          refusal,
+        ],
+      });
+      const events: AuthEvent[] = [];
+      const client = auth(issuer, events);
+      leaks.secret('rt-1');
+      expect(leaks.headers(await client.authorize('/v1/meta'))).toEqual({ Authorization: 'Bearer first' });
+      // Refused: the refresh token was presented once, then the password grant ran again.
+      expect(await client.handleUnauthorized('/v1/meta', { authorization: 'Bearer first' })).toBe(true);
+      expect(leaks.headers(await client.authorize('/v1/meta'))).toEqual({
+        Authorization: `Bearer token-${issuerName}-3`,
+      });
+      expect(seen.token.map((request) => request.form.get('grant_type'))).toEqual([
+        'password',
+        'refresh_token',
+        'password',
+      ]);
+      expect(events).toContainEqual(
+        expect.objectContaining({ type: 'refresh-started', grant: 'password', reason: 'invalid_grant' }),
+      );
+      expect(events).toContainEqual(
+        expect.objectContaining({
+          type: 'refresh-failed',
+          error: expect.objectContaining({ status: 400, error: 'invalid_grant' }),
+        }),
+      );
+      await client.close();
     });
-    const events: AuthEvent[] = [];
-    const client = auth(issuer, events);
-    leaks.secret('rt-1');
-    expect(leaks.headers(await client.authorize('/v1/meta'))).toEqual({ Authorization: 'Bearer first' });
-    // Refused: the refresh token was presented once, then the password grant ran again.
-    expect(await client.handleUnauthorized('/v1/meta', { authorization: 'Bearer first' })).toBe(true);
-    expect(leaks.headers(await client.authorize('/v1/meta'))).toEqual({
-      Authorization: `Bearer token-${issuerName}-3`,
-    });
-    expect(seen.token.map((request) => request.form.get('grant_type'))).toEqual([
-      'password',
-      'refresh_token',
-      'password',
-    ]);
-    expect(events).toContainEqual(
-      expect.objectContaining({ type: 'refresh-started', grant: 'password', reason: 'invalid_grant' }),
-    );
-    expect(events).toContainEqual(
-      expect.objectContaining({
-        type: 'refresh-failed',
-        error: expect.objectContaining({ status: 400, error: 'invalid_grant' }),
-      }),
-    );
-    await client.close();
-  });
+  }
 });
 
 describe.concurrent("the provider's discovery answers", () => {
-  it.each([
+  for (const row of [
     {
       name: '403 text/html',
       answer: html(403),
@@ -335,16 +339,18 @@ describe.concurrent("the provider's discovery answers", () => {
       message:
         /answered 302, a redirect to http:\/\/login\.invalid\/\.well-known\/openid-configuration\. Token and discovery requests do not follow redirects/,
     },
-  ])('$name', async (row) => {
-    const { issuer, seen } = scripted.current.issuer(`discovery-${row.name.replace(/\W+/g, '-')}`, {
-      discovery: row.answer,
+  ]) {
+    it(row.name, async () => {
+      const { issuer, seen } = scripted.current.issuer(`discovery-${row.name.replace(/\W+/g, '-')}`, {
+        discovery: row.answer,
+      });
+      const { error } = await firstFailure(issuer);
+      expect(error).toBeInstanceOf(DiscoveryError);
+      expect(error).toMatchObject(row.expected);
+      expect((error as Error).message).toMatch(row.message);
+      expect(seen.token).toHaveLength(0);
     });
-    const { error } = await firstFailure(issuer);
-    expect(error).toBeInstanceOf(DiscoveryError);
-    expect(error).toMatchObject(row.expected);
-    expect((error as Error).message).toMatch(row.message);
-    expect(seen.token).toHaveLength(0);
-  });
+  }
 
   it('accepts the issuer with or without one trailing slash, nothing looser', async () => {
     // Authentik: the document names its issuer with a trailing slash; the caller may write it either way.
