@@ -1,9 +1,10 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import ts50 from 'typescript-5.0';
 import { afterAll, describe, expect, it } from 'vitest';
+import { diagnosticMessage } from './diagnostics.js';
 
 // The packages' published types (`dist/`, as their `exports` resolve them) compiled in the projects readers
 // have, with `skipLibCheck: false`: a declaration that needs a library of types the reader's project does not
@@ -164,24 +165,6 @@ function host(compiler: typeof ts, options: ts.CompilerOptions): ts.CompilerHost
   };
 }
 
-/** One message of a program: `file:line: text`, and the file it is about. */
-interface Message {
-  file: string;
-  text: string;
-}
-
-function message(compiler: typeof ts, diagnostic: ts.Diagnostic): Message {
-  const file = diagnostic.file?.fileName ?? '(program)';
-  const line =
-    diagnostic.file && diagnostic.start !== undefined
-      ? diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start).line + 1
-      : 0;
-  return {
-    file,
-    text: `${relative(root, file)}:${line}: ${compiler.flattenDiagnosticMessageText(diagnostic.messageText, ' ')}`,
-  };
-}
-
 /** A program of one reader's file holding `code`, in `project`. */
 function program(compiler: typeof ts, project: Project, label: string, code: string): ts.Program {
   mkdirSync(out, { recursive: true });
@@ -219,7 +202,7 @@ describe('the published types compile in a reader’s project, with skipLibCheck
               ),
             ),
           )
-          .map((diagnostic) => message(compiler, diagnostic));
+          .map((diagnostic) => diagnosticMessage(compiler, diagnostic, root, ' '));
         // A client's own types may fail in this project whatever we do (graphql-request 7 names the DOM's
         // `HeadersInit`): in a file of theirs, only the messages its types give without ours are allowed.
         const peersOnly = program(
@@ -233,7 +216,9 @@ describe('the published types compile in a reader’s project, with skipLibCheck
           [...foreign].flatMap((file) => {
             const source = peersOnly.getSourceFile(file);
             return source
-              ? peersOnly.getSemanticDiagnostics(source).map((d) => message(compiler, d).text)
+              ? peersOnly
+                  .getSemanticDiagnostics(source)
+                  .map((d) => diagnosticMessage(compiler, d, root, ' ').text)
               : [];
           }),
         );

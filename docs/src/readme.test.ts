@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { type RedisServer, startRedisServer, startWeaviateServer, type WeaviateServer } from '@auth/testing';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { diagnosticMessage } from './diagnostics.js';
 import {
   findPackageSources,
   findReadmes,
@@ -97,13 +98,8 @@ function compile(files: string[]): Map<string, string[]> {
   const program = ts.createProgram(files, COMPILER_OPTIONS);
   const byFile = new Map<string, string[]>();
   for (const diagnostic of [...ts.getPreEmitDiagnostics(program), ...program.emit().diagnostics]) {
-    const file = diagnostic.file?.fileName ?? '(program)';
-    const where =
-      diagnostic.file && diagnostic.start !== undefined
-        ? diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start).line + 1
-        : 0;
-    const text = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n');
-    byFile.set(file, [...(byFile.get(file) ?? []), `${relative(root, file)}:${where}: ${text}`]);
+    const { file, text } = diagnosticMessage(ts, diagnostic, root, '\n');
+    byFile.set(file, [...(byFile.get(file) ?? []), text]);
   }
   return byFile;
 }

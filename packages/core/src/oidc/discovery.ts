@@ -17,7 +17,7 @@ export interface WeaviateOidcConfig {
 }
 
 /** Weaviate's discovery path, relative to the server's base URL. */
-export const WEAVIATE_DISCOVERY_PATH = 'v1/.well-known/openid-configuration';
+const WEAVIATE_DISCOVERY_PATH = 'v1/.well-known/openid-configuration';
 
 /**
  * Where a Weaviate server at `baseUrl` says how it does OIDC: `{baseUrl}/v1/.well-known/openid-configuration`.
