@@ -56,8 +56,8 @@ export interface AuthOptions {
   readonly oidc?: OidcOptions | undefined;
   /**
    * Where the token is kept. Auth objects (and processes) that share one store and have the same credential
-   * for the same `baseUrl` share one token and one refresh; different credentials never share (the key is
-   * a fingerprint of the credential). A static API key, or a bearer token without refresh token, is never
+   * for the same `baseUrl` (with or without Weaviate's `/v1`) share one token and one refresh; different
+   * credentials never share (the key is a fingerprint of the credential). A static API key, or a bearer token without refresh token, is never
    * written to it. @default memoryStore() (one per auth object)
    */
   readonly store?: TokenStore | undefined;

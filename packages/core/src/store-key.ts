@@ -1,4 +1,5 @@
 import type { Credentials, TokenProvider } from './credentials/credentials.js';
+import { serverRoot } from './server-root.js';
 
 /** PBKDF2 rounds for a low-entropy part (a password): makes guessing it from a key slow. */
 const PBKDF2_ITERATIONS = 100_000;
@@ -22,7 +23,8 @@ function instanceId(credentials: Credentials): string {
 }
 
 /**
- * The token store key of a credential at a server: `@auth/core:<baseUrl>:<kind>:<id>`, where `id` is a
+ * The token store key of a credential at a server: `@auth/core:<server>:<kind>:<id>`, where `server` is the
+ * {@link serverRoot} of `baseUrl` (`http://h`, `http://h/v1` and `http://h/v1/` are one server: one key) and `id` is a
  * fingerprint (the first 128 bits of SHA-256, or of PBKDF2-SHA-256 when a part is a password) of the
  * credential's identity and secret material, or a random id of the credential object when it has no stable
  * identity. Never a secret. Never rejects: where Web Crypto is missing (a browser page on plain http), the
@@ -33,14 +35,15 @@ export async function storeKey(
   credentials: Credentials,
   provider: TokenProvider,
 ): Promise<string> {
-  const prefix = `@auth/core:${baseUrl}:${credentials.kind}:${provider.role ? `${provider.role}:` : ''}`;
+  const server = serverRoot(new URL(baseUrl)).href.replace(/\/$/, '');
+  const prefix = `@auth/core:${server}:${credentials.kind}:${provider.role ? `${provider.role}:` : ''}`;
   try {
     const material = provider.keyMaterial?.();
     if (material === undefined && provider.identity === undefined) return prefix + instanceId(credentials);
     const input = encoder.encode(
       JSON.stringify([
         '@auth/core store key v1',
-        baseUrl,
+        server,
         credentials.kind,
         provider.identity ?? null,
         ...(material?.parts ?? []),
@@ -55,7 +58,7 @@ export async function storeKey(
         {
           name: 'PBKDF2',
           hash: 'SHA-256',
-          salt: encoder.encode(`@auth/core store key|${baseUrl}|${credentials.kind}`),
+          salt: encoder.encode(`@auth/core store key|${server}|${credentials.kind}`),
           iterations: PBKDF2_ITERATIONS,
         },
         secret,

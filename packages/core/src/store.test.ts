@@ -158,6 +158,18 @@ describe('storeKey', () => {
     expect(one).not.toContain('alice');
   });
 
+  it('names the server: every spelling of one server is one key, another server (or proxy path) another', async () => {
+    const key = (base: string) => storeKey(base, credentials, provider(['secret']));
+    const root = await key('https://api.example.com');
+    for (const same of ['https://api.example.com/v1', 'https://api.example.com/v1/']) {
+      expect(await key(same)).toBe(root);
+    }
+    const proxied = await key('https://api.example.com/weaviate');
+    expect(await key('https://api.example.com/weaviate/v1')).toBe(proxied);
+    expect(proxied).toMatch(/^@auth\/core:https:\/\/api\.example\.com\/weaviate:oidc_password:/);
+    expect(new Set([root, proxied, await key('https://api.example.com/v2')]).size).toBe(3);
+  });
+
   it('falls back to a random id of the credential object where Web Crypto is missing (never shares wrongly)', async () => {
     const real = globalThis.crypto;
     vi.stubGlobal('crypto', { getRandomValues: real.getRandomValues.bind(real) });

@@ -51,10 +51,15 @@ function recordingStore(): TokenStore & { keys: Set<string>; tokens: Map<string,
   };
 }
 
-function auth(credentials: Credentials, store: TokenStore, onEvent?: (event: AuthEvent) => void): Auth {
+function auth(
+  credentials: Credentials,
+  store: TokenStore,
+  onEvent?: (event: AuthEvent) => void,
+  baseUrl = server.url,
+): Auth {
   const created = leaks.watch(
     createAuth({
-      baseUrl: server.url,
+      baseUrl,
       credentials: leaks.watch(credentials),
       store,
       onEvent: (event) => {
@@ -204,6 +209,27 @@ describe('one store shared by auth objects with the same credential', () => {
     ]);
     expect(new Set(headers.map((h) => h.Authorization)).size).toBe(1);
     expect(server.stats.tokenRequests).toMatchObject({ total: 1, password: 1 });
+  });
+
+  it('share across spellings of the server’s URL (with or without a trailing slash or Weaviate’s /v1)', async () => {
+    const store = recordingStore();
+    const spellings = [
+      server.url,
+      `${server.url}/`,
+      `${server.url}/v1`,
+      `${server.url}/v1/`,
+      server.url.toUpperCase(),
+    ];
+    const all = spellings.map((baseUrl) =>
+      auth(oidcPassword({ ...server.users.admin }), store, undefined, baseUrl),
+    );
+    const headers = await Promise.all(all.map((one) => one.authorize('/v1/meta')));
+    expect(new Set(headers.map((h) => h.Authorization)).size).toBe(1);
+    expect(server.stats.tokenRequests).toMatchObject({ total: 1, password: 1 });
+    expect(store.keys.size).toBe(1);
+    expect([...store.keys][0]).toMatch(
+      new RegExp(`^@auth/core:${server.url.replace(/[.]/g, '\\.')}:oidc_password:[0-9a-f]{32}$`),
+    );
   });
 
   it('token sources with the same shareKey share; without one they never do', async () => {

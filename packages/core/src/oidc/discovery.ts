@@ -3,6 +3,7 @@ import { AuthError } from '../errors/auth-error.js';
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { DiscoveryError } from '../errors/discovery-error.js';
 import { assertSecureTransport, displayUrl, resolveUrl } from '../origin.js';
+import { serverRoot } from '../server-root.js';
 import { isRedirect, readJsonAnswer } from './answer.js';
 import { discoveryAnswerError } from './map-errors.js';
 
@@ -26,9 +27,7 @@ const WEAVIATE_DISCOVERY_PATH = 'v1/.well-known/openid-configuration';
  * as if OIDC were off.
  */
 export function weaviateDiscoveryUrl(baseUrl: URL): URL {
-  const root = new URL(baseUrl.href);
-  root.pathname = root.pathname.replace(/\/v1\/?$/, '/');
-  return resolveUrl(WEAVIATE_DISCOVERY_PATH, root);
+  return resolveUrl(WEAVIATE_DISCOVERY_PATH, serverRoot(baseUrl));
 }
 
 /** Options of a Weaviate discovery request. */
