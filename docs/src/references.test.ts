@@ -90,10 +90,13 @@ describe('references', () => {
       '',
       '- F › flow › retries a 503 ✅',
       '- not a reference › at all',
+      '- A note on Retry-After, proved by:',
+      '  - F › flow › waits for Retry-After',
     ].join('\n');
     expect(citingRows(markdown)).toEqual([
       { line: 3, label: 'Keycloak', cell: 'F › flow › retries a 503', table: 1 },
       { line: 5, label: 'list item', cell: 'F › flow › retries a 503', table: 2 },
+      { line: 8, label: 'list item', cell: 'F › flow › waits for Retry-After', table: 3 },
     ]);
   });
 

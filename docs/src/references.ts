@@ -1,7 +1,7 @@
 /**
  * The test references of RELIABILITY.md and INTEROP.md, checked against the report of a real test run
  * (vitest's JSON reporter, `test-results/vitest.json` when `CI` is set). The references sit in the cells of a
- * "Proved by" or "Backed by" column, and in list items that start with a place (`- R \`soak.test.ts\` › ...`).
+ * "Proved by" or "Backed by" column, and in list items, nested ones too, that start with a place (`- R \`soak.test.ts\` › ...`).
  * The grammar (each document's header says it in words):
  *
  * ```
@@ -100,7 +100,7 @@ export function citingRows(markdown: string): Row[] {
   markdown.split('\n').forEach((line, index) => {
     if (!line.startsWith('|')) {
       header = undefined;
-      const item = /^- (.*? › .*?)(?: [✅❌])?$/.exec(line);
+      const item = /^\s*- (.*? › .*?)(?: [✅❌])?$/.exec(line);
       if (item && PLACE.test(item[1]!))
         rows.push({ line: index + 1, label: 'list item', cell: withoutNotes(item[1]!), table: ++table });
       return;
