@@ -31,8 +31,8 @@ export type ApiKeyValue = string | (() => string | Promise<string>);
 /**
  * Two keys for least privilege: reads go out with the read-only key, everything else with the admin key, so
  * that a write never goes out with the read-only key. Weaviate's reads: `GET` and `HEAD`, and the `POST`s
- * that read (`/v1/graphql`, `/v1/graphql/batch`, `/v1/objects/validate`); a request whose method the adapter
- * did not give counts as a write. Other APIs: `isRead`.
+ * that read ({@link isWeaviateRead}: GraphQL, object validation, tokenization, permission checks, search and
+ * aggregation); a request whose method the adapter did not give counts as a write. Other APIs: `isRead`.
  *
  * @example
  * ```ts
@@ -51,12 +51,34 @@ export interface ReadWriteKeys {
 }
 
 /**
- * Weaviate's reads: `GET` and `HEAD`, and `POST` to `/v1/graphql`, `/v1/graphql/batch` and
- * `/v1/objects/validate` (under any base path). Everything else writes.
+ * The `POST`s that Weaviate authorizes as reads (the READ verb), so a read-only key may send them:
+ * `/v1/graphql` and `/v1/graphql/batch` (`adapters/handlers/rest/handlers_graphql.go`), `/v1/objects/validate`
+ * (`usecases/objects/validate.go`), `/v1/tokenize` and `/v1/schema/{class}/properties/{property}/tokenize`
+ * (`adapters/handlers/rest/handlers_tokenize.go`), `/v1/authz/roles/{id}/has-permission`
+ * (`adapters/handlers/rest/authz/handlers_authz.go`), `/v1/search/{collection}/{type}` and
+ * `/v1/aggregate/{collection}` (`adapters/handlers/rest/search/`, which Weaviate's operational-mode middleware
+ * also counts as reads).
+ */
+const WEAVIATE_READ_POST =
+  /\/v1\/(?:graphql(?:\/batch)?|objects\/validate|tokenize|schema\/[^/]+\/properties\/[^/]+\/tokenize|authz\/roles\/[^/]+\/has-permission|search\/[^/]+\/[^/]+|aggregate\/[^/]+)\/?$/;
+
+/**
+ * Weaviate's reads: `GET` and `HEAD`, and the `POST`s Weaviate authorizes as reads (under any base path):
+ * `/v1/graphql`, `/v1/graphql/batch`, `/v1/objects/validate`, `/v1/tokenize`,
+ * `/v1/schema/{class}/properties/{property}/tokenize`, `/v1/authz/roles/{id}/has-permission`,
+ * `/v1/search/{collection}/{type}` and `/v1/aggregate/{collection}`. Everything else writes.
+ *
+ * @example
+ * ```ts
+ * import { isWeaviateRead } from '@auth/core';
+ *
+ * isWeaviateRead('POST', new URL('https://my-cluster.weaviate.cloud/v1/search/Article/bm25')); // true
+ * isWeaviateRead('POST', new URL('https://my-cluster.weaviate.cloud/v1/objects')); // false
+ * ```
  */
 export function isWeaviateRead(method: string, url: URL): boolean {
   if (method === 'GET' || method === 'HEAD') return true;
-  return method === 'POST' && /\/v1\/(?:graphql(?:\/batch)?|objects\/validate)\/?$/.test(url.pathname);
+  return method === 'POST' && WEAVIATE_READ_POST.test(url.pathname);
 }
 
 const hint = 'Pass the API key, e.g. apiKey(process.env.WEAVIATE_API_KEY!): is the environment variable set?';

@@ -131,6 +131,34 @@ describe('least privilege: apiKey({ read, write })', () => {
     expect(JSON.stringify(apiKey({ read: 'r-key-secret', write: 'w-key-secret' }))).not.toMatch(/key-secret/);
   });
 
+  it('the POSTs Weaviate authorizes as reads (tokenize, has-permission, search, aggregate) go out with the read-only key', async () => {
+    // Weaviate checks the READ verb on each (adapters/handlers/rest/handlers_tokenize.go, authz/handlers_authz.go,
+    // search/handler.go): the read-only key may send them.
+    const client = auth();
+    const { readOnly, admin } = server.keys;
+    for (const path of [
+      '/v1/tokenize',
+      '/v1/schema/Article/properties/title/tokenize',
+      '/v1/authz/roles/viewer/has-permission',
+      '/v1/search/Article/bm25',
+      '/v1/search/Article/near-text/',
+      '/v1/aggregate/Article',
+    ]) {
+      expect(await client.authorize(path, { method: 'POST' }), path).toEqual(bearer(readOnly));
+    }
+    // Their neighbours write.
+    for (const path of [
+      '/v1/schema/Article/properties',
+      '/v1/authz/roles',
+      '/v1/authz/roles/viewer/add-permissions',
+      '/v1/search/Article',
+      '/v1/aggregate/Article/x',
+    ]) {
+      expect(await client.authorize(path, { method: 'POST' }), path).toEqual(bearer(admin));
+    }
+    await client.close();
+  });
+
   it("isWeaviateRead: Weaviate's reads", () => {
     const url = (path: string) => new URL(path, 'https://x.weaviate.cloud');
     expect(isWeaviateRead('GET', url('/v1/objects'))).toBe(true);
