@@ -239,24 +239,45 @@ describe('REST side: API keys, roles and the Weaviate subset', () => {
     expect(server.stats.requests).toEqual({ total: 0, 200: 0, 401: 0, 403: 0 });
   });
 
-  it('answers a CORS preflight and sets CORS headers on responses', async () => {
+  it("answers CORS as Weaviate's defaults do: any origin and method, a fixed header list, none on /, live and ready", async () => {
+    // adapters/handlers/rest/middlewares.go (addPreflight, addLiveAndReadyness, addHandleRoot) and
+    // usecases/config/config_handler.go (DefaultCORSAllowHeaders), Weaviate 1.34.
+    const origin = 'http://localhost:5173';
     const preflight = await fetch(`${server.url}/v1/objects`, {
       method: 'OPTIONS',
       headers: {
-        origin: 'http://localhost:5173',
+        origin,
         'access-control-request-method': 'POST',
-        'access-control-request-headers': 'authorization, content-type',
+        'access-control-request-headers': 'authorization, content-type, x-not-on-the-list',
       },
     });
-    expect(preflight.status).toBe(204);
-    expect(preflight.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
-    expect(preflight.headers.get('access-control-allow-headers')).toContain('authorization');
-    expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
-    const res = await rest(server, '/v1/objects', undefined, {
-      headers: { origin: 'http://localhost:5173' },
-    });
+    expect(preflight.status).toBe(200);
+    expect(await preflight.text()).toBe('');
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-methods')).toBe('*');
+    const allowed = (preflight.headers.get('access-control-allow-headers') ?? '')
+      .split(',')
+      .map((name) => name.trim().toLowerCase());
+    // What a browser sends with our credentials passes; a header Weaviate does not list is not echoed back.
+    expect(allowed).toEqual(
+      expect.arrayContaining(['authorization', 'content-type', 'x-weaviate-cluster-url', 'x-openai-api-key']),
+    );
+    expect(allowed).not.toContain('x-not-on-the-list');
+    const res = await rest(server, '/v1/objects', undefined, { headers: { origin } });
     expect(res.status).toBe(401);
-    expect(res.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    // Answered before the CORS middleware: a page on another origin cannot read them.
+    for (const target of ['/v1/.well-known/live', '/v1/.well-known/ready', '/']) {
+      const early = await fetch(`${server.url}${target}`, { headers: { origin }, redirect: 'manual' });
+      expect([target, early.headers.get('access-control-allow-origin')]).toEqual([target, null]);
+    }
+  });
+
+  it('live and ready answer any method before anything else, but with a query string need a credential like any route', async () => {
+    expect((await fetch(`${server.url}/v1/.well-known/live`, { method: 'POST' })).status).toBe(200);
+    const withQuery = await rest(server, '/v1/.well-known/ready?probe=1');
+    expect(withQuery.status).toBe(401);
+    expect((await rest(server, '/v1/.well-known/ready?probe=1', server.keys.readOnly)).status).toBe(200);
   });
 
   it('404 with an empty body for an unknown path, 405 for a wrong method', async () => {

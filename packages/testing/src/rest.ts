@@ -36,11 +36,25 @@ class HttpError extends Error {
   }
 }
 
-function cors(req: IncomingMessage): Record<string, string> {
-  const origin = req.headers.origin;
-  return origin
-    ? { 'access-control-allow-origin': origin, vary: 'Origin' }
-    : { 'access-control-allow-origin': '*' };
+/**
+ * The request headers Weaviate 1.34 lets a browser send cross-origin (`DefaultCORSAllowHeaders` in
+ * `usecases/config/config_handler.go`): a fixed list, not an echo of what the preflight asks for.
+ */
+export const WEAVIATE_CORS_ALLOW_HEADERS =
+  'Content-Type, Authorization, Batch, X-Openai-Api-Key, X-Openai-Organization, X-Openai-Baseurl, X-Anyscale-Baseurl, X-Anyscale-Api-Key, X-Cohere-Api-Key, X-Cohere-Baseurl, X-Huggingface-Api-Key, X-Azure-Api-Key, X-Azure-Deployment-Id, X-Azure-Resource-Name, X-Azure-Concurrency, X-Azure-Block-Size, X-Google-Api-Key, X-Google-Vertex-Api-Key, X-Google-Studio-Api-Key, X-Goog-Api-Key, X-Goog-Vertex-Api-Key, X-Goog-Studio-Api-Key, X-Palm-Api-Key, X-Jinaai-Api-Key, X-Aws-Access-Key, X-Aws-Secret-Key, X-Voyageai-Baseurl, X-Voyageai-Api-Key, X-Mistral-Baseurl, X-Mistral-Api-Key, X-Anthropic-Baseurl, X-Anthropic-Api-Key, X-Databricks-Endpoint, X-Databricks-Token, X-Databricks-User-Agent, X-Friendli-Token, X-Friendli-Baseurl, X-Weaviate-Api-Key, X-Weaviate-Cluster-Url, X-Nvidia-Api-Key, X-Nvidia-Baseurl, X-ContextualAI-Baseurl, X-ContextualAI-Api-Key';
+
+/**
+ * Weaviate's CORS headers with its default settings (`addPreflight` in `adapters/handlers/rest/middlewares.go`,
+ * then rs/cors 1.5 for requests other than OPTIONS, which sets `*` again and adds `Vary: Origin`): every origin
+ * and method, the fixed header list; never an echo of the request's origin or of the headers it asks for.
+ */
+function cors(method: string): Record<string, string> {
+  return {
+    'access-control-allow-origin': '*',
+    'access-control-allow-methods': '*',
+    'access-control-allow-headers': WEAVIATE_CORS_ALLOW_HEADERS,
+    ...(method === 'OPTIONS' ? {} : { vary: 'Origin' }),
+  };
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -196,10 +210,10 @@ const classOf = (body: unknown): string => {
 };
 
 /**
- * The Weaviate REST subset on node:http, in Weaviate's order: CORS preflights; `/` (a redirect), live and
- * ready before anything else; then routing (404, 405); then the anonymous middleware; then authentication
- * of any credential presented (every route, `/v1` and discovery included); then the handler, which checks
- * what the caller may do. Every response carries CORS headers.
+ * The Weaviate REST subset on node:http, in Weaviate's order: `/` (a redirect), live and ready, without CORS
+ * headers; CORS preflights; then routing (404, 405); then the anonymous middleware; then authentication of
+ * any credential presented (every route, `/v1` and discovery included); then the handler, which checks what
+ * the caller may do. Every response after the preflight step carries Weaviate's CORS headers.
  */
 export function createRestHandler(options: RestOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { stats, store, authorizer, users } = options;
@@ -209,10 +223,15 @@ export function createRestHandler(options: RestOptions): (req: IncomingMessage, 
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
 
-    const write = (status: number, text: string | undefined, headers: Record<string, string | number>) => {
+    const write = (
+      status: number,
+      text: string | undefined,
+      headers: Record<string, string | number>,
+      withCors = true,
+    ) => {
       stats.recordRequest(path, status);
       if (res.headersSent || res.destroyed) return;
-      res.writeHead(status, { ...cors(req), ...headers });
+      res.writeHead(status, { ...(withCors ? cors(method) : {}), ...headers });
       res.end(text);
     };
     const send = (status: number, body?: unknown, extra: Record<string, string> = {}) => {
@@ -226,33 +245,33 @@ export function createRestHandler(options: RestOptions): (req: IncomingMessage, 
     };
     const reply = ({ status, body }: Reply) => send(status, body);
 
+    // Weaviate's outer middlewares (adapters/handlers/rest/middlewares.go) answer these request targets, exactly
+    // as written and whatever the method, before its CORS middleware: without CORS headers, so a page on
+    // another origin cannot read them. `addHandleRoot`: a redirect with a body.
+    if (req.url === '/') {
+      const text =
+        '{"links":{"href":"/v1","name":"api v1","documentationHref":"https://weaviate.io/developers/weaviate/current/"}}';
+      return write(301, text, { location: '/v1', 'content-type': 'text/plain; charset=utf-8' }, false);
+    }
+    // `addLiveAndReadyness`. With a query string they are ordinary routes (the anonymous check included).
+    if (req.url === '/v1/.well-known/live' || req.url === '/v1/.well-known/ready') {
+      return write(200, undefined, {}, false);
+    }
+    // `addPreflight`: every other OPTIONS request is a preflight, answered 200 with the CORS headers only (not
+    // counted in the stats, as a browser sends it on its own).
     if (method === 'OPTIONS') {
-      res.writeHead(204, {
-        ...cors(req),
-        'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS',
-        'access-control-allow-headers':
-          req.headers['access-control-request-headers'] ?? 'Authorization, Content-Type',
-        'access-control-max-age': '600',
-      });
+      res.writeHead(200, cors(method));
       res.end();
       return;
     }
 
     const handle = async (): Promise<void> => {
-      if (req.url === '/') {
-        // `addHandleRoot` (adapters/handlers/rest/middlewares.go): a redirect with a body.
-        const text =
-          '{"links":{"href":"/v1","name":"api v1","documentationHref":"https://weaviate.io/developers/weaviate/current/"}}';
-        return write(301, text, { location: '/v1', 'content-type': 'text/plain; charset=utf-8' });
-      }
       const matched = route(method, path);
       if (matched === 'not-found') return send(404);
       if (matched === 'method-not-allowed') {
         return send(405, errorBody(`${method} is not allowed on ${path}`));
       }
       const { route: r, id, type } = matched;
-      // Live and ready answer before any middleware, whatever the request carries.
-      if (r === 'ready') return send(200);
       if (r === 'discovery') stats.recordDiscovery();
 
       const body = await readBody(req);
@@ -301,6 +320,8 @@ export function createRestHandler(options: RestOptions): (req: IncomingMessage, 
       };
 
       switch (r) {
+        case 'ready':
+          return send(200);
         case 'links':
           return send(200, links(options.url()));
         case 'discovery': {
