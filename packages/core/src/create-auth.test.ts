@@ -204,6 +204,30 @@ describe('authorize', () => {
     expect(await spoof.authorize('/')).not.toHaveProperty('X-Weaviate-Cluster-Url');
   });
 
+  it("adds X-Weaviate-Cluster-Url on every Weaviate Cloud domain the official clients know, each host's own origin", async () => {
+    // weaviate/weaviate-python-client weaviate/util.py (is_weaviate_domain), weaviate/typescript-client
+    // src/connection/helpers.ts: weaviate.cloud, weaviate.network, weaviate.io, semi.technology.
+    for (const [baseUrl, origin] of [
+      ['https://abc.weaviate.io', 'https://abc.weaviate.io'],
+      ['https://abc.semi.technology:8443/', 'https://abc.semi.technology:8443'],
+      ['https://ABC.Weaviate.Network', 'https://abc.weaviate.network'],
+      ['https://abc.weaviate.cloud./', 'https://abc.weaviate.cloud.'],
+    ] as const) {
+      const auth = createAuth({ baseUrl, credentials: apiKey(key) });
+      expect(await auth.authorize('/v1/meta'), baseUrl).toHaveProperty('X-Weaviate-Cluster-Url', origin);
+      await auth.close();
+    }
+    for (const baseUrl of [
+      'https://weaviate.io',
+      'https://notweaviate.io',
+      'https://weaviate.io.example.com',
+    ]) {
+      const auth = createAuth({ baseUrl, credentials: apiKey(key) });
+      expect(await auth.authorize('/v1/meta'), baseUrl).not.toHaveProperty('X-Weaviate-Cluster-Url');
+      await auth.close();
+    }
+  });
+
   it('resolves relative URLs against a baseUrl with a path', async () => {
     const auth = createAuth({ baseUrl: 'https://api.example.com/weaviate/', credentials: apiKey(key) });
     expect(auth.baseUrl).toBe('https://api.example.com/weaviate');

@@ -56,10 +56,21 @@ export function displayUrl(url: URL | string): string {
   return `${parsed.origin}${parsed.pathname}`;
 }
 
-/** `X-Weaviate-Cluster-Url` for Weaviate Cloud hosts (`*.weaviate.network`, `*.weaviate.cloud`), else nothing. */
+/**
+ * The domains of Weaviate Cloud clusters, as the official clients know them: `weaviate.cloud` and the older
+ * `weaviate.network` (typescript-client `src/connection/helpers.ts`), `weaviate.io` and `semi.technology`
+ * (python-client `weaviate/util.py` `is_weaviate_domain`, typescript-client `src/connection/http.ts`).
+ */
+const WEAVIATE_CLOUD_DOMAINS = ['weaviate.cloud', 'weaviate.network', 'weaviate.io', 'semi.technology'];
+
+/**
+ * `X-Weaviate-Cluster-Url` for Weaviate Cloud hosts (subdomains of {@link WEAVIATE_CLOUD_DOMAINS}), else
+ * nothing. Weaviate's embedding service (`usecases/modulecomponents/clients/weaviateembed/`) needs it with the
+ * credential; the value is the cluster's own origin.
+ */
 export function clusterUrlHeader(base: URL): Record<string, string> {
-  const host = base.hostname.toLowerCase();
-  return host.endsWith('.weaviate.network') || host.endsWith('.weaviate.cloud')
+  const host = base.hostname.toLowerCase().replace(/\.$/, '');
+  return WEAVIATE_CLOUD_DOMAINS.some((domain) => host.endsWith(`.${domain}`))
     ? { 'X-Weaviate-Cluster-Url': base.origin }
     : {};
 }
