@@ -12,7 +12,7 @@ import type { AuthEvent } from '../events.js';
 // Discovery faults @auth/testing does not offer: a Weaviate discovery endpoint that hangs, fails or lies.
 let server: Server;
 let base: string;
-let mode: 'hang' | '500' | 'garbage' | 'remote-http' = 'hang';
+let mode: 'hang' | '500' | 'garbage' | 'no-client-id' | 'remote-http' = 'hang';
 let hits = 0;
 const leaks = new LeakCheck();
 leaks.secret('discovery-pw-1');
@@ -26,7 +26,9 @@ beforeAll(async () => {
     const body =
       mode === 'garbage'
         ? { nothing: true }
-        : { href: 'http://login.internal/.well-known/openid-configuration', clientId: 'c' };
+        : mode === 'no-client-id'
+          ? { href: 'https://login.example.com/realms/x/.well-known/openid-configuration' }
+          : { href: 'http://login.internal/.well-known/openid-configuration', clientId: 'c' };
     response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -93,17 +95,30 @@ describe('Weaviate discovery faults', () => {
     await client.close();
   });
 
-  it('rejects an answer without href and clientId, without retrying', async () => {
-    mode = 'garbage';
+  /** The DiscoveryError an answer of `answer` gives, after checking it was asked for once (no retry). */
+  async function refusedOnce(answer: typeof mode): Promise<DiscoveryError> {
+    mode = answer;
     hits = 0;
     const client = auth();
     const error = await leaks.catching(client.authorize('/v1/meta')).catch((caught: unknown) => caught);
+    await client.close();
     expect(error).toBeInstanceOf(DiscoveryError);
-    expect((error as Error).message).toMatch(
+    expect(hits).toBe(1);
+    return error as DiscoveryError;
+  }
+
+  it('rejects an answer without href and clientId, without retrying', async () => {
+    expect((await refusedOnce('garbage')).message).toMatch(
       /without a valid `href` and `clientId`.*oidc: \{ issuer, clientId \}/,
     );
-    expect(hits).toBe(1);
-    await client.close();
+  });
+
+  it('names the provider and says to pass oidc.clientId when Weaviate omits clientId (skip_client_id_check), without retrying', async () => {
+    // Weaviate's discovery model has `clientId,omitempty`; with skip_client_id_check and no client_id it
+    // answers only `href` (adapters/handlers/rest/handlers_misc.go).
+    expect((await refusedOnce('no-client-id')).message).toMatch(
+      /named the provider \(https:\/\/login\.example\.com\/realms\/x\) but no client id: .*skip_client_id_check.*`oidc: \{ issuer: 'https:\/\/login\.example\.com\/realms\/x', clientId: '<client id>' \}`/,
+    );
   });
 
   it('refuses a provider on plain http that is not loopback', async () => {

@@ -92,6 +92,20 @@ export async function readWeaviateOidcConfig(
   }
   const config = read.json as { href?: unknown; clientId?: unknown; scopes?: unknown };
   if (
+    typeof config.href === 'string' &&
+    URL.canParse(config.href) &&
+    /^https?:$/.test(new URL(config.href).protocol) &&
+    config.clientId === undefined
+  ) {
+    // Weaviate leaves out an empty `clientId` (`omitempty`): so it answers when its OIDC setup has
+    // `skip_client_id_check` and no `client_id` (usecases/auth/authentication/oidc/middleware.go).
+    const issuer = displayUrl(providerDiscovery(config.href).issuer).replace(/\/$/, '');
+    throw new DiscoveryError(
+      `${target} named the provider (${issuer}) but no client id: Weaviate leaves it out when its OIDC setup skips the client id check (skip_client_id_check). Pass your client id at that provider to createAuth: \`oidc: { issuer: '${issuer}', clientId: '<client id>' }\`.`,
+      { url: at, status: 200 },
+    );
+  }
+  if (
     typeof config.href !== 'string' ||
     !URL.canParse(config.href) ||
     typeof config.clientId !== 'string' ||
