@@ -61,16 +61,13 @@ export function displayUrl(url: URL | string): string {
  * `weaviate.network` (typescript-client `src/connection/helpers.ts`), `weaviate.io` and `semi.technology`
  * (python-client `weaviate/util.py` `is_weaviate_domain`, typescript-client `src/connection/http.ts`).
  */
-const WEAVIATE_CLOUD_DOMAINS = ['weaviate.cloud', 'weaviate.network', 'weaviate.io', 'semi.technology'];
+const WEAVIATE_CLOUD_HOST = /\.(?:weaviate\.(?:cloud|network|io)|semi\.technology)\.?$/;
 
 /**
- * `X-Weaviate-Cluster-Url` for Weaviate Cloud hosts (subdomains of {@link WEAVIATE_CLOUD_DOMAINS}), else
+ * `X-Weaviate-Cluster-Url` for Weaviate Cloud hosts (subdomains of {@link WEAVIATE_CLOUD_HOST}'s domains), else
  * nothing. Weaviate's embedding service (`usecases/modulecomponents/clients/weaviateembed/`) needs it with the
  * credential; the value is the cluster's own origin.
  */
 export function clusterUrlHeader(base: URL): Record<string, string> {
-  const host = base.hostname.toLowerCase().replace(/\.$/, '');
-  return WEAVIATE_CLOUD_DOMAINS.some((domain) => host.endsWith(`.${domain}`))
-    ? { 'X-Weaviate-Cluster-Url': base.origin }
-    : {};
+  return WEAVIATE_CLOUD_HOST.test(base.hostname) ? { 'X-Weaviate-Cluster-Url': base.origin } : {};
 }

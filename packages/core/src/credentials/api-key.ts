@@ -60,7 +60,7 @@ export interface ReadWriteKeys {
  * also counts as reads).
  */
 const WEAVIATE_READ_POST =
-  /\/v1\/(?:graphql(?:\/batch)?|objects\/validate|tokenize|schema\/[^/]+\/properties\/[^/]+\/tokenize|authz\/roles\/[^/]+\/has-permission|search\/[^/]+\/[^/]+|aggregate\/[^/]+)\/?$/;
+  /\/v1\/(?:graphql(?:\/batch)?|objects\/validate|(?:schema\/[^/]+\/properties\/[^/]+\/)?tokenize|authz\/roles\/[^/]+\/has-permission|search\/[^/]+\/[^/]+|aggregate\/[^/]+)\/?$/;
 
 /**
  * Weaviate's reads: `GET` and `HEAD`, and the `POST`s Weaviate authorizes as reads (under any base path):
