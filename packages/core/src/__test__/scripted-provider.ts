@@ -15,9 +15,11 @@ export interface Answer {
 export interface Script {
   /**
    * Answers of the token endpoint, in order (after them, a token); or one answer made from each request's
-   * form and raw body (e.g. a provider that echoes what it was sent).
+   * form, raw body and headers (e.g. a provider that echoes what it was sent).
    */
-  readonly token?: readonly Answer[] | ((form: URLSearchParams, raw: string) => Answer);
+  readonly token?:
+    | readonly Answer[]
+    | ((form: URLSearchParams, raw: string, headers: IncomingMessage['headers']) => Answer);
   /** The answer to the discovery request; default: a document naming the issuer and its token endpoint. */
   readonly discovery?: Answer;
   /** The issuer the default discovery document names (default: the issuer's URL). */
@@ -107,7 +109,7 @@ export class ScriptedProvider {
       const form = new URLSearchParams(raw);
       entry.seen.token.push({ headers: req.headers, form });
       const { token } = entry.script;
-      const answer = typeof token === 'function' ? token(form, raw) : token?.[entry.answered++];
+      const answer = typeof token === 'function' ? token(form, raw, req.headers) : token?.[entry.answered++];
       const n = entry.seen.token.length;
       return this.#send(
         res,
@@ -176,11 +178,15 @@ export function scriptedProviderForFile(leaks: LeakCheck): { readonly current: S
   };
 }
 
-/** A token answer made from what the request sent: a status, a content type, a body (JSON unless a string). */
+/**
+ * A token answer made from what the request sent (its form, raw body and headers): a status, a content type,
+ * more headers, a body (JSON unless a string).
+ */
 export type AnswerFrom = (
   form: URLSearchParams,
   raw: string,
-) => { status: number; type?: string; body: unknown };
+  headers: IncomingMessage['headers'],
+) => { status: number; type?: string; headers?: Record<string, string>; body: unknown };
 
 /**
  * A {@link ScriptedProvider} with one issuer whose token endpoint answers every request with what the test
@@ -195,10 +201,14 @@ export async function startAnsweringProvider(): Promise<{
   const provider = await ScriptedProvider.start();
   let current: AnswerFrom = () => ({ status: 500, body: { error: 'server_error' } });
   const { issuer } = provider.issuer('answering', {
-    token: (form, raw) => {
-      const { status, type = 'application/json', body } = current(form, raw);
+    token: (form, raw, sent) => {
+      const { status, type = 'application/json', headers, body } = current(form, raw, sent);
       const text = typeof body === 'string' ? body : JSON.stringify(body);
-      return { status, headers: { 'content-type': type, 'cache-control': 'no-store' }, body: text };
+      return {
+        status,
+        headers: { 'content-type': type, 'cache-control': 'no-store', ...headers },
+        body: text,
+      };
     },
   });
   return {

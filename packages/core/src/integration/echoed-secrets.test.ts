@@ -184,3 +184,120 @@ describe('a provider that echoes the secrets it was sent', () => {
     await failure(sourced.handleUnauthorized('/v1/meta', withToken));
   });
 });
+
+describe('a provider that echoes a secret spelled another way', () => {
+  // Every character an encoder escapes, and one beyond ASCII.
+  const TRICKY = 'p@ss w0rd"&<é>/tail';
+  const LONG = 'LongSecretValue0123456789abcdefXYZ';
+  const html = (text: string) =>
+    text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const lowerHex = (text: string) =>
+    encodeURIComponent(text).replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase());
+  // Python's json.dumps (ASCII only), PHP's json_encode (escaped slashes), Go's encoder (<, >, & as \u00XX).
+  const asciiJson = (text: string) =>
+    JSON.stringify(text)
+      .slice(1, -1)
+      .replace(/[^\x20-\x7e]|[<>&]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`)
+      .replace(/\//g, '\\/');
+  const asLatin1 = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
+  const refused = (description: string) => ({
+    status: 400,
+    body: { error: 'invalid_grant', error_description: description },
+  });
+  const cases: {
+    name: string;
+    password?: string;
+    clientSecret?: string;
+    /** The spellings that must not show. */
+    spelled: (secret: string) => string[];
+    answer: AnswerFrom;
+  }[] = [
+    {
+      name: 'HTML-escaped in error_description',
+      spelled: (secret) => [html(secret)],
+      answer: (form) => refused(`bad ${html(form.get('password')!)}`),
+    },
+    {
+      name: 'URL-escaped with lower-case hex',
+      spelled: (secret) => [lowerHex(secret)],
+      answer: (form) => refused(`bad ${lowerHex(form.get('password')!)}`),
+    },
+    {
+      name: 'inside JSON text that escapes non-ASCII, <, >, & and /',
+      spelled: (secret) => [asciiJson(secret)],
+      answer: (form) => refused(`you sent {"password":"${asciiJson(form.get('password')!)}"}`),
+    },
+    {
+      name: 'split across two lines',
+      password: LONG,
+      spelled: (secret) => [secret.slice(0, 17), secret.slice(17)],
+      answer: (form) => {
+        const password = form.get('password')!;
+        return refused(`bad ${password.slice(0, 17)}\n    ${password.slice(17)}`);
+      },
+    },
+    {
+      name: 'trimmed',
+      password: '  padded-password  ',
+      spelled: (secret) => [secret.trim()],
+      answer: (form) => refused(`bad ${form.get('password')!.trim()}`),
+    },
+    {
+      name: 'in base64',
+      password: LONG,
+      spelled: (secret) => [btoa(secret).slice(0, -4)],
+      answer: (form) => refused(`bad ${btoa(form.get('password')!)}`),
+    },
+    {
+      name: 'the client_secret_basic header, echoed (base64 of id:secret)',
+      clientSecret: LONG,
+      spelled: (secret) => [btoa(`app:${secret}`).slice(4, -4)],
+      answer: (_form, _raw, headers) => ({
+        status: 401,
+        body: { error: 'invalid_client', error_description: `refused ${headers.authorization}` },
+      }),
+    },
+    {
+      name: 'UTF-8 in a WWW-Authenticate header, read as Latin-1',
+      password: 'pässwörd-sécret',
+      spelled: (secret) => [asLatin1(secret)],
+      answer: (form) => ({
+        status: 401,
+        headers: {
+          'www-authenticate': asLatin1(
+            `Bearer error="invalid_client", error_description="bad ${form.get('password')}"`,
+          ),
+        },
+        body: '',
+      }),
+    },
+    {
+      name: 'in the path of a redirect, escaped the way a URL escapes a path',
+      spelled: (secret) => [new URL(`http://x/${secret}`).pathname.slice(1)],
+      answer: (form) => ({
+        status: 302,
+        headers: { location: `/login/${form.get('password')}?retry=1` },
+        body: '',
+      }),
+    },
+  ];
+  for (const { name, password = TRICKY, clientSecret, spelled, answer } of cases) {
+    it(`the ${clientSecret === undefined ? 'password' : 'client secret'} ${name}: the error and the events show none of it`, async () => {
+      leaks = new LeakCheck();
+      const secret = clientSecret ?? password;
+      leaks.secret(secret, ...spelled(secret), MODULE_KEY);
+      provider.answer(answer);
+      const auth = make({
+        credentials:
+          clientSecret === undefined
+            ? oidcPassword({ username: 'alice', password })
+            : clientCredentials({ clientSecret, tokenEndpointAuthMethod: 'client_secret_basic' }),
+        oidc: oidc(),
+      });
+      const error = await failure(auth.authorize('/v1/meta'));
+      expect(error).toBeInstanceOf(TokenRequestError);
+      // What is not secret is still there: where the secret was, and the provider's words around it.
+      expect((error as TokenRequestError).message).toContain('[redacted]');
+    });
+  }
+});
