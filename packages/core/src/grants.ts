@@ -2,10 +2,10 @@ import { withTimeout } from './abort.js';
 import type { TokenProvider, TokenRequest, TokenSet } from './credentials/credentials.js';
 import type { AuthError } from './errors/auth-error.js';
 import { InvalidTokenResponseError } from './errors/invalid-token-response-error.js';
-import { isAuthError } from './errors/is-auth-error.js';
 import { ReauthenticationRequiredError } from './errors/reauthentication-required-error.js';
 import { TokenRequestError } from './errors/token-request-error.js';
 import type { AuthEventListener, Grant, RefreshReason } from './events.js';
+import { isOwnError } from './redact.js';
 import type { SecretSet } from './secrets.js';
 import type { StoredToken } from './store.js';
 import type { toStored } from './token-set.js';
@@ -203,7 +203,9 @@ export class GrantRunner {
 }
 
 function asAuthError(error: unknown, grant: Grant, kind: string): AuthError {
-  if (isAuthError(error)) return error;
+  // Only an error of this package passes as it is: one that merely looks like it (its name and an AUTH_ code) may
+  // hold anything, and is the cause (a redacted copy) of a TokenRequestError like any other.
+  if (isOwnError(error)) return error as AuthError;
   const name = error instanceof Error ? error.name : typeof error;
   return new TokenRequestError(
     `The ${grant} token request of the ${kind} credentials failed with ${name}; see \`cause\`. Check the credential's setup.`,

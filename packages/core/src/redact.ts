@@ -1,3 +1,18 @@
+/**
+ * The brand every `AuthError` carries (on its prototype, so every subclass too), shared by every copy of this
+ * package through the global symbol registry. `isAuthError()` reads it.
+ */
+export const AUTH_ERROR_BRAND: unique symbol = Symbol.for('@auth/core.AuthError') as never;
+
+/**
+ * Whether `error` is an `AuthError` of this package (any copy of it): it carries the brand. Such an error holds
+ * only what core put in it (scrubbed of secrets) and a redacted cause; any other error, whatever its `name` or
+ * `code` says, may hold anything (a response body, the token a store was writing) and is copied, not kept.
+ */
+export function isOwnError(error: unknown): boolean {
+  return (error as { [AUTH_ERROR_BRAND]?: unknown } | null | undefined)?.[AUTH_ERROR_BRAND] === true;
+}
+
 /** Node's hook for `util.inspect`; harmless elsewhere. */
 export const inspectSymbol: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;
 
@@ -34,16 +49,14 @@ export abstract class Redacted {
 
 /**
  * A copy of `cause` that is safe to keep on an error: name, message, stack, and the primitive `code`,
- * `status`, `error` and `error_description`; its own cause copied the same way. Errors of this package are
- * kept as they are. Anything else (response bodies, Response objects, plain objects) is dropped, because
+ * `status`, `error` and `error_description`; its own cause copied the same way. Errors of this package (see
+ * {@link isOwnError}) are kept as they are. Anything else (response bodies, Response objects, plain objects) is dropped, because
  * libraries put the raw token response (with its tokens) into their causes.
  */
 export function safeCause(cause: unknown, depth = 0): unknown {
   if (!(cause instanceof Error) || depth > 4) return undefined;
+  if (isOwnError(cause)) return cause;
   const fields = cause as unknown as Record<string, unknown>;
-  const { code } = fields;
-  // One of ours: an AuthError subclass (a plain Error with an AUTH_ code is copied like any other).
-  if (typeof code === 'string' && code.startsWith('AUTH_') && cause.constructor !== Error) return cause;
   const inner = safeCause(cause.cause, depth + 1);
   const copy = new Error(cause.message, inner === undefined ? undefined : { cause: inner });
   const kept = copy as unknown as Record<string, unknown>;

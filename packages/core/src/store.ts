@@ -39,6 +39,9 @@ export interface TokenStoreSetOptions {
  * never share a key), or a random id for credentials without a stable identity (a key function, a
  * `tokenSource()` without `shareKey`). Keys never contain a secret. Stored values do: a shared store must be
  * protected like a password. A static API key (or a bearer token without refresh token) is never stored.
+ * A method that throws or rejects fails the caller with an `AuthError` of code `AUTH_STORE_FAILED` whose `cause`
+ * is a redacted copy of the store's error (name, message, code): the store was handed tokens, and its error may
+ * carry one in fields no scrubbing reaches.
  *
  * @example
  * ```ts

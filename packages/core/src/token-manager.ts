@@ -1,6 +1,7 @@
 import type { SentHeaders } from './create-auth.js';
 import type { Credentials, TokenProvider } from './credentials/credentials.js';
 import type { AuthEventListener, RefreshReason } from './events.js';
+import { guardedStore } from './guarded-store.js';
 import { decide } from './lifetime.js';
 import { memoryTokens } from './memory-tokens.js';
 import type { RetryPolicy } from './refresher.js';
@@ -342,7 +343,7 @@ export function startSession(context: {
 }): TokenSession {
   const { provider, credentials, baseUrl, emit, timeout, refreshAhead, secrets } = context;
   // A token that can never change has nothing to share: it stays out of a shared store.
-  const shared = context.store !== undefined && provider.renewable ? context.store : undefined;
+  const shared = context.store !== undefined && provider.renewable ? guardedStore(context.store) : undefined;
   const own = shared ? undefined : memoryTokens();
   const manager = new TokenManager({
     provider,

@@ -1,10 +1,6 @@
-import { safeCause } from '../redact.js';
+import { AUTH_ERROR_BRAND, safeCause } from '../redact.js';
 
-/**
- * The brand every {@link AuthError} carries (on its prototype, so every subclass too), shared by every copy
- * of this package through the global symbol registry. `isAuthError()` reads it.
- */
-export const AUTH_ERROR_BRAND: unique symbol = Symbol.for('@auth/core.AuthError') as never;
+export { AUTH_ERROR_BRAND } from '../redact.js';
 
 /**
  * Options every {@link AuthError} accepts.

@@ -9,6 +9,7 @@ import { oidcPassword } from '../credentials/oidc-password.js';
 import { tokenSource } from '../credentials/token-source.js';
 import { ReauthenticationRequiredError } from '../errors/reauthentication-required-error.js';
 import { TokenRequestError } from '../errors/token-request-error.js';
+import type { StoredToken, TokenStore } from '../store.js';
 
 let provider: Awaited<ReturnType<typeof startAnsweringProvider>>;
 let leaks: LeakCheck;
@@ -300,4 +301,97 @@ describe('a provider that echoes a secret spelled another way', () => {
       expect((error as TokenRequestError).message).toContain('[redacted]');
     });
   }
+});
+
+describe('errors of user code that was handed a secret', () => {
+  it('a token source that throws an error looking like ours (an AUTH_ code, our class name) with the token in a field: a TokenRequestError whose cause holds no field', async () => {
+    leaks = new LeakCheck();
+    const TOKEN = 'sourced-token-4b8e1f';
+    leaks.secret(TOKEN, MODULE_KEY);
+    class VaultError extends Error {
+      code = 'AUTH_EXPIRED';
+      response = { body: { token: TOKEN } };
+    }
+    const lookalikes = [
+      new VaultError('the vault lease expired'),
+      Object.assign(new Error('renewal refused'), {
+        name: 'TokenRequestError',
+        code: 'AUTH_TOKEN_REQUEST_FAILED',
+        body: { access_token: TOKEN },
+      }),
+    ];
+    for (const lookalike of lookalikes) {
+      let calls = 0;
+      const auth = make({
+        credentials: tokenSource(() => {
+          calls++;
+          if (calls === 1) return { accessToken: TOKEN, expiresIn: 60 };
+          throw lookalike;
+        }),
+      });
+      const sent = leaks.headers(await auth.authorize('/v1/meta'));
+      const error = await failure(auth.handleUnauthorized('/v1/meta', sent));
+      expect(error).toBeInstanceOf(TokenRequestError);
+      expect(error).not.toBe(lookalike);
+      expect((error as Error).cause).toMatchObject({ message: lookalike.message });
+    }
+  });
+
+  it("a token store whose get() and set() fail with a driver's error that carries the token in its fields (Sequelize's sql and parameters): an AuthError AUTH_STORE_FAILED, in the rejection and every event", async () => {
+    leaks = new LeakCheck();
+    leaks.secret(PASSWORD, MODULE_KEY);
+    class DatabaseError extends Error {
+      constructor(
+        message: string,
+        readonly sql: string,
+        readonly parameters: unknown[],
+      ) {
+        super(message);
+      }
+    }
+    const stored = new Map<string, StoredToken>();
+    let failing: 'get' | 'set' | undefined;
+    const store: TokenStore = {
+      get: async (key) => {
+        const token = stored.get(key);
+        if (failing === 'get') throw new DatabaseError('connection lost', 'SELECT ...', [key, { ...token }]);
+        return token;
+      },
+      set: async (key, token) => {
+        leaks.secret(token.accessToken, token.refreshToken);
+        if (failing === 'set') {
+          const values = [key, token.accessToken, token.refreshToken];
+          throw new DatabaseError('deadlock', `INSERT INTO tokens VALUES ('${values.join("', '")}')`, values);
+        }
+        stored.set(key, token);
+      },
+      delete: async (key) => void stored.delete(key),
+    };
+    let issued = 0;
+    provider.answer(() => ({
+      status: 200,
+      body: {
+        access_token: `stored-access-${++issued}-9c1d`,
+        refresh_token: `stored-refresh-${issued}-5e7a`,
+        token_type: 'Bearer',
+        expires_in: 60,
+      },
+    }));
+    const auth = make({
+      credentials: oidcPassword({ username: 'alice', password: PASSWORD }),
+      oidc: oidc(),
+      store,
+    });
+    const sent = leaks.headers(await auth.authorize('/v1/meta'));
+
+    failing = 'get';
+    const read = await failure(auth.handleUnauthorized('/v1/meta', sent));
+    expect(read).toMatchObject({ name: 'AuthError', code: 'AUTH_STORE_FAILED' });
+    expect((read as Error).message).toMatch(/^The token store's get\(\) failed with Error/);
+
+    failing = 'set';
+    const written = await failure(auth.handleUnauthorized('/v1/meta', sent));
+    expect(written).toMatchObject({ name: 'AuthError', code: 'AUTH_STORE_FAILED' });
+    expect((written as Error).cause).toMatchObject({ message: 'deadlock' });
+  });
 });
