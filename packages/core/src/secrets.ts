@@ -203,7 +203,12 @@ function decodeAt(text: string, i: number, char: string): [string, number][] | u
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 /** Bytes as Latin-1 characters: how a UTF-8 header value reads when taken for Latin-1 (`pÃ¤ss` for `päss`). */
-const latin1 = (bytes: Uint8Array): string => String.fromCharCode(...bytes);
+function latin1(bytes: Uint8Array): string {
+  let out = '';
+  // In slices: spreading a long key's bytes at once overflows the call stack.
+  for (let i = 0; i < bytes.length; i += 0x8000) out += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return out;
+}
 
 /**
  * The parts of the base64 (and base64url) spellings of `text` that depend on it alone, whatever comes before or

@@ -394,4 +394,25 @@ describe('errors of user code that was handed a secret', () => {
     expect(written).toMatchObject({ name: 'AuthError', code: 'AUTH_STORE_FAILED' });
     expect((written as Error).cause).toMatchObject({ message: 'deadlock' });
   });
+
+  it('a 300 000-character token, echoed whole and in base64 by what the token source throws next: redacted', async () => {
+    leaks = new LeakCheck();
+    const TOKEN = `long-${'0123456789abcdef'.repeat(18_750)}`;
+    leaks.secret(TOKEN.slice(0, 64), TOKEN.slice(-64), btoa(TOKEN).slice(8, 72), MODULE_KEY);
+    let calls = 0;
+    const auth = make({
+      credentials: tokenSource(() => {
+        calls++;
+        if (calls === 1) return { accessToken: TOKEN, expiresIn: 60 };
+        throw new Error(`cannot renew ${TOKEN} (${btoa(TOKEN)})`);
+      }),
+    });
+    const sent = leaks.headers(await auth.authorize('/v1/meta'));
+    const error = await failure(auth.handleUnauthorized('/v1/meta', sent));
+    expect(error).toBeInstanceOf(TokenRequestError);
+    // (The last base64 character and the padding depend on what follows, and stay.)
+    expect(((error as Error).cause as Error).message).toMatch(
+      /^cannot renew \[redacted\] \(\[redacted\].{0,3}\)$/,
+    );
+  });
 });
