@@ -6,8 +6,9 @@ import { memoryStore, type TokenStore } from '../store.js';
 
 /**
  * Collects every secret a test file handles and every object it sees (auth objects, credentials, errors,
- * events), then checks that no rendering of any object (String, JSON, util.inspect with hidden fields,
- * each cause) contains any secret.
+ * events), then checks that no rendering of any object (String, JSON, util.inspect with hidden fields and
+ * getters, its own property descriptors, a logger's serializer, a structured clone, each cause and each error of an
+ * AggregateError) contains any secret.
  */
 export class LeakCheck {
   readonly #secrets = new Set<string>();
@@ -91,7 +92,36 @@ function renderings(object: unknown): [string, string][] {
       inspect(current, { depth: Number.POSITIVE_INFINITY, showHidden: true, getters: true }),
     ]);
     if (current instanceof Error) out.push(['message', current.message], ['stack', current.stack ?? '']);
+    if (current !== null && typeof current === 'object') {
+      // How loggers read an object: its own properties (pino's and winston's error serializers walk the
+      // enumerable ones and `cause`), a structured clone (postMessage, a worker), AggregateError's errors.
+      const own = Object.getOwnPropertyDescriptors(current);
+      out.push(['own properties', inspect(own, { depth: Number.POSITIVE_INFINITY, showHidden: true })]);
+      out.push(['a serializer', inspect(serialized(current), { depth: Number.POSITIVE_INFINITY })]);
+      try {
+        out.push([
+          'structuredClone()',
+          inspect(structuredClone(current), { depth: Number.POSITIVE_INFINITY }),
+        ]);
+      } catch {
+        // not cloneable (functions): nothing leaves that way
+      }
+      if (current instanceof AggregateError)
+        for (const inner of current.errors) out.push(...renderings(inner));
+    }
     current = current instanceof Error ? current.cause : undefined;
+  }
+  return out;
+}
+
+/** What a pino- or winston-style serializer makes of `value`: every own enumerable property, and `cause`. */
+function serialized(value: unknown, depth = 0): unknown {
+  if (value === null || typeof value !== 'object' || depth > 8) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) out[key] = serialized(inner, depth + 1);
+  if (value instanceof Error) {
+    Object.assign(out, { name: value.name, message: value.message, stack: value.stack });
+    if (value.cause !== undefined) out.cause = serialized(value.cause, depth + 1);
   }
   return out;
 }
