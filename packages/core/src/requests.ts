@@ -4,6 +4,9 @@ import { GrantRunner, type GrantRunnerOptions } from './grants.js';
 import { type Attempt, type Lock, Refresher, type RetryPolicy } from './refresher.js';
 import type { StoredToken } from './store.js';
 
+// Loaded with this code: answers that may echo a secret come from here on (the token manager installs it).
+export { everySpelling } from './spellings.js';
+
 export interface TokenRequestsOptions extends GrantRunnerOptions {
   readonly lock?: Lock | undefined;
   readonly retry?: RetryPolicy | undefined;

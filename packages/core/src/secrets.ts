@@ -6,23 +6,56 @@ export const MIN_SECRET_LENGTH = 4;
 const RECENT_TOKENS = 32;
 /** How deep a `cause` chain is followed. */
 const MAX_DEPTH = 8;
-/** A base64 spelling is looked for only when this many of its characters depend on the secret alone. */
-const MIN_BASE64_LENGTH = 8;
+
+/**
+ * How secrets are looked for in a text: the text in a canonical form (`from` and `to` map each of its
+ * characters back to the span of the original text it came from), and what each secret reads as in it.
+ */
+export interface Spelling {
+  canonical(text: string): { text: string; from: (i: number) => number; to: (i: number) => number };
+  targets(secret: string): string[];
+}
+
+/**
+ * The spellings looked for until {@link spellSecretsEverywhere} installs more: the secret as it is, and as a
+ * URL, a form and JSON escape it, in the text as it is.
+ */
+const exactSpellings: Spelling = {
+  canonical: (text) => ({ text, from: (i) => i, to: (i) => i + 1 }),
+  targets: (secret) => [
+    secret,
+    encodeURIComponent(secret),
+    new URLSearchParams({ s: secret }).toString().slice(2), // as a form spells it
+    JSON.stringify(secret).slice(1, -1),
+  ],
+};
+let spelling = exactSpellings;
+
+/**
+ * From now on every {@link SecretSet} looks for every spelling in `full` (`everySpelling` of `spellings.ts`).
+ * The code that requests tokens installs it when it loads, before any answer that could echo a secret.
+ */
+export function spellSecretsEverywhere(full: Spelling): void {
+  spelling = full;
+}
 
 /**
  * The secret values one auth object holds: the credential's own (API key, password, client secret, a given
  * bearer token, the extra headers' values) and the recent tokens it obtained. {@link SecretSet.scrub}
  * replaces every value with `[redacted]` in whatever leaves core: errors (message, stack, every string field,
  * the `cause` chain) and events. A provider or a token source that echoes a secret back shows nothing, however
- * it spelled it: escaped for a URL, a form, JSON or HTML, split across lines, in base64 (see `secretTargets`).
+ * it spelled it: escaped for a URL, a form, JSON or HTML, split across lines, in base64 (see `spellings.ts`,
+ * installed with the first token request; before it, the secret as it is and its URL, form and JSON escapes).
  */
 export class SecretSet {
   readonly #fixed = new Set<string>();
   #recent: string[] = [];
-  /** The targets of each secret, made when first needed. */
+  /** The targets of each secret, made when first needed, under {@link #spelling}. */
   readonly #targetsOf = new Map<string, readonly string[]>();
   /** Every target of every secret held; rebuilt after a change. */
   #targets: string[] | undefined;
+  /** The spelling the targets were made for. */
+  #spelling: Spelling | undefined;
 
   /** A secret the credential holds for the auth object's whole life. */
   fix(value: unknown): void {
@@ -44,7 +77,7 @@ export class SecretSet {
   scrub(text: string): string {
     const targets = this.#all();
     if (targets.length === 0 || text === '') return text;
-    const seen = canonical(text);
+    const seen = spelling.canonical(text);
     const spans: [number, number][] = [];
     for (const target of targets) {
       for (let at = seen.text.indexOf(target); at >= 0; at = seen.text.indexOf(target, at + 1)) {
@@ -103,6 +136,11 @@ export class SecretSet {
   }
 
   #all(): string[] {
+    if (this.#spelling !== spelling) {
+      this.#spelling = spelling;
+      this.#targetsOf.clear();
+      this.#targets = undefined;
+    }
     if (this.#targets) return this.#targets;
     const held = new Set([...this.#fixed, ...this.#recent]);
     for (const secret of this.#targetsOf.keys()) if (!held.has(secret)) this.#targetsOf.delete(secret);
@@ -110,7 +148,7 @@ export class SecretSet {
     for (const secret of held) {
       let targets = this.#targetsOf.get(secret);
       if (!targets) {
-        targets = secretTargets(secret);
+        targets = spelling.targets(secret).filter((target) => target.length >= MIN_SECRET_LENGTH);
         this.#targetsOf.set(secret, targets);
       }
       for (const target of targets) all.add(target);
@@ -118,128 +156,4 @@ export class SecretSet {
     this.#targets = [...all];
     return this.#targets;
   }
-}
-
-/** What may stand between two parts of a secret split across lines: a line break (raw, or as a JSON string spells it), with indentation. */
-const BREAK = /[ \t]*(?:\r?\n|\\r\\n|\\n)[ \t]*/y;
-/** A run of URL escapes (`%C3%A9`), of either case. */
-const PERCENT_RUN = /(?:%[0-9A-Fa-f]{2})+/y;
-/** A JSON (or JavaScript) escape: `\u00e9`, `\"`, `\/`, `\t`... */
-const BACKSLASH = /\\(?:u([0-9A-Fa-f]{4})|(["\\/'])|([tbf]))/y;
-/** An HTML character reference: `&#34;`, `&#x22;`, `&quot;`. */
-const ENTITY = /&(?:#(\d{1,7})|#[xX]([0-9A-Fa-f]{1,6})|(quot|amp|apos|lt|gt));/y;
-const NAMED: Record<string, string> = { quot: '"', amp: '&', apos: "'", lt: '<', gt: '>' };
-const CONTROL: Record<string, string> = { t: '\t', b: '\b', f: '\f' };
-
-/**
- * `text` with its escapes decoded (URL `%XX` of any case, JSON `\u00e9` and `\"`, HTML `&quot;` and `&#34;`)
- * and its line breaks (with their indentation) left out, one level deep; `from` and `to` give the span of
- * `text` each character of the result came from. A secret spelled in any of these ways (or several at once,
- * as a URL path escapes some characters and not others) reads as itself in the result.
- */
-function canonical(text: string): { text: string; from: (i: number) => number; to: (i: number) => number } {
-  // Nothing to decode (the usual case): the text itself.
-  if (!/[%\\&\r\n]/.test(text)) return { text, from: (i) => i, to: (i) => i + 1 };
-  let out = '';
-  const from: number[] = [];
-  const to: number[] = [];
-  const emit = (chars: string, start: number, end: number) => {
-    out += chars;
-    for (let k = 0; k < chars.length; k++) {
-      from.push(start);
-      to.push(end);
-    }
-  };
-  for (let i = 0; i < text.length; ) {
-    const char = text[i]!;
-    const decoded = decodeAt(text, i, char);
-    if (decoded === undefined) {
-      emit(char, i, i + 1);
-      i++;
-      continue;
-    }
-    for (const [chars, width] of decoded) {
-      emit(chars, i, i + width);
-      i += width;
-    }
-  }
-  return { text: out, from: (i) => from[i]!, to: (i) => to[i]! };
-}
-
-/**
- * What the escape or line break at `i` of `text` stands for: each decoded character with the width it takes in
- * `text` (none for a line break); undefined when there is none at `i`.
- */
-function decodeAt(text: string, i: number, char: string): [string, number][] | undefined {
-  const at = (pattern: RegExp) => {
-    pattern.lastIndex = i;
-    return pattern.exec(text);
-  };
-  const lineBreak = ' \t\r\n\\'.includes(char) ? at(BREAK) : null;
-  if (lineBreak) return [['', lineBreak[0].length]];
-  const escapes = char === '%' ? at(PERCENT_RUN) : null;
-  if (escapes) {
-    try {
-      return Array.from(decodeURIComponent(escapes[0]), (point) => [point, 3 * utf8(point).length]);
-    } catch {
-      return undefined; // not UTF-8: read as it is
-    }
-  }
-  const backslash = char === '\\' ? at(BACKSLASH) : null;
-  if (backslash) {
-    const [whole, unit, same, control] = backslash;
-    const decoded = unit ? String.fromCharCode(Number.parseInt(unit, 16)) : (same ?? CONTROL[control!]!);
-    return [[decoded, whole.length]];
-  }
-  const entity = char === '&' ? at(ENTITY) : null;
-  if (entity) {
-    const [whole, decimal, hexadecimal, name] = entity;
-    const point = decimal ? Number(decimal) : hexadecimal ? Number.parseInt(hexadecimal, 16) : undefined;
-    if (point === undefined) return [[NAMED[name!]!, whole.length]];
-    if (point <= 0x10ffff) return [[String.fromCodePoint(point), whole.length]];
-  }
-  return undefined;
-}
-
-const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
-/** Bytes as Latin-1 characters: how a UTF-8 header value reads when taken for Latin-1 (`pÃ¤ss` for `päss`). */
-function latin1(bytes: Uint8Array): string {
-  let out = '';
-  // In slices: spreading a long key's bytes at once overflows the call stack.
-  for (let i = 0; i < bytes.length; i += 0x8000) out += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return out;
-}
-
-/**
- * The parts of the base64 (and base64url) spellings of `text` that depend on it alone, whatever comes before or
- * after it (one per alignment: `text` inside a longer base64 value, such as a `Basic` credential `id:secret`).
- */
-function base64Cores(text: string): string[] {
-  const bytes = utf8(text);
-  const cores: string[] = [];
-  for (let offset = 0; offset < 3; offset++) {
-    const padded = new Uint8Array(offset + bytes.length);
-    padded.set(bytes, offset);
-    const encoded = btoa(latin1(padded)).replace(/=+$/, '');
-    const core = encoded.slice([0, 2, 3][offset], encoded.length - (padded.length % 3 === 0 ? 0 : 1));
-    if (core.length >= MIN_BASE64_LENGTH) cores.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'));
-  }
-  return cores;
-}
-
-/**
- * What {@link SecretSet.scrub} looks for in the {@link canonical} form of a text, for one secret: the secret as
- * it is, trimmed, and in both Unicode normal forms; each as a form spells it (`+` for a space), as its UTF-8
- * reads as Latin-1, and in base64 or base64url, alone or inside a longer value (also as a form spells it).
- */
-function secretTargets(secret: string): string[] {
-  const targets = new Set<string>();
-  for (const form of new Set([secret, secret.trim(), secret.normalize('NFC'), secret.normalize('NFD')])) {
-    const formEncoded = new URLSearchParams({ s: form }).toString().slice(2);
-    targets.add(form).add(canonical(form).text).add(form.replace(/ /g, '+'));
-    targets.add(latin1(utf8(form)));
-    for (const spelled of new Set([form, formEncoded]))
-      for (const core of base64Cores(spelled)) targets.add(core);
-  }
-  return [...targets].filter((target) => target.length >= MIN_SECRET_LENGTH);
 }

@@ -33,6 +33,8 @@ export interface TokenManagerOptions {
 // The auth object makes its secret set with this module's code: one chunk (see `AuthClient.#load`).
 export { SecretSet } from './secrets.js';
 
+import { spellSecretsEverywhere } from './secrets.js';
+
 /** How many recent access tokens are remembered, to recognise a 401 for a token we handed out. */
 const RECENT_TOKENS = 16;
 
@@ -219,6 +221,8 @@ export class TokenManager {
     }
     this.#loading ??= import('./requests.js').then(
       (code) => {
+        // Before the first token request goes out: every spelling a provider may echo a secret in.
+        spellSecretsEverywhere(code.everySpelling);
         requestsCode = code;
         this.#loaded ??= this.#makeRequests(code);
         return this.#loaded;

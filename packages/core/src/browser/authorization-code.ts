@@ -18,7 +18,11 @@ import type { PendingChecks } from '../oidc/code-flow.js';
 import { joinScopes } from '../oidc/scopes.js';
 import { oidcSession, sessionMembers } from '../oidc/session.js';
 import { Redacted } from '../redact.js';
-import { SecretSet } from '../secrets.js';
+import { SecretSet, spellSecretsEverywhere } from '../secrets.js';
+import { everySpelling } from '../spellings.js';
+
+// A callback's error or the token answer may echo the code, the verifier or a token in any spelling.
+spellSecretsEverywhere(everySpelling);
 
 const GRANT = 'authorization_code';
 /** How long a started sign-in waits for the browser to come back (ms). */
