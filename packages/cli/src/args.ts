@@ -27,6 +27,9 @@ const options = {
   version: { type: 'boolean', short: 'v' },
 } as const;
 
+/** The longest timeout core takes (setTimeout's limit), in milliseconds. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 /** The parsed command line, before credentials are resolved against the environment. */
 export interface ParsedArgs {
   command: CommandName | undefined;
@@ -95,40 +98,91 @@ const OPTION_NAMES = Object.entries(options).flatMap(([name, option]) => [
   ...('short' in option ? [`-${option.short}`] : []),
 ]);
 
-/** Our own message for a mistake Node's `parseArgs` found; it names an option, never a value. */
-function parseError(error: unknown): CliError {
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  const message = error instanceof Error ? error.message : '';
-  // Node's message quotes the option as typed (without any `=value`); show it only when it looks like one.
-  const typed = /'(-{1,2}[^'\s<]+)/.exec(message)?.[1];
-  const option = typed !== undefined && /^--?[a-z][a-z0-9-]{0,30}$/i.test(typed) ? typed : undefined;
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-    const guess = option === undefined ? undefined : closest(option, OPTION_NAMES);
-    return usageError(
-      option === undefined
-        ? 'unknown option (not shown, in case it is a secret).'
-        : `unknown option '${option}'${guess === undefined ? '.' : `: did you mean '${guess}'?`}`,
-    );
+type OptionName = keyof typeof options;
+
+function isOptionName(name: string): name is OptionName {
+  return Object.hasOwn(options, name);
+}
+
+/** An option as typed, shown only when it looks like one (`--api-kee`, `-x`), never like a pasted value. */
+function shownOption(typed: string): string | undefined {
+  return /^--?[a-z][a-z0-9-]{0,30}$/i.test(typed) ? typed : undefined;
+}
+
+/**
+ * `-u=admin` as `--username=admin`, the way gh and kubectl read it (Node's parseArgs would take `=admin` as
+ * the value); `-y=1` is a usage error, since `-y` takes no value. Stops at `--`.
+ */
+function expandShortEquals(argv: readonly string[]): string[] {
+  const result: string[] = [];
+  let rest = false;
+  for (const arg of argv) {
+    if (arg === '--') rest = true;
+    const short = rest ? null : /^-([A-Za-z])=/.exec(arg);
+    const entry =
+      short === null
+        ? undefined
+        : Object.entries(options).find(([, o]) => 'short' in o && o.short === short[1]);
+    if (short === null || entry === undefined) {
+      result.push(arg);
+      continue;
+    }
+    const [name, option] = entry;
+    if (option.type === 'boolean') throw usageError(`-${short[1]} (--${name}) takes no value.`);
+    result.push(`--${name}=${arg.slice(3)}`);
   }
-  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option !== undefined) {
-    if (message.includes('does not take an argument')) return usageError(`${option} takes no value.`);
-    return usageError(
-      `${option} needs a value: ${option} <value>.`,
-      message.includes('ambiguous')
-        ? [`A value that starts with '-' goes after an equals sign: ${option}=-value.`]
-        : [],
-    );
+  return result;
+}
+
+/**
+ * The first mistake on the command line, in the order Node's strict `parseArgs` would meet it, found from its
+ * tokens rather than read out of its message (which quotes `-u, --username <value>` for a short option). Names
+ * an option as typed, never a value.
+ */
+function commandLineMistake(argv: readonly string[]): CliError | undefined {
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options,
+    allowPositionals: true,
+    strict: false,
+    tokens: true,
+  });
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    const typed = shownOption(token.rawName);
+    if (!isOptionName(token.name)) {
+      const guess = typed === undefined ? undefined : closest(typed, OPTION_NAMES);
+      return usageError(
+        typed === undefined
+          ? 'unknown option (not shown, in case it is a secret).'
+          : `unknown option '${typed}'${guess === undefined ? '.' : `: did you mean '${guess}'?`}`,
+      );
+    }
+    const flag = typed ?? `--${token.name}`;
+    if (options[token.name].type === 'boolean') {
+      if (token.inlineValue) return usageError(`${flag} takes no value.`);
+      continue;
+    }
+    if (token.value === undefined) return usageError(`${flag} needs a value: ${flag} <value>.`);
+    if (!token.inlineValue && token.value.length > 1 && token.value.startsWith('-')) {
+      return usageError(`${flag} needs a value: ${flag} <value>.`, [
+        `A value that starts with '-' goes after an equals sign: --${token.name}=-value.`,
+      ]);
+    }
   }
-  return usageError('the command line could not be read.');
+  return undefined;
 }
 
 /** Parses argv (without the node and script paths). Throws a usage `CliError` for any mistake. */
 export function parseCommandLine(argv: readonly string[]): ParsedArgs {
+  const args = expandShortEquals(argv);
+  const mistake = commandLineMistake(args);
+  if (mistake !== undefined) throw mistake;
   let parsed: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true; strict: true }>>;
   try {
-    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw parseError(error);
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch {
+    throw usageError('the command line could not be read.');
   }
   const { values, positionals } = parsed;
 
@@ -172,11 +226,14 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
 
   let timeout: number | undefined;
   if (values.timeout !== undefined) {
-    const seconds = Number(values.timeout);
-    if (!Number.isFinite(seconds) || seconds <= 0) {
-      throw usageError('--timeout must be a positive number of seconds, e.g. --timeout 30.');
-    }
+    // Seconds as a person writes them (30, 2.5); core takes whole milliseconds up to setTimeout's limit.
+    const seconds = /^\s*\d*\.?\d+\s*$/.test(values.timeout) ? Number(values.timeout) : Number.NaN;
     timeout = Math.round(seconds * 1000);
+    if (!(timeout >= 1 && timeout <= MAX_TIMEOUT_MS)) {
+      throw usageError(
+        `--timeout must be a number of seconds from 0.001 to ${Math.floor(MAX_TIMEOUT_MS / 1000)}, e.g. --timeout 30.`,
+      );
+    }
   }
 
   if (values.curl && command !== undefined && command !== 'headers') {

@@ -226,7 +226,7 @@ describe('weaviate-auth keys', () => {
     }
     expect(server.stats.requests.total).toBe(before);
     const pasted = await keys(['3xAmPlE+sEcReT/kEy==']);
-    expect(pasted.stderr).toMatch(/unknown keys subcommand \(not shown\)/);
+    expect(pasted.stderr).toMatch(/unknown keys subcommand \(not shown, in case it is a secret\)/);
     expect(pasted.stderr).not.toContain('sEcReT');
   });
 

@@ -49,7 +49,7 @@ describe('weaviate-auth usage', () => {
       [
         ['token', '--url', 'http://127.0.0.1:1', '--timeout', 'soon'],
         {},
-        /--timeout must be a positive number/,
+        /--timeout must be a number of seconds from 0.001 to 2147483/,
       ],
       [['check', '--url', 'http://127.0.0.1:1', '--curl'], {}, /--curl only applies to the headers command/],
       [

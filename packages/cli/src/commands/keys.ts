@@ -1,3 +1,4 @@
+import { closest } from '../args.js';
 import { CliError, usageError } from '../cli-error.js';
 import { confirm } from '../confirm.js';
 import { type CommandContext, prepare } from '../context.js';
@@ -25,15 +26,22 @@ function shown(word: string): string {
   return /^[A-Za-z][-_0-9A-Za-z@.]{0,40}$/.test(word) ? `'${word}'` : '(not shown)';
 }
 
+/**
+ * The message for a word after `keys` that is no subcommand: like an unknown command, it may be a secret typed
+ * without its flag, so it is never shown; a likely typo gets "did you mean".
+ */
+function unknownSubcommand(word: string): string {
+  const guess = closest(word, ACTIONS);
+  return `unknown keys subcommand${guess === undefined ? ' (not shown, in case it is a secret).' : `: did you mean '${guess}'?`} The subcommands are: ${ACTIONS.join(', ')}.`;
+}
+
 /** Checks the words and flags of `keys` before anything is asked or sent. */
 function parseKeysArgs(context: CommandContext): KeysArgs {
   const { args } = context;
   const [action, user, ...extra] = args.operands;
   if (action === undefined || !(ACTIONS as readonly string[]).includes(action)) {
     throw usageError(
-      action === undefined
-        ? `keys needs a subcommand: ${ACTIONS.join(', ')}.`
-        : `unknown keys subcommand ${shown(action)}. The subcommands are: ${ACTIONS.join(', ')}.`,
+      action === undefined ? `keys needs a subcommand: ${ACTIONS.join(', ')}.` : unknownSubcommand(action),
       ['Example: weaviate-auth keys create etl-job --role viewer'],
     );
   }
