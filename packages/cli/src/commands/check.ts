@@ -13,7 +13,14 @@ import {
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import type { Output } from '../output.js';
 import { bearerValue, headerValue } from '../session.js';
-import { type Identity, isoSeconds, lifetime, parseIdentity, unauthorizedProblem } from './shared.js';
+import {
+  type Identity,
+  isoSeconds,
+  lifetime,
+  parseIdentity,
+  serverProblem,
+  unauthorizedProblem,
+} from './shared.js';
 
 /**
  * The `check` report; `check --json` prints it as is. Never holds a secret or a token.
@@ -239,9 +246,7 @@ async function diagnose(prepared: Prepared): Promise<CheckReport> {
   } else if (readAnswer.status === 403) {
     fail(explainForbidden(path, serverMessage(readAnswer.body), username));
   } else if (readAnswer.status !== 200) {
-    report.notes.push(
-      `GET ${path} answered ${readAnswer.status}: ${serverMessage(readAnswer.body) ?? 'no message'}.`,
-    );
+    fail(serverProblem(prepared.baseUrl, path, readAnswer), ExitCode.Unreachable);
   }
   return finish();
 }

@@ -25,7 +25,7 @@ export async function headersCommand(context: CommandContext): Promise<ExitCodeV
     if (headerValue(headers, 'authorization') === undefined) {
       throw new CliError('unexpected', 'no Authorization header was produced for this credential.');
     }
-    const verification = args.verify ? await verifyWithServer(prepared, output) : undefined;
+    const verification = args.verify ? await verifyWithServer(prepared) : undefined;
     if (args.json) {
       output.json({
         ok: true,

@@ -6,7 +6,6 @@ import {
   problemToError,
   serverMessage,
 } from '../diagnose.js';
-import type { Output } from '../output.js';
 import { bearerValue, headerValue, type ServerAnswer } from '../session.js';
 
 /** Who the server says the caller is (`GET /v1/users/own-info`). */
@@ -67,6 +66,35 @@ export async function unauthorizedProblem(
   });
 }
 
+/**
+ * A Weaviate endpoint that every version serves (`/v1/meta`, `/v1/schema`) answered neither 2xx nor 401/403:
+ * what answers at the URL is not Weaviate's API (a 404: another service, or the wrong path), or the server is
+ * failing (5xx). Either way the credential could not be checked: exit code 3, as for a server that cannot be
+ * reached.
+ */
+export function serverProblem(baseUrl: string, path: string, answer: ServerAnswer): Problem {
+  const message = serverMessage(answer.body);
+  const said = `GET ${path} -> ${answer.status}${message === undefined ? '' : `: "${message}"`}`;
+  if (answer.status >= 500) {
+    return {
+      code: 'unreachable',
+      summary: `the server could not answer (${said}).`,
+      likely: ['The server is starting, overloaded or failing.'],
+      todo: ['Try again in a moment; GET /v1/.well-known/ready answers 200 once Weaviate is ready.'],
+    };
+  }
+  return {
+    code: 'unreachable',
+    summary: `there is no Weaviate API at ${baseUrl} (${said}).`,
+    likely: [
+      '--url names another service, a path under the cluster, or a proxy path that does not lead to Weaviate.',
+    ],
+    todo: [
+      "Check --url: the cluster's root (e.g. https://my-cluster.weaviate.cloud), with a path only where a proxy serves Weaviate under one.",
+    ],
+  };
+}
+
 /** The result of asking the server whether it accepts the credential. */
 export interface Verification {
   verified: boolean;
@@ -77,9 +105,10 @@ export interface Verification {
 
 /**
  * Asks the server whether it accepts the credential: `GET /v1/users/own-info`, or `GET /v1/meta` where the
- * server has no own-info. A 401 throws an explained error (exit 1); a 403 still means the credential is valid.
+ * server has no own-info. A 401 throws an explained error (exit 1), any other failure the server problem (exit 3);
+ * a 403 still means the credential is valid.
  */
-export async function verifyWithServer(prepared: Prepared, output: Output): Promise<Verification> {
+export async function verifyWithServer(prepared: Prepared): Promise<Verification> {
   let path = '/v1/users/own-info';
   let answer = await prepared.get(path);
   if (answer.status === 404 || answer.status === 405) {
@@ -89,9 +118,9 @@ export async function verifyWithServer(prepared: Prepared, output: Output): Prom
   if (answer.status === 401) throw problemToError(await unauthorizedProblem(prepared, path, answer));
   const ok = (answer.status >= 200 && answer.status < 300) || answer.status === 403;
   if (!ok) {
-    output.warn(
-      `could not verify the credential with the server: GET ${path} answered ${answer.status}. Is --url a Weaviate server?`,
-    );
+    const problem = serverProblem(prepared.baseUrl, path, answer);
+    problem.todo.push('--no-verify prints the credential without asking the server.');
+    throw problemToError(problem);
   }
   return {
     verified: ok,

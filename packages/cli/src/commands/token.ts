@@ -14,7 +14,7 @@ export async function tokenCommand(context: CommandContext): Promise<ExitCodeVal
     if (authorization === undefined) {
       throw new CliError('unexpected', 'no Authorization header was produced for this credential.');
     }
-    const verification = args.verify ? await verifyWithServer(prepared, output) : undefined;
+    const verification = args.verify ? await verifyWithServer(prepared) : undefined;
     const token = bearerValue(authorization) ?? authorization;
     if (args.json) {
       output.json({
