@@ -58,6 +58,33 @@ describe('discoverWeaviateOidc', () => {
     expect(await discoverWeaviateOidc(apiKeysOnly.url)).toBeUndefined();
   });
 
+  it('a 404 from something that is not Weaviate (its .well-known/live is no 200 either) is a DiscoveryError that says to check baseUrl, not "OIDC off"', async () => {
+    other.respond(path, 404);
+    other.respond('/v1/.well-known/live', 404);
+    try {
+      const error = await discoverWeaviateOidc(`${other.url}/v1`).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DiscoveryError);
+      expect(error).toMatchObject({ status: 404, transient: false });
+      expect((error as Error).message).toContain(
+        `there is no Weaviate API at ${other.url}/. Check \`baseUrl\``,
+      );
+      // A service that answers 404 to everything, behind a proxy path: the same, naming the path.
+      const silent = createServer((_request, response) => void response.writeHead(404).end('Not Found'));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      try {
+        const at = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+        const proxied = await discoverWeaviateOidc(`${at}/weaviate`).catch((e: unknown) => e);
+        expect(proxied).toMatchObject({ name: 'DiscoveryError', status: 404 });
+        expect((proxied as Error).message).toContain(`no Weaviate API at ${at}/weaviate/.`);
+      } finally {
+        silent.closeAllConnections();
+        await new Promise((resolve) => silent.close(resolve));
+      }
+    } finally {
+      other.reset();
+    }
+  });
+
   it('a DiscoveryError with the status for an error answer or a body that is not a discovery answer', async () => {
     other.respond(path, 503);
     await expect(discoverWeaviateOidc(other.url)).rejects.toMatchObject({

@@ -5,7 +5,9 @@ import { readWeaviateOidcConfig, type WeaviateOidcConfig, weaviateDiscoveryUrl }
 /**
  * Asks a Weaviate server, without a credential, for its OIDC setup (`GET {baseUrl}/v1/.well-known/openid-configuration`):
  * the same request `createAuth()` makes before a password or client-credentials grant, with the same checks. Resolves `undefined`
- * when the server answers 404 (OIDC is off: it takes API keys only, or anonymous access).
+ * when the server answers 404 and is Weaviate (OIDC is off: it takes API keys only, or anonymous access; its
+ * `/v1/.well-known/live` answers 2xx). A 404 from anything else (another service, a proxy path that leads
+ * nowhere) rejects with a `DiscoveryError` (`status` 404) that says to check `baseUrl`.
  *
  * Rejects with a `DiscoveryError` when the server answers another error status (`status`; `transient`
  * for 5xx and 429) or a body without a valid `href` and `clientId` (`status` 200), or cannot be reached (no

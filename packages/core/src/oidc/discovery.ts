@@ -42,8 +42,8 @@ export interface WeaviateDiscoveryOptions {
 export const MAX_DISCOVERY_REDIRECTS = 5;
 
 /**
- * `GET {baseUrl}/v1/.well-known/openid-configuration` ({@link weaviateDiscoveryUrl}). A 404 means OIDC is off on the server: a
- * {@link ConfigurationError} saying to use an API key. Network failures, timeouts and 5xx are transient.
+ * `GET {baseUrl}/v1/.well-known/openid-configuration` ({@link weaviateDiscoveryUrl}). A 404 from a Weaviate server
+ * means OIDC is off on it: a {@link ConfigurationError} saying to use an API key. Network failures, timeouts and 5xx are transient.
  */
 export async function fetchWeaviateOidcConfig(
   baseUrl: URL,
@@ -60,8 +60,9 @@ export async function fetchWeaviateOidcConfig(
 }
 
 /**
- * `GET <url>` (Weaviate's discovery URL) within `timeout`: `undefined` for a 404 (OIDC off), a
- * {@link DiscoveryError} for any other failure. Redirects are followed by hand, at most
+ * `GET <url>` (Weaviate's discovery URL) within `timeout`: `undefined` for a 404 from Weaviate (OIDC off: its
+ * `.well-known/live` next to it answers 2xx), a {@link DiscoveryError} for any other failure (a 404 from
+ * something that is not Weaviate too). Redirects are followed by hand, at most
  * {@link MAX_DISCOVERY_REDIRECTS}, and no hop goes to plain http unless the loopback rule or
  * `allowInsecureHttp` allows it ({@link InsecureTransportError}): a network attacker on such a hop could name
  * their own provider. The answer is read up to {@link MAX_OIDC_ANSWER_BYTES}. Also behind the public
@@ -87,8 +88,15 @@ export async function readWeaviateOidcConfig(
   }
   const { at, read } = answer;
   if ('facts' in read) {
-    if (read.facts.status === 404) return undefined;
-    throw discoveryAnswerError(read.facts, at, 'weaviate');
+    if (read.facts.status !== 404) throw discoveryAnswerError(read.facts, at, 'weaviate');
+    // Weaviate answers 404 here when OIDC is off, and so does anything that is not Weaviate (another service,
+    // a wrong proxy path). Weaviate's liveness endpoint, which it answers before any auth check, tells them apart.
+    const live = new URL('live', url);
+    if (await answersOk(live, options)) return undefined;
+    throw new DiscoveryError(
+      `${target} answered 404, and GET ${displayUrl(live)} did not answer 200: there is no Weaviate API at ${displayUrl(new URL('../..', url))}. Check \`baseUrl\`: the server's root (e.g. 'https://my-cluster.weaviate.cloud'), with a path only where a proxy serves Weaviate under one.`,
+      { url: at, status: 404 },
+    );
   }
   const config = read.json as { href?: unknown; clientId?: unknown; scopes?: unknown };
   if (
@@ -120,6 +128,23 @@ export async function readWeaviateOidcConfig(
     ? config.scopes.filter((s): s is string => typeof s === 'string')
     : [];
   return { href: config.href, clientId: config.clientId, scopes };
+}
+
+/** Whether `GET url` (no credential, no redirect followed) answers 2xx within the discovery's timeout. */
+async function answersOk(url: URL, options: WeaviateDiscoveryOptions): Promise<boolean> {
+  try {
+    return await withTimeout(
+      async (signal) => {
+        const response = await fetch(url, { signal, redirect: 'manual' });
+        await response.body?.cancel().catch(() => {});
+        return response.ok;
+      },
+      { ...options, target: `GET ${displayUrl(url)}` },
+    );
+  } catch (error) {
+    if (options.signal.aborted) throw error;
+    return false; // unreachable, or too slow: not known to be Weaviate
+  }
 }
 
 /** GETs `start`, following redirects hop by hop; each hop must pass the transport rule. */
