@@ -102,6 +102,21 @@ describe('createAuth validation', () => {
     ['a missing key', () => apiKey(undefined as unknown as string), /the key is missing/],
     ['a key with a newline', () => apiKey(`${key}\n`), /whitespace or control characters/],
     [
+      'a key copied with its scheme',
+      () => apiKey(`Bearer ${key}`),
+      /the key starts with `Bearer `: pass it without \(the scheme is added for you\)\./,
+    ],
+    [
+      'a read-only key copied with its scheme (any case)',
+      () => apiKey({ read: `bearer  ${key}`, write: key }),
+      /the `read` key starts with `Bearer `/,
+    ],
+    [
+      'a bearer token copied with its scheme',
+      () => bearerToken({ accessToken: `Bearer ${key}`, expiresIn: 60 }),
+      /`accessToken` starts with `Bearer `/,
+    ],
+    [
       'a key with a character above U+00FF',
       () => apiKey('key-\u2603-0123456789'),
       /the key contains .*a character an HTTP header cannot carry/,

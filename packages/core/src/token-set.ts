@@ -46,11 +46,13 @@ export function toStored(
   const problem =
     accessToken === ''
       ? 'no access token'
-      : WHITESPACE_OR_CONTROL.test(accessToken)
-        ? 'an access token with whitespace or control characters inside (a line break?), which cannot be sent in an HTTP header'
-        : NOT_IN_A_HEADER.test(accessToken)
-          ? `an access token with ${CANNOT_CARRY}`
-          : undefined;
+      : /^bearer\s/i.test(accessToken)
+        ? 'an access token that starts with `Bearer ` (return the token alone: the scheme is added for you)'
+        : WHITESPACE_OR_CONTROL.test(accessToken)
+          ? 'an access token with whitespace or control characters inside (a line break?), which cannot be sent in an HTTP header'
+          : NOT_IN_A_HEADER.test(accessToken)
+            ? `an access token with ${CANNOT_CARRY}`
+            : undefined;
   if (problem) {
     throw new InvalidTokenResponseError(
       `The ${source} answer has ${problem}. Check what the token source or provider returns.`,

@@ -38,10 +38,11 @@ export function requireToken(value: unknown, where: string, hint: string): strin
       `${where} is ${value === undefined ? 'missing' : typeof value !== 'string' ? `a ${typeof value}, not a string` : 'empty'}. ${hint}`,
     );
   }
-  // Whitespace and control characters are characters a header cannot carry too: the message names the usual one.
+  // Whitespace and control characters are characters a header cannot carry too: the message names the usual
+  // ones, a trailing newline and a scheme copied with the value (`Bearer <key>` from a curl command).
   if (NOT_IN_A_HEADER.test(value)) {
     throw new ConfigurationError(
-      `${where} contains ${WHITESPACE_OR_CONTROL.test(value) ? 'whitespace or control characters (a trailing newline?). Trim it' : `${CANNOT_CARRY}. Pass it exactly as it was issued`}.`,
+      `${where} ${/^bearer\s/i.test(value.trim()) ? 'starts with `Bearer `: pass it without (the scheme is added for you)' : `contains ${WHITESPACE_OR_CONTROL.test(value) ? 'whitespace or control characters (a trailing newline?). Trim it' : `${CANNOT_CARRY}. Pass it exactly as it was issued`}`}.`,
     );
   }
   return value;

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { embeddedServerForFile } from '../__test__/embedded-server.js';
 import { send } from '../__test__/leaks.js';
 import { createAuth } from '../create-auth.js';
+import { apiKey } from '../credentials/api-key.js';
 import { tokenSource } from '../credentials/token-source.js';
 import { InvalidTokenResponseError } from '../errors/invalid-token-response-error.js';
 import { TimeoutError } from '../errors/timeout-error.js';
@@ -91,5 +92,30 @@ describe('tokenSource against the embedded server', () => {
     expect((error as Error).message).toMatch(/whitespace or control characters inside \(a line break\?\)/);
     expect((error as Error).message).not.toContain(token);
     await broken.close();
+  });
+
+  it('a token source or key function that returns the whole header value (`Bearer <token>`) is told to return the token alone', async () => {
+    const token = 'SECRET-SCHEMED-TOKEN-0123456789';
+    leaks.secret(token);
+    const schemed = leaks.watch(
+      createAuth({
+        baseUrl: server.url,
+        credentials: tokenSource(() => ({ accessToken: `Bearer ${token}` })),
+      }),
+    );
+    const error = await leaks.catching(schemed.authorize('/v1/meta')).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InvalidTokenResponseError);
+    expect((error as Error).message).toContain('starts with `Bearer ` (return the token alone');
+    expect((error as Error).message).not.toContain(token);
+    await schemed.close();
+    const keyed = leaks.watch(
+      createAuth({ baseUrl: server.url, credentials: apiKey(() => `Bearer ${token}`) }),
+    );
+    const keyError = await leaks.catching(keyed.authorize('/v1/meta')).catch((caught: unknown) => caught);
+    expect((keyError as Error).message).toMatch(
+      /the key the function returned starts with `Bearer `: pass it without/,
+    );
+    expect((keyError as Error).message).not.toContain(token);
+    await keyed.close();
   });
 });
