@@ -78,6 +78,27 @@ describe('withAuth(fetch, auth)', () => {
     });
   });
 
+  test('after redirects it followed hop by hop, the answer reads as fetch’s own: the last hop’s url, redirected: true', async ({
+    home,
+    foreign,
+    homeAuth,
+  }) => {
+    const authedFetch = withAuth(fetch, homeAuth());
+    home.redirect('/near', '/echo');
+    home.redirect('/far', `${foreign.url}/landed`);
+    const read = ({ status, url, redirected }: Response) => ({ status, url, redirected });
+    for (const path of ['/near', '/far', '/echo']) {
+      const [ours, bare] = [await authedFetch(`${home.url}${path}`), await fetch(`${home.url}${path}`)];
+      expect(read(ours)).toEqual(read(bare));
+    }
+    expect(read(await authedFetch(`${home.url}/far`))).toMatchObject({ redirected: true });
+    expect(foreign.seen.map((entry) => entry.headers.authorization)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+  });
+
   test('a POST redirected abroad and back gets the credential back home; within one origin 302 makes it a GET, a 307 alone keeps the POST and its body', async ({
     home,
     foreign,

@@ -144,6 +144,27 @@ describe.each(variants)('withAuth(%s instance, auth)', (_variant, kyBase, create
     ]);
   });
 
+  test('after redirects it followed hop by hop, the answer reads as plain ky’s: the last hop’s url, redirected: true', async ({
+    home,
+    foreign,
+    homeAuth,
+  }) => {
+    const api = withAuth(create(home.url), homeAuth());
+    home.redirect('/near', '/echo');
+    home.redirect('/far', `${foreign.url}/landed`);
+    const read = ({ status, url, redirected }: Response) => ({ status, url, redirected });
+    for (const path of ['near', 'far', 'echo']) {
+      const [ours, bare] = [await api.get(path), await create(home.url).get(path)];
+      expect(read(ours)).toEqual(read(bare));
+    }
+    expect(read(await api.get('far'))).toMatchObject({ redirected: true });
+    expect(foreign.seen.map((entry) => entry.headers.authorization)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+  });
+
   test('sends nothing to another origin: an absolute URL on an instance without a base', async ({
     foreign,
     homeAuth,

@@ -110,7 +110,8 @@ export interface FollowRedirectsOptions {
  *
  * @param first - the request as sent (with `redirect: 'manual'`) and its answer.
  * @returns the last request sent and its answer (`first` itself when it is not a redirect: see
- *   {@link isRedirect}).
+ *   {@link isRedirect}). After at least one hop the answer's `redirected` is `true`, as with fetch's own
+ *   `redirect: 'follow'` (its `url` is already the last hop's).
  * @example
  * ```ts
  * import { apiKey, createAuth } from '@auth/core';
@@ -182,5 +183,7 @@ export async function followRedirects(
     if (body instanceof ReadableStream) init.duplex = 'half';
     hop = { response: await options.send(next.href, init), url: next, method, headers };
   }
+  // Each hop is a fetch of its own, whose answer says `redirected: false`; fetch's own following says `true`.
+  if (hop !== first) Object.defineProperty(hop.response, 'redirected', { value: true });
   return hop;
 }
