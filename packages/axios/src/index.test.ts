@@ -1,5 +1,7 @@
+import { Agent, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
-import { apiKey } from '@auth/core';
+import { apiKey, tokenSource } from '@auth/core';
 import {
   adapterContract,
   heldTokenSource,
@@ -12,6 +14,7 @@ import { axiosAdapter } from '@auth/test-utils/clients';
 import axios, {
   type AxiosError,
   type AxiosInstance,
+  type AxiosResponse,
   type CreateAxiosDefaults,
   type InternalAxiosRequestConfig,
   isAxiosError,
@@ -52,24 +55,123 @@ describe('withAuth(axios instance, auth)', () => {
     expect(error.response?.status).toBe(403);
   });
 
-  test('retries through the instance: other interceptors run again, validateStatus is honoured', async ({
-    server,
-    createAuth,
-  }) => {
-    const auth = createAuth({ baseUrl: server.url, credentials: await serviceClient(server) });
-    const instance = axios.create({ baseURL: `${server.url}/v1`, validateStatus: () => true });
-    let seenByOwnInterceptor = 0;
-    instance.interceptors.request.use((config) => {
-      seenByOwnInterceptor++;
-      return config;
+  describe.each(['http', 'fetch'] as const)('the 401 retry is sent below axios (%s adapter)', (kind) => {
+    /** What a user commonly configures: a request transform, validateStatus, interceptors after withAuth. */
+    const configured = (baseURL: string, headers: Record<string, string> = {}) => {
+      const instance = axios.create({
+        baseURL,
+        adapter: kind,
+        headers,
+        validateStatus: () => true,
+        // Adds a mark to each object written: applied twice, it reads 'x!!' (or throws on a string).
+        transformRequest: [
+          (data: { properties: { title: string } } | undefined, requestHeaders) => {
+            if (data === undefined) return data;
+            requestHeaders.setContentType('application/json');
+            return JSON.stringify({ ...data, properties: { title: `${data.properties.title}!` } });
+          },
+        ],
+      });
+      const seen: string[] = [];
+      instance.interceptors.request.use((config) => {
+        seen.push(`request ${config.method}`);
+        return config;
+      });
+      return { instance, seen };
+    };
+    const unwrap = (response: AxiosResponse) => response.data as { properties?: unknown };
+    const write = { class: 'Article', properties: { title: 'x' } };
+
+    test('your interceptors, transformRequest and validateStatus see one request and the retry’s answer, as with plain axios', async ({
+      server,
+      createAuth,
+    }) => {
+      const auth = createAuth({ baseUrl: server.url, credentials: await serviceClient(server) });
+      const ours = configured(`${server.url}/v1`);
+      const client = withAuth(ours.instance, auth);
+      // A response interceptor added after withAuth (an envelope unwrapper) must unwrap once.
+      client.interceptors.response.use((response) => {
+        ours.seen.push(`response ${response.status} ${String(response.config.authRetry)}`);
+        return unwrap(response) as unknown as AxiosResponse;
+      });
+      await client.get('/meta');
+      server.faults.revokeAllTokens(); // the cached token is now refused: the first attempt gets a 401
+      ours.seen.length = 0;
+      const result = (await client.post('/objects', write)) as unknown as { properties: unknown };
+
+      const bare = configured(`${server.url}/v1`, { authorization: `Bearer ${server.keys.admin}` });
+      bare.instance.interceptors.response.use((response) => {
+        bare.seen.push(`response ${response.status} undefined`);
+        return unwrap(response) as unknown as AxiosResponse;
+      });
+      const expected = (await bare.instance.post('/objects', write)) as unknown as { properties: unknown };
+
+      expect(result.properties).toEqual({ title: 'x!' });
+      expect(result.properties).toEqual(expected.properties);
+      expect(ours.seen).toEqual(['request post', 'response 200 true']);
+      expect(bare.seen).toEqual(['request post', 'response 200 undefined']);
+      expect(server.stats.byPath('/v1/objects')).toMatchObject({ 401: 1, 200: 2 });
     });
-    const client = withAuth(instance, auth);
-    await client.get('/meta');
-    server.faults.revokeAllTokens();
-    const response = await client.get('/meta');
-    expect(response.status).toBe(200); // the 401 came through validateStatus and was still retried
-    expect(seenByOwnInterceptor).toBe(3);
-    expect(server.stats.byPath('/v1/meta')).toMatchObject({ total: 3, 401: 1, 200: 2 });
+
+    // The http adapter's agent (the fetch adapter's dispatcher has no socket limit by default).
+    test.runIf(kind === 'http')(
+      'a responseType: "stream" 401 is freed before the retry: on an agent with one socket the retry is not stuck behind it',
+      async ({ createAuth, onTestFinished }) => {
+        // A server that keeps an idle connection open for good (keepAliveTimeout 0), so that a 401 whose body
+        // nobody reads holds the agent's one socket forever; it accepts token-2 only.
+        const server = createServer((request, response) => {
+          const ok = request.headers.authorization === 'Bearer token-2';
+          response.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
+          response.end(ok ? '{"ok":true}' : '{"code":401,"message":"expired"}');
+        });
+        server.keepAliveTimeout = 0;
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+        const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+        onTestFinished(() => {
+          agent.destroy();
+          server.closeAllConnections();
+          server.close();
+        });
+        const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+        const auth = createAuth({ baseUrl: url, credentials: numberedTokens().credentials });
+        const client = withAuth(
+          axios.create({ baseURL: url, adapter: kind, responseType: 'stream', httpAgent: agent }),
+          auth,
+        );
+        const response = await client.get('/v1/meta');
+        expect(response.status).toBe(200);
+        response.data.destroy();
+      },
+    );
+
+    test('an abort while the new credential is fetched rejects with axios’ CanceledError, as an abort does with plain axios', async ({
+      home,
+      createAuth,
+    }) => {
+      home.accept('Bearer token-2'); // the first token is refused
+      const controller = new AbortController();
+      let issued = 0;
+      const auth = createAuth({
+        baseUrl: home.url,
+        credentials: tokenSource(async (signal) => {
+          if (++issued === 1) return { accessToken: 'token-1', expiresIn: 60 };
+          controller.abort(); // the caller gives up while the renewal waits
+          return new Promise((_resolve, reject) => {
+            signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+          });
+        }),
+      });
+      const client = withAuth(axios.create({ baseURL: home.url, adapter: kind }), auth);
+      const error = await client
+        .get('/echo', { signal: controller.signal })
+        .catch((caught: unknown) => caught);
+      const bare = await axios
+        .get(`${home.url}/echo`, { adapter: kind, signal: controller.signal })
+        .catch((caught: unknown) => caught);
+      expect(axios.isCancel(bare)).toBe(true);
+      expect(axios.isCancel(error)).toBe(true);
+      expect(error).toMatchObject({ name: 'CanceledError', code: 'ERR_CANCELED' });
+    });
   });
 
   test('withoutAuth removes both interceptors', async ({ server, createAuth }) => {

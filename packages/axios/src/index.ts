@@ -6,6 +6,7 @@ import {
   type FetchFunction,
   isAuthFailure,
   isOneShotBody,
+  RETRIED,
   redirectSafeFetch,
   renewAfterUnauthorized,
   shouldFollowRedirects,
@@ -29,8 +30,8 @@ declare module 'axios' {
      */
     skipAuth?: boolean | undefined;
     /**
-     * Set by `@auth/axios` on the one request it sends again after an auth failure (a 401), for your own
-     * interceptors to see.
+     * Set by `@auth/axios` on the one request it sends again after an auth failure (a 401), below axios: an
+     * adapter function of yours sees it, and your response interceptors on the answer's `response.config`.
      */
     authRetry?: boolean | undefined;
   }
@@ -99,6 +100,17 @@ const signalOf = (config: InternalAxiosRequestConfig): AbortSignal | undefined =
   config.signal instanceof AbortSignal ? config.signal : undefined;
 
 /**
+ * Frees the connection of an answer nobody will read (a 401 that is sent again): with `responseType: 'stream'`
+ * its body is still unread, a Node stream (`http`) or a `ReadableStream` (`fetch`). Other bodies are read.
+ */
+function discardData(data: unknown): void {
+  if (data instanceof ReadableStream) void data.cancel(RETRIED).catch(() => undefined);
+  else if (typeof (data as { destroy?: unknown } | null)?.destroy === 'function') {
+    (data as { destroy: () => void }).destroy();
+  }
+}
+
+/**
  * The fetch axios' fetch adapter calls (`env.fetch`), one for every instance (axios keeps one fetch adapter
  * per fetch function): it follows redirects one hop at a time (a hop to another origin carries no
  * credential), for the request whose {@link FetchContext} rides in its options, through the caller's own
@@ -127,8 +139,10 @@ const authFetch: FetchFunction = (input, init) => {
  * - After an answer `auth.isAuthFailure()` counts as an auth failure (a 401 unless `createAuth({
  *   isAuthFailure })` says more: a 403, a 419, a 400 with an error code; thrown or accepted by your
  *   `validateStatus`), `auth.handleUnauthorized()` decides; when it returns `true` the request is sent again
- *   once, through the instance (so your other interceptors run again), with `config.authRetry: true` for them
- *   to see. A stream body (`data` is a Node stream or a `ReadableStream`) is not re-sent: the error is thrown
+ *   once, with `config.authRetry: true`, below axios by our adapter (a `responseType: 'stream'` 401's body is
+ *   freed first): your interceptors, `transformRequest`, `transformResponse` and `validateStatus` see one
+ *   request and the retry's answer, as without auth. An abort while the new credential is fetched rejects
+ *   with axios' `CanceledError`. A stream body (`data` is a Node stream or a `ReadableStream`) is not re-sent: the error is thrown
  *   as is. A failure from another origin that a redirect led to is not renewed nor retried.
  * - An `AxiosError` that reaches you is safe to log: the headers `auth` added read `'[redacted by @auth/axios]'`
  *   in `error.config.headers`, and `error.request` is hidden from `console.log` (still readable). Re-sending
@@ -168,14 +182,41 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
   });
   withoutAuth(instance);
 
-  /** Sends one request through the adapter it asked for, with the credential for the URL it goes to. */
+  /**
+   * Sends one request through the adapter it asked for, with the credential for the URL it goes to; after an
+   * auth failure, once more with a fresh one. Here, below axios: your interceptors, `transformRequest`,
+   * `transformResponse` and `validateStatus` see one request and one answer, as without auth.
+   */
   const adapter: AxiosAdapter = async (config: WithState) => {
     const state = config[key];
     let asked = state?.asked ?? instance.defaults.adapter;
     if (asked == null || ours(asked)) asked = axios.defaults.adapter;
-    let send = axios.getAdapter(asked, config);
     // Not through our interceptor (withoutAuth ran meanwhile), or asked to go as it is.
-    if (!state || config.skipAuth) return send(config);
+    if (!state || config.skipAuth) return axios.getAdapter(asked, config)(config);
+    // A config sent again (axios-retry, `instance.request(error.config)`) is a new call: its first attempt.
+    config.authRetry = false;
+    let answer: AxiosResponse;
+    try {
+      answer = await sendOnce(config, state, asked);
+    } catch (error) {
+      const refused = (error as Partial<AxiosError> | undefined)?.response;
+      if (!refused || !(await renewable(refused, state))) throw error;
+      config.authRetry = true;
+      return sendOnce(config, state, asked);
+    }
+    if (answer.status < 400 || !(await renewable(answer, state))) return answer;
+    config.authRetry = true;
+    return sendOnce(config, state, asked);
+  };
+  (adapter as { [key]?: true })[key] = true;
+
+  /** One attempt: the credential for the URL the request goes to, then the adapter it asked for. */
+  const sendOnce = async (
+    config: WithState,
+    state: State,
+    asked: InternalAxiosRequestConfig['adapter'],
+  ): Promise<AxiosResponse> => {
+    let send = axios.getAdapter(asked, config);
     // One snapshot: a `URL` object is read here, once; the string is what axios resolves and sends.
     config.url &&= String(config.url);
     // Drop what an earlier attempt added, so that a fresh credential replaces it.
@@ -253,7 +294,6 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
       Object.assign(config, { beforeRedirect, env, fetchOptions });
     }
   };
-  (adapter as { [key]?: true })[key] = true;
 
   const request = instance.interceptors.request.use(
     (config: WithState) => {
@@ -270,15 +310,15 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
     { synchronous: true },
   );
 
-  /** After an answer: the answer to the one retry, when it is an auth failure that a new credential can fix. */
-  const retry = async (response: AxiosResponse | undefined): Promise<AxiosResponse | undefined> => {
-    // Only a 4xx can be an auth failure (`isAuthFailure` answers any other status at once, without a
-    // promise); axios rejects one unless your `validateStatus` accepts it.
-    if (!response || response.status < 400) return undefined;
+  /**
+   * Whether an answer (axios' raw answer, before `transformResponse`) is an auth failure that a new credential
+   * can fix: then its body is dropped and the request is sent once more.
+   */
+  const renewable = async (response: AxiosResponse, state: State): Promise<boolean> => {
+    // Only a 4xx can be an auth failure (`isAuthFailure` answers any other status at once, without a promise).
+    const sent = state.url;
+    if (!sent || response.status < 400) return false;
     const config: WithState = response.config;
-    const state = config[key];
-    const sent = state?.url;
-    if (!sent || config.skipAuth || config.authRetry) return undefined;
     // After redirects the failure may come from another origin (which got no credential): not ours to renew.
     // (`final`: set by our fetch; else Node's follow-redirects or the browser's XHR tell it.)
     const { request } = response as { request?: { res?: { responseUrl?: string }; responseURL?: string } };
@@ -287,24 +327,22 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
       !sameOrigin(url, sent) ||
       !(await isAuthFailure(auth, { ...response, body: response.data })) ||
       // When no new credential can be had, the caller gets axios' error as usual (`auth` reports why). The
-      // headers as sent: `AxiosHeaders` reads like a `Headers` (`get(name)`, whatever the case).
+      // headers as sent: `AxiosHeaders` reads like a `Headers` (`get(name)`, whatever the case). An abort
+      // while waiting rejects: axios turns it into its own `CanceledError`.
       !(await renewAfterUnauthorized(auth, url, config.headers as SentHeaders, {
         signal: signalOf(config),
       })) ||
       isOneShotBody(config.data) // a stream body cannot be re-sent
     ) {
-      return undefined;
+      return false;
     }
-    config.authRetry = true;
-    return instance.request(config);
+    discardData(response.data);
+    return true;
   };
 
   const response = instance.interceptors.response.use(
-    // A success goes on at once, without a promise of ours.
-    (result) => (result.status < 400 ? result : retry(result).then((again) => again ?? result)),
-    async (error: AxiosError) => {
-      const retried = await retry(error?.response);
-      if (retried) return retried;
+    undefined, // a success goes on at once, without a promise of ours
+    (error: AxiosError) => {
       // Safe to log: the headers from auth read as redacted; the request (which holds them as sent) is hidden
       // from `console.log`, `util.inspect` (even with `showHidden`: a getter is not called) and `JSON.stringify`,
       // and code still reads it.

@@ -61,41 +61,63 @@ describe.each(variants)('withAuth(%s instance, auth)', (_variant, kyBase, create
     expect(statusOf(error)).toBe(403);
   });
 
-  test('the 401 retry goes through the instance: base URL, headers, the call’s context, your hooks (told it is the retry)', async ({
+  test('the 401 retry is sent below ky: base URL, headers and body as sent, your hooks run once and see the retry’s answer, your fetch is told it is the retry', async ({
     home,
     createAuth,
   }) => {
     home.accept('Bearer token-2'); // the first token is refused
     const auth = createAuth({ baseUrl: home.url, credentials: numberedTokens().credentials });
-    const seen: unknown[] = [];
+    const hooks: string[] = [];
+    const toFetch: boolean[] = [];
     // ky 1 calls hooks with positional arguments, ky 2 with one state object.
-    const ownHook = (...args: unknown[]) => {
-      const options = (args[0] instanceof Request ? args[1] : (args[0] as { options: unknown }).options) as {
-        context: Record<string, unknown>;
-      };
-      seen.push({ ...options.context });
-    };
-    const base = create(`${home.url}/api`, {
+    const responseOf = (args: unknown[]) =>
+      (args[0] instanceof Request ? args[2] : (args[0] as { response: unknown }).response) as Response;
+    const options = {
       headers: { 'X-From-Instance': 'yes' },
       timeout: 5000,
-      hooks: { beforeRequest: [ownHook] },
-    });
-    const body = await withAuth(base, auth)
-      .post('things', { json: { n: 1 }, context: { trace: 'abc' } })
+      fetch: (input: RequestInfo | URL, init?: RequestInit & { authRetry?: boolean }) => {
+        toFetch.push(init?.authRetry === true);
+        return fetch(input, init);
+      },
+      hooks: {
+        beforeRequest: [() => void hooks.push('beforeRequest')],
+        // A hook that maps each answer (e.g. unwraps an envelope) must map the retry's answer once.
+        afterResponse: [
+          async (...args: unknown[]) => {
+            const response = responseOf(args);
+            hooks.push(`afterResponse ${response.status}`);
+            return Response.json({ mapped: await response.json() }, { status: response.status });
+          },
+        ],
+      },
+    };
+    const body = await withAuth(create(`${home.url}/api`, options), auth)
+      .post('things', { json: { n: 1 } })
       .json();
-    expect(body).toEqual({ ok: true });
+    // Plain ky, with a credential the server takes at once, gets the very same.
+    const bare = await create(`${home.url}/api`, {
+      ...options,
+      headers: { ...options.headers, authorization: 'Bearer token-2' },
+    })
+      .post('things', { json: { n: 1 } })
+      .json();
+    expect(body).toEqual({ mapped: { ok: true } });
+    expect(bare).toEqual(body);
+    expect(hooks).toEqual(['beforeRequest', 'afterResponse 200', 'beforeRequest', 'afterResponse 200']);
+    expect(toFetch).toEqual([false, true, false]);
     expect(
       home.seen.map((entry) => [
         entry.path,
         entry.headers.authorization,
         entry.headers['x-from-instance'],
         entry.headers['content-type'],
+        entry.headers['content-length'],
       ]),
     ).toEqual([
-      ['/api/things', 'Bearer token-1', 'yes', 'application/json'],
-      ['/api/things', 'Bearer token-2', 'yes', 'application/json'],
+      ['/api/things', 'Bearer token-1', 'yes', 'application/json', '7'],
+      ['/api/things', 'Bearer token-2', 'yes', 'application/json', '7'],
+      ['/api/things', 'Bearer token-2', 'yes', 'application/json', '7'],
     ]);
-    expect(seen).toEqual([{ trace: 'abc' }, { trace: 'abc', authRetry: true }]);
   });
 
   test('with retry: 0, 20 concurrent requests meeting a revoked token: one token request, each sent again once, all succeed', async ({

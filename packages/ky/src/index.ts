@@ -18,10 +18,19 @@ import {
 /** The methods of an `auth` object (from `createAuth()` in `@auth/core`) that the adapter calls. */
 export type { AuthLike };
 
+declare global {
+  interface RequestInit {
+    /**
+     * Set by `@auth/ky` (and `@auth/fetch`) on the one request it sends again after an auth failure (a 401),
+     * for the instance's `fetch` to see.
+     */
+    authRetry?: boolean | undefined;
+  }
+}
+
 /**
  * What `withAuth` reads in ky's `context` option (the request's, or the instance's): `skipAuth: true` sends
- * the request as it is, and the one request sent again after an auth failure carries `authRetry: true`, for
- * your own hooks to see. ky's `context` takes any object; this type only names the two keys. (A type, not an
+ * the request as it is. ky's `context` takes any object; this type only names the key. (A type, not an
  * interface: ky types `context` as `Record<string, unknown>`, which an interface does not fit.)
  *
  * @example
@@ -39,8 +48,6 @@ export type { AuthLike };
 export type AuthContext = {
   /** Send this request as it is: no credential, no renewal after a 401 (a login call, a health probe). */
   skipAuth?: boolean | undefined;
-  /** Set by `withAuth` on the one request it sends again after an auth failure (a 401). */
-  authRetry?: boolean | undefined;
 };
 
 /**
@@ -84,9 +91,10 @@ type Ky = ((input: Request, options: object) => Promise<Response>) & {
  * - `context: { skipAuth: true }` (see {@link AuthContext}) sends the request as it is: no credential, no renewal.
  * - After an answer `auth.isAuthFailure()` counts as an auth failure (a 401 unless `createAuth({ isAuthFailure
  *   })` says more) it asks `auth.handleUnauthorized()` and, when that returns `true`, sends the request again
- *   once, through the returned instance, with the call's options and `context: { authRetry: true }`: your
- *   hooks run for it and can tell it apart. It does not count against `retry.limit` (also with `retry: 0`). A
- *   stream `body` is not re-sent.
+ *   once, below ky, through the instance's `fetch` (which sees `init.authRetry: true`), with the same URL,
+ *   headers and body: ky (your hooks, `retry`, `timeout`, `onDownloadProgress`) sees one request and the
+ *   retry's answer, as without auth. It does not count against `retry.limit` (also with `retry: 0`). A stream
+ *   `body` is not re-sent.
  * - A request whose `authorize()` failed with an `AuthError` is not sent again by ky (core already retried what
  *   can be retried; a wrong password must reach the provider once): ky 1 rejects with it after its retry
  *   delay, ky 2 at once. Other errors follow your `retry` settings and `shouldRetry`.
@@ -132,7 +140,6 @@ export function withAuth<T extends KyLike>(instance: T, auth: AuthLike): T {
     if (first instanceof Request) (first as Noted)[key] = options as HookOptions;
     else (first.request as Noted)[key] = first.options;
   };
-  let authed: Ky;
 
   /** The instance's fetch, with the credential, safe redirects and the renewal after an auth failure. */
   const sending =
@@ -149,51 +156,62 @@ export function withAuth<T extends KyLike>(instance: T, auth: AuthLike): T {
       );
       if (fromAuth.length === 0) return inner(input, init);
       const body = options?.body as BodyInput | null | undefined;
-      // A body that came with a Request of your own (not through ky's options) is kept for a hop or a retry.
-      const spare = input.body !== null && body == null ? input.clone() : undefined;
-      const manual = shouldFollowRedirects(input.redirect);
-      // `Object.assign`: V8 copies a spread that then gets keys (`{ ...init, headers }`) on a slow path.
-      const first: RequestInit = Object.assign({}, init, { headers });
-      if (manual) first.redirect = 'manual';
-      let sent: { response: Response; url: string | URL; headers: Headers | Record<string, string> } = {
-        response: await inner(input, first),
-        url,
-        headers,
-      };
-      if (manual && isRedirect(sent.response)) {
-        sent = await followRedirects(
-          { response: sent.response, url: new URL(url), method, headers: new Headers(headers) },
+      // A body that came with a Request of your own (not through ky's options) is kept for a hop or a retry, and so
+      // is a form: sent again from ky's options it would get a new boundary, unlike its Content-Type.
+      const spare =
+        input.body !== null && (body == null || body instanceof FormData) ? input.clone() : undefined;
+      /** Sends one attempt with these headers, following redirects hop by hop where it must. */
+      const attempt = async (
+        request: Request,
+        headers: Headers | Readonly<Record<string, string>>,
+        fromAuth: readonly string[],
+        retry: boolean,
+      ): Promise<{
+        response: Response;
+        url: string | URL;
+        headers: Headers | Readonly<Record<string, string>>;
+      }> => {
+        const manual = shouldFollowRedirects(request.redirect);
+        // `Object.assign`: V8 copies a spread that then gets keys (`{ ...init, headers }`) on a slow path.
+        const first: RequestInit = Object.assign({}, init, { headers });
+        if (manual) first.redirect = 'manual';
+        if (retry) first.authRetry = true;
+        const response = await inner(request, first);
+        if (!manual || !isRedirect(response)) return { response, url, headers };
+        return followRedirects(
+          { response, url: new URL(url), method, headers: new Headers(headers) },
           {
             adapter: '@auth/ky',
             auth,
             signal,
-            body: body != null ? () => body : spare ? () => spare.clone().body : undefined,
+            body: spare ? () => spare.clone().body : body != null ? () => body : undefined,
             oneShot: isOneShotBody(body),
             fromAuth: () => fromAuth,
-            send: (href, hop) => inner(href, { ...init, ...hop }),
+            send: (href, hop) =>
+              inner(href, Object.assign({}, init, hop, retry ? { authRetry: true } : undefined)),
           },
         );
-      }
+      };
+      const sent = await attempt(input, headers, fromAuth, false);
       const { response } = sent;
-      if (!options || context?.authRetry === true) return response;
+      if (!options) return response;
       const failed = isAuthFailure(auth, response); // `false` at once for anything but a 4xx
       if (failed === false || !(await failed)) return response;
       // When no new credential can be had, the caller gets ky's HTTPError as usual (`auth` reports why).
       const renewed = await renewAfterUnauthorized(auth, sent.url, sent.headers, { signal });
       if (!renewed || isOneShotBody(body)) return response;
       discardBody(response, RETRIED);
-      // Sent again through ky, so that the caller's hooks run for it; this call's own `throwHttpErrors`
-      // then judges the answer.
-      return authed(spare ?? input, {
-        ...options,
-        context: { ...options.context, authRetry: true },
-        throwHttpErrors: false,
-        searchParams: undefined,
-        onDownloadProgress: undefined,
-      });
+      // Sent again here, below ky: ky (its hooks, its retries, its timeout) sees one request and one answer,
+      // as without auth. The request's own body is spent: a copy of it, or of ky's.
+      const again = spare ? spare.clone() : body != null ? new Request(input, { body }) : input;
+      const [retryHeaders, retryFromAuth] = withAuthHeaders(
+        input.headers,
+        await auth.authorize(url, { method, signal }),
+      );
+      return (await attempt(again, retryHeaders, retryFromAuth, true)).response;
     };
 
-  authed = kyInstance.extend((parent) => ({
+  return kyInstance.extend((parent) => ({
     fetch: sending(parent.fetch ?? ((input, init) => globalThis.fetch(input, init))),
     hooks: {
       beforeRequest: [note],
@@ -208,6 +226,5 @@ export function withAuth<T extends KyLike>(instance: T, auth: AuthLike): T {
         },
       ],
     },
-  })) as Ky;
-  return authed as unknown as T;
+  })) as T;
 }

@@ -3,7 +3,12 @@
 // the top: the demo bundles this file for the browser.
 import type { Auth } from '@auth/core';
 import type { FetchFunction } from '@auth/core/adapter';
-import axios, { type AxiosInstance, type CreateAxiosDefaults, isAxiosError } from 'axios';
+import axios, {
+  type AxiosInstance,
+  type CreateAxiosDefaults,
+  type InternalAxiosRequestConfig,
+  isAxiosError,
+} from 'axios';
 import { ClientError, GraphQLClient } from 'graphql-request';
 import ky, { HTTPError, type KyInstance } from 'ky';
 import ky2, { HTTPError as HTTPError2 } from 'ky2';
@@ -44,7 +49,7 @@ export interface ClientOptions {
   thrown?: unknown[];
   /**
    * For each request the client sends, in order: whether the adapter marked it as its one retry after an auth
-   * failure (`authRetry`), as the caller's own hook sees it (an axios interceptor, a ky hook, the fetch under
+   * failure (`authRetry`), as the transport under the client sees it (an axios adapter, the fetch under ky,
    * fetch and graphql-request).
    */
   authRetries?: boolean[];
@@ -229,20 +234,23 @@ export type AxiosKind = 'default' | 'fetch';
 export function axiosAdapter(withAuth: WithAuth['axios'], kind: AxiosKind = 'default'): Adapter {
   const label = kind === 'fetch' ? 'axios (fetch adapter)' : 'axios';
   return restAdapter('axios', label, (auth, base, options = {}) => {
+    const log = options.authRetries;
     const instance = axios.create({
       ...(base ? { baseURL: base } : {}),
       ...(options.headers ? { headers: options.headers } : {}),
       ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
       ...(kind === 'fetch' ? { adapter: 'fetch' } : {}),
+      // @auth/axios sends its retry below axios, through the request's adapter: that is where it is marked.
+      ...(log
+        ? {
+            adapter: (config: InternalAxiosRequestConfig) => {
+              log.push((config as { authRetry?: boolean }).authRetry === true);
+              return axios.getAdapter(kind === 'fetch' ? 'fetch' : axios.defaults.adapter, config)(config);
+            },
+          }
+        : {}),
       ...options.axios,
     });
-    const log = options.authRetries;
-    if (log) {
-      instance.interceptors.request.use((config) => {
-        log.push((config as { authRetry?: boolean }).authRetry === true);
-        return config;
-      });
-    }
     const api = auth ? withAuth(instance, auth) : instance;
     return facade('axios', options, async (target, init, parse) => {
       let data = init.body;
@@ -270,17 +278,6 @@ const kyFactories: Record<KyBase, { name: AdapterName; create: (options: object)
   baseUrl: { name: 'ky 2', create: (options) => ky2.create(options) as unknown as KyInstance },
 };
 
-/** A ky `beforeRequest` hook (ky 1's arguments or ky 2's state object) noting whether a request is the auth retry. */
-function kyMarking(log: boolean[]) {
-  return (...args: unknown[]): void => {
-    const [first, second] = args as [{ options?: unknown } | Request, unknown];
-    const options = (first instanceof Request ? second : first.options) as {
-      context?: { authRetry?: unknown };
-    };
-    log.push(options.context?.authRetry === true);
-  };
-}
-
 /** The facade over `@auth/ky`, on ky 1 (`prefixUrl`) or ky 2 (`prefix` or `baseUrl`). */
 export function kyAdapter(withAuth: WithAuth['ky'], base: KyBase): Adapter {
   const { name, create } = kyFactories[base];
@@ -289,9 +286,11 @@ export function kyAdapter(withAuth: WithAuth['ky'], base: KyBase): Adapter {
       // Paths go without their leading slash, so a base URL needs its trailing one.
       ...(url ? { [base]: base === 'baseUrl' ? `${url.replace(/\/$/, '')}/` : url } : {}),
       ...(options.headers ? { headers: options.headers } : {}),
-      ...(options.fetch ? { fetch: options.fetch } : {}),
+      // @auth/ky sends its retry below ky, through the instance's fetch: that is where it is marked.
+      ...(options.fetch || options.authRetries
+        ? { fetch: marking(options.fetch ?? globalThis.fetch, options.authRetries) }
+        : {}),
       ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
-      ...(options.authRetries ? { hooks: { beforeRequest: [kyMarking(options.authRetries)] } } : {}),
       ...options.ky,
     });
     const api = auth ? withAuth(instance, auth) : instance;
