@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { type Auth, type AuthOptions, apiKey, oidcPassword, TokenRequestError } from '@auth/core';
 import { adapterContract, MODULE_SECRET, numberedTokens, serviceClient, test } from '@auth/test-utils';
@@ -144,6 +146,64 @@ describe.each(variants)('withAuth(%s instance, auth)', (_variant, kyBase, create
       .json<{ properties: { title: string } }>();
     expect(created.properties.title).toBe('sent twice');
     expect(server.stats.byPath('/v1/objects')).toMatchObject({ total: 2, 401: 1, 200: 1 });
+  });
+
+  test('after a 401, each body is sent again as plain ky sent it: a form (same boundary as its Content-Type, also after a 307), your own Request’s body, JSON with searchParams', async ({
+    createAuth,
+    onTestFinished,
+  }) => {
+    // Answers with what arrived; a 401 unless it carries token-2.
+    const arrived: string[] = [];
+    const echo = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const received = `${request.url} ${request.headers['content-type']} ${Buffer.concat(chunks)}`;
+        arrived.push(received);
+        if (request.url === '/moved') {
+          response.writeHead(307, { location: '/form' }).end();
+          return;
+        }
+        const ok = request.headers.authorization === 'Bearer token-2';
+        response.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
+        response.end(JSON.stringify(ok ? { received } : { code: 401 }));
+      });
+    });
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => {
+      echo.closeAllConnections();
+      echo.close();
+    });
+    const url = `http://127.0.0.1:${(echo.address() as AddressInfo).port}`;
+    const calls = (api: KyInstance) => {
+      const form = new FormData();
+      form.append('field', 'value');
+      return [
+        () => api.post('form', { body: form }),
+        () => api(new Request(`${url}/own`, { method: 'POST', body: 'own body' })),
+        () => api.post('json', { json: { n: 1 }, searchParams: { q: 'a b' } }),
+        // A 307 keeps the body: the hop the adapter follows sends the form again.
+        () => api.post('moved', { body: form }),
+      ];
+    };
+    const received = async (response: Promise<Response>) =>
+      ((await (await response).json()) as { received: string }).received;
+    const bare = calls(create(url, { retry: 0, headers: { authorization: 'Bearer token-2' } }));
+    for (const [index, call] of calls(create(url, { retry: 0 })).entries()) {
+      const auth = createAuth({ baseUrl: url, credentials: numberedTokens().credentials });
+      const ours = calls(withAuth(create(url, { retry: 0 }), auth))[index] ?? call;
+      arrived.length = 0;
+      const answer = await received(ours());
+      expect(arrived).toHaveLength(index === 3 ? 4 : 2); // the 401, then the retry (each after its 307)
+      // After the 307, what plain ky posts to /form directly (plain fetch, following a 307 itself, sends the
+      // form with a new boundary under the first one's Content-Type).
+      const expected = await received((bare[index === 3 ? 0 : index] ?? call)());
+      // A form's boundary is random per serialization: compare with it taken out.
+      const boundary = /boundary=(\S+)/;
+      const normal = (text: string) => text.replaceAll(boundary.exec(text)?.[1] ?? '\u0000', 'B');
+      expect(normal(answer)).toBe(normal(expected));
+      expect(normal(arrived[index === 3 ? 1 : 0] ?? '')).toBe(normal(expected));
+    }
   });
 
   test('a renewal that does not help: the caller gets ky’s HTTPError 401 after exactly one retry, or the 401 with throwHttpErrors: false', async ({
