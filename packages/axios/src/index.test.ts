@@ -1,7 +1,7 @@
 import { Agent, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
-import { apiKey, tokenSource } from '@auth/core';
+import { apiKey } from '@auth/core';
 import {
   adapterContract,
   heldTokenSource,
@@ -143,35 +143,6 @@ describe('withAuth(axios instance, auth)', () => {
         response.data.destroy();
       },
     );
-
-    test('an abort while the new credential is fetched rejects with axios’ CanceledError, as an abort does with plain axios', async ({
-      home,
-      createAuth,
-    }) => {
-      home.accept('Bearer token-2'); // the first token is refused
-      const controller = new AbortController();
-      let issued = 0;
-      const auth = createAuth({
-        baseUrl: home.url,
-        credentials: tokenSource(async (signal) => {
-          if (++issued === 1) return { accessToken: 'token-1', expiresIn: 60 };
-          controller.abort(); // the caller gives up while the renewal waits
-          return new Promise((_resolve, reject) => {
-            signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-          });
-        }),
-      });
-      const client = withAuth(axios.create({ baseURL: home.url, adapter: kind }), auth);
-      const error = await client
-        .get('/echo', { signal: controller.signal })
-        .catch((caught: unknown) => caught);
-      const bare = await axios
-        .get(`${home.url}/echo`, { adapter: kind, signal: controller.signal })
-        .catch((caught: unknown) => caught);
-      expect(axios.isCancel(bare)).toBe(true);
-      expect(axios.isCancel(error)).toBe(true);
-      expect(error).toMatchObject({ name: 'CanceledError', code: 'ERR_CANCELED' });
-    });
   });
 
   test('withoutAuth removes both interceptors', async ({ server, createAuth }) => {

@@ -194,7 +194,7 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
     // Not through our interceptor (withoutAuth ran meanwhile), or asked to go as it is.
     if (!state || config.skipAuth) return axios.getAdapter(asked, config)(config);
     // A config sent again (axios-retry, `instance.request(error.config)`) is a new call: its first attempt.
-    config.authRetry = false;
+    if (config.authRetry) config.authRetry = false;
     let answer: AxiosResponse;
     try {
       answer = await sendOnce(config, state, asked);

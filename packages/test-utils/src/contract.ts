@@ -1,6 +1,13 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { inspect } from 'node:util';
-import { type Auth, type AuthOptions, apiKey, bearerToken, ReauthenticationRequiredError } from '@auth/core';
+import {
+  type Auth,
+  type AuthOptions,
+  apiKey,
+  bearerToken,
+  ReauthenticationRequiredError,
+  tokenSource,
+} from '@auth/core';
 import type { FetchInput } from '@auth/core/adapter';
 import type { WeaviateServer } from '@auth/testing';
 import { describe, expect } from 'vitest';
@@ -605,6 +612,37 @@ export function adapterContract(adapter: Adapter): void {
       );
       expect(['AbortError', 'CanceledError']).toContain((error as Error | undefined)?.name);
       expect(server.stats.byPath(read).total).toBe(0);
+    });
+
+    test('the caller’s AbortSignal aborts a request waiting on the renewal after a 401: the error the bare client gives for an abort', async ({
+      home,
+      createAuth,
+    }) => {
+      home.accept('Bearer token-2'); // the first token is refused
+      const controller = new AbortController();
+      let issued = 0;
+      const auth = createAuth({
+        baseUrl: home.url,
+        credentials: tokenSource(async (signal) => {
+          if (++issued === 1) return { accessToken: 'token-1', expiresIn: 60 };
+          controller.abort(); // the caller gives up while the renewal waits
+          return new Promise((_resolve, reject) => {
+            signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+          });
+        }),
+      });
+      const error = await adapter
+        .create(auth, home.url)
+        .request(echo, { signal: controller.signal })
+        .then(
+          () => undefined,
+          (caught: unknown) => caught,
+        );
+      // What each library rejects with for an aborted request: axios its CanceledError, the others the reason.
+      if (adapter.name === 'axios')
+        expect(error).toMatchObject({ name: 'CanceledError', code: 'ERR_CANCELED' });
+      else expect(error).toBe(controller.signal.reason);
+      expect(home.seen).toHaveLength(1); // the 401; nothing after the abort
     });
 
     if (adapter.streams) {
