@@ -356,9 +356,18 @@ describe('withAuth(axios instance, auth)', () => {
       'carries no credential (HTTP %i): JSON.stringify, console.log and a deep inspect show none; error.request stays readable',
       async (status, { home, homeAuth }) => {
         home.respond('/denied', status);
-        const error = await failure(withAuth(axios.create({ baseURL: home.url }), homeAuth()).get('/denied'));
+        const instance = axios.create({ baseURL: home.url });
+        // A logging interceptor added before withAuth runs first: it must see the error already safe.
+        const seenFirst: string[] = [];
+        instance.interceptors.response.use(undefined, (early: unknown) => {
+          seenFirst.push(JSON.stringify(early), inspect(early, { depth: 12, showHidden: true }));
+          throw early;
+        });
+        const error = await failure(withAuth(instance, homeAuth()).get('/denied'));
         expect(error.response?.status).toBe(status);
+        expect(seenFirst).toHaveLength(2);
         const renderings = [
+          ...seenFirst,
           String(error),
           JSON.stringify(error),
           inspect(error),

@@ -19,7 +19,7 @@ import axios, {
   type InternalAxiosRequestConfig,
 } from 'axios';
 
-/** The methods of an `auth` object (from `createAuth()` in `@auth/core`) that the interceptors call. */
+/** The methods of an `auth` object (from `createAuth()` in `@auth/core`) that the adapter calls. */
 export type { AuthLike };
 
 declare module 'axios' {
@@ -65,7 +65,7 @@ const key = '@auth/axios';
  * credential.
  */
 const redacted = `[redacted by ${key}]`;
-const installed = new WeakMap<AxiosInstance, [request: number, response: number]>();
+const installed = new WeakMap<AxiosInstance, number>();
 /** Whether an adapter is one of ours: a config that carries one already (a retry, a re-sent config) keeps the one it asked for. */
 const ours = (adapter: unknown): boolean => !!(adapter as { [key]?: true } | undefined)?.[key];
 
@@ -100,6 +100,31 @@ const signalOf = (config: InternalAxiosRequestConfig): AbortSignal | undefined =
   config.signal instanceof AbortSignal ? config.signal : undefined;
 
 /**
+ * Makes an error of a request we sent safe to log, before anything else sees it: the headers from auth read
+ * as {@link redacted} in the config (the same object as `error.config` and `error.response.config`, and the
+ * one axios' own `CanceledError` takes); the request (which holds them as sent) is hidden from `console.log`,
+ * `util.inspect` (even with `showHidden`: a getter is not called) and `JSON.stringify`, and code still reads it.
+ */
+function redact(config: WithState, state: State, error: unknown): void {
+  for (const name of state.added) {
+    if (config.headers.has(name)) config.headers.set(name, redacted);
+  }
+  const failure = error as Partial<AxiosError> | null | undefined;
+  for (const target of [failure, failure?.response]) {
+    let value = target?.request as unknown;
+    if (value !== undefined) {
+      Object.defineProperty(target, 'request', {
+        enumerable: false,
+        get: () => value,
+        set: (next) => {
+          value = next;
+        },
+      });
+    }
+  }
+}
+
+/**
  * Frees the connection of an answer nobody will read (a 401 that is sent again): with `responseType: 'stream'`
  * its body is still unread, a Node stream (`http`) or a `ReadableStream` (`fetch`). Other bodies are read.
  */
@@ -122,7 +147,7 @@ const authFetch: FetchFunction = (input, init) => {
 };
 
 /**
- * Adds a request and a response interceptor to an axios instance so that every request to the auth's
+ * Adds a request interceptor to an axios instance so that every request to the auth's
  * origins carries its credential, and an auth failure (a 401) is retried once with a fresh credential.
  * Returns the instance.
  *
@@ -144,7 +169,8 @@ const authFetch: FetchFunction = (input, init) => {
  *   request and the retry's answer, as without auth. An abort while the new credential is fetched rejects
  *   with axios' `CanceledError`. A stream body (`data` is a Node stream or a `ReadableStream`) is not re-sent: the error is thrown
  *   as is. A failure from another origin that a redirect led to is not renewed nor retried.
- * - An `AxiosError` that reaches you is safe to log: the headers `auth` added read `'[redacted by @auth/axios]'`
+ * - An `AxiosError` (or an abort's `CanceledError`) is safe to log from the first response interceptor on (one
+ *   added before `withAuth` too): the headers `auth` added read `'[redacted by @auth/axios]'`
  *   in `error.config.headers`, and `error.request` is hidden from `console.log` (still readable). Re-sending
  *   `error.config` (yourself or with axios-retry) gets a fresh credential.
  * - Redirects: a hop to another origin loses `Authorization`, `Cookie`, `Proxy-Authorization` (whoever set
@@ -156,7 +182,7 @@ const authFetch: FetchFunction = (input, init) => {
  *   request gets only the hook its adapter uses (none with `xhr`, none when nothing came from `auth`).
  * - `config.signal` also aborts a token request the call is waiting on.
  *
- * Calling `withAuth` again on the same instance replaces the interceptors; {@link withoutAuth} removes them.
+ * Calling `withAuth` again on the same instance replaces the interceptor; {@link withoutAuth} removes it.
  *
  * @example
  * ```ts
@@ -195,18 +221,24 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
     if (!state || config.skipAuth) return axios.getAdapter(asked, config)(config);
     // A config sent again (axios-retry, `instance.request(error.config)`) is a new call: its first attempt.
     if (config.authRetry) config.authRetry = false;
-    let answer: AxiosResponse;
     try {
-      answer = await sendOnce(config, state, asked);
-    } catch (error) {
-      const refused = (error as Partial<AxiosError> | undefined)?.response;
-      if (!refused || !(await renewable(refused, state))) throw error;
+      let answer: AxiosResponse;
+      try {
+        answer = await sendOnce(config, state, asked);
+      } catch (error) {
+        const refused = (error as Partial<AxiosError> | undefined)?.response;
+        if (!refused || !(await renewable(refused, state))) throw error;
+        config.authRetry = true;
+        return await sendOnce(config, state, asked);
+      }
+      if (answer.status < 400 || !(await renewable(answer, state))) return answer;
       config.authRetry = true;
-      return sendOnce(config, state, asked);
+      return await sendOnce(config, state, asked);
+    } catch (error) {
+      // Here, before any response interceptor (one added before withAuth runs first) sees the error.
+      redact(config, state, error);
+      throw error;
     }
-    if (answer.status < 400 || !(await renewable(answer, state))) return answer;
-    config.authRetry = true;
-    return sendOnce(config, state, asked);
   };
   (adapter as { [key]?: true })[key] = true;
 
@@ -340,40 +372,15 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
     return true;
   };
 
-  const response = instance.interceptors.response.use(
-    undefined, // a success goes on at once, without a promise of ours
-    (error: AxiosError) => {
-      // Safe to log: the headers from auth read as redacted; the request (which holds them as sent) is hidden
-      // from `console.log`, `util.inspect` (even with `showHidden`: a getter is not called) and `JSON.stringify`,
-      // and code still reads it.
-      const { config, response: answer } = error ?? {};
-      for (const name of (config as WithState | undefined)?.[key]?.added ?? []) {
-        if (config?.headers.has(name)) config.headers.set(name, redacted);
-      }
-      for (const target of [error, answer]) {
-        let value = target?.request as unknown;
-        if (value !== undefined) {
-          Object.defineProperty(target, 'request', {
-            enumerable: false,
-            get: () => value,
-            set: (next) => {
-              value = next;
-            },
-          });
-        }
-      }
-      throw error;
-    },
-  );
-  installed.set(instance, [request, response]);
+  installed.set(instance, request);
   return instance;
 }
 
 /**
- * Removes the interceptors that {@link withAuth} added to an axios instance. Requests already in flight
+ * Removes the interceptor that {@link withAuth} added to an axios instance. Requests already in flight
  * finish as they started.
  *
- * @returns `true` when interceptors were removed, `false` when the instance had none.
+ * @returns `true` when the interceptor was removed, `false` when the instance had none.
  * @example
  * ```ts
  * import { apiKey, createAuth } from '@auth/core';
@@ -386,11 +393,10 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth: AuthLike): 
  * ```
  */
 export function withoutAuth(instance: AxiosInstance): boolean {
-  const ids = installed.get(instance);
-  if (ids) {
-    instance.interceptors.request.eject(ids[0]);
-    instance.interceptors.response.eject(ids[1]);
+  const id = installed.get(instance);
+  if (id !== undefined) {
+    instance.interceptors.request.eject(id);
     installed.delete(instance);
   }
-  return !!ids;
+  return id !== undefined;
 }
