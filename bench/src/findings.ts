@@ -378,15 +378,11 @@ const lossReasons = {
     'is the HTTP client (undici, sockets, GC) for 2,000 exchanges, about the same for both. Rounds of one ' +
     'client move by ±20 % in CPU on this shared 2-core machine.',
   stormRetryPass:
-    "@auth/ky and @auth/axios send the retry through the library again (a whole ky call; axios' " +
-    "`instance.request(config)`), so that the caller's hooks and interceptors run for it and it does not " +
-    "count against ky's `retry.limit`; @badgateway under ky retries inside the fetch, under the one ky call. " +
-    'CPU profiles of the ky 2 storm wave (`BENCH_CPU_PROF`, 4 warm rounds beside @badgateway under ky 2, ' +
-    "2026-12-01; the process's CPU then 1,764 µs against 1,196 µs per storm request) put that second pass at " +
-    'about 330 µs of the main thread per request (1,529 ms against 1,200 ms of samples per 1,000-request ' +
-    "wave): ky's constructor and option merge, a new `AbortController`, managed signal and " +
-    '`Request` per call, and the garbage they leave (GC 293 ms against 208 ms). The client is CPU-bound in ' +
-    'this storm, so that CPU is latency: it is most of the p99 gap of @auth/ky.',
+    "@auth/ky and @auth/axios send the retry below the library (ky's `fetch`; axios' adapter), as @badgateway " +
+    "under ky retries inside the fetch: the caller's hooks and interceptors see one request and the final " +
+    "answer (until 2026-12-01 the retry went through the library again, a whole ky call or axios' " +
+    '`instance.request(config)`: a response interceptor such as `r => r.data` then ran twice on its answer, and ' +
+    'CPU profiles of the ky 2 storm put that second pass at about 330 µs of the main thread per request).',
   sizeOidc:
     "core's OIDC credentials use openid-client (and oauth4webapi under it) for discovery-document and " +
     'token-response validation; that, our OIDC code (error mapping, timeouts) and the code that requests ' +
