@@ -112,40 +112,40 @@ describe('withAuth(axios instance, auth)', () => {
       expect(bare.seen).toEqual(['request post', 'response 200 undefined']);
       expect(server.stats.byPath('/v1/objects')).toMatchObject({ 401: 1, 200: 2 });
     });
-
-    // The http adapter's agent (the fetch adapter's dispatcher has no socket limit by default).
-    test.runIf(kind === 'http')(
-      'a responseType: "stream" 401 is freed before the retry: on an agent with one socket the retry is not stuck behind it',
-      async ({ createAuth, onTestFinished }) => {
-        // A server that keeps an idle connection open for good (keepAliveTimeout 0), so that a 401 whose body
-        // nobody reads holds the agent's one socket forever; it accepts token-2 only.
-        const server = createServer((request, response) => {
-          const ok = request.headers.authorization === 'Bearer token-2';
-          response.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
-          response.end(ok ? '{"ok":true}' : '{"code":401,"message":"expired"}');
-        });
-        server.keepAliveTimeout = 0;
-        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-        const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-        onTestFinished(() => {
-          agent.destroy();
-          server.closeAllConnections();
-          server.close();
-        });
-        const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-        const auth = createAuth({ baseUrl: url, credentials: numberedTokens().credentials });
-        const client = withAuth(
-          axios.create({ baseURL: url, adapter: kind, responseType: 'stream', httpAgent: agent }),
-          auth,
-        );
-        const response = await client.get('/v1/meta');
-        expect(response.status).toBe(200);
-        response.data.destroy();
-      },
-    );
   });
 
-  test('withoutAuth removes both interceptors', async ({ server, createAuth }) => {
+  // The http adapter's agent (the fetch adapter's dispatcher has no socket limit by default).
+  test('a responseType: "stream" 401 is freed before the retry: on an agent with one socket the retry is not stuck behind it', async ({
+    createAuth,
+    onTestFinished,
+  }) => {
+    // A server that keeps an idle connection open for good (keepAliveTimeout 0), so that a 401 whose body
+    // nobody reads holds the agent's one socket forever; it accepts token-2 only.
+    const server = createServer((request, response) => {
+      const ok = request.headers.authorization === 'Bearer token-2';
+      response.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
+      response.end(ok ? '{"ok":true}' : '{"code":401,"message":"expired"}');
+    });
+    server.keepAliveTimeout = 0;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    onTestFinished(() => {
+      agent.destroy();
+      server.closeAllConnections();
+      server.close();
+    });
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const auth = createAuth({ baseUrl: url, credentials: numberedTokens().credentials });
+    const client = withAuth(
+      axios.create({ baseURL: url, adapter: 'http', responseType: 'stream', httpAgent: agent }),
+      auth,
+    );
+    const response = await client.get('/v1/meta');
+    expect(response.status).toBe(200);
+    response.data.destroy();
+  });
+
+  test('withoutAuth removes its interceptor', async ({ server, createAuth }) => {
     const auth = createAuth({ baseUrl: server.url, credentials: apiKey(server.keys.admin) });
     const client = withAuth(axios.create({ baseURL: `${server.url}/v1` }), auth);
     expect((await client.get('/meta')).status).toBe(200);
