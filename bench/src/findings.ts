@@ -316,10 +316,10 @@ const adapterReasons: Record<string, string> = {
     'it adds a credential, so that it follows ' +
     'redirects itself and drops the credential on a hop to another origin.',
   '@auth/axios':
-    'Per request it runs a synchronous request interceptor (it resolves a relative URL and starts ' +
-    "`authorize()`, whose promise axios' adapter call awaits) and installs the redirect hook of the adapter " +
-    'that follows redirects (`beforeRedirect` for http, a redirect-safe `env.fetch` for the fetch adapter); ' +
-    'answers below 400 pass its response interceptor synchronously.',
+    "Per request a synchronous request interceptor sends it through the adapter's own axios adapter, which " +
+    'resolves the URL, awaits `authorize()` and installs the redirect hook of the adapter that follows ' +
+    'redirects (`beforeRedirect` for http, a redirect-safe `env.fetch` for the fetch adapter); an answer below ' +
+    '400 goes back at once.',
   '@auth/ky':
     "ky runs the adapter's `beforeRequest` hook on every call and merges the hooks that `extend()` added " +
     '(2–3 KB allocated per request, where the bare client has no hooks), and the fetch wrapper adds the ' +
