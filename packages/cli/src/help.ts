@@ -28,7 +28,8 @@ const EXIT_CODES = `Exit codes
   0    ok            1  authentication failed (a credential was refused, a 401/403)
   2    usage error   3  server or OpenID Provider unreachable (or no answer in time, or no
                          Weaviate at the URL: a 404 or 5xx from /v1/meta or /v1/schema)
-  130  the password prompt was interrupted (Ctrl-C)`;
+  130  the password prompt or a login was interrupted (Ctrl-C, Ctrl-D, the terminal closed),
+       or keys delete was not confirmed`;
 
 const MAIN = `weaviate-auth: fresh credentials for a Weaviate cluster, and a doctor for 401s
 
