@@ -85,6 +85,23 @@ describe('discoverWeaviateOidc', () => {
     }
   });
 
+  it('a 404 whose liveness probe gets no answer it can read (a browser without CORS headers on live, a dropped connection) reads as before: OIDC off', async () => {
+    // Weaviate sends no CORS headers on live, so a browser page cannot read it: a dropped connection is the
+    // same thing to fetch (a TypeError), and says nothing about what is there.
+    const dropping = createServer((request, response) => {
+      if (request.url === path) return void response.writeHead(404).end();
+      request.socket.destroy();
+    });
+    await new Promise<void>((resolve) => dropping.listen(0, '127.0.0.1', resolve));
+    try {
+      const at = `http://127.0.0.1:${(dropping.address() as AddressInfo).port}`;
+      expect(await discoverWeaviateOidc(at)).toBeUndefined();
+    } finally {
+      dropping.closeAllConnections();
+      await new Promise((resolve) => dropping.close(resolve));
+    }
+  });
+
   it('a DiscoveryError with the status for an error answer or a body that is not a discovery answer', async () => {
     other.respond(path, 503);
     await expect(discoverWeaviateOidc(other.url)).rejects.toMatchObject({

@@ -6,7 +6,8 @@ import { readWeaviateOidcConfig, type WeaviateOidcConfig, weaviateDiscoveryUrl }
  * Asks a Weaviate server, without a credential, for its OIDC setup (`GET {baseUrl}/v1/.well-known/openid-configuration`):
  * the same request `createAuth()` makes before a password or client-credentials grant, with the same checks. Resolves `undefined`
  * when the server answers 404 and is Weaviate (OIDC is off: it takes API keys only, or anonymous access; its
- * `/v1/.well-known/live` answers 2xx). A 404 from anything else (another service, a proxy path that leads
+ * `/v1/.well-known/live` answers 2xx, or cannot be read, as in a browser: Weaviate sends no CORS headers
+ * there). A 404 next to a live endpoint that answers an error (another service, a proxy path that leads
  * nowhere) rejects with a `DiscoveryError` (`status` 404) that says to check `baseUrl`.
  *
  * Rejects with a `DiscoveryError` when the server answers another error status (`status`; `transient`

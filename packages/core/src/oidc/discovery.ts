@@ -60,9 +60,9 @@ export async function fetchWeaviateOidcConfig(
 }
 
 /**
- * `GET <url>` (Weaviate's discovery URL) within `timeout`: `undefined` for a 404 from Weaviate (OIDC off: its
- * `.well-known/live` next to it answers 2xx), a {@link DiscoveryError} for any other failure (a 404 from
- * something that is not Weaviate too). Redirects are followed by hand, at most
+ * `GET <url>` (Weaviate's discovery URL) within `timeout`: `undefined` for a 404 from Weaviate (OIDC off: the
+ * `.well-known/live` next to it does not answer an error), a {@link DiscoveryError} for any other failure (a 404
+ * next to a live endpoint that answers an error too: not Weaviate). Redirects are followed by hand, at most
  * {@link MAX_DISCOVERY_REDIRECTS}, and no hop goes to plain http unless the loopback rule or
  * `allowInsecureHttp` allows it ({@link InsecureTransportError}): a network attacker on such a hop could name
  * their own provider. The answer is read up to {@link MAX_OIDC_ANSWER_BYTES}. Also behind the public
@@ -92,7 +92,7 @@ export async function readWeaviateOidcConfig(
     // Weaviate answers 404 here when OIDC is off, and so does anything that is not Weaviate (another service,
     // a wrong proxy path). Weaviate's liveness endpoint, which it answers before any auth check, tells them apart.
     const live = new URL('live', url);
-    if (await answersOk(live, options)) return undefined;
+    if (!(await answersNotOk(live, options))) return undefined;
     throw new DiscoveryError(
       `${target} answered 404, and GET ${displayUrl(live)} did not answer 200: there is no Weaviate API at ${displayUrl(new URL('../..', url))}. Check \`baseUrl\`: the server's root (e.g. 'https://my-cluster.weaviate.cloud'), with a path only where a proxy serves Weaviate under one.`,
       { url: at, status: 404 },
@@ -130,20 +130,25 @@ export async function readWeaviateOidcConfig(
   return { href: config.href, clientId: config.clientId, scopes };
 }
 
-/** Whether `GET url` (no credential, no redirect followed) answers 2xx within the discovery's timeout. */
-async function answersOk(url: URL, options: WeaviateDiscoveryOptions): Promise<boolean> {
+/**
+ * Whether `GET url` (no credential, no redirect followed) gets an answer, within the discovery's timeout, that
+ * is not 2xx. No answer that can be read (a browser refusing it for want of CORS headers, which Weaviate does
+ * not send on live; a dropped connection; a timeout) says nothing: `false`.
+ */
+async function answersNotOk(url: URL, options: WeaviateDiscoveryOptions): Promise<boolean> {
   try {
     return await withTimeout(
       async (signal) => {
         const response = await fetch(url, { signal, redirect: 'manual' });
         await response.body?.cancel().catch(() => {});
-        return response.ok;
+        // `status` 0: an opaque answer (a browser's redirect kept from the page): nothing to read.
+        return response.status !== 0 && !response.ok;
       },
       { ...options, target: `GET ${displayUrl(url)}` },
     );
   } catch (error) {
     if (options.signal.aborted) throw error;
-    return false; // unreachable, or too slow: not known to be Weaviate
+    return false;
   }
 }
 
