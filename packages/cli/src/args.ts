@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { MAX_TIMEOUT } from '@auth/core';
 import { type CliError, usageError } from './cli-error.js';
 
 /** The commands `weaviate-auth` knows. */
@@ -26,9 +27,6 @@ const options = {
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
-
-/** The longest timeout core takes (setTimeout's limit), in milliseconds. */
-const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 /** The parsed command line, before credentials are resolved against the environment. */
 export interface ParsedArgs {
@@ -229,9 +227,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
     // Seconds as a person writes them (30, 2.5); core takes whole milliseconds up to setTimeout's limit.
     const seconds = /^\s*\d*\.?\d+\s*$/.test(values.timeout) ? Number(values.timeout) : Number.NaN;
     timeout = Math.round(seconds * 1000);
-    if (!(timeout >= 1 && timeout <= MAX_TIMEOUT_MS)) {
+    if (!(timeout >= 1 && timeout <= MAX_TIMEOUT)) {
       throw usageError(
-        `--timeout must be a number of seconds from 0.001 to ${Math.floor(MAX_TIMEOUT_MS / 1000)}, e.g. --timeout 30.`,
+        `--timeout must be a number of seconds from 0.001 to ${Math.floor(MAX_TIMEOUT / 1000)}, e.g. --timeout 30.`,
       );
     }
   }

@@ -1,5 +1,10 @@
 import type { TokenProvider, TokenSet } from './credentials/credentials.js';
-import { CANNOT_CARRY, NOT_IN_A_HEADER, WHITESPACE_OR_CONTROL } from './credentials/validate.js';
+import {
+  BEARER_SCHEME,
+  CANNOT_CARRY,
+  NOT_IN_A_HEADER,
+  WHITESPACE_OR_CONTROL,
+} from './credentials/validate.js';
 import { InvalidTokenResponseError } from './errors/invalid-token-response-error.js';
 import type { Grant } from './events.js';
 import { normalizeExpiresIn } from './lifetime.js';
@@ -46,7 +51,7 @@ export function toStored(
   const problem =
     accessToken === ''
       ? 'no access token'
-      : /^bearer\s/i.test(accessToken)
+      : BEARER_SCHEME.test(accessToken)
         ? 'an access token that starts with `Bearer ` (return the token alone: the scheme is added for you)'
         : WHITESPACE_OR_CONTROL.test(accessToken)
           ? 'an access token with whitespace or control characters inside (a line break?), which cannot be sent in an HTTP header'

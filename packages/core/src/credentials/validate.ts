@@ -6,6 +6,8 @@ export const MAX_TIMER_DELAY = 2_147_483_647;
 /** Whitespace and ASCII control characters: a line break read from a file is the usual one. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 export const WHITESPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f]/;
+/** A value that starts with its `Bearer ` scheme, copied with it (from a curl command, a whole header value). */
+export const BEARER_SCHEME = /^bearer\s/i;
 /**
  * Anything but visible ASCII and Latin-1 characters: what a token sent as an HTTP header value cannot hold.
  * fetch refuses a character above U+00FF (a `TypeError`), Node's http module sends other bytes than the
@@ -41,9 +43,12 @@ export function requireToken(value: unknown, where: string, hint: string): strin
   // Whitespace and control characters are characters a header cannot carry too: the message names the usual
   // ones, a trailing newline and a scheme copied with the value (`Bearer <key>` from a curl command).
   if (NOT_IN_A_HEADER.test(value)) {
-    throw new ConfigurationError(
-      `${where} ${/^bearer\s/i.test(value.trim()) ? 'starts with `Bearer `: pass it without (the scheme is added for you)' : `contains ${WHITESPACE_OR_CONTROL.test(value) ? 'whitespace or control characters (a trailing newline?). Trim it' : `${CANNOT_CARRY}. Pass it exactly as it was issued`}`}.`,
-    );
+    const problem = BEARER_SCHEME.test(value.trim())
+      ? 'starts with `Bearer `: pass it without (the scheme is added for you)'
+      : WHITESPACE_OR_CONTROL.test(value)
+        ? 'contains whitespace or control characters (a trailing newline?). Trim it'
+        : `contains ${CANNOT_CARRY}. Pass it exactly as it was issued`;
+    throw new ConfigurationError(`${where} ${problem}.`);
   }
   return value;
 }
